@@ -1,0 +1,31 @@
+/**
+ * Shared fast state: client cache, invalidation messages, rate-limit counters, deny list, locks.
+ * Redis in production; an in-process implementation with the same behaviour for a single
+ * instance. Keys and channels are given without the deployment prefix; implementations add it.
+ */
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** SET NX PX: true when this call created the key (a lock was taken). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  del(...keys: string[]): Promise<void>;
+  /** Deletes key only while it still holds value (a lock released by its owner). */
+  delIfEquals(key: string, value: string): Promise<boolean>;
+  /** Increments a counter whose window starts at its first increment. */
+  incr(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+  publish(channel: string, message: string): Promise<void>;
+  /** Delivers every later message on channel, from any instance, including this one. */
+  subscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /** Throws when the cache cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Raised when Redis cannot answer; callers fall back (Postgres, in-process limits). */
+export class CacheUnavailableError extends Error {
+  override name = 'CacheUnavailableError';
+  constructor(cause: unknown) {
+    super('cache unavailable', { cause });
+  }
+}

@@ -1,0 +1,37 @@
+/** Environment variables and the config path each overrides. */
+export const ENV_MAP: Record<string, string[]> = {
+  NODE_ENV: ['node_env'],
+  DATA_DIR: ['data_dir'],
+  PORT: ['server', 'port'],
+  HOST: ['server', 'host'],
+  PUBLIC_URL: ['server', 'public_url'],
+  LOG_LEVEL: ['server', 'log_level'],
+  TRUST_PROXY: ['server', 'trust_proxy'],
+  METRICS_PORT: ['server', 'metrics_port'],
+  DATABASE_URL: ['database', 'url'],
+  DB_HOST: ['database', 'host'],
+  DB_PORT: ['database', 'port'],
+  DB_USER: ['database', 'user'],
+  DB_PASSWORD: ['database', 'password'],
+  DB_NAME: ['database', 'name'],
+  REDIS_URL: ['redis', 'url'],
+  REDIS_KEY_PREFIX: ['redis', 'key_prefix'],
+  ADMIN_KEY: ['secrets', 'admin_key'],
+  ENCRYPTION_KEYS: ['secrets', 'encryption_keys'],
+  JWT_SECRET: ['secrets', 'jwt_secret'],
+  GOOGLE_CLIENT_ID: ['google', 'client_id'],
+  GOOGLE_CLIENT_SECRET: ['google', 'client_secret'],
+  GOOGLE_AUTH_URL: ['google', 'auth_url'],
+  GOOGLE_TOKEN_URL: ['google', 'token_url'],
+  GOOGLE_USERINFO_URL: ['google', 'userinfo_url'],
+  GOOGLE_TOKENINFO_URL: ['google', 'tokeninfo_url'],
+  GOOGLE_JWKS_URL: ['google', 'jwks_url'],
+  GOOGLE_REVOKE_URL: ['google', 'revoke_url'],
+  GOOGLE_ISSUER: ['google', 'issuer'],
+  GOOGLE_SCOPES: ['google', 'scopes'],
+};
+
+export function envNameFor(path: readonly PropertyKey[]): string | undefined {
+  const key = path.join('.');
+  return Object.keys(ENV_MAP).find((name) => ENV_MAP[name]!.join('.') === key);
+}

@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/**
+ * One schema for everything Gatehouse reads at start: config.yml merged with environment
+ * overrides. Keys keep config.yml's snake_case so an operator can grep a setting from the file
+ * straight into the code.
+ */
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  return v;
+}, z.boolean());
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const spaceList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
+  z.array(z.string().min(1)),
+);
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const GOOGLE = 'https://accounts.google.com';
+
+export const ENCRYPTION_KEY_BYTES = 32;
+
+const encryptionKeys = z
+  .string()
+  .transform((raw, ctx) => {
+    const keys: { kid: string; key: Buffer }[] = [];
+    for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const idx = part.indexOf(':');
+      const kid = idx > 0 ? part.slice(0, idx) : '';
+      const key = Buffer.from(part.slice(idx + 1), 'base64');
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
+        ctx.addIssue({ code: 'custom', message: 'each entry must be kid:base64 with a kid of [A-Za-z0-9_-]{1,32}' });
+        return z.NEVER;
+      }
+      if (key.length !== ENCRYPTION_KEY_BYTES) {
+        ctx.addIssue({ code: 'custom', message: `key "${kid}" must decode to exactly 32 bytes` });
+        return z.NEVER;
+      }
+      if (keys.some((k) => k.kid === kid)) {
+        ctx.addIssue({ code: 'custom', message: `key id "${kid}" appears twice` });
+        return z.NEVER;
+      }
+      keys.push({ kid, key });
+    }
+    if (keys.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must list at least one kid:base64 key' });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+export const configSchema = z
+  .object({
+    node_env: z.enum(['development', 'production', 'test']).default('development'),
+    data_dir: z.string().min(1).default('./data'),
+    server: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: int(0, 65535).default(8000),
+        public_url: httpUrl.optional(),
+        log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        // true, false, or a comma-separated list of proxy addresses/CIDRs to trust
+        trust_proxy: z.union([bool, z.string().min(1)]).default(false),
+        body_limit_bytes: int(1024, 10 * 1024 * 1024).default(65536),
+        metrics_port: int(1, 65535).optional(),
+        drain_timeout_ms: int(0, 600_000).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+        host: z.string().min(1).optional(),
+        port: int(1, 65535).default(5432),
+        user: z.string().min(1).optional(),
+        password: z.string().optional(),
+        name: z.string().min(1).optional(),
+        pool_max: int(1, 1000).default(10),
+        migrate_on_start: bool.default(true),
+        statement_timeout_ms: int(0, 600_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+        key_prefix: z.string().max(64).default('gh:'),
+      })
+      .strict()
+      .prefault({}),
+    security: z
+      .object({
+        jwt_algorithm: z.enum(['ES256', 'EdDSA', 'RS256', 'HS256']).default('ES256'),
+        access_token_expiry_minutes: int(1, 24 * 60).default(10),
+        access_token_audience: z.string().min(1).optional(),
+        refresh_token_expiry_days: int(1, 3650).default(30),
+        authorization_code_ttl_seconds: int(5, 600).default(60),
+        refresh_token_rotation: bool.default(true),
+        refresh_token_grace_seconds: int(0, 300).default(0),
+        session_days: int(1, 365).default(14),
+        session_idle_hours: int(1, 24 * 365).default(72),
+      })
+      .strict()
+      .prefault({}),
+    google: z
+      .object({
+        client_id: z.string().min(1).optional(),
+        client_secret: z.string().min(1).optional(),
+        auth_url: httpUrl.default(`${GOOGLE}/o/oauth2/v2/auth`),
+        token_url: httpUrl.default('https://oauth2.googleapis.com/token'),
+        userinfo_url: httpUrl.default('https://openidconnect.googleapis.com/v1/userinfo'),
+        tokeninfo_url: httpUrl.default('https://oauth2.googleapis.com/tokeninfo'),
+        jwks_url: httpUrl.default('https://www.googleapis.com/oauth2/v3/certs'),
+        revoke_url: httpUrl.default('https://oauth2.googleapis.com/revoke'),
+        issuer: z.string().min(1).default(GOOGLE),
+        scopes: spaceList.default([]),
+        refresh_skew_seconds: int(0, 3600).default(120),
+        request_timeout_ms: int(100, 60_000).default(5000),
+        login_client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('gatehouse'),
+        allowed_audiences: spaceList.default([]),
+        proactive_refresh: bool.default(false),
+      })
+      .strict()
+      .prefault({}),
+    audit: z
+      .object({
+        file: z.string().min(1).default('logs/login.log'),
+        retention_days: int(1, 36500).default(90),
+      })
+      .strict()
+      .prefault({}),
+    janitor: z
+      .object({ interval_seconds: int(0, 86_400).default(300) })
+      .strict()
+      .prefault({}),
+    secrets: z
+      .object({
+        admin_key: z.string().min(32, 'must be at least 32 characters').optional(),
+        encryption_keys: encryptionKeys.optional(),
+        jwt_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const production = c.node_env === 'production';
+    const need = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (Boolean(c.google.client_id) !== Boolean(c.google.client_secret)) {
+      need(['google', c.google.client_id ? 'client_secret' : 'client_id'], 'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together');
+    }
+    if (c.security.jwt_algorithm === 'HS256' && !c.secrets.jwt_secret) {
+      need(['secrets', 'jwt_secret'], 'is required when security.jwt_algorithm is HS256');
+    }
+    if (!production) return;
+    if (!c.secrets.admin_key) need(['secrets', 'admin_key'], 'is required in production');
+    if (!c.secrets.encryption_keys) need(['secrets', 'encryption_keys'], 'is required in production');
+    if (!c.google.client_id) need(['google', 'client_id'], 'is required in production (the mock Google is dev-only)');
+    if (c.server.public_url && !isSecureOrLoopback(c.server.public_url)) {
+      need(['server', 'public_url'], 'must be https in production (http only on 127.0.0.1, [::1] or localhost)');
+    }
+    if (!c.server.public_url) need(['server', 'public_url'], 'is required in production');
+  });
+
+export type RawConfig = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+export type Config = Parsed & {
+  /** External base URL without a trailing slash; the token issuer. */
+  public_url: string;
+  /** Postgres connection string, or undefined for embedded PGlite. */
+  database_url: string | undefined;
+  /** Mock Google mounted under /_dev/google: no GOOGLE_CLIENT_ID outside production. */
+  dev_mode: boolean;
+};
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]' || hostname === '::1';
+}
+
+export function isSecureOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname));
+}

@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig, readConfigSources } from './config/load.js';
+import { withDevSecrets } from './config/dev-secrets.js';
+import { connectDatabase } from './storage/connect.js';
+import { migrate } from './storage/migrate.js';
+import { connectCache } from './cache/connect.js';
+import { buildApp } from './app.js';
+
+async function main(): Promise<void> {
+  const { env, file } = readConfigSources();
+  const config = withDevSecrets(loadConfig(env, file), env, file, (line) => console.error(line));
+
+  const db = await connectDatabase(config);
+  if (config.database.migrate_on_start) await migrate(db);
+  const cache = await connectCache(config);
+  const app = await buildApp(config, { db, cache });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'draining in-flight requests');
+    const force = setTimeout(() => {
+      app.log.error('drain timeout passed; exiting');
+      process.exit(1);
+    }, config.server.drain_timeout_ms);
+    force.unref();
+    await app.close();
+    await Promise.allSettled([db.close(), cache.close()]);
+    app.log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ host: config.server.host, port: config.server.port });
+  app.log.info(
+    { database: db.kind, cache: cache.kind, public_url: config.public_url },
+    `gatehouse listening on ${config.server.host}:${config.server.port}`,
+  );
+}
+
+main().catch((err: unknown) => {
+  // Configuration and start-up failures end in one readable line, not a stack.
+  const message = err instanceof ConfigError ? err.message : `start-up failed: ${(err as Error).message ?? String(err)}`;
+  console.error(message);
+  process.exit(1);
+});

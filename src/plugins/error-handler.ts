@@ -1,0 +1,64 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CacheUnavailableError } from '../cache/cache.js';
+import { DatabaseUnavailableError } from '../storage/unavailable.js';
+import {
+  OAuthError, errorBody, invalidRequest, notFound, payloadTooLarge, serverError, tooManyRequests,
+  unavailable, unsupportedMediaType,
+} from '../oauth/errors.js';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: { issue?: { path?: PropertyKey[] } };
+}
+
+/**
+ * One place that writes every error response: the spec's shape and RFC status, headers the
+ * error carries, and never a stack trace. Anything unexpected becomes a generic server_error
+ * and its cause is logged.
+ */
+export const errorHandlerPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError, request, reply) => sendError(toOAuthError(err, request), reply));
+    app.setNotFoundHandler((request, reply) => sendError(notFound(`no route for ${request.method} ${request.url.split('?')[0]}`), reply));
+  },
+  { name: 'error-handler' },
+);
+
+export function sendError(err: OAuthError, reply: FastifyReply): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  return reply.code(err.status).type('application/json; charset=utf-8').send(errorBody(err));
+}
+
+export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof DatabaseUnavailableError || err instanceof CacheUnavailableError) {
+    request.log.warn({ err: err.cause ?? err }, err.message);
+    return unavailable('a storage backend is unavailable; try again shortly');
+  }
+  if (err.validation) return invalidRequest(describeValidation(err.validation as ValidationIssue[], err.validationContext));
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return payloadTooLarge(`request body exceeds ${request.server.config.server.body_limit_bytes} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType('unsupported Content-Type; send application/x-www-form-urlencoded or application/json');
+    case 'FST_ERR_RATE_LIMIT_EXCEEDED':
+      return tooManyRequests(Number(err.message) || 60);
+  }
+  if (err.statusCode === 429) return tooManyRequests(60);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    // Fastify's own 4xx errors (malformed JSON, bad Content-Length, …) have safe messages.
+    return invalidRequest(err.code?.startsWith('FST_') ? err.message : 'malformed request');
+  }
+  request.log.error({ err }, 'unhandled error');
+  return serverError('internal server error');
+}
+
+function describeValidation(issues: ValidationIssue[], context: string | undefined): string {
+  const first = issues[0];
+  if (!first) return 'invalid request';
+  const path = first.instancePath?.replace(/^\//, '').replace(/\//g, '.') || '';
+  const where = path ? `${path}` : (context ?? 'request');
+  return `${where}: ${first.message ?? 'is invalid'}`;
+}

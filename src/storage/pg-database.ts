@@ -1,0 +1,83 @@
+import pg from 'pg';
+import type { Database, Queryable, QueryResult } from './database.js';
+import { DatabaseUnavailableError, isConnectionError } from './unavailable.js';
+
+export interface PgOptions {
+  url: string;
+  poolMax: number;
+  statementTimeoutMs: number;
+  /** How long a request may wait for a pooled connection before failing as unavailable. */
+  connectionTimeoutMs?: number;
+}
+
+// Return bigint/int8 (counts, bigserial ids) as numbers when they fit; Gatehouse never stores
+// values past 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function createPgDatabase(opts: PgOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolMax,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 3000,
+    statement_timeout: opts.statementTimeoutMs || undefined,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+  });
+  // An idle client losing its connection (server restart) must not crash the process; the pool
+  // discards it and the next query opens a new one.
+  pool.on('error', () => {});
+
+  const run = async <T>(q: Queryable['query'], sql: string, params?: readonly unknown[]) => {
+    try {
+      return (await q(sql, params)) as QueryResult<T>;
+    } catch (err) {
+      throw isConnectionError(err) ? new DatabaseUnavailableError(err) : err;
+    }
+  };
+
+  return {
+    kind: 'postgres',
+    query: <T>(sql: string, params?: readonly unknown[]) =>
+      run<T>(async (s, p) => toResult(await pool.query(s, p as unknown[])), sql, params),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw new DatabaseUnavailableError(err);
+      }
+      const tx: Queryable = {
+        exec: async (sql) => {
+          await run(async (s) => toResult(await client.query(s)), sql);
+        },
+        query: <R>(sql: string, params?: readonly unknown[]) =>
+          run<R>(async (s, p) => toResult(await client.query(s, p as unknown[])), sql, params),
+      };
+      let broken = false;
+      try {
+        await tx.query('BEGIN');
+        const result = await fn(tx);
+        await tx.query('COMMIT');
+        return result;
+      } catch (err) {
+        broken = err instanceof DatabaseUnavailableError;
+        if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async exec(sql: string) {
+      await run(async (s) => toResult(await pool.query(s)), sql);
+    },
+    async ping() {
+      await run(async (s) => toResult(await pool.query(s)), 'SELECT 1');
+    },
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
+}
+
+function toResult<T>(r: pg.QueryResult): QueryResult<T> {
+  return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+}

@@ -1,0 +1,94 @@
+import { Writable } from 'node:stream';
+import type { App } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import type { Cache } from '../../src/cache/cache.js';
+import type { Database } from '../../src/storage/database.js';
+import type { Backend, TestCache, TestDatabase } from './backends.js';
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
+export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
+
+/** The config every test starts from; pass env to override variables, file for config.yml keys. */
+export function testConfig(env: Record<string, string> = {}, file: Record<string, unknown> = {}): Config {
+  return loadConfig(
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      ADMIN_KEY: TEST_ADMIN_KEY,
+      ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+      DATA_DIR: './data/test',
+      ...env,
+    },
+    file,
+  );
+}
+
+/** Collects every log line the app writes, so tests can assert what was (not) logged. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    cb();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestStorage {
+  database: TestDatabase;
+  cache: TestCache;
+  db: Database;
+  close(): Promise<void>;
+}
+
+/** A private database and cache for one test file. */
+export async function openStorage(backend: Backend): Promise<TestStorage> {
+  const database = await backend.createDatabase();
+  const cache = await backend.createCache();
+  return {
+    database,
+    cache,
+    db: database.db,
+    async close() {
+      await cache.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  db: Database;
+  cache: Cache;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  env?: Record<string, string>;
+  file?: Record<string, unknown>;
+  /** Another Database/Cache handle on the same storage, for a second instance. */
+  db?: Database;
+  cache?: Cache;
+  /** Registers extra routes (test probes) before the app is readied. */
+  extend?: (app: App) => void;
+}
+
+/**
+ * A fresh app on the given storage. Logs are captured at debug level so redaction is exercised
+ * on every test, not only the logging one.
+ */
+export async function buildTestApp(storage: TestStorage, opts: BuildOptions = {}): Promise<TestApp> {
+  const config = testConfig({ LOG_LEVEL: 'debug', ...opts.env }, opts.file);
+  const logs = new LogCapture();
+  const db = opts.db ?? storage.db;
+  const cache = opts.cache ?? storage.cache.cache;
+  const app = await buildApp(config, { db, cache, logStream: logs });
+  opts.extend?.(app);
+  await app.ready();
+  return { app, config, db, cache, logs, close: () => app.close() };
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../helpers/backends.js';
+import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+
+describeBackends('HTTP basics', (backend) => {
+  let storage: TestStorage;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    t = await buildTestApp(storage, {
+      file: { server: { body_limit_bytes: 2048 } },
+      // A probe route standing in for any endpoint that takes a form or JSON body.
+      extend: (app) => app.post('/_probe', async () => ({ success: true })),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await storage?.close();
+  });
+
+  it('GET /health answers 200 with a request id', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ success: true, status: 'ok' });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('GET /ready reports both backends up', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      success: true,
+      status: 'ready',
+      checks: {
+        postgres: { status: 'up', backend: backend.name === 'real' ? 'postgres' : 'pglite' },
+        redis: { status: 'up', backend: backend.name === 'real' ? 'redis' : 'memory' },
+      },
+    });
+  });
+
+  it('unknown routes are 404 not_found in the spec shape', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/no/such/thing' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ success: false, error: 'not_found', error_description: 'no route for GET /no/such/thing' });
+  });
+
+  it('an unsupported content type is 415', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/_probe', headers: { 'content-type': 'text/xml' }, payload: '<a/>' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ success: false, error: 'unsupported_media_type' });
+  });
+
+  it('a body over server.body_limit_bytes is 413', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/_probe',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `a=${'x'.repeat(4096)}`,
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({ success: false, error: 'payload_too_large', error_description: 'request body exceeds 2048 bytes' });
+  });
+
+  it('malformed JSON is 400 invalid_request without a stack', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/_probe', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body).toMatchObject({ success: false, error: 'invalid_request' });
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('a JSON body with __proto__ is refused', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/_probe', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ success: false, error: 'invalid_request' });
+  });
+
+  it('a parameter sent twice is invalid_request (form body and query)', async () => {
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/_probe',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=a&grant_type=b',
+    });
+    expect(form.statusCode).toBe(400);
+    expect(form.json()).toEqual({ success: false, error: 'invalid_request', error_description: "parameter 'grant_type' was sent more than once" });
+    const query = await t.app.inject({ method: 'GET', url: '/health?x=1&x=2' });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error_description).toBe("parameter 'x' was sent more than once");
+  });
+});

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp, type App } from '../../src/app.js';
+import { describeBackends } from '../helpers/backends.js';
+import { LogCapture, openStorage, testConfig, type TestStorage } from '../helpers/app.js';
+
+const SECRETS = {
+  authorization: 'Basic c2VjcmV0LWNsaWVudDpzZWNyZXQtcGFzc3dvcmQ=',
+  cookie: 'gh_session=session-cookie-value-123',
+  adminKey: 'admin-key-value-that-must-not-leak-0001',
+  code: 'auth-code-value-456',
+  accessToken: 'access-token-value-789',
+  refreshToken: 'refresh-token-value-abc',
+  clientSecret: 'client-secret-value-def',
+  password: 'password-value-ghi',
+  apiKey: 'gh_api-key-value-jkl',
+  setCookie: 'gh_session=set-cookie-value-mno; HttpOnly',
+};
+
+describeBackends('log redaction', (backend) => {
+  let storage: TestStorage;
+  let app: App;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    app = await buildApp(testConfig({ LOG_LEVEL: 'trace' }), { db: storage.db, cache: storage.cache.cache, logStream: logs });
+    // Logs the whole request the way a careless handler might; redaction must still hold.
+    app.post('/_log_everything', async (request, reply) => {
+      request.log.info({ headers: request.headers, body: request.body, query: request.query }, 'request seen');
+      request.log.info({ nested: { deeper: { token: SECRETS.accessToken } } }, 'nested');
+      reply.header('set-cookie', SECRETS.setCookie);
+      request.log.info({ res: { headers: reply.getHeaders() } }, 'response headers');
+      return { ok: true };
+    });
+    await app.ready();
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await storage?.close();
+  });
+
+  it('no secret from headers, query, body or Set-Cookie reaches the log', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/_log_everything?code=${SECRETS.code}&access_token=${SECRETS.accessToken}&page=1`,
+      headers: {
+        authorization: SECRETS.authorization,
+        cookie: SECRETS.cookie,
+        'x-admin-key': SECRETS.adminKey,
+        'content-type': 'application/json',
+      },
+      payload: {
+        refresh_token: SECRETS.refreshToken,
+        client_secret: SECRETS.clientSecret,
+        password: SECRETS.password,
+        api_key: SECRETS.apiKey,
+        code: SECRETS.code,
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const text = logs.text;
+    expect(text).toContain('request seen');
+    expect(text).toContain('page=1');
+    for (const [name, value] of Object.entries(SECRETS)) {
+      expect(text, `${name} leaked into the log`).not.toContain(value);
+    }
+    expect(text).toContain('[REDACTED]');
+  });
+});
