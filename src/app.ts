@@ -9,7 +9,11 @@ import { loggerOptions } from './logging/logger.js';
 import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
+import { adminGuardPlugin } from './plugins/admin-guard.js';
+import { credentialsPlugin } from './plugins/credentials.js';
 import { healthRoutes } from './routes/health.js';
+import { clientRoutes } from './routes/clients.js';
+import { internalRoutes } from './routes/internal.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -48,8 +52,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(formbody);
   await app.register(cookie);
   await app.register(duplicateParametersPlugin);
+  await app.register(adminGuardPlugin);
+  await app.register(credentialsPlugin);
 
   await app.register(healthRoutes);
+  await app.register(clientRoutes);
+  await app.register(internalRoutes);
 
   return app;
 }

@@ -7,6 +7,8 @@ export interface Cache {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Sets many keys in one round trip (bulk reloads). */
+  setMany(entries: readonly (readonly [string, string])[], ttlMs?: number): Promise<void>;
   /** SET NX PX: true when this call created the key (a lock was taken). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   del(...keys: string[]): Promise<void>;

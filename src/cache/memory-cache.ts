@@ -17,6 +17,9 @@ export function createMemoryCache(opts: { maxEntries?: number } = {}): Cache {
     async set(key, value, ttlMs) {
       store.set(key, value, ttlMs ? { ttl: ttlMs } : undefined);
     },
+    async setMany(entries, ttlMs) {
+      for (const [key, value] of entries) store.set(key, value, ttlMs ? { ttl: ttlMs } : undefined);
+    },
     async setIfAbsent(key, value, ttlMs) {
       if (live(key) !== undefined) return false;
       store.set(key, value, { ttl: ttlMs });

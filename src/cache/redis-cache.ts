@@ -65,6 +65,17 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
         if (ttlMs) await redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
         else await redis.set(key, value);
       }),
+    setMany: (entries, ttlMs) =>
+      guard(async () => {
+        const pipeline = redis.pipeline();
+        for (const [key, value] of entries) {
+          if (ttlMs) pipeline.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+          else pipeline.set(key, value);
+        }
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([err]) => err);
+        if (failed) throw failed[0];
+      }),
     setIfAbsent: (key, value, ttlMs) =>
       guard(async () => (await redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK'),
     del: (...keys) =>

@@ -1,0 +1,90 @@
+import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import type { Cache } from '../cache/cache.js';
+import type { SecretHasher } from '../crypto/secret-hasher.js';
+import { OAuthError, forbidden, invalidToken, tooManyRequests } from '../oauth/errors.js';
+import { apiKeysRepository } from '../repositories/api-keys.js';
+import type { FailureLimiter } from '../security/rate-limiter.js';
+import type { Database } from '../storage/database.js';
+import { parseApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
+
+const CHANNEL = 'api-keys';
+const LOCAL_TTL_MS = 60_000;
+const USAGE_FLUSH_MS = 30_000;
+
+/**
+ * Authenticates internal services by `Authorization: Bearer gh_…`. Key rows are cached in
+ * process (revocation reaches every instance by pub/sub), verification goes through the
+ * argon2 verify cache, and last_used_at is written in batches.
+ */
+export class ApiKeyAuthenticator {
+  private readonly rows = new LRUCache<string, { key: ApiKey | null }>({ max: 10_000, ttl: LOCAL_TTL_MS });
+  private readonly used = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limiter: FailureLimiter },
+  ) {}
+
+  async start(): Promise<void> {
+    await this.deps.cache.subscribe(CHANNEL, (prefix) => this.rows.delete(prefix));
+    this.timer = setInterval(() => void this.flushUsage().catch(() => {}), USAGE_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flushUsage().catch(() => {});
+  }
+
+  /** Tells every instance to forget its copy of a key (after revocation). */
+  async changed(key: ApiKey): Promise<void> {
+    this.rows.delete(key.lookup_prefix);
+    await this.deps.cache.publish(CHANNEL, key.lookup_prefix).catch(() => {});
+  }
+
+  async authenticate(request: FastifyRequest, scope: ApiKeyScope): Promise<ApiKey> {
+    const presented = bearer(request.headers.authorization);
+    const blocked = await this.deps.limiter.isBlocked(request.ip);
+    if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed API key attempts; try again later');
+    const fail = async (): Promise<never> => {
+      await this.deps.limiter.recordFailure(request.ip);
+      throw invalidToken('invalid API key');
+    };
+    const parsed = presented ? parseApiKey(presented) : null;
+    if (!presented || !parsed) return fail();
+    const key = await this.lookup(parsed.lookupPrefix);
+    if (!key || key.revoked) {
+      await this.deps.hasher.verifyNothing(presented);
+      return fail();
+    }
+    if (!(await this.deps.hasher.verify(key.id, presented, key.key_hash))) return fail();
+    if (!key.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
+    this.used.add(key.id);
+    return key;
+  }
+
+  private async lookup(prefix: string): Promise<ApiKey | null> {
+    const hit = this.rows.get(prefix);
+    if (hit) return hit.key;
+    const key = await apiKeysRepository.findByLookupPrefix(this.deps.db, prefix);
+    this.rows.set(prefix, { key });
+    return key;
+  }
+
+  private async flushUsage(): Promise<void> {
+    if (this.used.size === 0) return;
+    const ids = [...this.used];
+    this.used.clear();
+    await apiKeysRepository.markUsed(this.deps.db, ids);
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new OAuthError('invalid_request', 401, 'expected Authorization: Bearer <api key>', {
+    headers: { 'www-authenticate': 'Bearer realm="gatehouse"' },
+  });
+  return m[1];
+}

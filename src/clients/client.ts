@@ -1,0 +1,36 @@
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export type TokenEndpointAuthMethod = (typeof AUTH_METHODS)[number];
+
+/** A registered OAuth client as every OAuth endpoint sees it. */
+export interface Client {
+  id: string;
+  app_name: string;
+  contact_email: string;
+  redirect_uris: string[];
+  grant_types: GrantType[];
+  /** Space-separated scopes the client may ask for. */
+  scope: string;
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  first_party: boolean;
+  resource_server: boolean;
+  /** argon2id hash of the secret; null for public clients. Never leaves the server. */
+  secret_hash: string | null;
+  disabled: boolean;
+  /** Bumped on every change; cached copies compare it. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function isPublicClient(client: Client): boolean {
+  return client.token_endpoint_auth_method === 'none';
+}
+
+/** What admin endpoints may show: everything but the secret hash. */
+export function publicView(client: Client) {
+  const { secret_hash: _hash, ...rest } = client;
+  return { ...rest, redirect_url: client.redirect_uris[0] ?? null };
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+import { LRUCache } from 'lru-cache';
+import { hmacSha256 } from './hash.js';
+
+/** Longest secret we will hash: anything longer is refused before argon2 ever sees it. */
+export const MAX_SECRET_LENGTH = 512;
+
+/**
+ * argon2id for client secrets and API keys, with a verify cache: once a presented secret has
+ * been verified against a stored hash, the same (owner, secret, hash) triple is accepted again
+ * without argon2. The cache key is an HMAC under a per-process random key, so the map never
+ * holds a secret or anything that can be brute-forced offline; keying by the stored hash means
+ * a rotated secret misses the cache at once.
+ */
+export interface SecretHasher {
+  hash(secret: string): Promise<string>;
+  /** True when secret matches storedHash. `ownerId` scopes the cache entry (client or key id). */
+  verify(ownerId: string, secret: string, storedHash: string): Promise<boolean>;
+  /**
+   * Spends the time of one argon2 verification and returns false, so that "no such client"
+   * takes as long as "wrong secret".
+   */
+  verifyNothing(secret: string): Promise<false>;
+  /** How many argon2 verifications ran (benchmarks and tests watch this). */
+  readonly argon2Verifications: number;
+}
+
+export function createSecretHasher(opts: { cacheSize?: number } = {}): SecretHasher {
+  const cacheKey = randomBytes(32);
+  const verified = new LRUCache<string, true>({ max: opts.cacheSize ?? 10_000 });
+  let dummyHash: Promise<string> | undefined;
+  let count = 0;
+  const entry = (ownerId: string, secret: string, storedHash: string) =>
+    hmacSha256(cacheKey, `${ownerId}\u0000${storedHash}\u0000${secret}`).toString('base64');
+
+  const argonVerify = async (storedHash: string, secret: string) => {
+    count++;
+    try {
+      return await argon2.verify(storedHash, secret);
+    } catch {
+      return false;
+    }
+  };
+
+  return {
+    hash: (secret) => argon2.hash(secret, { type: argon2.argon2id }),
+    async verify(ownerId, secret, storedHash) {
+      if (secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return false;
+      const key = entry(ownerId, secret, storedHash);
+      if (verified.has(key)) return true;
+      const ok = await argonVerify(storedHash, secret);
+      if (ok) verified.set(key, true);
+      return ok;
+    },
+    async verifyNothing(secret) {
+      dummyHash ??= argon2.hash(randomBytes(16).toString('base64url'), { type: argon2.argon2id });
+      await argonVerify(await dummyHash, secret.slice(0, MAX_SECRET_LENGTH));
+      return false;
+    },
+    get argon2Verifications() {
+      return count;
+    },
+  };
+}

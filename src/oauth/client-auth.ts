@@ -1,0 +1,116 @@
+import type { FastifyRequest } from 'fastify';
+import type { Client, TokenEndpointAuthMethod } from '../clients/client.js';
+import type { ClientStore } from '../clients/client-store.js';
+import { MAX_SECRET_LENGTH, type SecretHasher } from '../crypto/secret-hasher.js';
+import { invalidClient, invalidRequest, tooManyRequests } from './errors.js';
+import type { FailureLimiter } from '../security/rate-limiter.js';
+
+export interface AuthenticatedClient {
+  client: Client;
+  method: TokenEndpointAuthMethod;
+}
+
+interface Presented {
+  clientId: string;
+  secret: string | undefined;
+  method: TokenEndpointAuthMethod;
+  /** The client used the Authorization header: a 401 must challenge with Basic (RFC 6749 §5.2). */
+  viaHeader: boolean;
+}
+
+const MAX_CLIENT_ID_LENGTH = 128;
+const FAILED = 'client authentication failed';
+
+/**
+ * Client authentication for the token, revocation and introspection endpoints (RFC 6749 §2.3):
+ * HTTP Basic, client_secret_post, or none for public clients. Unknown clients cost one dummy
+ * argon2 verification, so a wrong secret and a wrong client id take the same time; failures are
+ * limited per client id and address.
+ */
+export function createClientAuthenticator(deps: { store: ClientStore; hasher: SecretHasher; limiter: FailureLimiter }) {
+  return async function authenticateClient(request: FastifyRequest): Promise<AuthenticatedClient> {
+    const presented = readCredentials(request);
+    const scheme = presented.viaHeader ? 'Basic' : undefined;
+    const limitKey = `${presented.clientId}|${request.ip}`;
+    const blocked = await deps.limiter.isBlocked(limitKey);
+    if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed client authentications; try again later');
+
+    const fail = async (): Promise<never> => {
+      await deps.limiter.recordFailure(limitKey);
+      request.log.info({ client_id: presented.clientId, method: presented.method }, 'client authentication failed');
+      throw invalidClient(FAILED, scheme);
+    };
+
+    const client = await deps.store.findById(presented.clientId);
+    if (!client || client.disabled) {
+      if (presented.secret !== undefined) await deps.hasher.verifyNothing(presented.secret);
+      return fail();
+    }
+    if (client.token_endpoint_auth_method === 'none') {
+      // A public client has no secret; one that presents a secret is not who it claims to be.
+      if (presented.method !== 'none') return fail();
+      return { client, method: 'none' };
+    }
+    // Confidential clients may use Basic or the body, whichever they registered (Keycloak and
+    // Hydra accept both); what matters is the secret.
+    if (presented.secret === undefined || !client.secret_hash) return fail();
+    if (!(await deps.hasher.verify(client.id, presented.secret, client.secret_hash))) return fail();
+    return { client, method: presented.method };
+  };
+}
+
+export type AuthenticateClient = ReturnType<typeof createClientAuthenticator>;
+
+function readCredentials(request: FastifyRequest): Presented {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const bodyId = optionalString(body.client_id, 'client_id');
+  const bodySecret = optionalString(body.client_secret, 'client_secret');
+  const header = request.headers.authorization;
+
+  if (header !== undefined) {
+    const basic = parseBasic(header);
+    // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+    if (bodySecret !== undefined) throw invalidRequest('client authentication must use exactly one method');
+    if (bodyId !== undefined && bodyId !== basic.clientId) throw invalidRequest('client_id in the body does not match the Authorization header');
+    return { ...basic, method: 'client_secret_basic', viaHeader: true };
+  }
+  if (bodyId === undefined) throw invalidClient('client authentication required');
+  checkLengths(bodyId, bodySecret, false);
+  if (bodySecret !== undefined) return { clientId: bodyId, secret: bodySecret, method: 'client_secret_post', viaHeader: false };
+  return { clientId: bodyId, secret: undefined, method: 'none', viaHeader: false };
+}
+
+/** RFC 7617 Basic credentials; RFC 6749 §2.3.1 form-encodes id and secret before base64. */
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!match) throw invalidClient('malformed Authorization header; expected Basic credentials');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw invalidClient('malformed Basic credentials');
+  const clientId = formDecode(decoded.slice(0, colon));
+  const secret = formDecode(decoded.slice(colon + 1));
+  if (!clientId) throw invalidClient('malformed Basic credentials');
+  checkLengths(clientId, secret, true);
+  return { clientId, secret };
+}
+
+function formDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw invalidClient('malformed Basic credentials');
+  }
+}
+
+/** Oversized credentials are refused before any lookup or hashing. */
+function checkLengths(clientId: string, secret: string | undefined, viaHeader: boolean): void {
+  if (clientId.length > MAX_CLIENT_ID_LENGTH || (secret !== undefined && secret.length > MAX_SECRET_LENGTH)) {
+    throw invalidClient(FAILED, viaHeader ? 'Basic' : undefined);
+  }
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalidRequest(`${name} must be a string`);
+  return value;
+}

@@ -1,0 +1,35 @@
+import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
+import { constantTimeEqual } from '../crypto/hash.js';
+import { tooManyRequests, unauthorized, unavailable } from '../oauth/errors.js';
+import { FailureLimiter } from '../security/rate-limiter.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest hook for admin routes: X-Admin-Key, compared in constant time, failures limited per IP. */
+    requireAdminKey: (request: FastifyRequest) => Promise<void>;
+  }
+}
+
+export const ADMIN_FAILURES_PER_MINUTE = 10;
+
+export const adminGuardPlugin = fp(
+  async (app) => {
+    const limiter = new FailureLimiter(app.cache, 'admin', ADMIN_FAILURES_PER_MINUTE, 60_000);
+    const expected = app.config.secrets.admin_key;
+
+    app.decorate('requireAdminKey', async (request: FastifyRequest) => {
+      if (!expected) throw unavailable('the admin API is disabled: set ADMIN_KEY to enable it');
+      // Once an address has used up its failures, even a right key waits out the window:
+      // otherwise the limit would still let a guesser learn when it has succeeded.
+      const blocked = await limiter.isBlocked(request.ip);
+      if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed admin key attempts; try again later');
+      const presented = request.headers['x-admin-key'];
+      if (typeof presented === 'string' && constantTimeEqual(presented, expected)) return;
+      await limiter.recordFailure(request.ip);
+      request.log.warn({ ip: request.ip }, 'admin key rejected');
+      throw unauthorized(presented ? 'invalid X-Admin-Key' : 'X-Admin-Key header required');
+    });
+  },
+  { name: 'admin-guard', dependencies: ['core'] },
+);

@@ -1,0 +1,43 @@
+import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
+import { ApiKeyAuthenticator } from '../api-keys/api-key-auth.js';
+import type { ApiKey, ApiKeyScope } from '../api-keys/api-key.js';
+import { ClientStore } from '../clients/client-store.js';
+import { createSecretHasher, type SecretHasher } from '../crypto/secret-hasher.js';
+import { createClientAuthenticator, type AuthenticatedClient } from '../oauth/client-auth.js';
+import { FailureLimiter } from '../security/rate-limiter.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    secretHasher: SecretHasher;
+    clientStore: ClientStore;
+    /** RFC 6749 §2.3 client authentication of the current request (Basic, post, or none). */
+    authenticateClient: (request: FastifyRequest) => Promise<AuthenticatedClient>;
+    apiKeys: ApiKeyAuthenticator;
+    /** Authenticates `Authorization: Bearer <api key>` and checks the key holds scope. */
+    authenticateApiKey: (request: FastifyRequest, scope: ApiKeyScope) => Promise<ApiKey>;
+  }
+}
+
+export const CLIENT_FAILURES_PER_MINUTE = 20;
+
+/** Who is calling: OAuth clients (secrets) and internal services (API keys). */
+export const credentialsPlugin = fp(
+  async (app) => {
+    const hasher = createSecretHasher();
+    const store = new ClientStore(app.db, app.cache);
+    await store.start();
+    const clientLimiter = new FailureLimiter(app.cache, 'client-auth', CLIENT_FAILURES_PER_MINUTE, 60_000);
+    const apiKeyLimiter = new FailureLimiter(app.cache, 'api-key-auth', CLIENT_FAILURES_PER_MINUTE, 60_000);
+    const apiKeys = new ApiKeyAuthenticator({ db: app.db, cache: app.cache, hasher, limiter: apiKeyLimiter });
+    await apiKeys.start();
+
+    app.decorate('secretHasher', hasher);
+    app.decorate('clientStore', store);
+    app.decorate('authenticateClient', createClientAuthenticator({ store, hasher, limiter: clientLimiter }));
+    app.decorate('apiKeys', apiKeys);
+    app.decorate('authenticateApiKey', (request: FastifyRequest, scope: ApiKeyScope) => apiKeys.authenticate(request, scope));
+    app.addHook('onClose', async () => apiKeys.stop());
+  },
+  { name: 'credentials', dependencies: ['core'] },
+);

@@ -1,0 +1,96 @@
+import type { Queryable } from '../storage/database.js';
+import type { Client, GrantType, TokenEndpointAuthMethod } from '../clients/client.js';
+
+interface ClientRow {
+  id: string;
+  app_name: string;
+  contact_email: string;
+  secret_hash: string | null;
+  redirect_uris: string[];
+  grant_types: GrantType[];
+  scope: string;
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  first_party: boolean;
+  resource_server: boolean;
+  version: number;
+  disabled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
+  token_endpoint_auth_method, first_party, resource_server, version, disabled_at, created_at, updated_at`;
+
+function toClient(r: ClientRow): Client {
+  return {
+    id: r.id,
+    app_name: r.app_name,
+    contact_email: r.contact_email,
+    redirect_uris: r.redirect_uris,
+    grant_types: r.grant_types,
+    scope: r.scope,
+    token_endpoint_auth_method: r.token_endpoint_auth_method,
+    first_party: r.first_party,
+    resource_server: r.resource_server,
+    secret_hash: r.secret_hash,
+    disabled: r.disabled_at !== null,
+    version: r.version,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  };
+}
+
+export type NewClient = Omit<Client, 'disabled' | 'version' | 'created_at' | 'updated_at'>;
+
+/** All SQL for clients. Postgres is the truth; the cached lookup sits in front of findById. */
+export const clientsRepository = {
+  async insert(db: Queryable, c: NewClient): Promise<Client> {
+    const { rows } = await db.query<ClientRow>(
+      `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
+         token_endpoint_auth_method, first_party, resource_server)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       RETURNING ${COLUMNS}`,
+      [c.id, c.app_name, c.contact_email, c.secret_hash, c.redirect_uris, c.grant_types, c.scope,
+        c.token_endpoint_auth_method, c.first_party, c.resource_server],
+    );
+    return toClient(rows[0]!);
+  },
+
+  async findById(db: Queryable, id: string): Promise<Client | null> {
+    const { rows } = await db.query<ClientRow>(`SELECT ${COLUMNS} FROM clients WHERE id = $1`, [id]);
+    return rows[0] ? toClient(rows[0]) : null;
+  },
+
+  /** Newest first; keyset pagination on (created_at, id). */
+  async list(db: Queryable, opts: { limit: number; includeDisabled: boolean }): Promise<Client[]> {
+    const { rows } = await db.query<ClientRow>(
+      `SELECT ${COLUMNS} FROM clients WHERE ($1 OR disabled_at IS NULL) ORDER BY created_at DESC, id LIMIT $2`,
+      [opts.includeDisabled, opts.limit],
+    );
+    return rows.map(toClient);
+  },
+
+  async all(db: Queryable): Promise<Client[]> {
+    const { rows } = await db.query<ClientRow>(`SELECT ${COLUMNS} FROM clients`);
+    return rows.map(toClient);
+  },
+
+  /** Disabling is idempotent; returns the row as it now is, or null when there is none. */
+  async disable(db: Queryable, id: string): Promise<Client | null> {
+    const { rows } = await db.query<ClientRow>(
+      `UPDATE clients SET disabled_at = COALESCE(disabled_at, now()), version = version + 1, updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id],
+    );
+    return rows[0] ? toClient(rows[0]) : null;
+  },
+
+  async replaceSecret(db: Queryable, id: string, secretHash: string): Promise<Client | null> {
+    const { rows } = await db.query<ClientRow>(
+      `UPDATE clients SET secret_hash = $2, secret_rotated_at = now(), version = version + 1, updated_at = now()
+       WHERE id = $1 AND secret_hash IS NOT NULL RETURNING ${COLUMNS}`,
+      [id, secretHash],
+    );
+    return rows[0] ? toClient(rows[0]) : null;
+  },
+};

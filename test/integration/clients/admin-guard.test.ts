@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../../helpers/backends.js';
+import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { adminHeaders } from '../../helpers/admin.js';
+
+describeBackends('X-Admin-Key guard', (backend) => {
+  let storage: TestStorage;
+  let t: TestApp;
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    t = await buildTestApp(storage);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await storage?.close();
+  });
+
+  const list = (headers: Record<string, string>, ip = '10.0.0.1') =>
+    t.app.inject({ method: 'GET', url: '/clients', headers, remoteAddress: ip });
+
+  it('accepts the configured key', async () => {
+    const res = await list(adminHeaders);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ success: true, clients: [] });
+  });
+
+  it('answers 401 unauthorized without a key or with a wrong one', async () => {
+    const missing = await list({}, '10.0.0.2');
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'X-Admin-Key header required' });
+    const wrong = await list({ 'x-admin-key': `${adminHeaders['x-admin-key']}x` }, '10.0.0.2');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'invalid X-Admin-Key' });
+  });
+
+  it('blocks an address after 10 failures a minute with 429 and Retry-After, even for the right key', async () => {
+    const ip = '10.0.0.3';
+    for (let i = 0; i < 10; i++) expect((await list({ 'x-admin-key': `guess-${i}` }, ip)).statusCode).toBe(401);
+    const blocked = await list({ 'x-admin-key': 'guess-11' }, ip);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json()).toMatchObject({ success: false, error: 'too_many_requests' });
+    const retryAfter = Number(blocked.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect((await list(adminHeaders, ip)).statusCode).toBe(429);
+    // other addresses are unaffected
+    expect((await list(adminHeaders, '10.0.0.4')).statusCode).toBe(200);
+  });
+
+  it('is disabled with a clear message when no ADMIN_KEY is configured', async () => {
+    const off = await buildTestApp(storage, { env: { ADMIN_KEY: '' } });
+    try {
+      const res = await off.app.inject({ method: 'GET', url: '/clients', headers: adminHeaders });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ success: false, error: 'unavailable', error_description: 'the admin API is disabled: set ADMIN_KEY to enable it' });
+    } finally {
+      await off.close();
+    }
+  });
+});
