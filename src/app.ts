@@ -10,6 +10,8 @@ import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { healthRoutes } from './routes/health.js';
+import { tokensPlugin } from './plugins/tokens.js';
+import { wellKnownRoutes } from './routes/well-known.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -48,8 +50,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(formbody);
   await app.register(cookie);
   await app.register(duplicateParametersPlugin);
+  await app.register(tokensPlugin);
 
   await app.register(healthRoutes);
+  await app.register(wellKnownRoutes);
 
   return app;
 }
