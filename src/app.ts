@@ -14,6 +14,8 @@ import { credentialsPlugin } from './plugins/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { clientRoutes } from './routes/clients.js';
 import { internalRoutes } from './routes/internal.js';
+import { tokensPlugin } from './plugins/tokens.js';
+import { wellKnownRoutes } from './routes/well-known.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -54,8 +56,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(duplicateParametersPlugin);
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
+  await app.register(tokensPlugin);
 
   await app.register(healthRoutes);
+  await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
   await app.register(internalRoutes);
 

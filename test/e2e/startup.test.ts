@@ -46,13 +46,16 @@ describe('npm start', () => {
 describe.runIf(backends.some((b) => b.name === 'real'))('npm start on real Postgres and Redis', () => {
   it('reports each backend in /ready, and 503 naming Redis when it stops while /health stays 200', async () => {
     const redis = await startPrivateRedis();
+    // A private database: the server generates a signing key encrypted under this run's dev
+    // ENCRYPTION_KEYS, which the next run (with new dev keys) could not decrypt.
+    const database = await backends.find((b) => b.name === 'real')!.createDatabase();
     try {
       const port = await freePort();
       const p = start({
         PORT: String(port),
         HOST: '127.0.0.1',
         DATA_DIR: tempDir(),
-        DATABASE_URL: process.env.DATABASE_URL!,
+        DATABASE_URL: database.url!,
         REDIS_URL: redis.url,
       });
       await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000);
@@ -76,6 +79,7 @@ describe.runIf(backends.some((b) => b.name === 'real'))('npm start on real Postg
       expect(await p.exited).toBe(0);
     } finally {
       await redis.stop();
+      await database.drop();
     }
   }, 90_000);
 });

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { JWK } from 'jose';
+import type { Config } from '../config/schema.js';
+import { publicMembersOf } from '../crypto/signing-key-material.js';
+
+/** Public, identical for every caller, and only changes on rotation (which keeps old keys listed). */
+const CACHE_CONTROL = 'public, max-age=300';
+
+/**
+ * RFC 8414 §2 and OpenID Connect Discovery 1.0 §3. One document serves both paths: every
+ * member is valid in both registries, and clients of either find what they look for.
+ */
+export function authorizationServerMetadata(config: Config, signingAlgorithm: string) {
+  const base = config.public_url;
+  return {
+    issuer: base,
+    authorization_endpoint: `${base}/oauth/authorize`,
+    token_endpoint: `${base}/oauth/token`,
+    revocation_endpoint: `${base}/oauth/revoke`,
+    introspection_endpoint: `${base}/oauth/introspect`,
+    userinfo_endpoint: `${base}/userinfo`,
+    jwks_uri: `${base}/.well-known/jwks.json`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    // RFC 7009 §2.1: public clients revoke by naming their client_id.
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    // RFC 7662 §2.1: the introspection endpoint requires authorization; public clients have none.
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 9700 §2.1.1: "plain" is not offered.
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    // RFC 9207 §3: the authorization response carries iss.
+    authorization_response_iss_parameter_supported: true,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [signingAlgorithm],
+    claims_supported: [
+      'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce',
+      'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'email', 'email_verified',
+    ],
+    // OIDC Discovery §3: request_uri_parameter_supported defaults to true when omitted.
+    request_uri_parameter_supported: false,
+  };
+}
+
+export const wellKnownRoutes: FastifyPluginAsync = async (app) => {
+  const metadata = authorizationServerMetadata(app.config, app.tokens.algorithm);
+
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
+    reply.header('cache-control', CACHE_CONTROL);
+    return metadata;
+  });
+
+  app.get('/.well-known/openid-configuration', async (_request, reply) => {
+    reply.header('cache-control', CACHE_CONTROL);
+    return metadata;
+  });
+
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    // The store already holds public members only; filtering again here means a mistake
+    // elsewhere can never publish a private member (d, p, q, …).
+    const keys: JWK[] = app.tokens.jwks().keys.map(publicMembersOf);
+    reply.header('cache-control', CACHE_CONTROL);
+    return { keys };
+  });
+};
