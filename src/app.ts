@@ -11,7 +11,10 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { adminGuardPlugin } from './plugins/admin-guard.js';
 import { credentialsPlugin } from './plugins/credentials.js';
+import { denyListPlugin } from './plugins/deny-list.js';
+import { bearerAuthPlugin } from './plugins/bearer-auth.js';
 import { healthRoutes } from './routes/health.js';
+import { oauthRoutes } from './routes/oauth/index.js';
 import { clientRoutes } from './routes/clients.js';
 import { internalRoutes } from './routes/internal.js';
 import { tokensPlugin } from './plugins/tokens.js';
@@ -57,11 +60,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
   await app.register(tokensPlugin);
+  await app.register(denyListPlugin);
+  await app.register(bearerAuthPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
   await app.register(internalRoutes);
+  await app.register(oauthRoutes);
 
   return app;
 }

@@ -1,0 +1,20 @@
+import { IDENTITY_SCOPES, formatScope, parseScope, requireSubset } from '../scopes.js';
+import { expiresIn, type Grant } from './grant.js';
+
+/**
+ * RFC 6749 §4.4. The client acts for itself: sub and client_id are the client id, no username,
+ * no refresh token (§4.4.3), and only the client's non-identity scopes.
+ */
+export const clientCredentialsGrant: Grant = {
+  grantType: 'client_credentials',
+  parameters: new Set(['scope']),
+  async handler({ client, params, deps }) {
+    const allowed = parseScope(client.scope).filter((s) => !IDENTITY_SCOPES.has(s));
+    const requested = parseScope(params.scope);
+    requireSubset(requested, allowed, 'scope not available to client_credentials');
+    const scope = formatScope(requested.length > 0 ? requested : allowed);
+    const access = await deps.tokens.issueAccessToken({ sub: client.id, client_id: client.id, scope });
+    deps.emit({ event: 'token_issued', client_id: client.id, subject: client.id, details: { grant_type: 'client_credentials' } });
+    return { access_token: access.token, token_type: 'Bearer', expires_in: expiresIn(access.exp), scope, success: true, expiry: access.exp };
+  },
+};

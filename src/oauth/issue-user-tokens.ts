@@ -1,0 +1,93 @@
+import type { Client } from '../clients/client.js';
+import type { Config } from '../config/schema.js';
+import { sha256Hex } from '../crypto/hash.js';
+import { randomToken } from '../crypto/random.js';
+import { refreshTokensRepository } from '../repositories/refresh-tokens.js';
+import { tokenFamiliesRepository } from '../repositories/token-families.js';
+import { standardClaims, type UserClaims } from '../repositories/user-claims.js';
+import type { Queryable } from '../storage/database.js';
+import { expiresIn, type TokenResponse } from './grants/grant.js';
+import { formatScope } from './scopes.js';
+import type { TokenService } from './tokens.js';
+
+export interface UserTokenInput {
+  client: Client;
+  user: UserClaims;
+  scopes: string[];
+  familyId: string;
+  /** Creates the family row (a new grant) instead of extending an existing one. */
+  newFamily: boolean;
+  /**
+   * The refresh token to hand out: 'new' mints and stores one, a string is returned as it is
+   * (rotation off), undefined issues none.
+   */
+  refresh?: 'new' | string;
+  /** Scope stored with a new refresh token (RFC 6749 §6: identical to the original grant). */
+  refreshScopes?: string[];
+  nonce?: string | null;
+  authTime?: Date;
+}
+
+/**
+ * Mints a user's access token (with its family id), optionally a refresh token, and an ID token
+ * when `openid` was granted, writing the family and refresh-token rows in the caller's
+ * transaction: the response is only sent after these rows are committed.
+ */
+export async function issueUserTokens(
+  tx: Queryable,
+  deps: { tokens: TokenService; config: Config },
+  input: UserTokenInput,
+): Promise<TokenResponse> {
+  const { client, user, scopes, familyId } = input;
+  const scope = formatScope(scopes);
+  const access = await deps.tokens.issueAccessToken({
+    sub: user.id,
+    client_id: client.id,
+    scope,
+    username: user.username,
+    family_id: familyId,
+  });
+  const accessExpiresAt = new Date(access.exp * 1000);
+  if (input.newFamily) {
+    await tokenFamiliesRepository.insert(tx, { id: familyId, client_id: client.id, user_id: user.id, scope, access_expires_at: accessExpiresAt });
+  } else {
+    await tokenFamiliesRepository.extendAccessExpiry(tx, familyId, accessExpiresAt);
+  }
+
+  let refreshToken: string | undefined;
+  if (input.refresh === 'new') {
+    refreshToken = randomToken();
+    await refreshTokensRepository.insert(tx, {
+      token_hash: sha256Hex(refreshToken),
+      family_id: familyId,
+      client_id: client.id,
+      user_id: user.id,
+      scope: formatScope(input.refreshScopes ?? scopes),
+      expires_at: new Date(Date.now() + deps.config.security.refresh_token_expiry_days * 86_400_000),
+    });
+  } else if (input.refresh) {
+    refreshToken = input.refresh;
+  }
+
+  const idToken = scopes.includes('openid')
+    ? await deps.tokens.issueIdToken({
+        sub: user.id,
+        aud: client.id,
+        nonce: input.nonce ?? undefined,
+        auth_time: input.authTime ? Math.floor(input.authTime.getTime() / 1000) : undefined,
+        claims: standardClaims(user, scopes),
+      })
+    : undefined;
+
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: expiresIn(access.exp),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    scope,
+    ...(idToken ? { id_token: idToken } : {}),
+    success: true,
+    username: user.username,
+    expiry: access.exp,
+  };
+}

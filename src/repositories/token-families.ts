@@ -1,0 +1,50 @@
+import type { Queryable } from '../storage/database.js';
+
+export interface RevokedFamily {
+  id: string;
+  access_expires_at: Date;
+}
+
+export const tokenFamiliesRepository = {
+  async insert(db: Queryable, f: { id: string; client_id: string; user_id: string | null; scope: string; access_expires_at: Date }): Promise<void> {
+    await db.query(
+      'INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [f.id, f.client_id, f.user_id, f.scope, f.access_expires_at],
+    );
+  },
+
+  /** Keeps access_expires_at at the latest access token issued, so a revocation denies them all. */
+  async extendAccessExpiry(db: Queryable, id: string, accessExpiresAt: Date): Promise<void> {
+    await db.query('UPDATE token_families SET access_expires_at = GREATEST(access_expires_at, $2) WHERE id = $1', [id, accessExpiresAt]);
+  },
+
+  /** Revokes the family (idempotent) and returns it, or null when there is no such family. */
+  async revoke(db: Queryable, id: string, reason: string): Promise<RevokedFamily | null> {
+    const { rows } = await db.query<RevokedFamily>(
+      `UPDATE token_families SET revoked_at = COALESCE(revoked_at, now()), revoked_reason = COALESCE(revoked_reason, $2)
+       WHERE id = $1 RETURNING id, access_expires_at`,
+      [id, reason],
+    );
+    return rows[0] ?? null;
+  },
+
+  /** Every family of a user for a client (account page revoke, external revoke, logout). */
+  async revokeForUserAndClient(db: Queryable, userId: string, clientId: string, reason: string): Promise<RevokedFamily[]> {
+    const { rows } = await db.query<RevokedFamily>(
+      `UPDATE token_families SET revoked_at = now(), revoked_reason = $3
+       WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL RETURNING id, access_expires_at`,
+      [userId, clientId, reason],
+    );
+    return rows;
+  },
+
+  /** Families revoked after `since` whose access tokens may still be alive (deny-list sync). */
+  async revokedSince(db: Queryable, since: Date): Promise<RevokedFamily[]> {
+    const { rows } = await db.query<RevokedFamily>(
+      `SELECT id, access_expires_at FROM token_families
+       WHERE revoked_at IS NOT NULL AND access_expires_at > now() AND revoked_at >= $1`,
+      [since],
+    );
+    return rows;
+  },
+};

@@ -1,0 +1,65 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Client } from '../../clients/client.js';
+import { sha256Hex } from '../../crypto/hash.js';
+import { OAuthError, invalidRequest } from '../../oauth/errors.js';
+import { readParams } from '../../oauth/form-params.js';
+import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
+import { revokedAccessTokensRepository } from '../../repositories/revoked-access-tokens.js';
+import { tokenFamiliesRepository } from '../../repositories/token-families.js';
+
+const MAX_TOKEN_LENGTH = 8192;
+
+/**
+ * POST /oauth/revoke (RFC 7009). Revoking a refresh token ends its family and every access token
+ * issued in it; revoking an access token denies its jti until it expires. Unknown tokens, and
+ * tokens of other clients, answer 200 and change nothing (§2.2).
+ */
+export const revokeRoute: FastifyPluginAsync = async (app) => {
+  /** true when the token was recognised as a refresh token (whoever it belonged to). */
+  async function revokeRefreshToken(token: string, client: Client): Promise<boolean> {
+    const hash = sha256Hex(token);
+    const revoked = await app.db.transaction(async (tx) => {
+      const familyId = await refreshTokensRepository.lockFamilyOf(tx, hash);
+      if (!familyId) return null;
+      const record = await refreshTokensRepository.find(tx, hash);
+      if (!record || record.client_id !== client.id) return 'not-yours' as const;
+      return tokenFamiliesRepository.revoke(tx, familyId, 'revoked_by_client');
+    });
+    if (revoked && revoked !== 'not-yours') {
+      await app.denyList.denyFamily(revoked.id, revoked.access_expires_at);
+      app.log.info({ audit: { event: 'revoke', client_id: client.id, family_id: revoked.id } }, 'revoke');
+    }
+    return revoked !== null;
+  }
+
+  async function revokeAccessToken(token: string, client: Client): Promise<boolean> {
+    let claims;
+    try {
+      claims = await app.tokens.verifyAccessToken(token);
+    } catch (err) {
+      if (err instanceof OAuthError) return false;
+      throw err;
+    }
+    if (claims.client_id !== client.id) return true;
+    const expiresAt = new Date(claims.exp * 1000);
+    await revokedAccessTokensRepository.insert(app.db, claims.jti, expiresAt);
+    await app.denyList.denyJti(claims.jti, expiresAt);
+    return true;
+  }
+
+  app.post('/oauth/revoke', async (request) => {
+    const { client } = await app.authenticateClient(request);
+    const params = readParams(request.body);
+    // token REQUIRED (RFC 7009 §2.1)
+    const token = params.token;
+    if (!token) throw invalidRequest('token is required');
+    if (token.length <= MAX_TOKEN_LENGTH) {
+      // token_type_hint only decides the order of the lookups (§2.1: the server may ignore it).
+      const order = params.token_type_hint === 'access_token'
+        ? [revokeAccessToken, revokeRefreshToken]
+        : [revokeRefreshToken, revokeAccessToken];
+      for (const attempt of order) if (await attempt(token, client)) break;
+    }
+    return { success: true };
+  });
+};

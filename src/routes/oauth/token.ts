@@ -1,0 +1,36 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../oauth/errors.js';
+import { readParams } from '../../oauth/form-params.js';
+import type { GrantDeps } from '../../oauth/grants/grant.js';
+import { grants } from '../../oauth/grants/index.js';
+
+/** POST /oauth/token (RFC 6749 §3.2): shared steps once, then the grant's own handler. */
+export const tokenRoute: FastifyPluginAsync = async (app) => {
+  const deps: GrantDeps = {
+    db: app.db,
+    config: app.config,
+    tokens: app.tokens,
+    denyList: app.denyList,
+    emit: (event) => app.log.info({ audit: event }, event.event),
+  };
+
+  app.post('/oauth/token', async (request) => {
+    if (/^Bearer\s/i.test(request.headers.authorization ?? '')) {
+      // The Google token broker answers here for API keys; it is registered by the vault.
+      throw invalidRequest('Bearer authentication is only accepted by the Google token broker');
+    }
+    const params = readParams(request.body);
+    // grant_type REQUIRED (RFC 6749 §4.1.3, §4.4.2, §6)
+    const grantType = params.grant_type;
+    if (!grantType) throw invalidRequest('grant_type is required');
+    const grant = grants.get(grantType);
+    if (!grant) throw unsupportedGrantType(`grant_type '${grantType}' is not supported`);
+    const { client } = await app.authenticateClient(request);
+    if (!client.grant_types.includes(grantType as never)) {
+      throw unauthorizedClient(`this client is not allowed the ${grantType} grant`);
+    }
+    const declared: Partial<Record<string, string>> = {};
+    for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
+    return grant.handler({ request, client, params: declared, deps });
+  });
+};
