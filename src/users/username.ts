@@ -28,11 +28,15 @@ export function isReservedUsername(name: string, loginClientId: string): boolean
 
 /**
  * A valid base to derive a new person's username from their email: the local part without any
- * "+tag", canonicalised, characters outside [a-z0-9_.-] dropped, padded to 3 and cut to 32.
+ * "+tag", canonicalised, accents stripped ("zoë" → "zoe"), other characters outside
+ * [a-z0-9_.-] dropped, padded to 3 and cut to 32.
  */
 export function usernameBaseFromEmail(email: string | undefined): string {
   const local = (email ?? '').split('@')[0] ?? '';
-  let base = normalizeUsername(local.split('+')[0] ?? '').replace(/[^a-z0-9_.-]/g, '');
+  let base = normalizeUsername(local.split('+')[0] ?? '')
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^a-z0-9_.-]/g, '');
   base = base.replace(/^[._-]+|[._-]+$/g, '');
   if (base.length === 0) base = 'user';
   if (base.length < USERNAME_MIN) base = `${base}${'_'.repeat(USERNAME_MIN - base.length)}`;

@@ -35,6 +35,6 @@ export interface MockGoogleControl {
   issuedRefreshTokens(): string[];
   /** The query of the latest authorization request (to assert prompt, scope, login_hint …). */
   lastAuthorizeRequest(): Record<string, string> | undefined;
-  /** Forget fault injection and latency; issued tokens and users stay. */
+  /** Forget call counts, fault injection, latency and lifetimes; issued tokens and users stay. */
   reset(): void;
 }

@@ -318,6 +318,7 @@ export class MockGoogleState {
     issuedRefreshTokens: () => [...this.refreshTokens.keys()],
     lastAuthorizeRequest: () => (this.lastAuthorize ? { ...this.lastAuthorize } : undefined),
     reset: () => {
+      this.callCounts.clear();
       this.failures.clear();
       this.latency.clear();
       this.wrongNonceNext = false;
