@@ -19,6 +19,15 @@ import { clientRoutes } from './routes/clients.js';
 import { internalRoutes } from './routes/internal.js';
 import { tokensPlugin } from './plugins/tokens.js';
 import { wellKnownRoutes } from './routes/well-known.js';
+import { deriveSecrets } from './crypto/derive.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
+import { sessionPlugin } from './plugins/session.js';
+import { googlePlugin } from './plugins/google.js';
+import { devMockGooglePlugin } from './google/mock/plugin.js';
+import { DEV_MOCK_PREFIX } from './google/settings.js';
+import { assetRoutes } from './routes/assets.js';
+import { loginRoutes } from './routes/login.js';
+import { accountRoutes } from './routes/account.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -55,19 +64,29 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(corePlugin, { config, db: deps.db, cache: deps.cache });
   await app.register(errorHandlerPlugin);
   await app.register(formbody);
-  await app.register(cookie);
+  // Signed cookies (the Google state cookie) use a key derived from ENCRYPTION_KEYS; older
+  // keys still verify, so a key rotation does not break sign-ins in flight.
+  await app.register(cookie, { secret: deriveSecrets(config, 'cookie') });
   await app.register(duplicateParametersPlugin);
+  await app.register(securityHeadersPlugin);
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
   await app.register(tokensPlugin);
   await app.register(denyListPlugin);
   await app.register(bearerAuthPlugin);
+  await app.register(sessionPlugin);
+  await app.register(googlePlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
   await app.register(internalRoutes);
   await app.register(oauthRoutes);
+  await app.register(assetRoutes);
+  await app.register(loginRoutes);
+  await app.register(accountRoutes);
+  // Dev mode only (no GOOGLE_CLIENT_ID outside production); the plugin refuses otherwise too.
+  if (config.dev_mode) await app.register(devMockGooglePlugin, { prefix: DEV_MOCK_PREFIX });
 
   return app;
 }

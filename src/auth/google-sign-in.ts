@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { GoogleError } from '../google/errors.js';
+import type { GoogleCredential } from '../repositories/google-credentials.js';
+import type { GoogleProfile, User } from '../repositories/users.js';
+
+export interface SignInInput {
+  code: string;
+  verifier: string;
+  nonce: string;
+  redirectUri: string;
+  /** The session the browser had before, ended in the same transaction (no session fixation). */
+  previousSessionHash?: string | undefined;
+}
+
+export interface SignInResult {
+  user: User;
+  credential: GoogleCredential;
+  /** The new session id: the cookie value, held nowhere else. */
+  sessionId: string;
+}
+
+/**
+ * The server side of a Google callback: exchange the code (with the PKCE verifier), verify the
+ * ID token (nonce included), then in one transaction upsert the person, store their Google
+ * tokens encrypted, and open a session. Throws GoogleError for anything Google-side.
+ */
+export async function completeGoogleSignIn(app: FastifyInstance, input: SignInInput): Promise<SignInResult> {
+  const tokens = await app.google.exchangeCode(input.code, input.verifier, input.redirectUri);
+  // OIDC Core §3.1.3.3: a successful token response to an openid request contains an ID token.
+  if (!tokens.id_token) throw new GoogleError('invalid_response', 'token', 'no id_token in the token response');
+  const claims = await app.google.verifyIdToken(tokens.id_token, input.nonce);
+
+  const profile: GoogleProfile = {
+    sub: claims.sub,
+    email: claims.email,
+    emailVerified: claims.email_verified,
+    name: claims.name,
+    givenName: claims.given_name,
+    familyName: claims.family_name,
+    picture: claims.picture,
+  };
+  if (!profile.email || !profile.name) {
+    // Google leaves profile claims out of some ID tokens; userinfo has them.
+    const info = await app.google.fetchUserinfo(tokens.access_token);
+    // OIDC Core §5.3.2: "the sub Claim in the UserInfo Response MUST be verified to exactly
+    // match the sub Claim in the ID Token; if they do not match, the UserInfo Response values
+    // MUST NOT be used."
+    if (info.sub !== claims.sub) throw new GoogleError('invalid_response', 'userinfo', 'sub differs from the ID token');
+    profile.email ??= info.email;
+    profile.emailVerified ??= info.email_verified;
+    profile.name ??= info.name;
+    profile.givenName ??= info.given_name;
+    profile.familyName ??= info.family_name;
+    profile.picture ??= info.picture;
+  }
+
+  const result = await app.db.transaction(async (tx) => {
+    const user = await app.users.upsertFromGoogle(profile, tx);
+    const credential = await app.googleCredentials.save(
+      { userId: user.id },
+      {
+        accessToken: tokens.access_token,
+        expiresIn: tokens.expires_in,
+        refreshToken: tokens.refresh_token,
+        scope: tokens.scope,
+        googleSub: claims.sub,
+        email: profile.email,
+      },
+      tx,
+    );
+    if (input.previousSessionHash) await app.sessions.repository.delete(input.previousSessionHash, tx);
+    const { id } = await app.sessions.create(user.id, tx);
+    return { user, credential, sessionId: id };
+  });
+  if (input.previousSessionHash) await app.sessions.forget(input.previousSessionHash);
+  return result;
+}

@@ -1,0 +1,69 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { constantTimeEqual } from '../crypto/hash.js';
+import { GoogleError } from './errors.js';
+import { idTokenClaimsSchema, type GoogleIdTokenClaims } from './responses.js';
+import type { GoogleSettings } from './settings.js';
+
+const GOOGLE_ISSUER = 'https://accounts.google.com';
+
+/**
+ * Verifies a Google ID token as OIDC Core §3.1.3.7 asks, against keys fetched from the JWKS URL
+ * (cached by jose, refetched when an unknown kid appears).
+ */
+export function createIdTokenVerifier(settings: GoogleSettings) {
+  let jwks: JWTVerifyGetKey | undefined;
+  // Google documents both forms: "The value of iss in the ID token is equal to
+  // accounts.google.com or https://accounts.google.com."
+  const issuers = settings.issuer === GOOGLE_ISSUER ? [GOOGLE_ISSUER, 'accounts.google.com'] : [settings.issuer];
+
+  return async function verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<GoogleIdTokenClaims> {
+    jwks ??= createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: settings.timeoutMs });
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(idToken, jwks, {
+        // §3.1.3.7 (2) "The Issuer Identifier ... MUST exactly match the value of the iss Claim."
+        issuer: issuers,
+        // §3.1.3.7 (3) "The Client MUST validate that the aud Claim contains its client_id value"
+        audience: settings.clientId,
+        // §3.1.3.7 (7) "The alg value SHOULD be the default of RS256" — Google signs RS256 only.
+        algorithms: ['RS256'],
+        // §3.1.3.7 (9) "The current time MUST be before the time represented by the exp Claim."
+        requiredClaims: ['sub', 'exp', 'iat'],
+        clockTolerance: 5,
+      }));
+    } catch (err) {
+      throw verificationError(err);
+    }
+    const parsed = idTokenClaimsSchema.safeParse(payload);
+    if (!parsed.success) throw new GoogleError('invalid_response', 'id_token', 'claims have an unexpected shape');
+    const claims = parsed.data;
+    // §3.1.3.7 (4)/(5): with several audiences azp must be present; when present it must be us.
+    if (Array.isArray(claims.aud) && claims.aud.length > 1 && !claims.azp) {
+      throw new GoogleError('invalid_response', 'id_token', 'several audiences and no azp');
+    }
+    if (claims.azp !== undefined && claims.azp !== settings.clientId) {
+      throw new GoogleError('invalid_response', 'id_token', 'azp is another client');
+    }
+    // §3.1.3.7 (11) "If a nonce value was sent in the Authentication Request, a nonce Claim MUST
+    // be present and its value checked to verify that it is the same value as the one that was
+    // sent in the Authentication Request."
+    if (expectedNonce !== undefined && (claims.nonce === undefined || !constantTimeEqual(claims.nonce, expectedNonce))) {
+      throw new GoogleError('invalid_response', 'id_token', 'nonce does not match the authentication request');
+    }
+    return claims;
+  };
+}
+
+function verificationError(err: unknown): GoogleError {
+  if (err instanceof joseErrors.JWKSTimeout) {
+    return new GoogleError('unavailable', 'jwks', 'no answer from the JWKS endpoint in time', { cause: err });
+  }
+  if (err instanceof joseErrors.JOSEError) {
+    // jose's codes (ERR_JWT_EXPIRED, ERR_JWT_CLAIM_VALIDATION_FAILED, …) and claim names are
+    // safe; its messages never quote the token.
+    const claim = err instanceof joseErrors.JWTClaimValidationFailed ? ` (${err.claim})` : '';
+    return new GoogleError('invalid_response', 'id_token', `verification failed: ${err.code}${claim}`, { cause: err });
+  }
+  // fetch of the JWKS failed below jose (connection refused, reset)
+  return new GoogleError('unavailable', 'jwks', 'could not fetch the signing keys', { cause: err });
+}

@@ -1,0 +1,157 @@
+import { randomId } from '../crypto/random.js';
+import { isUniqueViolation, type Database, type Queryable } from '../storage/database.js';
+import { canonicalUsername, nextFreeUsername, usernameBaseFromEmail } from '../users/username.js';
+
+export interface User {
+  id: string;
+  googleSub: string | null;
+  email: string | null;
+  emailVerified: boolean;
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  name: string | null;
+  picture: string | null;
+  twoFactor: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What Google says about a person (ID token or userinfo claims). */
+export interface GoogleProfile {
+  sub: string;
+  email?: string | undefined;
+  emailVerified?: boolean | undefined;
+  name?: string | undefined;
+  givenName?: string | undefined;
+  familyName?: string | undefined;
+  picture?: string | undefined;
+}
+
+interface UserRow {
+  id: string;
+  google_sub: string | null;
+  email: string | null;
+  email_verified: boolean;
+  username: string;
+  first_name: string | null;
+  last_name: string | null;
+  name: string | null;
+  picture: string | null;
+  two_factor: boolean;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const COLUMNS = 'id, google_sub, email, email_verified, username, first_name, last_name, name, picture, two_factor, created_at, updated_at';
+const USERNAME_ATTEMPTS = 20;
+
+export interface UsersRepository {
+  /**
+   * Creates or updates the person Google identifies by `sub` (never by email: an email can move
+   * between Google accounts, a sub cannot). A new person gets a username derived from their
+   * email. Runs in `tx` when given (it uses a savepoint there), else in its own transaction.
+   */
+  upsertFromGoogle(profile: GoogleProfile, tx?: Queryable): Promise<User>;
+  findById(id: string, q?: Queryable): Promise<User | null>;
+  /** Case-insensitive; when several accounts share an email, the verified, most recent one. */
+  findByEmail(email: string, q?: Queryable): Promise<User | null>;
+  /** Canonicalises the input first (SPEC: same canonicalisation at creation and lookup). */
+  findByUsername(username: string, q?: Queryable): Promise<User | null>;
+}
+
+export function createUsersRepository(db: Database, opts: { loginClientId: string }): UsersRepository {
+  const upsertIn = async (tx: Queryable, p: GoogleProfile): Promise<User> => {
+    const values = [p.email ?? null, p.emailVerified ?? false, p.givenName ?? null, p.familyName ?? null, p.name ?? null, p.picture ?? null];
+    const updated = await tx.query<UserRow>(
+      `UPDATE users SET email = $2, email_verified = $3, first_name = $4, last_name = $5, name = $6, picture = $7,
+         updated_at = now()
+       WHERE google_sub = $1 RETURNING ${COLUMNS}`,
+      [p.sub, ...values],
+    );
+    if (updated.rows[0]) return toUser(updated.rows[0]);
+
+    const base = usernameBaseFromEmail(p.email);
+    let startAt = 1;
+    for (let attempt = 0; attempt < USERNAME_ATTEMPTS; attempt++) {
+      const taken = await takenUsernames(tx, base);
+      const username = nextFreeUsername(base, taken, opts.loginClientId, startAt);
+      // A savepoint, because a unique violation aborts the surrounding transaction otherwise.
+      await tx.query('SAVEPOINT upsert_user');
+      try {
+        const inserted = await tx.query<UserRow>(
+          `INSERT INTO users (id, google_sub, email, email_verified, first_name, last_name, name, picture, username)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (google_sub) DO UPDATE SET email = EXCLUDED.email, email_verified = EXCLUDED.email_verified,
+             first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, name = EXCLUDED.name,
+             picture = EXCLUDED.picture, updated_at = now()
+           RETURNING ${COLUMNS}`,
+          [randomId(), p.sub, ...values, username],
+        );
+        await tx.query('RELEASE SAVEPOINT upsert_user');
+        return toUser(inserted.rows[0]!);
+      } catch (err) {
+        await tx.query('ROLLBACK TO SAVEPOINT upsert_user');
+        // The unique constraint decides races on a username: someone took it between our read
+        // and our insert. Ask again, starting past the number that lost.
+        if (!isUniqueViolation(err, 'users_username_key')) throw err;
+        startAt = Math.max(startAt, suffixOf(username, base)) + 1;
+      }
+    }
+    throw new Error('could not find a free username after several attempts');
+  };
+
+  return {
+    upsertFromGoogle: (profile, tx) => (tx ? upsertIn(tx, profile) : db.transaction((t) => upsertIn(t, profile))),
+
+    async findById(id, q = db) {
+      const r = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+      return r.rows[0] ? toUser(r.rows[0]) : null;
+    },
+
+    async findByEmail(email, q = db) {
+      const r = await q.query<UserRow>(
+        `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1)
+         ORDER BY email_verified DESC, updated_at DESC LIMIT 1`,
+        [email],
+      );
+      return r.rows[0] ? toUser(r.rows[0]) : null;
+    },
+
+    async findByUsername(username, q = db) {
+      const canonical = canonicalUsername(username);
+      if (!canonical) return null;
+      const r = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [canonical]);
+      return r.rows[0] ? toUser(r.rows[0]) : null;
+    },
+  };
+}
+
+/** Existing usernames that are base or base followed by digits (LIKE wildcards escaped). */
+async function takenUsernames(q: Queryable, base: string): Promise<Set<string>> {
+  const like = `${base.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const r = await q.query<{ username: string }>(`SELECT username FROM users WHERE username LIKE $1`, [like]);
+  return new Set(r.rows.map((row) => row.username));
+}
+
+function suffixOf(username: string, base: string): number {
+  const m = /(\d+)$/.exec(username);
+  return username === base || !m ? 1 : Number(m[1]);
+}
+
+function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    googleSub: r.google_sub,
+    email: r.email,
+    emailVerified: r.email_verified,
+    username: r.username,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    name: r.name,
+    picture: r.picture,
+    twoFactor: r.two_factor,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
+}
