@@ -28,6 +28,7 @@ import { DEV_MOCK_PREFIX } from './google/settings.js';
 import { assetRoutes } from './routes/assets.js';
 import { loginRoutes } from './routes/login.js';
 import { accountRoutes } from './routes/account.js';
+import { authorizeRoutes } from './routes/authorize.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(assetRoutes);
   await app.register(loginRoutes);
   await app.register(accountRoutes);
+  await app.register(authorizeRoutes);
   // Dev mode only (no GOOGLE_CLIENT_ID outside production); the plugin refuses otherwise too.
   if (config.dev_mode) await app.register(devMockGooglePlugin, { prefix: DEV_MOCK_PREFIX });
 

@@ -38,6 +38,21 @@ export const tokenFamiliesRepository = {
     return rows;
   },
 
+  /** Apps holding a live grant of the user: an unrevoked family with a live refresh or access token. */
+  async appsOfUser(db: Queryable, userId: string): Promise<{ client_id: string; app_name: string; scope: string; since: Date }[]> {
+    const { rows } = await db.query<{ client_id: string; app_name: string; scope: string; since: Date }>(
+      `SELECT f.client_id, c.app_name, string_agg(DISTINCT f.scope, ' ') AS scope, min(f.created_at) AS since
+       FROM token_families f JOIN clients c ON c.id = f.client_id
+       WHERE f.user_id = $1 AND f.revoked_at IS NULL
+         AND (f.access_expires_at > now()
+              OR EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = f.id AND r.rotated_at IS NULL AND r.expires_at > now()))
+       GROUP BY f.client_id, c.app_name
+       ORDER BY min(f.created_at)`,
+      [userId],
+    );
+    return rows;
+  },
+
   /** Families revoked after `since` whose access tokens may still be alive (deny-list sync). */
   async revokedSince(db: Queryable, since: Date): Promise<RevokedFamily[]> {
     const { rows } = await db.query<RevokedFamily>(

@@ -1,18 +1,43 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { revokeUserGrants } from '../oauth/revoke-user-grants.js';
+import { tokenFamiliesRepository } from '../repositories/token-families.js';
+import { verifyCsrf } from '../sessions/csrf.js';
+import { errorPage } from '../views/pages/error.js';
 import { csrfTokenFor } from '../sessions/csrf.js';
 import { accountPage } from '../views/pages/account.js';
 import { sendPage } from '../views/reply.js';
 import { useHtmlErrors } from './html-errors.js';
 
-/** GET /account: the signed-in person's profile and Google connection. */
-export async function accountRoutes(app: FastifyInstance): Promise<void> {
+/** GET /account: the signed-in person's profile, connected apps and Google connection. */
+export async function accountRoutes(scope: FastifyInstance): Promise<void> {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
   useHtmlErrors(app);
   app.get('/account', async (request, reply) => {
     const user = request.user ? await app.users.findById(request.user.id) : null;
     if (!user || !request.session) {
       return reply.header('cache-control', 'no-store').redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
     }
-    const credential = await app.googleCredentials.findByOwner({ userId: user.id });
-    return sendPage(reply, accountPage({ user, credential, csrfToken: csrfTokenFor(request)! }));
+    const [credential, apps] = await Promise.all([
+      app.googleCredentials.findByOwner({ userId: user.id }),
+      tokenFamiliesRepository.appsOfUser(app.db, user.id),
+    ]);
+    return sendPage(reply, accountPage({ user, credential, apps, csrfToken: csrfTokenFor(request)! }));
   });
+
+  /** Revokes everything the signed-in person gave one app (tokens and remembered consent). */
+  app.post(
+    '/account/apps/:clientId/revoke',
+    { schema: { params: z.object({ clientId: z.string().min(1).max(128) }), body: z.object({ csrf_token: z.string().max(256).optional() }) } },
+    async (request, reply) => {
+      if (!request.user || !request.session) return reply.redirect('/login?return_to=/account', 303);
+      if (!verifyCsrf(request, request.body.csrf_token)) {
+        return sendPage(reply, errorPage({ title: 'This form has expired', message: 'Please reload your account page and try again.', retryUrl: '/account' }), 403);
+      }
+      const revoked = await revokeUserGrants(app, request.user.id, request.params.clientId, 'revoked_by_user');
+      app.log.info({ audit: { event: 'revoke', subject: request.user.id, client_id: request.params.clientId, details: { families: revoked } } }, 'revoke');
+      return reply.redirect('/account', 303);
+    },
+  );
 }

@@ -3,7 +3,14 @@ import type { User } from '../../repositories/users.js';
 import { html } from '../html.js';
 import { layout } from '../layout.js';
 
-export function accountPage(p: { user: User; credential: GoogleCredential | null; csrfToken: string }): string {
+export interface ConnectedApp {
+  client_id: string;
+  app_name: string;
+  scope: string;
+  since: Date;
+}
+
+export function accountPage(p: { user: User; credential: GoogleCredential | null; apps: ConnectedApp[]; csrfToken: string }): string {
   const u = p.user;
   const c = p.credential;
   const google = c
@@ -23,6 +30,12 @@ export function accountPage(p: { user: User; credential: GoogleCredential | null
 <dt>Email</dt><dd>${u.email ?? '—'}${u.emailVerified ? '' : ' (unverified)'}</dd>
 <dt>Name</dt><dd>${[u.firstName, u.lastName].filter(Boolean).join(' ') || '—'}</dd>
 </dl>
+<h2>Connected apps</h2>
+${p.apps.length === 0
+    ? html`<p class="muted">No app holds access to your account.</p>`
+    : html`<ul class="apps">${p.apps.map((a) => html`<li><strong>${a.app_name}</strong> <span class="muted">${a.scope} · since ${a.since.toISOString().slice(0, 10)}</span>
+<form method="post" action="/account/apps/${encodeURIComponent(a.client_id)}/revoke"><input type="hidden" name="csrf_token" value="${p.csrfToken}">
+<button type="submit" class="secondary">Remove access</button></form></li>`)}</ul>`}
 <h2>Google connection</h2>
 ${google}
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="${p.csrfToken}">

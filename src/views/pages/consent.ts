@@ -1,0 +1,32 @@
+import { html } from '../html.js';
+import { layout } from '../layout.js';
+
+const DESCRIPTIONS: Record<string, string> = {
+  openid: 'Know who you are on Gatehouse',
+  profile: 'See your name, username and profile picture',
+  email: 'See your email address',
+};
+
+export function describeScope(scope: string): string {
+  return DESCRIPTIONS[scope] ?? `Use the "${scope}" permission`;
+}
+
+/** The consent page: which app, what it may do, where it sends you; Approve or Deny. */
+export function consentPage(p: {
+  appName: string;
+  redirectHost: string;
+  username: string;
+  scopes: string[];
+  fields: Record<string, string>;
+}): string {
+  const hidden = Object.entries(p.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
+  return layout(`Allow ${p.appName}?`, html`<h1>Allow ${p.appName}?</h1>
+<p><strong>${p.appName}</strong> wants to use your Gatehouse account <strong>${p.username}</strong> to:</p>
+<ul class="scopes">${p.scopes.map((s) => html`<li>${describeScope(s)}</li>`)}</ul>
+<p class="muted">Afterwards you will be sent to ${p.redirectHost}. You can remove this access at any time on your account page.</p>
+<form method="post" action="/oauth/authorize">
+${hidden}
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>`);
+}
