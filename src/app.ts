@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault,
+  type RouteOptions,
+} from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -11,6 +14,9 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { adminGuardPlugin } from './plugins/admin-guard.js';
 import { credentialsPlugin } from './plugins/credentials.js';
+import { auditPlugin } from './plugins/audit.js';
+import { openapiPlugin } from './plugins/openapi.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { clientRoutes } from './routes/clients.js';
 import { internalRoutes } from './routes/internal.js';
@@ -26,6 +32,8 @@ export type App = FastifyInstance<
 export interface AppDeps extends CoreDeps {
   /** Where log lines go (tests capture them); stdout when absent. */
   logStream?: DestinationStream;
+  /** Sees every route as it is registered (tests check that /openapi.json documents them all). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the Fastify app. Opens nothing and starts nothing: the caller owns db and cache. */
@@ -47,13 +55,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
   });
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+
   await app.register(corePlugin, { config, db: deps.db, cache: deps.cache });
   await app.register(errorHandlerPlugin);
+  await app.register(auditPlugin);
+  // Before any route: @fastify/swagger learns routes from an onRoute hook.
+  await app.register(openapiPlugin);
   await app.register(formbody);
   await app.register(cookie);
   await app.register(duplicateParametersPlugin);
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
+  await app.register(metricsPlugin);
 
   await app.register(healthRoutes);
   await app.register(clientRoutes);
