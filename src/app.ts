@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault,
+  type RouteOptions,
+} from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -13,6 +16,9 @@ import { adminGuardPlugin } from './plugins/admin-guard.js';
 import { credentialsPlugin } from './plugins/credentials.js';
 import { denyListPlugin } from './plugins/deny-list.js';
 import { bearerAuthPlugin } from './plugins/bearer-auth.js';
+import { auditPlugin } from './plugins/audit.js';
+import { openapiPlugin } from './plugins/openapi.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { clientRoutes } from './routes/clients.js';
@@ -41,6 +47,8 @@ export type App = FastifyInstance<
 export interface AppDeps extends CoreDeps {
   /** Where log lines go (tests capture them); stdout when absent. */
   logStream?: DestinationStream;
+  /** Sees every route as it is registered (tests check that /openapi.json documents them all). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the Fastify app. Opens nothing and starts nothing: the caller owns db and cache. */
@@ -62,8 +70,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
   });
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+
   await app.register(corePlugin, { config, db: deps.db, cache: deps.cache });
   await app.register(errorHandlerPlugin);
+  await app.register(auditPlugin);
+  // Before any route: @fastify/swagger learns routes from an onRoute hook.
+  await app.register(openapiPlugin);
   await app.register(formbody);
   // Signed cookies (the Google state cookie) use a key derived from ENCRYPTION_KEYS; older
   // keys still verify, so a key rotation does not break sign-ins in flight.
@@ -77,6 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(bearerAuthPlugin);
   await app.register(sessionPlugin);
   await app.register(googlePlugin);
+  await app.register(metricsPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);

@@ -4,6 +4,8 @@ import { connectDatabase } from './storage/connect.js';
 import { migrate } from './storage/migrate.js';
 import { connectCache } from './cache/connect.js';
 import { buildApp } from './app.js';
+import { startMetricsServer, stopMetricsServer } from './metrics/metrics-server.js';
+import type { Server } from 'node:http';
 
 async function main(): Promise<void> {
   const { env, file } = readConfigSources();
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
   const cache = await connectCache(config);
   const app = await buildApp(config, { db, cache });
 
+  let metricsServer: Server | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.server.drain_timeout_ms);
     force.unref();
+    if (metricsServer) await stopMetricsServer(metricsServer);
+    // Closing the app also flushes queued audit events while the database is still open.
     await app.close();
     await Promise.allSettled([db.close(), cache.close()]);
     app.log.info('stopped');
@@ -33,9 +38,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.server.host, port: config.server.port });
+  if (config.server.metrics_port) {
+    // No admin key on this port: it must be reachable by Prometheus only (see README, Operations).
+    metricsServer = await startMetricsServer(app.metrics.registry, config.server.host, config.server.metrics_port);
+  }
   app.log.info(
     { database: db.kind, cache: cache.kind, public_url: config.public_url },
-    `gatehouse listening on ${config.server.host}:${config.server.port}`,
+    `gatehouse listening on ${config.server.host}:${config.server.port}` +
+      (config.server.metrics_port ? ` (metrics on :${config.server.metrics_port})` : ''),
   );
 }
 

@@ -40,7 +40,7 @@ export class ApiKeyAuthenticator {
   /** Tells every instance to forget its copy of a key (after revocation). */
   async changed(key: ApiKey): Promise<void> {
     this.rows.delete(key.lookup_prefix);
-    await this.deps.cache.publish(CHANNEL, key.lookup_prefix).catch(() => {});
+    await announceApiKeyChange(this.deps.cache, key);
   }
 
   async authenticate(request: FastifyRequest, scope: ApiKeyScope): Promise<ApiKey> {
@@ -78,6 +78,15 @@ export class ApiKeyAuthenticator {
     this.used.clear();
     await apiKeysRepository.markUsed(this.deps.db, ids);
   }
+}
+
+/**
+ * Tells every instance (this one included) to drop its cached copy of a key. Used by processes
+ * that change keys without authenticating any (the CLI). Local copies expire after a minute
+ * anyway, which bounds the damage if Redis is down at that moment.
+ */
+export async function announceApiKeyChange(cache: Cache, key: ApiKey): Promise<void> {
+  await cache.publish(CHANNEL, key.lookup_prefix).catch(() => {});
 }
 
 function bearer(header: string | undefined): string | undefined {

@@ -21,6 +21,46 @@ export const REDACT_PATHS: string[] = [
 
 const SECRET_PARAM = /token|secret|code|password|api_?key|session|assertion|verifier|state|nonce|csrf/i;
 
+const SECRET_NAMES = new Set(SECRET_FIELDS.map((f) => f.toLowerCase()));
+/**
+ * Field names that end like a secret (`new_client_secret`, `google_refresh_token`, `key_hash`),
+ * without catching descriptive names such as `token_endpoint_auth_method` or `status_code`.
+ */
+const SECRET_SUFFIX = /(^|[_-])(secret|password|passwd|token|api_?key|admin_?key|private_?key|verifier|cookie|assertion|ciphertext|hash|auth_code|device_code|user_code)$/i;
+const MAX_DEPTH = 6;
+
+export function isSecretFieldName(name: string): boolean {
+  return SECRET_NAMES.has(name.toLowerCase()) || SECRET_SUFFIX.test(name);
+}
+
+/**
+ * A copy of a plain object without any field whose name is a secret's, at any depth: the same
+ * names the logger redacts. Used where data is stored rather than logged (audit details), so the
+ * field is dropped, not masked. Values that are not plain data (functions, class instances other
+ * than Date) are dropped too, and nesting is cut off below a few levels.
+ */
+export function withoutSecrets(value: Record<string, unknown>): Record<string, unknown> {
+  return strip(value, 0) as Record<string, unknown>;
+}
+
+function strip(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') {
+    return typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint' ? undefined : value;
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (depth >= MAX_DEPTH) return '[TRUNCATED]';
+  if (Array.isArray(value)) return value.map((v) => strip(v, depth + 1)).filter((v) => v !== undefined);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (isSecretFieldName(k)) continue;
+    const kept = strip(v, depth + 1);
+    if (kept !== undefined) out[k] = kept;
+  }
+  return out;
+}
+
 /** "/cb?code=abc&x=1" → "/cb?code=[REDACTED]&x=1" */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
+import type { AdminActor } from '../clients/client-admin.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { tooManyRequests, unauthorized, unavailable } from '../oauth/errors.js';
 import { FailureLimiter } from '../security/rate-limiter.js';
@@ -12,6 +13,11 @@ declare module 'fastify' {
 }
 
 export const ADMIN_FAILURES_PER_MINUTE = 10;
+
+/** Who made an admin request, for the audit trail. There is one admin key, so it names no person. */
+export function adminActor(request: FastifyRequest): AdminActor {
+  return { actor: 'admin-key', ip: request.ip };
+}
 
 export const adminGuardPlugin = fp(
   async (app) => {

@@ -1,69 +1,98 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicView } from '../clients/client.js';
+import {
+  disableClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, type ClientAdminDeps,
+} from '../clients/client-admin.js';
 import { registrationSchema } from '../clients/registration.js';
-import { randomToken } from '../crypto/random.js';
-import { invalidClientMetadata, invalidRedirectUri, invalidRequest, notFound } from '../oauth/errors.js';
+import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
+import { notFound } from '../oauth/errors.js';
+import { adminActor } from '../plugins/admin-guard.js';
 import { clientsRepository } from '../repositories/clients.js';
 
 const clientIdParams = z.object({ id: z.string().min(1).max(128) });
 
-/**
- * Client ids are 40 hex characters: longer than any username (≤ 32), so a client id can never
- * equal one (spec: "A client_id can never equal a username").
- */
-function newClientId(): string {
-  return randomBytes(20).toString('hex');
-}
+const clientView = z.object({
+  id: z.string(),
+  app_name: z.string(),
+  contact_email: z.string(),
+  redirect_uris: z.array(z.string()),
+  redirect_url: z.string().nullable(),
+  grant_types: z.array(z.string()),
+  scope: z.string(),
+  token_endpoint_auth_method: z.string(),
+  first_party: z.boolean(),
+  resource_server: z.boolean(),
+  disabled: z.boolean(),
+  version: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+const registered = z.object({
+  success: z.literal(true),
+  client_id: z.string(),
+  client_secret: z.string().optional().describe('Shown once; absent for public clients'),
+  client_secret_expires_at: z.literal(0).optional(),
+  client_id_issued_at: z.number(),
+  redirect_url: z.string().nullable(),
+  redirect_urls: z.array(z.string()),
+  grant_types: z.array(z.string()),
+  token_endpoint_auth_method: z.string(),
+  app_name: z.string(),
+  scope: z.string(),
+  first_party: z.boolean(),
+  resource_server: z.boolean(),
+});
+
+const tags = ['clients'];
 
 /** Admin API for OAuth clients; every route requires X-Admin-Key. */
 export const clientRoutes: FastifyPluginAsync = async (scope) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', app.requireAdminKey);
+  const deps: ClientAdminDeps = { db: app.db, hasher: app.secretHasher, store: app.clientStore, audit: app.audit };
 
-  app.post('/clients/register', async (request, reply) => {
-    const parsed = registrationSchema.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = String(issue.path[0] ?? 'body');
-      const description = `${issue.path.join('.') || 'body'}: ${issue.message}`;
-      // RFC 7591 §3.2.2: redirect problems have their own error code.
-      throw field.startsWith('redirect_url') ? invalidRedirectUri(description) : invalidClientMetadata(description);
-    }
-    const reg = parsed.data;
-    const secret = reg.token_endpoint_auth_method === 'none' ? undefined : randomToken(32);
-    const client = await clientsRepository.insert(app.db, {
-      id: newClientId(),
-      ...reg,
-      secret_hash: secret ? await app.secretHasher.hash(secret) : null,
-    });
-    await app.clientStore.changed(client);
-    return reply.code(201).send({
-      success: true,
-      client_id: client.id,
-      ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
-      client_id_issued_at: Math.floor(Date.parse(client.created_at) / 1000),
-      redirect_url: client.redirect_uris[0] ?? null,
-      redirect_urls: client.redirect_uris,
-      grant_types: client.grant_types,
-      token_endpoint_auth_method: client.token_endpoint_auth_method,
-      app_name: client.app_name,
-      scope: client.scope,
-      first_party: client.first_party,
-      resource_server: client.resource_server,
-    });
-  });
+  app.post(
+    '/clients/register',
+    {
+      schema: {
+        tags,
+        summary: 'Register an OAuth client (RFC 7591); the secret is shown once',
+        description: 'Errors: 400 invalid_redirect_uri for a bad redirect URL, 400 invalid_client_metadata for any other bad field.',
+        security: security.adminKey,
+      },
+      // Documentation only: the handler validates itself so zod issues map to RFC 7591 codes.
+      config: {
+        openapi: {
+          body: registrationSchema,
+          response: { 201: ok('Registered', registered), ...errors(400, ...ADMIN_ERRORS) },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { client, secret } = await registerClient(deps, request.body, adminActor(request));
+      return reply.code(201).send(registrationResponse(client, secret));
+    },
+  );
 
   app.get(
     '/clients',
     {
       schema: {
+        tags,
+        summary: 'List clients, newest first',
+        security: security.adminKey,
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           include_disabled: z.enum(['true', 'false']).default('false'),
         }),
+      },
+      config: {
+        openapi: {
+          response: { 200: ok('Clients', z.object({ success: z.literal(true), clients: z.array(clientView) })), ...errors(400, ...ADMIN_ERRORS) },
+        },
       },
     },
     async (request) => {
@@ -75,27 +104,58 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
     },
   );
 
-  app.get('/clients/:id', { schema: { params: clientIdParams } }, async (request) => {
-    const client = await clientsRepository.findById(app.db, request.params.id);
-    if (!client) throw notFound('no such client');
-    return { success: true, client: publicView(client) };
-  });
+  app.get(
+    '/clients/:id',
+    {
+      schema: { tags, summary: 'One client (never its secret)', security: security.adminKey, params: clientIdParams },
+      config: {
+        openapi: {
+          response: { 200: ok('The client', z.object({ success: z.literal(true), client: clientView })), ...errors(404, ...ADMIN_ERRORS) },
+        },
+      },
+    },
+    async (request) => {
+      const client = await clientsRepository.findById(app.db, request.params.id);
+      if (!client) throw notFound('no such client');
+      return { success: true, client: publicView(client) };
+    },
+  );
 
-  app.delete('/clients/:id', { schema: { params: clientIdParams } }, async (request) => {
-    const client = await clientsRepository.disable(app.db, request.params.id);
-    if (!client) throw notFound('no such client');
-    await app.clientStore.changed(client);
-    return { success: true, client_id: client.id, disabled: true };
-  });
+  app.delete(
+    '/clients/:id',
+    {
+      schema: { tags, summary: 'Disable a client on every instance (idempotent)', security: security.adminKey, params: clientIdParams },
+      config: {
+        openapi: {
+          response: {
+            200: ok('Disabled', z.object({ success: z.literal(true), client_id: z.string(), disabled: z.literal(true) })),
+            ...errors(404, ...ADMIN_ERRORS),
+          },
+        },
+      },
+    },
+    async (request) => {
+      const client = await disableClient(deps, request.params.id, adminActor(request));
+      return { success: true, client_id: client.id, disabled: true };
+    },
+  );
 
-  app.post('/clients/:id/rotate-secret', { schema: { params: clientIdParams } }, async (request) => {
-    const existing = await clientsRepository.findById(app.db, request.params.id);
-    if (!existing) throw notFound('no such client');
-    if (!existing.secret_hash) throw invalidRequest('a public client has no secret to rotate');
-    const secret = randomToken(32);
-    const client = await clientsRepository.replaceSecret(app.db, existing.id, await app.secretHasher.hash(secret));
-    if (!client) throw notFound('no such client');
-    await app.clientStore.changed(client);
-    return { success: true, client_id: client.id, client_secret: secret, client_secret_expires_at: 0 };
-  });
+  app.post(
+    '/clients/:id/rotate-secret',
+    {
+      schema: { tags, summary: 'Replace a confidential client\'s secret; the new one is shown once', security: security.adminKey, params: clientIdParams },
+      config: {
+        openapi: {
+          response: {
+            200: ok('The new secret', z.object({ success: z.literal(true), client_id: z.string(), client_secret: z.string(), client_secret_expires_at: z.literal(0) })),
+            ...errors(400, 404, ...ADMIN_ERRORS),
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { client, secret } = await rotateClientSecret(deps, request.params.id, adminActor(request));
+      return rotationResponse(client, secret);
+    },
+  );
 };

@@ -1,53 +1,102 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { API_KEY_SCOPES, apiKeyView, generateApiKey } from '../api-keys/api-key.js';
-import { randomId } from '../crypto/random.js';
-import { notFound } from '../oauth/errors.js';
+import { API_KEY_SCOPES, apiKeyView } from '../api-keys/api-key.js';
+import { apiKeyCreateSchema, apiKeyIdSchema, createApiKey, revokeApiKey, type ApiKeyAdminDeps } from '../api-keys/api-key-admin.js';
+import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { apiKeysRepository } from '../repositories/api-keys.js';
+import { adminActor } from '../plugins/admin-guard.js';
+
+const apiKeyViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(API_KEY_SCOPES)),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked: z.boolean(),
+});
 
 /** Admin API for internal services: API keys and the client cache reload. */
 export const internalRoutes: FastifyPluginAsync = async (scope) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', app.requireAdminKey);
+  const deps: ApiKeyAdminDeps = {
+    db: app.db,
+    hasher: app.secretHasher,
+    changed: (key) => app.apiKeys.changed(key),
+    audit: app.audit,
+  };
 
-  app.post('/internal/reload-clients', async () => {
-    const clients_loaded = await app.clientStore.reloadAll();
-    return { success: true, clients_loaded };
-  });
+  app.post(
+    '/internal/reload-clients',
+    {
+      schema: { tags: ['clients'], summary: 'Reload every client from Postgres into Redis and tell every instance', security: security.adminKey },
+      config: {
+        openapi: {
+          response: { 200: ok('Reloaded', z.object({ success: z.literal(true), clients_loaded: z.number() })), ...errors(...ADMIN_ERRORS) },
+        },
+      },
+    },
+    async (request) => {
+      const clients_loaded = await app.clientStore.reloadAll();
+      app.audit({ event: 'admin_action', ...adminActor(request), details: { action: 'clients.reload', clients_loaded } });
+      return { success: true, clients_loaded };
+    },
+  );
 
   app.post(
     '/internal/api-keys',
     {
       schema: {
-        body: z.object({
-          name: z.string().trim().min(1).max(100),
-          scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(API_KEY_SCOPES.length).optional(),
-        }),
+        tags: ['api-keys'],
+        summary: 'Create an API key for an internal service; the key is shown once',
+        security: security.adminKey,
+        body: apiKeyCreateSchema,
+      },
+      config: {
+        openapi: {
+          response: { 201: ok('Created', apiKeyViewSchema.extend({ success: z.literal(true), api_key: z.string() })), ...errors(400, ...ADMIN_ERRORS) },
+        },
       },
     },
     async (request, reply) => {
-      const { key, lookupPrefix } = generateApiKey();
-      const created = await apiKeysRepository.insert(app.db, {
-        id: randomId(),
-        name: request.body.name,
-        lookupPrefix,
-        keyHash: await app.secretHasher.hash(key),
-        scopes: [...new Set(request.body.scopes ?? ['tokens' as const])],
-      });
-      return reply.code(201).send({ success: true, ...apiKeyView(created), api_key: key });
+      const { apiKey, key } = await createApiKey(deps, request.body, adminActor(request));
+      return reply.code(201).send({ success: true, ...apiKeyView(apiKey), api_key: key });
     },
   );
 
-  app.get('/internal/api-keys', async () => {
-    const keys = await apiKeysRepository.list(app.db);
-    return { success: true, api_keys: keys.map(apiKeyView) };
-  });
+  app.get(
+    '/internal/api-keys',
+    {
+      schema: { tags: ['api-keys'], summary: 'List API keys (never the keys themselves)', security: security.adminKey },
+      config: {
+        openapi: {
+          response: { 200: ok('API keys', z.object({ success: z.literal(true), api_keys: z.array(apiKeyViewSchema) })), ...errors(...ADMIN_ERRORS) },
+        },
+      },
+    },
+    async () => {
+      const keys = await apiKeysRepository.list(app.db);
+      return { success: true, api_keys: keys.map(apiKeyView) };
+    },
+  );
 
-  app.delete('/internal/api-keys/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async (request) => {
-    const key = await apiKeysRepository.revoke(app.db, request.params.id);
-    if (!key) throw notFound('no such API key');
-    await app.apiKeys.changed(key);
-    return { success: true, id: key.id, revoked: true };
-  });
+  app.delete(
+    '/internal/api-keys/:id',
+    {
+      schema: { tags: ['api-keys'], summary: 'Revoke an API key on every instance', security: security.adminKey, params: z.object({ id: apiKeyIdSchema }) },
+      config: {
+        openapi: {
+          response: {
+            200: ok('Revoked', z.object({ success: z.literal(true), id: z.string(), revoked: z.literal(true) })),
+            ...errors(400, 404, ...ADMIN_ERRORS),
+          },
+        },
+      },
+    },
+    async (request) => {
+      const key = await revokeApiKey(deps, request.params.id, adminActor(request));
+      return { success: true, id: key.id, revoked: true };
+    },
+  );
 };

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { App } from '../../src/app.js';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Cache } from '../../src/cache/cache.js';
@@ -10,8 +12,12 @@ import type { Backend, TestCache, TestDatabase } from './backends.js';
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 
+/** Where test apps append audit lines unless a test names its own file: never the repo's logs/. */
+export const TEST_AUDIT_FILE = join(tmpdir(), 'gatehouse-test', `audit-${process.pid}.log`);
+
 /** The config every test starts from; pass env to override variables, file for config.yml keys. */
 export function testConfig(env: Record<string, string> = {}, file: Record<string, unknown> = {}): Config {
+  file = { ...file, audit: { file: TEST_AUDIT_FILE, ...(file.audit as object | undefined) } };
   return loadConfig(
     {
       NODE_ENV: 'test',
@@ -76,6 +82,7 @@ export interface BuildOptions {
   cache?: Cache;
   /** Registers extra routes (test probes) before the app is readied. */
   extend?: (app: App) => void;
+  onRoute?: AppDeps['onRoute'];
 }
 
 /**
@@ -87,7 +94,7 @@ export async function buildTestApp(storage: TestStorage, opts: BuildOptions = {}
   const logs = new LogCapture();
   const db = opts.db ?? storage.db;
   const cache = opts.cache ?? storage.cache.cache;
-  const app = await buildApp(config, { db, cache, logStream: logs });
+  const app = await buildApp(config, { db, cache, logStream: logs, onRoute: opts.onRoute });
   opts.extend?.(app);
   await app.ready();
   return { app, config, db, cache, logs, close: () => app.close() };

@@ -1,0 +1,34 @@
+/**
+ * Event names in use. Free-form strings are accepted so a new event needs no change here, but
+ * prefer one of these so dashboards and queries stay consistent.
+ */
+export type AuditEventName =
+  | 'login'
+  | 'login_failed'
+  | 'logout'
+  | 'token_issued'
+  | 'refresh'
+  | 'reuse_detected'
+  | 'code_replay'
+  | 'revoke'
+  | 'reauth_required'
+  | 'admin_action'
+  | (string & {});
+
+/** What callers pass to `app.audit(…)`. Never put a secret in it; `details` is scrubbed anyway. */
+export interface AuditEvent {
+  event: AuditEventName;
+  /** Who did it: a user id, `admin-key`, `cli:<os user>`, an API key id… */
+  actor?: string | null;
+  /** Whom or what it was done to: a user id, client id, API key id, connection id… */
+  subject?: string | null;
+  client_id?: string | null;
+  ip?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** An event as stored: timestamped when it was recorded, details already scrubbed. */
+export interface AuditRecord extends Omit<AuditEvent, 'details'> {
+  occurred_at: Date;
+  details: Record<string, unknown>;
+}

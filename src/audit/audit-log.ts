@@ -1,0 +1,154 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { withoutSecrets } from '../logging/redaction.js';
+import { AUDIT_ROWS_PER_INSERT, auditRepository } from '../repositories/audit.js';
+import type { Queryable } from '../storage/database.js';
+import type { AuditEvent, AuditRecord } from './audit-event.js';
+
+export const AUDIT_FLUSH_INTERVAL_MS = 250;
+export const AUDIT_BATCH_SIZE = 100;
+/** Beyond this many unwritten events (database down for a long time) the oldest are dropped. */
+export const AUDIT_MAX_PENDING = 100_000;
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface AuditLogOptions {
+  db: Queryable;
+  /** JSON-lines file (config.audit.file); null writes the table only. */
+  file: string | null;
+  log: Logger;
+  intervalMs?: number;
+  batchSize?: number;
+  maxPending?: number;
+}
+
+interface Pending {
+  record: AuditRecord;
+  line: string;
+  inFile: boolean;
+  inDb: boolean;
+}
+
+/**
+ * Auth and admin events, written off the request path: `record()` only queues; a timer (and a
+ * full batch) writes the queue as one multi-row INSERT and one append to the JSON-lines file.
+ * A write that fails is retried on the next flush, for that destination only, so an event is
+ * never written twice to the same place. `close()` flushes everything that is left.
+ */
+export class AuditLog {
+  private queue: Pending[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private flushPending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private dirReady = false;
+  private readonly file: string | null;
+  private readonly batchSize: number;
+  private readonly maxPending: number;
+
+  constructor(private readonly opts: AuditLogOptions) {
+    this.file = opts.file ? resolve(opts.file) : null;
+    this.batchSize = opts.batchSize ?? AUDIT_BATCH_SIZE;
+    this.maxPending = opts.maxPending ?? AUDIT_MAX_PENDING;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.opts.intervalMs ?? AUDIT_FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Events queued and not yet written to both the table and the file. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues one event. Never throws and never waits: callers are requests on the hot path. */
+  record(event: AuditEvent): void {
+    try {
+      const record: AuditRecord = {
+        occurred_at: new Date(),
+        event: event.event,
+        actor: event.actor ?? null,
+        subject: event.subject ?? null,
+        client_id: event.client_id ?? null,
+        ip: event.ip ?? null,
+        details: withoutSecrets(event.details ?? {}),
+      };
+      const line = `${JSON.stringify({ time: record.occurred_at.toISOString(), ...record, occurred_at: undefined })}\n`;
+      this.queue.push({ record, line, inFile: this.file === null, inDb: false });
+      this.trim();
+      if (this.queue.length >= this.batchSize && !this.flushPending) {
+        this.flushPending = true;
+        void this.flush().finally(() => {
+          this.flushPending = false;
+        });
+      }
+    } catch (err) {
+      this.opts.log.error({ err, event: event?.event }, 'audit event could not be queued');
+    }
+  }
+
+  /** Writes everything queued so far. Flushes run one at a time; this never rejects. */
+  flush(): Promise<void> {
+    const run = this.tail.then(() => this.writeQueued());
+    this.tail = run;
+    return run;
+  }
+
+  /** Stops the timer and writes what is left; one retry if a destination failed. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    if (this.queue.length > 0) await this.flush();
+    if (this.queue.length > 0) {
+      this.opts.log.error({ unwritten: this.queue.length }, 'audit events could not be written before shutdown');
+    }
+  }
+
+  private async writeQueued(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    await this.writeFile(batch.filter((p) => !p.inFile));
+    const forDb = batch.filter((p) => !p.inDb);
+    for (let i = 0; i < forDb.length; i += AUDIT_ROWS_PER_INSERT) {
+      const chunk = forDb.slice(i, i + AUDIT_ROWS_PER_INSERT);
+      try {
+        await auditRepository.insertMany(this.opts.db, chunk.map((p) => p.record));
+        for (const p of chunk) p.inDb = true;
+      } catch (err) {
+        this.opts.log.warn({ err, events: forDb.length - i }, 'audit events not written to the database; retrying on the next flush');
+        break;
+      }
+    }
+    const left = batch.filter((p) => !p.inFile || !p.inDb);
+    if (left.length > 0) {
+      this.queue = [...left, ...this.queue];
+      this.trim();
+    }
+  }
+
+  private async writeFile(entries: Pending[]): Promise<void> {
+    if (!this.file || entries.length === 0) return;
+    try {
+      if (!this.dirReady) {
+        await mkdir(dirname(this.file), { recursive: true });
+        this.dirReady = true;
+      }
+      await appendFile(this.file, entries.map((p) => p.line).join(''), { mode: 0o640 });
+      for (const p of entries) p.inFile = true;
+    } catch (err) {
+      this.opts.log.warn({ err, events: entries.length, file: this.file }, 'audit events not written to the file; retrying on the next flush');
+    }
+  }
+
+  /** Bounded memory while a destination is down: drop the oldest, and say so. */
+  private trim(): void {
+    const excess = this.queue.length - this.maxPending;
+    if (excess <= 0) return;
+    this.queue.splice(0, excess);
+    this.opts.log.error({ dropped: excess }, 'audit queue full; oldest unwritten events dropped');
+  }
+}

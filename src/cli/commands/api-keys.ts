@@ -1,0 +1,54 @@
+import { apiKeyView } from '../../api-keys/api-key.js';
+import { apiKeyCreateSchema, apiKeyIdSchema, createApiKey, revokeApiKey, type ApiKeyAdminDeps } from '../../api-keys/api-key-admin.js';
+import { announceApiKeyChange } from '../../api-keys/api-key-auth.js';
+import { apiKeysRepository } from '../../repositories/api-keys.js';
+import { UsageError, requiredString, stringList, type Command } from '../command.js';
+import type { CliContext } from '../context.js';
+
+async function adminDeps(ctx: CliContext): Promise<ApiKeyAdminDeps> {
+  const audit = await ctx.audit();
+  const cache = await ctx.cache();
+  return { db: await ctx.db(), hasher: ctx.hasher, changed: (key) => announceApiKeyChange(cache, key), audit: (e) => audit.record(e) };
+}
+
+const create: Command = {
+  name: 'api-keys create',
+  summary: 'create an API key for an internal service; prints the key once',
+  synopsis: '--name <name> [--scope tokens|connections|external]…',
+  details: ['--scope   repeatable (or comma-separated); default tokens'],
+  options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } },
+  async run(ctx, args) {
+    const parsed = apiKeyCreateSchema.safeParse({ name: requiredString(args, 'name'), scopes: stringList(args, 'scope') });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new UsageError(`${issue.path.join('.') || 'input'}: ${issue.message}`);
+    }
+    const { apiKey, key } = await createApiKey(await adminDeps(ctx), parsed.data, ctx.actor);
+    return { success: true, ...apiKeyView(apiKey), api_key: key };
+  },
+};
+
+const list: Command = {
+  name: 'api-keys list',
+  summary: 'list API keys (never the keys themselves)',
+  synopsis: '',
+  async run(ctx) {
+    const keys = await apiKeysRepository.list(await ctx.db());
+    return { success: true, api_keys: keys.map(apiKeyView) };
+  },
+};
+
+const revoke: Command = {
+  name: 'api-keys revoke',
+  summary: 'revoke an API key on every instance',
+  synopsis: '<key id>',
+  positionals: ['key id'],
+  async run(ctx, args) {
+    const id = args.positionals[0]!;
+    if (!apiKeyIdSchema.safeParse(id).success) throw new UsageError(`'${id}' is not an API key id (a UUID)`);
+    const key = await revokeApiKey(await adminDeps(ctx), id, ctx.actor);
+    return { success: true, id: key.id, revoked: true };
+  },
+};
+
+export const apiKeyCommands: Command[] = [create, list, revoke];

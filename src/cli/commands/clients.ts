@@ -1,0 +1,87 @@
+import { publicView } from '../../clients/client.js';
+import {
+  disableClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, type ClientAdminDeps,
+} from '../../clients/client-admin.js';
+import { clientsRepository } from '../../repositories/clients.js';
+import { positiveInt, requiredString, stringList, type Command } from '../command.js';
+import type { CliContext } from '../context.js';
+
+async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
+  const audit = await ctx.audit();
+  return { db: await ctx.db(), hasher: ctx.hasher, store: await ctx.clientStore(), audit: (e) => audit.record(e) };
+}
+
+const create: Command = {
+  name: 'clients create',
+  summary: 'register an OAuth client (same rules as POST /clients/register); prints the secret once',
+  synopsis: '--name <app name> --email <contact> --redirect-url <url>… [--grant-type <type>…] [--scope "<scopes>"] [--public] [--auth-method client_secret_basic|client_secret_post] [--first-party] [--resource-server]',
+  details: [
+    '--redirect-url   repeatable (or comma-separated); https, or http on 127.0.0.1/[::1]/localhost',
+    '--grant-type     repeatable: authorization_code, refresh_token, client_credentials (default: the first two)',
+    '--scope          space-separated scopes the client may ask for (default "openid profile email")',
+    '--public         a public client (token_endpoint_auth_method none, PKCE, no secret)',
+  ],
+  options: {
+    name: { type: 'string' },
+    email: { type: 'string' },
+    'redirect-url': { type: 'string', multiple: true },
+    'grant-type': { type: 'string', multiple: true },
+    scope: { type: 'string' },
+    public: { type: 'boolean' },
+    'auth-method': { type: 'string' },
+    'first-party': { type: 'boolean' },
+    'resource-server': { type: 'boolean' },
+  },
+  async run(ctx, args) {
+    const body = {
+      app_name: requiredString(args, 'name'),
+      contact_email: requiredString(args, 'email'),
+      redirect_urls: stringList(args, 'redirect-url'),
+      grant_types: stringList(args, 'grant-type'),
+      scope: args.values.scope,
+      token_endpoint_auth_method: args.values.public ? 'none' : args.values['auth-method'],
+      first_party: args.values['first-party'],
+      resource_server: args.values['resource-server'],
+    };
+    const { client, secret } = await registerClient(await adminDeps(ctx), body, ctx.actor);
+    return registrationResponse(client, secret);
+  },
+};
+
+const list: Command = {
+  name: 'clients list',
+  summary: 'list clients, newest first (never their secrets)',
+  synopsis: '[--limit <n>] [--include-disabled]',
+  options: { limit: { type: 'string' }, 'include-disabled': { type: 'boolean' } },
+  async run(ctx, args) {
+    const clients = await clientsRepository.list(await ctx.db(), {
+      limit: positiveInt(args, 'limit', 100, 1000),
+      includeDisabled: args.values['include-disabled'] === true,
+    });
+    return { success: true, clients: clients.map(publicView) };
+  },
+};
+
+const disable: Command = {
+  name: 'clients disable',
+  summary: 'disable a client on every instance (idempotent)',
+  synopsis: '<client id>',
+  positionals: ['client id'],
+  async run(ctx, args) {
+    const client = await disableClient(await adminDeps(ctx), args.positionals[0]!, ctx.actor);
+    return { success: true, client_id: client.id, disabled: true };
+  },
+};
+
+const rotateSecret: Command = {
+  name: 'clients rotate-secret',
+  summary: "replace a confidential client's secret; prints the new one once",
+  synopsis: '<client id>',
+  positionals: ['client id'],
+  async run(ctx, args) {
+    const { client, secret } = await rotateClientSecret(await adminDeps(ctx), args.positionals[0]!, ctx.actor);
+    return rotationResponse(client, secret);
+  },
+};
+
+export const clientCommands: Command[] = [create, list, disable, rotateSecret];

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditEvent } from '../audit/audit-event.js';
+import type { SecretHasher } from '../crypto/secret-hasher.js';
+import { randomToken } from '../crypto/random.js';
+import { invalidClientMetadata, invalidRedirectUri, invalidRequest, notFound } from '../oauth/errors.js';
+import { clientsRepository } from '../repositories/clients.js';
+import type { Database } from '../storage/database.js';
+import type { Client } from './client.js';
+import type { ClientStore } from './client-store.js';
+import { registrationSchema } from './registration.js';
+
+/**
+ * Register, disable and rotate: the one implementation behind both the admin HTTP API and the
+ * CLI. Each writes Postgres, then tells every instance through the client store, then audits.
+ */
+export interface ClientAdminDeps {
+  db: Database;
+  hasher: SecretHasher;
+  store: Pick<ClientStore, 'changed'>;
+  audit: (event: AuditEvent) => void;
+}
+
+/** Who asked, for the audit trail: `admin-key` + address over HTTP, `cli:<user>` from the CLI. */
+export interface AdminActor {
+  actor: string;
+  ip?: string;
+}
+
+/**
+ * Client ids are 40 hex characters: longer than any username (≤ 32), so a client id can never
+ * equal one (spec: "A client_id can never equal a username").
+ */
+function newClientId(): string {
+  return randomBytes(20).toString('hex');
+}
+
+function auditAdmin(deps: ClientAdminDeps, by: AdminActor, action: string, client: Client, details: Record<string, unknown> = {}): void {
+  deps.audit({ event: 'admin_action', actor: by.actor, ip: by.ip, subject: client.id, client_id: client.id, details: { action, ...details } });
+}
+
+/** Validates RFC 7591 metadata (unknown body shape allowed) and creates the client. */
+export async function registerClient(deps: ClientAdminDeps, body: unknown, by: AdminActor): Promise<{ client: Client; secret?: string }> {
+  const parsed = registrationSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = String(issue.path[0] ?? 'body');
+    const description = `${issue.path.join('.') || 'body'}: ${issue.message}`;
+    // RFC 7591 §3.2.2: redirect problems have their own error code.
+    throw field.startsWith('redirect_url') ? invalidRedirectUri(description) : invalidClientMetadata(description);
+  }
+  const reg = parsed.data;
+  const secret = reg.token_endpoint_auth_method === 'none' ? undefined : randomToken(32);
+  const client = await clientsRepository.insert(deps.db, {
+    id: newClientId(),
+    ...reg,
+    secret_hash: secret ? await deps.hasher.hash(secret) : null,
+  });
+  await deps.store.changed(client);
+  auditAdmin(deps, by, 'client.register', client, {
+    app_name: client.app_name,
+    grant_types: client.grant_types,
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    redirect_uris: client.redirect_uris,
+  });
+  return secret ? { client, secret } : { client };
+}
+
+/** Idempotent; 404 `not_found` when there is no such client. */
+export async function disableClient(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<Client> {
+  const client = await clientsRepository.disable(deps.db, id);
+  if (!client) throw notFound('no such client');
+  await deps.store.changed(client);
+  auditAdmin(deps, by, 'client.disable', client);
+  return client;
+}
+
+/** A new secret, shown once; the old one stops working on every instance at once. */
+export async function rotateClientSecret(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<{ client: Client; secret: string }> {
+  const existing = await clientsRepository.findById(deps.db, id);
+  if (!existing) throw notFound('no such client');
+  if (!existing.secret_hash) throw invalidRequest('a public client has no secret to rotate');
+  const secret = randomToken(32);
+  const client = await clientsRepository.replaceSecret(deps.db, existing.id, await deps.hasher.hash(secret));
+  if (!client) throw notFound('no such client');
+  await deps.store.changed(client);
+  auditAdmin(deps, by, 'client.rotate_secret', client);
+  return { client, secret };
+}
+
+/** The one-time registration response (RFC 7591 §3.2.1 plus the spec's names). */
+export function registrationResponse(client: Client, secret: string | undefined) {
+  return {
+    success: true as const,
+    client_id: client.id,
+    ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+    client_id_issued_at: Math.floor(Date.parse(client.created_at) / 1000),
+    redirect_url: client.redirect_uris[0] ?? null,
+    redirect_urls: client.redirect_uris,
+    grant_types: client.grant_types,
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    app_name: client.app_name,
+    scope: client.scope,
+    first_party: client.first_party,
+    resource_server: client.resource_server,
+  };
+}
+
+export function rotationResponse(client: Client, secret: string) {
+  return { success: true as const, client_id: client.id, client_secret: secret, client_secret_expires_at: 0 };
+}

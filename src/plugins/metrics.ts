@@ -1,0 +1,59 @@
+import fp from 'fastify-plugin';
+import { createAppMetrics, type AppMetrics } from '../metrics/app-metrics.js';
+import { errors, security } from '../openapi/components.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Prometheus series of this app; other modules increment `tokensIssued` and `googleRefresh`. */
+    metrics: AppMetrics;
+  }
+}
+
+/** Requests the router did not match share one label, so scanners cannot mint new series. */
+const UNMATCHED_ROUTE = '(unmatched)';
+
+/**
+ * Request count and latency per route pattern and status, plus the counters and gauges in
+ * createAppMetrics. `GET /metrics` is served here behind X-Admin-Key, unless
+ * server.metrics_port is set: then main.ts serves it on that port (see metrics-server.ts) and
+ * the main port has no /metrics at all.
+ */
+export const metricsPlugin = fp(
+  async (app) => {
+    const metrics = createAppMetrics({ db: app.db, clientStore: app.clientStore });
+    app.decorate('metrics', metrics);
+    app.addHook('onClose', async () => metrics.stop());
+
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = {
+        method: request.method,
+        // The pattern (/clients/:id), never the raw URL: one series per route, not per id.
+        route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+        status_code: String(reply.statusCode),
+      };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    });
+
+    if (app.config.server.metrics_port) return;
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', scope.requireAdminKey);
+      scope.get(
+        '/metrics',
+        {
+          schema: {
+            tags: ['operations'],
+            summary: 'Prometheus metrics (on server.metrics_port instead, without the key, when that is set)',
+            security: security.adminKey,
+          },
+          config: { openapi: { response: errors(401, 429, 503) } },
+        },
+        async (_request, reply) => {
+          reply.header('content-type', metrics.registry.contentType);
+          return metrics.registry.metrics();
+        },
+      );
+    });
+  },
+  { name: 'metrics', dependencies: ['core', 'admin-guard', 'credentials'] },
+);

@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { App } from '../../src/app.js';
+import { createMemoryCache } from '../../src/cache/memory-cache.js';
+import { createPgliteDatabase } from '../../src/storage/pglite-database.js';
+import type { Database } from '../../src/storage/database.js';
+import { describeBackends, type TestDatabase } from '../helpers/backends.js';
+import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS, buildTestApp, openStorage, type TestStorage } from '../helpers/app.js';
+import { basicAuth } from '../helpers/admin.js';
+import { tempDir } from '../helpers/processes.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** `npm run cli -- …` as a process, with exactly this environment (plus PATH and HOME). */
+function cli(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ADMIN_KEY: TEST_ADMIN_KEY, ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
+
+/** A config.yml keeping the audit file out of the repository. */
+function configFile(dir: string): string {
+  const path = join(dir, 'config.yml');
+  writeFileSync(path, `audit:\n  file: ${join(dir, 'audit.log')}\n`);
+  return path;
+}
+
+function authProbe(app: App) {
+  app.post('/_auth', async (request) => ({ client_id: (await app.authenticateClient(request)).client.id }));
+}
+
+describe('CLI arguments', () => {
+  const env = { GATEHOUSE_CONFIG: configFile(tempDir()), DATA_DIR: tempDir() };
+
+  it.each([
+    [['frob'], "unknown command 'frob'"],
+    [['clients'], "unknown command 'clients'"],
+    [['clients', 'create', '--email', 'a@b.co'], '--name is required'],
+    [['clients', 'list', '--limit', 'x'], '--limit must be an integer'],
+    [['clients', 'list', '--bogus'], "Unknown option '--bogus'"],
+    [['clients', 'disable'], 'expected <client id>'],
+    [['clients', 'rotate-secret', 'a', 'b'], 'expected <client id>'],
+    [['api-keys', 'create'], '--name is required'],
+    [['api-keys', 'revoke', 'not-a-uuid'], 'is not an API key id'],
+    [['users', 'list', '--limit', '0'], '--limit must be an integer'],
+    [['migrate', 'now'], "unexpected argument 'now'"],
+  ])('%j exits 2 with the problem on stderr', async (args, message) => {
+    const r = await cli(args, env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+  });
+
+  it('prints usage for --help, and help for each command', async () => {
+    const all = await cli(['--help'], env);
+    expect(all.code).toBe(0);
+    for (const name of ['migrate', 'clients create', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list']) {
+      expect(all.stdout).toContain(name);
+    }
+    const one = await cli(['clients', 'create', '--help'], env);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('usage: gatehouse clients create --name');
+  });
+});
+
+describeBackends('CLI commands', (backend) => {
+  let storage: TestStorage;
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  let dir: string;
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    dir = tempDir();
+    if (backend.name === 'real') {
+      // The CLI's own database, shared with an app in this process.
+      database = await backend.createDatabase();
+      env = { DATABASE_URL: database.url!, REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: storage.cache.prefix };
+    } else {
+      env = { DATA_DIR: dir };
+    }
+    env.GATEHOUSE_CONFIG = configFile(dir);
+  }, 60_000);
+  afterAll(async () => {
+    await database?.drop();
+    await storage?.close();
+  });
+
+  /**
+   * An app on the CLI's database. Embedded: opened after the CLI process has exited (PGlite is
+   * single-process), with a fresh in-process cache, as a restarted server would have.
+   */
+  async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+    const embedded = backend.name === 'embedded';
+    const db: Database = embedded ? await createPgliteDatabase(join(dir, 'pglite')) : database.db;
+    const t = await buildTestApp(storage, { db, extend: authProbe, ...(embedded ? { cache: createMemoryCache() } : {}) });
+    try {
+      return await fn(t.app);
+    } finally {
+      await t.close();
+      if (backend.name === 'embedded') await db.close();
+    }
+  }
+  const authenticate = (app: App, id: string, secret: string) =>
+    app.inject({ method: 'POST', url: '/_auth', headers: { authorization: basicAuth(id, secret), 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+
+  let clientId: string;
+  let secret: string;
+
+  it('migrate applies nothing on a migrated database', async () => {
+    const r = await cli(['migrate'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ success: true, applied: expect.any(Array) });
+  }, 60_000);
+
+  it('clients create / list / rotate-secret / disable, with the HTTP API\'s validation', async () => {
+    const created = await cli(['clients', 'create', '--name', 'Shop', '--email', 'dev@shop.example', '--redirect-url', 'https://shop.example/cb',
+      '--grant-type', 'authorization_code', '--grant-type', 'client_credentials', '--scope', 'openid reports'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const body = created.json();
+    expect(body).toMatchObject({ success: true, client_id: expect.stringMatching(/^[0-9a-f]{40}$/), client_secret: expect.any(String), scope: 'openid reports', grant_types: ['authorization_code', 'client_credentials'] });
+    clientId = body.client_id;
+
+    const bad = await cli(['clients', 'create', '--name', 'X', '--email', 'dev@shop.example', '--redirect-url', 'http://shop.example/cb'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('gatehouse clients create: invalid_redirect_uri: redirect_urls.0: redirect URL must use https (http only on 127.0.0.1, [::1] or localhost)');
+
+    const list = await cli(['clients', 'list'], env);
+    expect(list.code).toBe(0);
+    expect(list.json().clients.map((c: { id: string }) => c.id)).toContain(clientId);
+    expect(list.stdout).not.toContain('secret_hash');
+
+    const rotated = await cli(['clients', 'rotate-secret', clientId], env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    secret = rotated.json().client_secret;
+    expect(secret).not.toBe(body.client_secret);
+
+    const missing = await cli(['clients', 'disable', 'no-such-client'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('gatehouse clients disable: not_found: no such client');
+  }, 90_000);
+
+  it('a client created by the CLI authenticates over HTTP; disabled by the CLI, it no longer does', async () => {
+    if (backend.name === 'real') {
+      // A running instance hears about the change through Redis pub/sub.
+      await withApp(async (app) => {
+        expect((await authenticate(app, clientId, secret)).statusCode).toBe(200);
+        const disabled = await cli(['clients', 'disable', clientId], env);
+        expect(disabled.code, disabled.stderr).toBe(0);
+        await vi.waitFor(async () => expect((await authenticate(app, clientId, secret)).statusCode).toBe(401), { timeout: 1000, interval: 50 });
+      });
+    } else {
+      await withApp(async (app) => expect((await authenticate(app, clientId, secret)).statusCode).toBe(200));
+      const disabled = await cli(['clients', 'disable', clientId], env);
+      expect(disabled.code, disabled.stderr).toBe(0);
+      expect(disabled.json()).toEqual({ success: true, client_id: clientId, disabled: true });
+      await withApp(async (app) => expect((await authenticate(app, clientId, secret)).statusCode).toBe(401));
+    }
+  }, 90_000);
+
+  it('api-keys create / list / revoke, and users list; every change is audited', async () => {
+    const created = await cli(['api-keys', 'create', '--name', 'reviews', '--scope', 'tokens,connections'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const key = created.json();
+    expect(key).toMatchObject({ success: true, name: 'reviews', scopes: ['tokens', 'connections'], api_key: expect.stringMatching(/^gh_/) });
+
+    const badScope = await cli(['api-keys', 'create', '--name', 'x', '--scope', 'admin'], env);
+    expect(badScope.code).toBe(2);
+    expect(badScope.stderr).toContain('scopes.0');
+
+    const list = await cli(['api-keys', 'list'], env);
+    expect(list.json().api_keys).toEqual([expect.objectContaining({ id: key.id, revoked: false })]);
+    expect(list.stdout).not.toContain(key.api_key);
+
+    const revoked = await cli(['api-keys', 'revoke', key.id], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.json()).toEqual({ success: true, id: key.id, revoked: true });
+    expect((await cli(['api-keys', 'revoke', '00000000-0000-4000-8000-000000000000'], env)).code).toBe(1);
+
+    const users = await cli(['users', 'list'], env);
+    expect(users.code, users.stderr).toBe(0);
+    expect(users.json()).toEqual({ success: true, users: [] });
+
+    const actions = await withApp(async (app) =>
+      (await app.db.query<{ action: string; actor: string }>("SELECT details->>'action' AS action, actor FROM audit_events ORDER BY id")).rows);
+    expect(actions.map((a) => a.action)).toEqual(['client.register', 'client.rotate_secret', 'client.disable', 'api_key.create', 'api_key.revoke']);
+    expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
+  }, 90_000);
+});

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { AuditLog } from '../../../src/audit/audit-log.js';
+import type { Queryable } from '../../../src/storage/database.js';
+import { describeBackends } from '../../helpers/backends.js';
+import { buildTestApp, openStorage, type TestStorage } from '../../helpers/app.js';
+import { adminHeaders, registerClient } from '../../helpers/admin.js';
+import { tempDir } from '../../helpers/processes.js';
+
+interface AuditRow {
+  event: string;
+  actor: string | null;
+  subject: string | null;
+  client_id: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+const silent = { warn: () => {}, error: () => {} };
+
+describeBackends('audit log', (backend) => {
+  let storage: TestStorage;
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+  }, 60_000);
+  afterAll(async () => {
+    await storage?.close();
+  });
+
+  const rows = async (where: string, params: unknown[] = []) =>
+    (await storage.db.query<AuditRow>(`SELECT event, actor, subject, client_id, ip, details FROM audit_events WHERE ${where} ORDER BY id`, params)).rows;
+  const fileLines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRow & { time: string });
+
+  it('records admin actions with the caller address in the table and the file, without secrets', async () => {
+    const file = join(tempDir(), 'nested', 'login.log');
+    const t = await buildTestApp(storage, { file: { audit: { file } } });
+    try {
+      const client = await registerClient(t.app);
+      const rotate = await t.app.inject({ method: 'POST', url: `/clients/${client.client_id}/rotate-secret`, headers: adminHeaders, remoteAddress: '10.9.0.1' });
+      expect(rotate.statusCode).toBe(200);
+      await t.app.auditLog.flush();
+      const stored = await rows('subject = $1', [client.client_id]);
+      expect(stored.map((r) => r.details.action)).toEqual(['client.register', 'client.rotate_secret']);
+      expect(stored[1]).toMatchObject({ event: 'admin_action', actor: 'admin-key', ip: '10.9.0.1', client_id: client.client_id });
+      const lines = fileLines(file).filter((l) => l.subject === client.client_id);
+      expect(lines.map((l) => l.details.action)).toEqual(['client.register', 'client.rotate_secret']);
+      expect(lines[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+      const secrets = [client.client_secret!, rotate.json().client_secret as string];
+      for (const s of secrets) {
+        expect(JSON.stringify(stored)).not.toContain(s);
+        expect(readFileSync(file, 'utf8')).not.toContain(s);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('writes in the background: an event reaches the table within the flush interval', async () => {
+    const t = await buildTestApp(storage);
+    try {
+      t.app.audit({ event: 'login', subject: 'user-bg', ip: '10.9.0.2' });
+      expect(t.app.auditLog.pending).toBe(1);
+      await vi.waitFor(async () => expect(await rows('subject = $1', ['user-bg'])).toHaveLength(1), { timeout: 2000, interval: 50 });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('writes a burst of 500 events as 500 rows and 500 lines, and close() flushes what is pending', async () => {
+    const file = join(tempDir(), 'burst.log');
+    const t = await buildTestApp(storage, { file: { audit: { file } } });
+    for (let i = 0; i < 500; i++) t.app.audit({ event: 'token_issued', subject: 'burst', details: { n: i } });
+    t.app.audit({ event: 'revoke', subject: 'burst-last' });
+    await t.close();
+    const burst = await rows('subject = $1', ['burst']);
+    expect(burst).toHaveLength(500);
+    expect(new Set(burst.map((r) => r.details.n)).size).toBe(500);
+    expect(await rows('subject = $1', ['burst-last'])).toHaveLength(1);
+    expect(fileLines(file)).toHaveLength(501);
+  });
+
+  it('drops secret-named detail fields before storing', async () => {
+    const file = join(tempDir(), 'secrets.log');
+    const log = new AuditLog({ db: storage.db, file, log: silent });
+    log.record({ event: 'refresh', subject: 'redacted', details: { grant: 'refresh_token', refresh_token: 'rt-SECRET', nested: { client_secret: 'cs-SECRET', scope: 'openid' } } });
+    await log.close();
+    const [row] = await rows('subject = $1', ['redacted']);
+    expect(row!.details).toEqual({ grant: 'refresh_token', nested: { scope: 'openid' } });
+    expect(readFileSync(file, 'utf8')).not.toContain('SECRET');
+  });
+
+  it('keeps events whose database write failed and writes them on the next flush, once per destination', async () => {
+    const file = join(tempDir(), 'retry.log');
+    let failNext = true;
+    // The real database behind a switch that refuses one write, as an outage would.
+    const flaky: Queryable = {
+      exec: (sql) => storage.db.exec(sql),
+      query: (sql, params) => {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('connection terminated'));
+        }
+        return storage.db.query(sql, params);
+      },
+    };
+    const warnings: string[] = [];
+    const log = new AuditLog({ db: flaky, file, log: { warn: (_o, m) => warnings.push(m), error: () => {} } });
+    log.record({ event: 'reuse_detected', subject: 'retry' });
+    await log.flush();
+    expect(log.pending).toBe(1);
+    expect(warnings[0]).toContain('retrying on the next flush');
+    expect(await rows('subject = $1', ['retry'])).toHaveLength(0);
+    await log.flush();
+    expect(log.pending).toBe(0);
+    expect(await rows('subject = $1', ['retry'])).toHaveLength(1);
+    expect(fileLines(file)).toHaveLength(1);
+  });
+});
