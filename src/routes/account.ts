@@ -36,7 +36,7 @@ export async function accountRoutes(scope: FastifyInstance): Promise<void> {
         return sendPage(reply, errorPage({ title: 'This form has expired', message: 'Please reload your account page and try again.', retryUrl: '/account' }), 403);
       }
       const revoked = await revokeUserGrants(app, request.user.id, request.params.clientId, 'revoked_by_user');
-      app.log.info({ audit: { event: 'revoke', subject: request.user.id, client_id: request.params.clientId, details: { families: revoked } } }, 'revoke');
+      app.audit({ event: 'revoke', actor: request.user.id, client_id: request.params.clientId, ip: request.ip, details: { families: revoked, by: 'account_page' } });
       return reply.redirect('/account', 303);
     },
   );

@@ -63,11 +63,11 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     const authz = validateOrRedirect(target, body, reply, 303);
     if (!authz) return reply;
     if (body.decision !== 'approve') {
-      app.log.info({ audit: { event: 'consent_denied', client_id: authz.client.id, subject: request.user.id } }, 'consent_denied');
+      app.audit({ event: 'consent_denied', actor: request.user.id, client_id: authz.client.id, ip: request.ip });
       return redirectError(reply, authz, authz.state, 'access_denied', 'the person denied the request', 303);
     }
     await consentsRepository.grant(app.db, request.user.id, authz.client.id, authz.scopes);
-    app.log.info({ audit: { event: 'consent_granted', client_id: authz.client.id, subject: request.user.id } }, 'consent_granted');
+    app.audit({ event: 'consent_granted', actor: request.user.id, client_id: authz.client.id, ip: request.ip, details: { scope: authz.scopes.join(' ') } });
     return approve(request, reply, authz, 303);
   });
 

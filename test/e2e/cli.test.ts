@@ -200,4 +200,14 @@ describeBackends('CLI commands', (backend) => {
     expect(actions.map((a) => a.action)).toEqual(['client.register', 'client.rotate_secret', 'client.disable', 'api_key.create', 'api_key.revoke']);
     expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
   }, 90_000);
+
+  it('keys rotate makes a new signing key active and keeps the old one in the JWKS', async () => {
+    const before = await withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid));
+    expect(before).toHaveLength(1);
+    const r = await cli(['keys', 'rotate'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ success: true, kid: expect.any(String), retiredKid: before[0] });
+    const after = await withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid));
+    expect(after.sort()).toEqual([before[0], r.json().kid].sort());
+  }, 90_000);
 });

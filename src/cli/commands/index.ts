@@ -3,6 +3,7 @@ import { apiKeyCommands } from './api-keys.js';
 import { clientCommands } from './clients.js';
 import { migrateCommand } from './migrate.js';
 import { userCommands } from './users.js';
+import { keyCommands } from './keys.js';
 
 /**
  * Every command the CLI knows, in the order `--help` lists them.
@@ -17,5 +18,6 @@ export const COMMANDS: Command[] = [
   ...clientCommands,
   ...apiKeyCommands,
   ...userCommands,
-  // keys rotate, keys reencrypt, janitor run: added by the signing-keys and janitor work.
+  ...keyCommands,
+  // keys reencrypt, janitor run: added with the vault and janitor work.
 ];

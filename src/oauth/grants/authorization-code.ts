@@ -27,10 +27,12 @@ export const authorizationCodeGrant: Grant = {
     if (!code) throw invalidRequest('code is required');
     if (code.length > MAX_CODE_LENGTH) throw invalidGrant('authorization code is invalid or expired');
     const codeHash = sha256Hex(code);
+    let userId: string | undefined;
 
     const outcome = await deps.db.transaction(async (tx): Promise<{ response: TokenResponse } | { replayed: RevokedFamily | null }> => {
       const row = await authorizationCodesRepository.findForUpdate(tx, codeHash);
       if (!row) throw invalidGrant('authorization code is invalid or expired');
+      userId = row.user_id;
       // "ensure that the authorization code was issued to the authenticated confidential client"
       // A mismatch changes nothing: whoever holds a leaked code must not be able to cut the real
       // client off (OAuth 2.1 §7.5.2).
@@ -70,10 +72,10 @@ export const authorizationCodeGrant: Grant = {
 
     if ('replayed' in outcome) {
       if (outcome.replayed) await deps.denyList.denyFamily(outcome.replayed.id, outcome.replayed.access_expires_at);
-      deps.emit({ event: 'code_replay', client_id: client.id, details: { family_id: outcome.replayed?.id ?? null } });
+      deps.emit({ event: 'code_replay', client_id: client.id, subject: userId, details: { family_id: outcome.replayed?.id ?? null } });
       throw invalidGrant('authorization code was already used; tokens issued from it have been revoked');
     }
-    deps.emit({ event: 'token_issued', client_id: client.id, details: { grant_type: 'authorization_code' } });
+    deps.emit({ event: 'token_issued', client_id: client.id, subject: userId, details: { grant_type: 'authorization_code' } });
     return outcome.response;
   },
 };

@@ -22,7 +22,7 @@ export interface TokenResponse {
 /** An auth event for the audit log; the route hands it to whatever audit sink is installed. */
 export interface GrantEvent {
   event: string;
-  subject?: string;
+  subject?: string | null;
   client_id: string;
   details?: Record<string, unknown>;
 }

@@ -27,7 +27,7 @@ export const revokeRoute: FastifyPluginAsync = async (app) => {
     });
     if (revoked && revoked !== 'not-yours') {
       await app.denyList.denyFamily(revoked.id, revoked.access_expires_at);
-      app.log.info({ audit: { event: 'revoke', client_id: client.id, family_id: revoked.id } }, 'revoke');
+      app.audit({ event: 'revoke', client_id: client.id, details: { family_id: revoked.id, token_type: 'refresh_token' } });
     }
     return revoked !== null;
   }
@@ -44,6 +44,7 @@ export const revokeRoute: FastifyPluginAsync = async (app) => {
     const expiresAt = new Date(claims.exp * 1000);
     await revokedAccessTokensRepository.insert(app.db, claims.jti, expiresAt);
     await app.denyList.denyJti(claims.jti, expiresAt);
+    app.audit({ event: 'revoke', client_id: client.id, subject: claims.sub, details: { jti: claims.jti, token_type: 'access_token' } });
     return true;
   }
 

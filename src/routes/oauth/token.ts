@@ -11,7 +11,7 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
     config: app.config,
     tokens: app.tokens,
     denyList: app.denyList,
-    emit: (event) => app.log.info({ audit: event }, event.event),
+    emit: (event) => app.audit(event),
   };
 
   app.post('/oauth/token', async (request) => {
@@ -31,6 +31,8 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
     }
     const declared: Partial<Record<string, string>> = {};
     for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
-    return grant.handler({ request, client, params: declared, deps });
+    const response = await grant.handler({ request, client, params: declared, deps: { ...deps, emit: (e) => app.audit({ ...e, ip: request.ip }) } });
+    app.metrics.tokensIssued.inc({ grant: grantType });
+    return response;
   });
 };

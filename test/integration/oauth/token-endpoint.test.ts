@@ -250,4 +250,20 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     // one rotation happened (2 rows, one head); the other 49 were reuse, which revoked the family
     expect(rows[0]).toEqual({ total: 2, live: 1, revoked: true });
   });
+
+  it('audits issuance, replay and reuse without any token in the record', async () => {
+    const first = (await codeExchange()).res.json();
+    await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    await t.app.auditLog.flush();
+    const { rows } = await t.db.query<{ event: string; subject: string | null; client_id: string; ip: string; details: unknown }>(
+      "SELECT event, subject, client_id, ip, details FROM audit_events WHERE client_id = $1 AND event IN ('token_issued', 'refresh', 'reuse_detected') ORDER BY id DESC LIMIT 3",
+      [client.client_id],
+    );
+    expect(rows.map((r) => r.event).reverse()).toEqual(['token_issued', 'refresh', 'reuse_detected']);
+    expect(rows.find((r) => r.event === 'token_issued')).toMatchObject({ subject: user.id, ip: '10.9.0.1' });
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(first.refresh_token);
+    expect(text).not.toContain(first.access_token);
+  });
 });
