@@ -9,6 +9,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/schema.js';
 import { loggerOptions } from './logging/logger.js';
+import { unavailable } from './oauth/errors.js';
 import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
@@ -60,14 +61,25 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: config.server.trust_proxy,
     // Drain on close: keep-alive sockets that are idle are closed at once, busy ones finish.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // New requests during the drain get the spec's 503 from our own hook below.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) throw unavailable('the server is shutting down; retry on another instance');
+  });
+  // Requests in flight when the drain starts finish normally, but their keep-alive sockets would
+  // then sit idle until keepAliveTimeout and hold the shutdown open: close them after the reply.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);

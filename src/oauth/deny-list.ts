@@ -53,11 +53,20 @@ export class DenyList {
     clearInterval(this.timer);
   }
 
-  /** Throws 503 when revocation state is stale; otherwise whether the token is revoked. */
-  isDenied(claims: { jti: string; fid?: string }): boolean {
+  /**
+   * Throws 503 when Postgres has not answered a sync for longer than maxStalenessMs. Also guards
+   * token issuance: a grant that needs no query (client_credentials) must not keep minting tokens
+   * while the system of record is unreachable (spec: fail closed).
+   */
+  assertFresh(): void {
     if (Date.now() - this.lastSyncAt > this.maxStalenessMs) {
       throw unavailable('revocation state cannot be read right now; try again shortly');
     }
+  }
+
+  /** Throws 503 when revocation state is stale; otherwise whether the token is revoked. */
+  isDenied(claims: { jti: string; fid?: string }): boolean {
+    this.assertFresh();
     return this.has(`j:${claims.jti}`) || (claims.fid !== undefined && this.has(`f:${claims.fid}`));
   }
 

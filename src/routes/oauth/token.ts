@@ -26,6 +26,7 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
     const grant = grants.get(grantType);
     if (!grant) throw unsupportedGrantType(`grant_type '${grantType}' is not supported`);
     const { client } = await app.authenticateClient(request);
+    app.denyList.assertFresh();
     if (!client.grant_types.includes(grantType as never)) {
       throw unauthorizedClient(`this client is not allowed the ${grantType} grant`);
     }

@@ -1,0 +1,86 @@
+import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS } from '../helpers/app.js';
+import { freePort, startGatehouse, tempDir, waitForHttp, type Spawned } from '../helpers/processes.js';
+
+export interface RunningGatehouse {
+  url: string;
+  process: Spawned;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** `npm start` as a separate process on the given storage, in production-like settings. */
+export async function startServer(env: Record<string, string>): Promise<RunningGatehouse> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = startGatehouse({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DATA_DIR: tempDir(),
+    ADMIN_KEY: TEST_ADMIN_KEY,
+    ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    LOG_LEVEL: 'warn',
+    GATEHOUSE_CONFIG: '/dev/null',
+    ...env,
+  });
+  await waitForHttp(`${url}/health`, 60_000);
+  return {
+    url,
+    process: p,
+    async stop(signal = 'SIGTERM') {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+      return p.exited;
+    },
+  };
+}
+
+export interface HttpResult {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  ms: number;
+  error?: string;
+}
+
+/** One request; a refused or reset connection is reported, not thrown. */
+export async function call(url: string, init: RequestInit & { form?: Record<string, string>; json?: unknown } = {}): Promise<HttpResult> {
+  const started = Date.now();
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.form) {
+    headers.set('content-type', 'application/x-www-form-urlencoded');
+    body = new URLSearchParams(init.form).toString();
+  } else if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  try {
+    const res = await fetch(url, { ...init, headers, body, signal: AbortSignal.timeout(15_000) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (HTML pages)
+    }
+    return { status: res.status, body: parsed, ms: Date.now() - started };
+  } catch (err) {
+    return { status: 0, body: null, ms: Date.now() - started, error: String((err as Error).cause ?? err) };
+  }
+}
+
+export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+export async function registerOver(url: string, body: Record<string, unknown>): Promise<{ client_id: string; client_secret: string }> {
+  const r = await call(`${url}/clients/register`, {
+    method: 'POST',
+    headers: { 'x-admin-key': TEST_ADMIN_KEY },
+    json: { app_name: 'Reliability', contact_email: 'ops@example.com', redirect_url: 'https://app.example.com/callback', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], scope: 'openid profile email reports', ...body },
+  });
+  if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** The spec's error shape, and nothing that looks like a stack trace. */
+export function isSpecError(body: unknown): boolean {
+  const b = body as Record<string, unknown> | null;
+  return !!b && b.success === false && typeof b.error === 'string' && typeof b.error_description === 'string' && !/\bat .+:\d+:\d+/.test(JSON.stringify(b));
+}

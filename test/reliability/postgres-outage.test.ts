@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
+import { basic, call, isSpecError, registerOver, startServer, type HttpResult, type RunningGatehouse } from './harness.js';
+
+const OUTAGE_MS = 30_000;
+
+/** Fault 2: Postgres down for 30 s — fail closed, then full service within 5 s of its return. */
+describe('Postgres outage', () => {
+  let pg: PrivatePostgres;
+  let redis: PrivateRedis;
+  let gh: RunningGatehouse;
+  let client: { client_id: string; client_secret: string };
+
+  beforeAll(async () => {
+    pg = await startPrivatePostgres();
+    redis = await startRestartableRedis();
+    gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
+    client = await registerOver(gh.url, {});
+  }, 120_000);
+  afterAll(async () => {
+    await gh?.stop('SIGKILL');
+    await redis?.stop();
+    await pg?.destroy();
+  });
+
+  const clientCredentials = () => call(`${gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { grant_type: 'client_credentials' } });
+  const introspect = (token: string) => call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { token } });
+
+  it('fails closed while Postgres is down and serves fully within 5 s of its return', async () => {
+    const before = await clientCredentials();
+    expect(before.status).toBe(200);
+    const token = before.body.access_token as string;
+    expect((await introspect(token)).body.active).toBe(true);
+
+    await pg.kill();
+    const downAt = Date.now();
+    const during: HttpResult[] = [];
+    // Within a few seconds every token, introspection and readiness answer is a 503.
+    let closedAfter = -1;
+    while (Date.now() - downAt < OUTAGE_MS) {
+      const [cc, intro, ready, health] = await Promise.all([clientCredentials(), introspect(token), call(`${gh.url}/ready`), call(`${gh.url}/health`)]);
+      during.push(cc, intro);
+      expect(health.status).toBe(200);
+      if (closedAfter < 0 && cc.status === 503 && intro.status === 503 && ready.status === 503) closedAfter = Date.now() - downAt;
+      if (closedAfter >= 0) {
+        expect(cc.status).toBe(503);
+        expect(intro.status).toBe(503);
+        expect(ready.status).toBe(503);
+        expect(ready.body.checks.postgres.status).toBe('down');
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(closedAfter).toBeGreaterThanOrEqual(0);
+    expect(closedAfter).toBeLessThan(8000);
+    for (const r of during) {
+      // never a hang past the pool's connect timeout, never a stack, never "active" from stale state
+      expect(r.ms).toBeLessThan(5000);
+      expect([200, 503]).toContain(r.status);
+      if (r.status === 503) expect(isSpecError(r.body)).toBe(true);
+    }
+
+    await pg.start();
+    const upAt = Date.now();
+    let recoveredAfter = -1;
+    while (Date.now() - upAt < 15_000) {
+      const [cc, intro] = await Promise.all([clientCredentials(), introspect(token)]);
+      if (cc.status === 200 && intro.status === 200 && intro.body.active === true) {
+        recoveredAfter = Date.now() - upAt;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(recoveredAfter).toBeGreaterThanOrEqual(0);
+    expect(recoveredAfter).toBeLessThan(5000);
+    expect((await call(`${gh.url}/ready`)).status).toBe(200);
+  }, 90_000);
+});
