@@ -9,9 +9,9 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/schema.js';
 import { loggerOptions } from './logging/logger.js';
-import { unavailable } from './oauth/errors.js';
+import { OAuthError, unavailable } from './oauth/errors.js';
 import { corePlugin, type CoreDeps } from './plugins/core.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { errorHandlerPlugin, sendError } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { adminGuardPlugin } from './plugins/admin-guard.js';
 import { credentialsPlugin } from './plugins/credentials.js';
@@ -64,6 +64,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // New requests during the drain get the spec's 503 from our own hook below.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // Malformed URLs and over-long path parameters fail in the router, before any hook: answer
+    // them in the spec's shape too (400 / 414), never Fastify's default body.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      void sendError(new OAuthError('invalid_request', status, status === 414 ? 'a path parameter is too long' : 'malformed URL'), reply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

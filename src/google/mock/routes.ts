@@ -10,8 +10,10 @@ import type { MockGoogleState } from './state.js';
  * (`{"error": …, "error_description": …}`), not Gatehouse's.
  */
 export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleState): void {
-  app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  app.setErrorHandler((err: Error & { statusCode?: number; status?: number }, _request, reply) => {
+    // Fastify errors carry statusCode, ours (OAuthError, e.g. a repeated parameter) carry status.
+    const code = err.statusCode ?? err.status;
+    const status = code && code >= 400 && code < 500 ? code : 500;
     return reply.code(status).send({ error: status === 500 ? 'internal_failure' : 'invalid_request', error_description: 'Bad Request' });
   });
 
