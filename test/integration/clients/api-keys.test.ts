@@ -85,8 +85,8 @@ describeBackends('API keys', (backend) => {
   it('a key revoked on one instance is refused on the other within 1 s', async () => {
     const { id, api_key } = await createApiKey(a.app);
     expect((await call(b, api_key)).statusCode).toBe(200);
-    const revokedAt = Date.now();
     const del = await a.app.inject({ method: 'DELETE', url: `/internal/api-keys/${id}`, headers: adminHeaders });
+    const revokedAt = Date.now(); // committed and announced when the admin call returns
     expect(del.json()).toEqual({ success: true, id, revoked: true });
     expect(await msUntil(revokedAt, async () => (await call(b, api_key, 'tokens', '10.2.0.3')).statusCode === 401)).toBeLessThan(1000);
     expect((await a.app.inject({ method: 'DELETE', url: '/internal/api-keys/00000000-0000-4000-8000-000000000000', headers: adminHeaders })).statusCode).toBe(404);

