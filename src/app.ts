@@ -36,6 +36,10 @@ import { assetRoutes } from './routes/assets.js';
 import { loginRoutes } from './routes/login.js';
 import { accountRoutes } from './routes/account.js';
 import { authorizeRoutes } from './routes/authorize.js';
+import { loginClientPlugin } from './plugins/login-client.js';
+import { userRoutes } from './routes/users.js';
+import { apiLoginRoutes } from './routes/api-login.js';
+import { externalTokenRoutes } from './routes/external-tokens.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -109,6 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(sessionPlugin);
   await app.register(googlePlugin);
   await app.register(metricsPlugin);
+  await app.register(loginClientPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
@@ -119,6 +124,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(loginRoutes);
   await app.register(accountRoutes);
   await app.register(authorizeRoutes);
+  await app.register(userRoutes);
+  await app.register(apiLoginRoutes);
+  await app.register(externalTokenRoutes);
   // Dev mode only (no GOOGLE_CLIENT_ID outside production); the plugin refuses otherwise too.
   if (config.dev_mode) await app.register(devMockGooglePlugin, { prefix: DEV_MOCK_PREFIX });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GoogleError, type GoogleEndpoint } from './errors.js';
 import { callGoogle } from './http.js';
-import { createIdTokenVerifier } from './id-token.js';
+import { createIdTokenVerifier, type IdTokenVerifyOptions } from './id-token.js';
 import {
   tokenResponseSchema, tokeninfoSchema, userinfoSchema,
   type GoogleIdTokenClaims, type GoogleTokenResponse, type GoogleTokeninfo, type GoogleUserinfo,
@@ -29,7 +29,8 @@ export interface GoogleClient {
   buildAuthorizationUrl(params: AuthorizationUrlParams): string;
   exchangeCode(code: string, verifier: string, redirectUri: string): Promise<GoogleTokenResponse>;
   refreshAccessToken(refreshToken: string): Promise<GoogleTokenResponse>;
-  verifyIdToken(idToken: string, nonce: string | undefined): Promise<GoogleIdTokenClaims>;
+  /** nonce undefined: no nonce is checked (tokens not from our own authorization request). */
+  verifyIdToken(idToken: string, nonce: string | undefined, opts?: IdTokenVerifyOptions): Promise<GoogleIdTokenClaims>;
   fetchUserinfo(accessToken: string): Promise<GoogleUserinfo>;
   tokeninfo(accessToken: string): Promise<GoogleTokeninfo>;
   revoke(token: string): Promise<void>;

@@ -6,6 +6,14 @@ import type { GoogleSettings } from './settings.js';
 
 const GOOGLE_ISSUER = 'https://accounts.google.com';
 
+export interface IdTokenVerifyOptions {
+  /**
+   * Other Google client ids of the same product (google.allowed_audiences: its Android, iOS or
+   * desktop clients) accepted as aud and azp besides ours. Browser sign-in passes none.
+   */
+  extraAudiences?: readonly string[];
+}
+
 /**
  * Verifies a Google ID token as OIDC Core §3.1.3.7 asks, against keys fetched from the JWKS URL
  * (cached by jose, refetched when an unknown kid appears).
@@ -16,15 +24,20 @@ export function createIdTokenVerifier(settings: GoogleSettings) {
   // accounts.google.com or https://accounts.google.com."
   const issuers = settings.issuer === GOOGLE_ISSUER ? [GOOGLE_ISSUER, 'accounts.google.com'] : [settings.issuer];
 
-  return async function verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<GoogleIdTokenClaims> {
+  return async function verifyIdToken(
+    idToken: string,
+    expectedNonce: string | undefined,
+    opts: IdTokenVerifyOptions = {},
+  ): Promise<GoogleIdTokenClaims> {
     jwks ??= createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: settings.timeoutMs });
+    const audiences = [settings.clientId, ...(opts.extraAudiences ?? [])];
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(idToken, jwks, {
         // §3.1.3.7 (2) "The Issuer Identifier ... MUST exactly match the value of the iss Claim."
         issuer: issuers,
         // §3.1.3.7 (3) "The Client MUST validate that the aud Claim contains its client_id value"
-        audience: settings.clientId,
+        audience: audiences,
         // §3.1.3.7 (7) "The alg value SHOULD be the default of RS256" — Google signs RS256 only.
         algorithms: ['RS256'],
         // §3.1.3.7 (9) "The current time MUST be before the time represented by the exp Claim."
@@ -41,7 +54,7 @@ export function createIdTokenVerifier(settings: GoogleSettings) {
     if (Array.isArray(claims.aud) && claims.aud.length > 1 && !claims.azp) {
       throw new GoogleError('invalid_response', 'id_token', 'several audiences and no azp');
     }
-    if (claims.azp !== undefined && claims.azp !== settings.clientId) {
+    if (claims.azp !== undefined && !audiences.includes(claims.azp)) {
       throw new GoogleError('invalid_response', 'id_token', 'azp is another client');
     }
     // §3.1.3.7 (11) "If a nonce value was sent in the Authentication Request, a nonce Claim MUST

@@ -46,6 +46,14 @@ export function invalidToken(description: string): OAuthError {
   });
 }
 
+/** RFC 6750 §3.1: the token is valid but does not carry what the resource needs. */
+export function insufficientScope(description: string): OAuthError {
+  const safe = description.replace(/["\\]/g, '');
+  return new OAuthError('insufficient_scope', 403, description, {
+    headers: { 'www-authenticate': `Bearer realm="gatehouse", error="insufficient_scope", error_description="${safe}"` },
+  });
+}
+
 export const unauthorized = make('unauthorized', 401);
 export const forbidden = make('forbidden', 403);
 export const notFound = make('not_found', 404);

@@ -56,6 +56,20 @@ export const clientsRepository = {
     return toClient(rows[0]!);
   },
 
+  /** Inserts unless a client with that id exists (safe when instances start at once); null when it existed. */
+  async insertIfAbsent(db: Queryable, c: NewClient): Promise<Client | null> {
+    const { rows } = await db.query<ClientRow>(
+      `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
+         token_endpoint_auth_method, first_party, resource_server)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [c.id, c.app_name, c.contact_email, c.secret_hash, c.redirect_uris, c.grant_types, c.scope,
+        c.token_endpoint_auth_method, c.first_party, c.resource_server],
+    );
+    return rows[0] ? toClient(rows[0]) : null;
+  },
+
   async findById(db: Queryable, id: string): Promise<Client | null> {
     const { rows } = await db.query<ClientRow>(`SELECT ${COLUMNS} FROM clients WHERE id = $1`, [id]);
     return rows[0] ? toClient(rows[0]) : null;

@@ -46,6 +46,13 @@ interface UserRow {
 const COLUMNS = 'id, google_sub, email, email_verified, username, first_name, last_name, name, picture, two_factor, created_at, updated_at';
 const USERNAME_ATTEMPTS = 20;
 
+export class UsernameTakenError extends Error {
+  override name = 'UsernameTakenError';
+  constructor(readonly username: string) {
+    super(`username ${username} is taken`);
+  }
+}
+
 export interface UsersRepository {
   /**
    * Creates or updates the person Google identifies by `sub` (never by email: an email can move
@@ -53,6 +60,17 @@ export interface UsersRepository {
    * email. Runs in `tx` when given (it uses a savepoint there), else in its own transaction.
    */
   upsertFromGoogle(profile: GoogleProfile, tx?: Queryable): Promise<User>;
+  /**
+   * A person an external authentication service vouches for, known only by email (no Google
+   * sub; email_verified false, since Gatehouse did not verify it). Username derived from the email.
+   */
+  createWithEmail(email: string, tx: Queryable): Promise<User>;
+  /**
+   * Sets an already canonical, valid username; null when there is no such user. The unique
+   * constraint decides: of two racing renames to one name exactly one commits, the other gets
+   * UsernameTakenError.
+   */
+  changeUsername(id: string, username: string, q?: Queryable): Promise<User | null>;
   findById(id: string, q?: Queryable): Promise<User | null>;
   /** Case-insensitive; when several accounts share an email, the verified, most recent one. */
   findByEmail(email: string, q?: Queryable): Promise<User | null>;
@@ -71,27 +89,36 @@ export function createUsersRepository(db: Database, opts: { loginClientId: strin
     );
     if (updated.rows[0]) return toUser(updated.rows[0]);
 
-    const base = usernameBaseFromEmail(p.email);
+    return insertWithFreeUsername(tx, usernameBaseFromEmail(p.email), async (username) => {
+      const inserted = await tx.query<UserRow>(
+        `INSERT INTO users (id, google_sub, email, email_verified, first_name, last_name, name, picture, username)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (google_sub) DO UPDATE SET email = EXCLUDED.email, email_verified = EXCLUDED.email_verified,
+           first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, name = EXCLUDED.name,
+           picture = EXCLUDED.picture, updated_at = now()
+         RETURNING ${COLUMNS}`,
+        [randomId(), p.sub, ...values, username],
+      );
+      return inserted.rows[0]!;
+    });
+  };
+
+  /**
+   * Tries base, base2, … until an insert wins. A savepoint per attempt, because a unique
+   * violation aborts the surrounding transaction otherwise.
+   */
+  const insertWithFreeUsername = async (tx: Queryable, base: string, insert: (username: string) => Promise<UserRow>): Promise<User> => {
     let startAt = 1;
     for (let attempt = 0; attempt < USERNAME_ATTEMPTS; attempt++) {
       const taken = await takenUsernames(tx, base);
       const username = nextFreeUsername(base, taken, opts.loginClientId, startAt);
-      // A savepoint, because a unique violation aborts the surrounding transaction otherwise.
-      await tx.query('SAVEPOINT upsert_user');
+      await tx.query('SAVEPOINT insert_user');
       try {
-        const inserted = await tx.query<UserRow>(
-          `INSERT INTO users (id, google_sub, email, email_verified, first_name, last_name, name, picture, username)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (google_sub) DO UPDATE SET email = EXCLUDED.email, email_verified = EXCLUDED.email_verified,
-             first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, name = EXCLUDED.name,
-             picture = EXCLUDED.picture, updated_at = now()
-           RETURNING ${COLUMNS}`,
-          [randomId(), p.sub, ...values, username],
-        );
-        await tx.query('RELEASE SAVEPOINT upsert_user');
-        return toUser(inserted.rows[0]!);
+        const row = await insert(username);
+        await tx.query('RELEASE SAVEPOINT insert_user');
+        return toUser(row);
       } catch (err) {
-        await tx.query('ROLLBACK TO SAVEPOINT upsert_user');
+        await tx.query('ROLLBACK TO SAVEPOINT insert_user');
         // The unique constraint decides races on a username: someone took it between our read
         // and our insert. Ask again, starting past the number that lost.
         if (!isUniqueViolation(err, 'users_username_key')) throw err;
@@ -103,6 +130,29 @@ export function createUsersRepository(db: Database, opts: { loginClientId: strin
 
   return {
     upsertFromGoogle: (profile, tx) => (tx ? upsertIn(tx, profile) : db.transaction((t) => upsertIn(t, profile))),
+
+    async createWithEmail(email, tx) {
+      return insertWithFreeUsername(tx, usernameBaseFromEmail(email), async (username) => {
+        const r = await tx.query<UserRow>(
+          `INSERT INTO users (id, email, email_verified, username) VALUES ($1, $2, false, $3) RETURNING ${COLUMNS}`,
+          [randomId(), email, username],
+        );
+        return r.rows[0]!;
+      });
+    },
+
+    async changeUsername(id, username, q = db) {
+      try {
+        const r = await q.query<UserRow>(
+          `UPDATE users SET username = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+          [id, username],
+        );
+        return r.rows[0] ? toUser(r.rows[0]) : null;
+      } catch (err) {
+        if (isUniqueViolation(err, 'users_username_key')) throw new UsernameTakenError(username);
+        throw err;
+      }
+    },
 
     async findById(id, q = db) {
       const r = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);

@@ -99,3 +99,18 @@ export async function buildTestApp(storage: TestStorage, opts: BuildOptions = {}
   await app.ready();
   return { app, config, db, cache, logs, close: () => app.close() };
 }
+
+export interface StoredAuditEvent {
+  event: string;
+  actor: string | null;
+  subject: string | null;
+  client_id: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Every audit event written so far (the queue is flushed first), oldest first. */
+export async function auditEvents(t: TestApp): Promise<StoredAuditEvent[]> {
+  await t.app.auditLog.flush();
+  const { rows } = await t.db.query<StoredAuditEvent>('SELECT event, actor, subject, client_id, details FROM audit_events ORDER BY id');
+  return rows;
+}

@@ -7,7 +7,8 @@ import type { Queryable } from '../../storage/database.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { issueUserTokens } from '../issue-user-tokens.js';
 import { parseScope, requireSubset } from '../scopes.js';
-import type { Grant, GrantContext, TokenResponse } from './grant.js';
+import type { Client } from '../../clients/client.js';
+import type { Grant, GrantDeps, TokenResponse } from './grant.js';
 
 const MAX_TOKEN_LENGTH = 256;
 const INVALID = 'refresh token is invalid, expired or revoked';
@@ -21,47 +22,64 @@ const INVALID = 'refresh token is invalid, expired or revoked';
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
   parameters: new Set(['refresh_token', 'scope']),
-  async handler(ctx) {
-    const { client, params, deps } = ctx;
-    const presented = params.refresh_token;
-    if (!presented) throw invalidRequest('refresh_token is required');
-    if (presented.length > MAX_TOKEN_LENGTH) throw invalidGrant(INVALID);
-    const requested = parseScope(params.scope);
-    const tokenHash = sha256Hex(presented);
-
-    const outcome = await deps.db.transaction(async (tx): Promise<{ response: TokenResponse } | { reused: RevokedFamily | null }> => {
-      const familyId = await refreshTokensRepository.lockFamilyOf(tx, tokenHash);
-      const record = familyId ? await refreshTokensRepository.find(tx, tokenHash) : null;
-      if (!record) throw invalidGrant(INVALID);
-      // RFC 6749 §6: "validate the refresh token ... and ensure that the refresh token was issued
-      // to the authenticated client". Another client's token changes nothing.
-      if (record.client_id !== client.id) throw invalidGrant(INVALID);
-      if (record.family_revoked_at) throw invalidGrant(INVALID);
-      if (record.rotated_at) {
-        const retried = await retryWithinGrace(tx, ctx, record, requested);
-        if (retried) return { response: retried };
-        return { reused: await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_token_reuse') };
-      }
-      if (record.expires_at.getTime() <= Date.now()) throw invalidGrant(INVALID);
-      const rotate = deps.config.security.refresh_token_rotation;
-      const issued = await refreshFrom(tx, ctx, record, requested, rotate ? 'new' : presented);
-      if (rotate) await refreshTokensRepository.markRotated(tx, tokenHash, sha256Hex(issued.refresh_token!));
-      return { response: issued };
-    });
-
-    if ('reused' in outcome) {
-      if (outcome.reused) await deps.denyList.denyFamily(outcome.reused.id, outcome.reused.access_expires_at);
-      deps.emit({ event: 'reuse_detected', client_id: client.id, details: { family_id: outcome.reused?.id ?? null } });
-      throw invalidGrant('refresh token was already used; the grant has been revoked');
-    }
-    deps.emit({ event: 'refresh', client_id: client.id, details: { grant_type: 'refresh_token' } });
-    return outcome.response;
-  },
+  handler: ({ client, params, deps }) => rotateRefreshToken(deps, client, params.refresh_token, params.scope),
 };
+
+/** Who is refreshing: the authenticated client (token endpoint) or the login client (/api/refresh). */
+interface RotationContext {
+  client: Client;
+  deps: GrantDeps;
+}
+
+/**
+ * The whole refresh: validate the presented token for this client, rotate it, and on reuse of a
+ * rotated token revoke its family and deny the family's access tokens. The token endpoint's grant
+ * and POST /api/refresh both call this, so the rules cannot drift apart.
+ */
+export async function rotateRefreshToken(
+  deps: GrantDeps,
+  client: Client,
+  presented: string | undefined,
+  scope: string | undefined,
+): Promise<TokenResponse> {
+  const ctx: RotationContext = { client, deps };
+  if (!presented) throw invalidRequest('refresh_token is required');
+  if (presented.length > MAX_TOKEN_LENGTH) throw invalidGrant(INVALID);
+  const requested = parseScope(scope);
+  const tokenHash = sha256Hex(presented);
+
+  const outcome = await deps.db.transaction(async (tx): Promise<{ response: TokenResponse } | { reused: RevokedFamily | null }> => {
+    const familyId = await refreshTokensRepository.lockFamilyOf(tx, tokenHash);
+    const record = familyId ? await refreshTokensRepository.find(tx, tokenHash) : null;
+    if (!record) throw invalidGrant(INVALID);
+    // RFC 6749 §6: "validate the refresh token ... and ensure that the refresh token was issued
+    // to the authenticated client". Another client's token changes nothing.
+    if (record.client_id !== client.id) throw invalidGrant(INVALID);
+    if (record.family_revoked_at) throw invalidGrant(INVALID);
+    if (record.rotated_at) {
+      const retried = await retryWithinGrace(tx, ctx, record, requested);
+      if (retried) return { response: retried };
+      return { reused: await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_token_reuse') };
+    }
+    if (record.expires_at.getTime() <= Date.now()) throw invalidGrant(INVALID);
+    const rotate = deps.config.security.refresh_token_rotation;
+    const issued = await refreshFrom(tx, ctx, record, requested, rotate ? 'new' : presented);
+    if (rotate) await refreshTokensRepository.markRotated(tx, tokenHash, sha256Hex(issued.refresh_token!));
+    return { response: issued };
+  });
+
+  if ('reused' in outcome) {
+    if (outcome.reused) await deps.denyList.denyFamily(outcome.reused.id, outcome.reused.access_expires_at);
+    deps.emit({ event: 'reuse_detected', client_id: client.id, details: { family_id: outcome.reused?.id ?? null } });
+    throw invalidGrant('refresh token was already used; the grant has been revoked');
+  }
+  deps.emit({ event: 'refresh', client_id: client.id, details: { grant_type: 'refresh_token' } });
+  return outcome.response;
+}
 
 async function refreshFrom(
   tx: Queryable,
-  { client, deps }: GrantContext,
+  { client, deps }: RotationContext,
   record: RefreshTokenRecord,
   requested: string[],
   refresh: 'new' | string,
@@ -85,7 +103,7 @@ async function refreshFrom(
 /** The one allowed retry of the previous token: rotates the current head and spends the grace. */
 async function retryWithinGrace(
   tx: Queryable,
-  ctx: GrantContext,
+  ctx: RotationContext,
   record: RefreshTokenRecord,
   requested: string[],
 ): Promise<TokenResponse | null> {

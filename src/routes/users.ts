@@ -1,0 +1,93 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { isUserToken } from '../plugins/bearer-auth.js';
+import { OAuthError, conflict, forbidden, insufficientScope, invalidRequest, invalidToken } from '../oauth/errors.js';
+import { parseScope } from '../oauth/scopes.js';
+import { findUserClaims, standardClaims } from '../repositories/user-claims.js';
+import { UsernameTakenError, type User } from '../repositories/users.js';
+import { recordAuditEvent } from '../users/audit-events.js';
+import { userInfoResponse } from '../users/user-info.js';
+import { canonicalUsername, isReservedUsername } from '../users/username.js';
+import { noStore } from './no-store.js';
+
+const userInfoQuery = z.object({ username: z.string().max(256).optional() });
+const updateUsernameBody = z.object({ new_username: z.string().max(256) });
+
+/** GET /user/info, GET|POST /userinfo, POST /api/update_username: a person's own data. */
+export const userRoutes: FastifyPluginAsyncZod = async (app) => {
+  noStore(app);
+
+  /** The token's user as the database has it now; a deleted user's tokens are dead. */
+  async function currentUser(userId: string): Promise<User> {
+    const user = await app.users.findById(userId);
+    if (!user) throw invalidToken('the user of this access token no longer exists');
+    return user;
+  }
+
+  // SPEC "Usernames": /user/info decides by the token's user id, not by a string. The username
+  // parameter is only compared with that user's current name, so a renamed user's old token
+  // reaches the new name and nobody else's, whatever name it was issued under.
+  app.get('/user/info', { schema: { querystring: userInfoQuery } }, async (request) => {
+    const claims = await app.verifyUserBearer(request);
+    const user = await currentUser(claims.sub);
+    const asked = request.query.username;
+    if (asked !== undefined && canonicalUsername(asked) !== user.username) {
+      throw forbidden('this access token belongs to another user');
+    }
+    return userInfoResponse(user);
+  });
+
+  // OIDC Core §5.3.1: "The UserInfo Endpoint MUST support the use of the HTTP GET and HTTP POST
+  // methods" and the access token is sent as a Bearer token (RFC 6750).
+  const userinfo = async (request: FastifyRequest) => {
+    if (request.headers.authorization === undefined) {
+      // RFC 6750 §3.1: "If the request lacks any authentication information ..., the resource
+      // server SHOULD NOT include an error code or other error information."
+      throw new OAuthError('invalid_token', 401, 'a Bearer access token is required', {
+        headers: { 'www-authenticate': 'Bearer realm="gatehouse"' },
+      });
+    }
+    const claims = await app.verifyBearer(request);
+    if (!isUserToken(claims)) throw insufficientScope('a user access token is required; client tokens have no userinfo');
+    const scopes = parseScope(claims.scope);
+    // OIDC Core §5.3: the UserInfo Endpoint answers for access tokens of an OpenID request.
+    if (!scopes.includes('openid')) throw insufficientScope('the access token lacks the openid scope');
+    const user = await findUserClaims(app.db, claims.sub);
+    if (!user) throw invalidToken('the user of this access token no longer exists');
+    // §5.3.2: "The sub (subject) Claim MUST always be returned in the UserInfo Response."
+    return { sub: user.id, ...standardClaims(user, scopes) };
+  };
+  app.get('/userinfo', userinfo);
+  app.post('/userinfo', userinfo);
+
+  app.post('/api/update_username', { schema: { body: updateUsernameBody } }, async (request) => {
+    const claims = await app.verifyUserBearer(request);
+    const refuse = (reason: string, err: OAuthError): never => {
+      recordAuditEvent(app, { event: 'username_change_refused', subject: claims.sub, client_id: claims.client_id, details: { reason } });
+      throw err;
+    };
+    // SPEC "Usernames": canonicalised once (NFKC, lowercase), the same way as at creation.
+    const wanted = canonicalUsername(request.body.new_username);
+    if (!wanted) {
+      return refuse('invalid_format', invalidRequest('new_username must be 3 to 32 characters of a-z, 0-9, _ . - (after NFKC and lowercasing)'));
+    }
+    if (isReservedUsername(wanted, app.config.google.login_client_id)) return refuse('reserved', invalidRequest('that username is reserved'));
+    const before = await currentUser(claims.sub);
+    let after: User | null;
+    try {
+      // The unique constraint decides races: of two requests for one name, one commits.
+      after = await app.users.changeUsername(claims.sub, wanted);
+    } catch (err) {
+      if (err instanceof UsernameTakenError) return refuse('taken', conflict('that username is taken', 'username_taken'));
+      throw err;
+    }
+    if (!after) throw invalidToken('the user of this access token no longer exists');
+    if (before.username !== after.username) {
+      recordAuditEvent(app, {
+        event: 'username_changed', subject: claims.sub, client_id: claims.client_id, details: { from: before.username, to: after.username },
+      });
+    }
+    return { success: true, username: after.username };
+  });
+};

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
+import { describeBackends } from '../../helpers/backends.js';
+import { auditEvents, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { adminHeaders, createApiKey, registerClient, type RegisteredClient } from '../../helpers/admin.js';
+import { FORM, form, postAs, seedUser } from '../../helpers/oauth.js';
+import { bearer } from '../../helpers/users.js';
+
+describeBackends('external token service: /oauth/external/token and /oauth/external/revoke', (backend) => {
+  let storage: TestStorage;
+  let t: TestApp;
+  let client: RegisteredClient;
+  let resourceServer: RegisteredClient;
+  let externalKey: string;
+  let tokensKey: string;
+
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    t = await buildTestApp(storage);
+    client = await registerClient(t.app, { scope: 'openid profile email reports' });
+    resourceServer = await registerClient(t.app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
+    externalKey = (await createApiKey(t.app, { name: 'external-auth', scopes: ['external'] })).api_key;
+    tokensKey = (await createApiKey(t.app, { name: 'broker-user' })).api_key;
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await storage?.close();
+  });
+
+  const mint = (payload: Record<string, unknown>, key = externalKey) =>
+    t.app.inject({ method: 'POST', url: '/oauth/external/token', headers: bearer(key), payload });
+  const revoke = (payload: Record<string, unknown>, key = externalKey) =>
+    t.app.inject({ method: 'POST', url: '/oauth/external/revoke', headers: bearer(key), payload });
+  const introspect = (token: string) => postAs(t.app, resourceServer, '/oauth/introspect', { token });
+
+  it.each([
+    ['by id', (u: { id: string }) => u.id],
+    ['by email', (u: { email: string }) => u.email.toUpperCase()],
+    ['by username', (u: { username: string }) => u.username],
+  ])('mints tokens for an existing user %s that introspect active with the right sub', async (_name, subjectOf) => {
+    const user = await seedUser(t.db);
+    const res = await mint({ client_id: client.client_id, subject: subjectOf(user), scope: 'openid reports' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const body = res.json();
+    expect(body).toMatchObject({ success: true, token_type: 'Bearer', scope: 'openid reports', username: user.username });
+    expect(body.refresh_token).toEqual(expect.any(String));
+    const active = (await introspect(body.access_token)).json();
+    expect(active).toMatchObject({ active: true, sub: user.id, client_id: client.client_id, username: user.username, scope: 'openid reports' });
+    expect((await introspect(body.refresh_token)).json()).toMatchObject({ active: true, sub: user.id });
+    // A real user token: it passes user endpoints as that user.
+    expect((await t.app.inject({ method: 'GET', url: '/user/info', headers: bearer(body.access_token) })).json().user_data.username).toBe(user.username);
+  });
+
+  it('creates the user with create: true and an email, once, also over a form body', async () => {
+    const email = `new.person.${Date.now()}@example.com`;
+    const payload = { client_id: client.client_id, subject: email, scope: 'openid email', create: 'true' };
+    const [a, b] = await Promise.all([
+      t.app.inject({ method: 'POST', url: '/oauth/external/token', headers: { ...bearer(externalKey), ...FORM }, payload: form(payload) }),
+      t.app.inject({ method: 'POST', url: '/oauth/external/token', headers: { ...bearer(externalKey), ...FORM }, payload: form(payload) }),
+    ]);
+    expect(a.statusCode, a.body).toBe(200);
+    expect(b.statusCode, b.body).toBe(200);
+    expect(decodeJwt(a.json().access_token).sub).toBe(decodeJwt(b.json().access_token).sub);
+    const { rows } = await t.db.query<{ email_verified: boolean; google_sub: string | null }>('SELECT email_verified, google_sub FROM users WHERE lower(email) = lower($1)', [email]);
+    expect(rows).toEqual([{ email_verified: false, google_sub: null }]);
+  });
+
+  it('refuses an unknown subject (404) and create without an email (400)', async () => {
+    const unknown = await mint({ client_id: client.client_id, subject: 'nobody_at_all', scope: 'openid' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toBe('not_found');
+    const noEmail = await mint({ client_id: client.client_id, subject: 'nobody_at_all', scope: 'openid', create: true });
+    expect(noEmail.statusCode).toBe(400);
+    expect(noEmail.json().error).toBe('invalid_request');
+    const mismatch = await mint({ client_id: client.client_id, subject: 'someone@example.com', email: 'other@example.com', scope: 'openid', create: true });
+    expect(mismatch.statusCode).toBe(400);
+  });
+
+  it('refuses a wrong-scope API key with 403 and a bad key with 401', async () => {
+    const user = await seedUser(t.db);
+    const payload = { client_id: client.client_id, subject: user.id, scope: 'openid' };
+    const wrongScope = await mint(payload, tokensKey);
+    expect(wrongScope.statusCode).toBe(403);
+    expect(wrongScope.json()).toMatchObject({ success: false, error: 'forbidden' });
+    const bad = await mint(payload, 'gh_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(bad.statusCode).toBe(401);
+    const none = await t.app.inject({ method: 'POST', url: '/oauth/external/token', payload });
+    expect(none.statusCode).toBe(401);
+    // Authentication comes before body validation: no key, no hint about the body.
+    expect((await t.app.inject({ method: 'POST', url: '/oauth/external/token', payload: {} })).statusCode).toBe(401);
+    expect((await revoke({ client_id: client.client_id, subject: user.id }, tokensKey)).statusCode).toBe(403);
+  });
+
+  it('refuses an unknown or disabled client with 400 invalid_request, and a scope beyond the client with invalid_scope', async () => {
+    const user = await seedUser(t.db);
+    const unknown = await mint({ client_id: 'no-such-client', subject: user.id, scope: 'openid' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ success: false, error: 'invalid_request' });
+    const disabled = await registerClient(t.app);
+    expect((await t.app.inject({ method: 'DELETE', url: `/clients/${disabled.client_id}`, headers: adminHeaders })).statusCode).toBe(200);
+    expect((await mint({ client_id: disabled.client_id, subject: user.id, scope: 'openid' })).json().error).toBe('invalid_request');
+    const tooMuch = await mint({ client_id: client.client_id, subject: user.id, scope: 'openid admin' });
+    expect(tooMuch.statusCode).toBe(400);
+    expect(tooMuch.json().error).toBe('invalid_scope');
+    const ccOnly = await mint({ client_id: resourceServer.client_id, subject: user.id, scope: 'openid' });
+    expect(ccOnly.statusCode).toBe(400);
+    expect(ccOnly.json().error).toBe('unauthorized_client');
+  });
+
+  it("revoke ends the user's families for that client only, access tokens included", async () => {
+    const user = await seedUser(t.db);
+    const other = await registerClient(t.app, { scope: 'openid' });
+    const first = (await mint({ client_id: client.client_id, subject: user.id, scope: 'openid' })).json();
+    const second = (await mint({ client_id: client.client_id, subject: user.username, scope: 'openid reports' })).json();
+    const elsewhere = (await mint({ client_id: other.client_id, subject: user.id, scope: 'openid' })).json();
+    const res = await revoke({ client_id: client.client_id, subject: user.email });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ success: true, revoked: 2 });
+    for (const token of [first.access_token, first.refresh_token, second.access_token, second.refresh_token]) {
+      expect((await introspect(token)).json()).toEqual({ active: false });
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/user/info', headers: bearer(first.access_token) })).statusCode).toBe(401);
+    expect((await introspect(elsewhere.access_token)).json().active).toBe(true);
+    expect((await revoke({ client_id: client.client_id, subject: 'nobody_at_all' })).statusCode).toBe(404);
+    expect((await revoke({ client_id: 'no-such-client', subject: user.id })).statusCode).toBe(400);
+  });
+
+  it('audits mints, revocations and refusals without tokens or keys', async () => {
+    const user = await seedUser(t.db);
+    const minted = (await mint({ client_id: client.client_id, subject: user.id, scope: 'openid' })).json();
+    await revoke({ client_id: client.client_id, subject: user.id });
+    await mint({ client_id: client.client_id, subject: user.id, scope: 'openid' }, tokensKey);
+    const audits = await auditEvents(t);
+    expect(audits).toContainEqual(expect.objectContaining({ event: 'external_token_minted', subject: user.id, client_id: client.client_id }));
+    expect(audits).toContainEqual(expect.objectContaining({ event: 'external_tokens_revoked', subject: user.id, details: expect.objectContaining({ families_revoked: 1 }) }));
+    expect(audits).toContainEqual(expect.objectContaining({ event: 'external_token_refused', details: expect.objectContaining({ reason: 'forbidden' }) }));
+    for (const secret of [minted.access_token, minted.refresh_token, externalKey, tokensKey]) {
+      expect(t.logs.text).not.toContain(secret);
+      expect(JSON.stringify(audits)).not.toContain(secret);
+    }
+  });
+});
