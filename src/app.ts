@@ -28,6 +28,8 @@ import { DEV_MOCK_PREFIX } from './google/settings.js';
 import { assetRoutes } from './routes/assets.js';
 import { loginRoutes } from './routes/login.js';
 import { accountRoutes } from './routes/account.js';
+import { userAdminRoutes } from './routes/user-admin.js';
+import { janitorPlugin } from './plugins/janitor.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -76,10 +78,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(bearerAuthPlugin);
   await app.register(sessionPlugin);
   await app.register(googlePlugin);
+  await app.register(janitorPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
+  await app.register(userAdminRoutes);
   await app.register(internalRoutes);
   await app.register(oauthRoutes);
   await app.register(assetRoutes);

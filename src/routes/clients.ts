@@ -6,6 +6,7 @@ import { publicView } from '../clients/client.js';
 import { registrationSchema } from '../clients/registration.js';
 import { randomToken } from '../crypto/random.js';
 import { invalidClientMetadata, invalidRedirectUri, invalidRequest, notFound } from '../oauth/errors.js';
+import { clientPurgeRepository } from '../repositories/client-purge.js';
 import { clientsRepository } from '../repositories/clients.js';
 
 const clientIdParams = z.object({ id: z.string().min(1).max(128) });
@@ -81,12 +82,26 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
     return { success: true, client: publicView(client) };
   });
 
-  app.delete('/clients/:id', { schema: { params: clientIdParams } }, async (request) => {
-    const client = await clientsRepository.disable(app.db, request.params.id);
-    if (!client) throw notFound('no such client');
-    await app.clientStore.changed(client);
-    return { success: true, client_id: client.id, disabled: true };
-  });
+  app.delete(
+    '/clients/:id',
+    { schema: { params: clientIdParams, querystring: z.object({ purge: z.enum(['true', 'false']).default('false') }) } },
+    async (request) => {
+      const purge = request.query.purge === 'true';
+      // purge=true also deletes what the client was issued, in the same transaction as the
+      // disable, so no token can be issued between the two.
+      const outcome = await app.db.transaction(async (tx) => {
+        const client = await clientsRepository.disable(tx, request.params.id);
+        if (!client) return null;
+        return { client, purged: purge ? await clientPurgeRepository.purge(tx, client.id) : undefined };
+      });
+      if (!outcome) throw notFound('no such client');
+      await app.clientStore.changed(outcome.client);
+      if (!outcome.purged) return { success: true, client_id: outcome.client.id, disabled: true };
+      for (const f of outcome.purged.revoked) await app.denyList.denyFamily(f.id, f.access_expires_at);
+      request.log.info({ audit: { event: 'client_purged', client_id: outcome.client.id, ...outcome.purged.counts } }, 'client_purged');
+      return { success: true, client_id: outcome.client.id, disabled: true, purged: outcome.purged.counts };
+    },
+  );
 
   app.post('/clients/:id/rotate-secret', { schema: { params: clientIdParams } }, async (request) => {
     const existing = await clientsRepository.findById(app.db, request.params.id);

@@ -10,7 +10,11 @@ import type { Backend, TestCache, TestDatabase } from './backends.js';
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 
-/** The config every test starts from; pass env to override variables, file for config.yml keys. */
+/**
+ * The config every test starts from; pass env to override variables, file for config.yml keys.
+ * The janitor is off unless a test turns it on: a pass at a random moment would delete rows
+ * other tests seeded as expired on purpose.
+ */
 export function testConfig(env: Record<string, string> = {}, file: Record<string, unknown> = {}): Config {
   return loadConfig(
     {
@@ -21,7 +25,7 @@ export function testConfig(env: Record<string, string> = {}, file: Record<string
       DATA_DIR: './data/test',
       ...env,
     },
-    file,
+    { janitor: { interval_seconds: 0 }, ...file },
   );
 }
 
