@@ -40,6 +40,8 @@ import { loginClientPlugin } from './plugins/login-client.js';
 import { userRoutes } from './routes/users.js';
 import { apiLoginRoutes } from './routes/api-login.js';
 import { externalTokenRoutes } from './routes/external-tokens.js';
+import { userAdminRoutes } from './routes/user-admin.js';
+import { janitorPlugin } from './plugins/janitor.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -114,10 +116,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(googlePlugin);
   await app.register(metricsPlugin);
   await app.register(loginClientPlugin);
+  await app.register(janitorPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
+  await app.register(userAdminRoutes);
   await app.register(internalRoutes);
   await app.register(oauthRoutes);
   await app.register(assetRoutes);

@@ -126,6 +126,9 @@ export const configSchema = z
         login_client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('gatehouse'),
         allowed_audiences: spaceList.default([]),
         proactive_refresh: bool.default(false),
+        // Off when unset: Google credentials nobody used, refreshed or renewed for this many days
+        // are revoked at Google and deleted by the janitor.
+        drop_unused_after_days: int(1, 36500).optional(),
       })
       .strict()
       .prefault({}),

@@ -9,6 +9,7 @@ import { registrationSchema } from '../clients/registration.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { notFound } from '../oauth/errors.js';
 import { adminActor } from '../plugins/admin-guard.js';
+import { clientPurgeRepository } from '../repositories/client-purge.js';
 import { clientsRepository } from '../repositories/clients.js';
 
 const clientIdParams = z.object({ id: z.string().min(1).max(128) });
@@ -124,19 +125,39 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
   app.delete(
     '/clients/:id',
     {
-      schema: { tags, summary: 'Disable a client on every instance (idempotent)', security: security.adminKey, params: clientIdParams },
+      schema: {
+        tags,
+        summary: 'Disable a client on every instance (idempotent); purge=true also deletes its tokens and consents',
+        security: security.adminKey,
+        params: clientIdParams,
+        querystring: z.object({ purge: z.enum(['true', 'false']).default('false') }),
+      },
       config: {
         openapi: {
           response: {
-            200: ok('Disabled', z.object({ success: z.literal(true), client_id: z.string(), disabled: z.literal(true) })),
+            200: ok('Disabled', z.object({ success: z.literal(true), client_id: z.string(), disabled: z.literal(true), purged: z.record(z.string(), z.number()).optional() })),
             ...errors(404, ...ADMIN_ERRORS),
           },
         },
       },
     },
     async (request) => {
-      const client = await disableClient(deps, request.params.id, adminActor(request));
-      return { success: true, client_id: client.id, disabled: true };
+      if (request.query.purge !== 'true') {
+        const client = await disableClient(deps, request.params.id, adminActor(request));
+        return { success: true, client_id: client.id, disabled: true };
+      }
+      // purge=true also deletes what the client was issued, in the same transaction as the
+      // disable, so no token can be issued between the two.
+      const outcome = await app.db.transaction(async (tx) => {
+        const client = await clientsRepository.disable(tx, request.params.id);
+        if (!client) return null;
+        return { client, purged: await clientPurgeRepository.purge(tx, client.id) };
+      });
+      if (!outcome) throw notFound('no such client');
+      await app.clientStore.changed(outcome.client);
+      for (const f of outcome.purged.revoked) await app.denyList.denyFamily(f.id, f.access_expires_at);
+      app.audit({ event: 'admin_action', ...adminActor(request), subject: outcome.client.id, client_id: outcome.client.id, details: { action: 'client.purge', ...outcome.purged.counts } });
+      return { success: true, client_id: outcome.client.id, disabled: true, purged: outcome.purged.counts };
     },
   );
 

@@ -15,7 +15,11 @@ export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString('base6
 /** Where test apps append audit lines unless a test names its own file: never the repo's logs/. */
 export const TEST_AUDIT_FILE = join(tmpdir(), 'gatehouse-test', `audit-${process.pid}.log`);
 
-/** The config every test starts from; pass env to override variables, file for config.yml keys. */
+/**
+ * The config every test starts from; pass env to override variables, file for config.yml keys.
+ * The janitor is off unless a test turns it on: a pass at a random moment would delete rows
+ * other tests seeded as expired on purpose.
+ */
 export function testConfig(env: Record<string, string> = {}, file: Record<string, unknown> = {}): Config {
   file = { ...file, audit: { file: TEST_AUDIT_FILE, ...(file.audit as object | undefined) } };
   return loadConfig(
@@ -27,7 +31,7 @@ export function testConfig(env: Record<string, string> = {}, file: Record<string
       DATA_DIR: './data/test',
       ...env,
     },
-    file,
+    { janitor: { interval_seconds: 0 }, ...file },
   );
 }
 

@@ -43,6 +43,9 @@ describe('loadConfig', () => {
     expect(c.google).toMatchObject({ refresh_skew_seconds: 120, request_timeout_ms: 5000, scopes: [], login_client_id: 'gatehouse' });
     expect(c.server.body_limit_bytes).toBe(65536);
     expect(c.audit.file).toBe('logs/login.log');
+    expect(c.audit.retention_days).toBe(90);
+    expect(c.janitor.interval_seconds).toBe(300);
+    expect(c.google.drop_unused_after_days).toBeUndefined();
     expect(c.database.migrate_on_start).toBe(true);
     expect(c.dev_mode).toBe(true);
   });
@@ -87,6 +90,8 @@ describe('loadConfig', () => {
     [{}, { server: { body_limit: 5 } }, /server: Unrecognized key/],
     [{}, { sever: {} }, /Unrecognized key.*sever/],
     [{}, { database: { migrate_on_start: 'maybe' } }, /database\.migrate_on_start/],
+    [{}, { google: { drop_unused_after_days: 0 } }, /google\.drop_unused_after_days/],
+    [{}, { janitor: { interval_seconds: -1 } }, /janitor\.interval_seconds/],
   ])('rejects %j / %j with one line naming the key', (env, file, pattern) => {
     const message = failure(env as Record<string, string>, file);
     expect(message).toMatch(pattern);

@@ -1,0 +1,152 @@
+import type { Queryable } from '../storage/database.js';
+
+/** What one janitor pass deletes, in the order it deletes it. */
+export const JANITOR_KINDS = [
+  'authorization_codes',
+  'refresh_tokens',
+  'revoked_families',
+  'dead_families',
+  'sessions',
+  'connect_links',
+  'revoked_access_tokens',
+  'audit_events',
+  'google_credentials',
+] as const;
+export type JanitorKind = (typeof JANITOR_KINDS)[number];
+
+export interface ExpiryPolicy {
+  /** Rows whose expiry passed less than this long ago are kept (clock skew, verification tolerance). */
+  marginSeconds: number;
+  /** Used or expired codes are kept this long, so a late replay still revokes what the code issued. */
+  codeKeepSeconds: number;
+  /** Used or expired connect links are kept this long (a person who opens one late is told why). */
+  connectLinkKeepSeconds: number;
+  /** security.refresh_token_expiry_days: see deadFamilies. */
+  refreshTokenDays: number;
+  /** audit.retention_days */
+  auditRetentionDays: number;
+}
+
+/**
+ * One batch statement: `$1` is the batch size, the rest come from `params`. Every statement
+ * deletes the rows its sub-select locked with FOR UPDATE SKIP LOCKED: two instances running
+ * at once each take rows the other has not, and a row an OAuth request holds is left for the
+ * next pass instead of being waited for. The ORDER BY on the indexed column keeps the planner
+ * on the index (a sequential scan would re-read the dead rows of earlier batches each time).
+ * `key = ANY(ARRAY(sub-select))` rather than `key IN (sub-select)`: with IN the planner may
+ * hash-join the batch against a sequential scan of the whole table; an array is probed through
+ * the primary key.
+ */
+export interface BatchStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/** The batch statements of each kind except google_credentials (that one calls Google first). */
+export function janitorStatements(p: ExpiryPolicy): Record<Exclude<JanitorKind, 'google_credentials'>, BatchStatement[]> {
+  // `$2` is the margin in every statement that uses it.
+  const margin = { sql: 'now() - make_interval(secs => $2)', value: p.marginSeconds };
+  return {
+    authorization_codes: [{
+      sql: `DELETE FROM authorization_codes WHERE code_hash = ANY(ARRAY(
+              SELECT code_hash FROM authorization_codes WHERE expires_at < now() - make_interval(secs => $2)
+              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+      params: [p.codeKeepSeconds],
+    }],
+    refresh_tokens: [{
+      sql: `DELETE FROM refresh_tokens WHERE token_hash = ANY(ARRAY(
+              SELECT token_hash FROM refresh_tokens WHERE expires_at < ${margin.sql}
+              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+      params: [margin.value],
+    }],
+    // A revoked family is needed only while the deny list must refuse its access tokens.
+    // Its refresh tokens go with it (ON DELETE CASCADE); codes keep their row (SET NULL).
+    revoked_families: [{
+      sql: `DELETE FROM token_families WHERE id = ANY(ARRAY(
+              SELECT id FROM token_families WHERE revoked_at IS NOT NULL AND access_expires_at < ${margin.sql}
+              ORDER BY access_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+      params: [margin.value],
+    }],
+    // An unrevoked family is dead once no access or refresh token of it can be live. Every token
+    // response extends access_expires_at and a refresh token lives at most refresh_token_expiry_days
+    // from the response that carried it, so a family whose last access token is older than that
+    // has no live refresh token. Cutting on that keeps the scan to dead families only, instead of
+    // re-checking every active family on every pass; the NOT EXISTS still guards against a
+    // refresh lifetime that was shortened since older tokens were issued. Its OFFSET 0 keeps it
+    // a per-family probe of refresh_tokens_family_idx: as an anti-join the planner may hash the
+    // whole refresh_tokens table instead.
+    dead_families: [{
+      sql: `DELETE FROM token_families WHERE id = ANY(ARRAY(
+              SELECT f.id FROM token_families f
+              WHERE f.revoked_at IS NULL
+                AND f.access_expires_at < now() - make_interval(days => $3) - make_interval(secs => $2)
+                AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = f.id AND r.expires_at > now() OFFSET 0)
+              ORDER BY f.access_expires_at LIMIT $1 FOR UPDATE OF f SKIP LOCKED))`,
+      params: [margin.value, p.refreshTokenDays],
+    }],
+    // Two statements rather than one with OR, so each walks its own index in order.
+    sessions: [
+      {
+        sql: `DELETE FROM sessions WHERE id_hash = ANY(ARRAY(
+                SELECT id_hash FROM sessions WHERE idle_expires_at < now()
+                ORDER BY idle_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+        params: [],
+      },
+      {
+        sql: `DELETE FROM sessions WHERE id_hash = ANY(ARRAY(
+                SELECT id_hash FROM sessions WHERE expires_at < now()
+                ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+        params: [],
+      },
+    ],
+    connect_links: [
+      {
+        sql: `DELETE FROM connect_links WHERE id = ANY(ARRAY(
+                SELECT id FROM connect_links WHERE expires_at < now() - make_interval(secs => $2)
+                ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+        params: [p.connectLinkKeepSeconds],
+      },
+      {
+        sql: `DELETE FROM connect_links WHERE id = ANY(ARRAY(
+                SELECT id FROM connect_links WHERE used_at IS NOT NULL AND used_at < now() - make_interval(secs => $2)
+                ORDER BY used_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+        params: [p.connectLinkKeepSeconds],
+      },
+    ],
+    revoked_access_tokens: [{
+      sql: `DELETE FROM revoked_access_tokens WHERE jti = ANY(ARRAY(
+              SELECT jti FROM revoked_access_tokens WHERE expires_at < ${margin.sql}
+              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+      params: [margin.value],
+    }],
+    audit_events: [{
+      sql: `DELETE FROM audit_events WHERE id = ANY(ARRAY(
+              SELECT id FROM audit_events WHERE occurred_at < now() - make_interval(days => $2)
+              ORDER BY occurred_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+      params: [p.auditRetentionDays],
+    }],
+  };
+}
+
+/** The last sign of life of a credential; the expression of google_credentials_last_activity_idx. */
+const LAST_ACTIVITY = 'GREATEST(last_used_at, last_refreshed_at, updated_at)';
+
+export const unusedGoogleCredentialsRepository = {
+  /**
+   * Locks up to `limit` credentials idle for `days` (skipping any another instance or a broker
+   * request holds) for the rest of the transaction.
+   */
+  async lockUnused(tx: Queryable, days: number, limit: number): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `SELECT id FROM google_credentials WHERE ${LAST_ACTIVITY} < now() - make_interval(days => $1)
+       ORDER BY ${LAST_ACTIVITY} LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [days, limit],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async deleteByIds(tx: Queryable, ids: readonly string[]): Promise<number> {
+    const r = await tx.query('DELETE FROM google_credentials WHERE id = ANY($1::text[])', [ids]);
+    return r.rowCount;
+  },
+};

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../oauth/errors.js';
+import { deleteUser } from '../users/delete-user.js';
+
+const userIdParams = z.object({ id: z.string().min(1).max(128) });
+
+/** Admin API for people; every route requires X-Admin-Key. */
+export const userAdminRoutes: FastifyPluginAsync = async (scope) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', app.requireAdminKey);
+
+  // Erasure: the person, their tokens, sessions, consents and Google grant; see deleteUser.
+  app.delete('/users/:id', { schema: { params: userIdParams } }, async (request) => {
+    const result = await deleteUser(
+      {
+        db: app.db,
+        denyList: app.denyList,
+        sessions: app.sessions,
+        googleCredentials: app.googleCredentials,
+        google: app.google,
+        audit: app.auditLog,
+        log: request.log,
+      },
+      request.params.id,
+    );
+    if (!result) throw notFound('no such user');
+    return { success: true, deleted: true };
+  });
+};

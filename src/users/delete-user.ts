@@ -1,0 +1,77 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { randomId } from '../crypto/random.js';
+import { errorSummary } from '../janitor/janitor-pass.js';
+import type { GoogleClient } from '../google/client.js';
+import type { DenyList } from '../oauth/deny-list.js';
+import type { GoogleCredentialsRepository } from '../repositories/google-credentials.js';
+import type { SessionsRepository } from '../repositories/sessions.js';
+import { userDeletionRepository } from '../repositories/user-deletion.js';
+import type { SessionManager } from '../plugins/session.js';
+import type { Database } from '../storage/database.js';
+
+export interface DeleteUserDeps {
+  db: Database;
+  denyList: Pick<DenyList, 'denyFamily'>;
+  sessions: Pick<SessionManager, 'forget'> & { repository: Pick<SessionsRepository, 'deleteForUser'> };
+  googleCredentials: Pick<GoogleCredentialsRepository, 'findByOwner' | 'decryptTokens'>;
+  google: Pick<GoogleClient, 'revoke'>;
+  /** Queued audit events may name the person: they are written before the scrub. */
+  audit: Pick<AuditLog, 'flush'>;
+  log: FastifyBaseLogger;
+}
+
+export interface DeleteUserResult {
+  /** Random; the audit event carries it instead of anything naming the person. */
+  reference: string;
+  familiesRevoked: number;
+  googleRevoked: boolean | null;
+}
+
+/**
+ * Deletes a person and everything that names them, in one transaction: their token families
+ * are revoked and detached, sessions, consents and the Google credential deleted, audit events
+ * scrubbed, the user row deleted (codes and refresh tokens cascade), and a `user_deleted` event
+ * recorded under a random reference. After the commit: the deny list refuses their access
+ * tokens on every instance, cached sessions are dropped, and the Google grant is revoked at
+ * Google (a failure there is logged; the data is already gone). Null when there is no such user.
+ */
+export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<DeleteUserResult | null> {
+  const reference = randomId();
+  await deps.audit.flush();
+  const done = await deps.db.transaction(async (tx) => {
+    const who = await userDeletionRepository.lockUser(tx, userId);
+    if (!who) return null;
+    const families = await userDeletionRepository.revokeAndDetachFamilies(tx, userId);
+    const sessionHashes = await deps.sessions.repository.deleteForUser(userId, tx);
+    await userDeletionRepository.deleteConsents(tx, userId);
+    // Decrypted before the row goes: the grant is revoked at Google once this commits.
+    const credential = await deps.googleCredentials.findByOwner({ userId }, tx);
+    const googleTokens = credential ? await deps.googleCredentials.decryptTokens(credential.id, tx) : null;
+    await userDeletionRepository.deleteGoogleCredential(tx, userId);
+    await userDeletionRepository.scrubAuditEvents(tx, who, `deleted-user:${reference}`);
+    await userDeletionRepository.deleteUser(tx, userId);
+    await userDeletionRepository.recordDeletion(tx, reference, {
+      token_families_revoked: families.length,
+      sessions_ended: sessionHashes.length,
+      google_credential_deleted: credential !== null,
+    });
+    return { families, sessionHashes, googleToken: googleTokens?.refreshToken ?? googleTokens?.accessToken ?? null };
+  });
+  if (!done) return null;
+
+  for (const f of done.families) await deps.denyList.denyFamily(f.id, f.access_expires_at);
+  for (const hash of done.sessionHashes) await deps.sessions.forget(hash);
+  let googleRevoked: boolean | null = null;
+  if (done.googleToken) {
+    try {
+      await deps.google.revoke(done.googleToken);
+      googleRevoked = true;
+    } catch (err) {
+      googleRevoked = false;
+      deps.log.warn({ err: errorSummary(err), reference }, 'user deleted, but Google did not confirm revoking their grant');
+    }
+  }
+  deps.log.info({ audit: { event: 'user_deleted', reference, families_revoked: done.families.length, google_revoked: googleRevoked } }, 'user_deleted');
+  return { reference, familiesRevoked: done.families.length, googleRevoked };
+}

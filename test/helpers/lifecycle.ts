@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../../src/storage/database.js';
+import type { JanitorKind } from '../../src/repositories/janitor.js';
+import { seedUser } from './oauth.js';
+import type { Database } from '../../src/storage/database.js';
+
+/** A public client row written directly (no argon2, no app needed). */
+export async function seedClient(db: Queryable, id = `c${randomBytes(19).toString('hex')}`): Promise<string> {
+  await db.query(
+    `INSERT INTO clients (id, app_name, contact_email, redirect_uris, grant_types, scope, token_endpoint_auth_method)
+     VALUES ($1, 'Seeded', 'dev@example.com', '{https://app.example.com/callback}', '{authorization_code,refresh_token}', 'openid', 'none')`,
+    [id],
+  );
+  return id;
+}
+
+export interface LifecycleSeed {
+  /** Every seeded row carries this in its key, so counts ignore rows other tests wrote. */
+  tag: string;
+  /** What a pass should delete, per kind (google_credentials is seeded separately). */
+  expired: Record<Exclude<JanitorKind, 'google_credentials'>, number>;
+  /** Rows per table that must survive: live ones and ones inside a keep window. */
+  kept: Record<string, number>;
+}
+
+/**
+ * Seeds `expired` rows of every kind a janitor pass deletes and `live` rows of each that it
+ * must keep, plus rows just inside each keep window. Timestamps are relative to the database's
+ * now(); the policy is the default one (margin 5 min, codes and links kept a day, refresh tokens
+ * 30 days, audit 90 days).
+ */
+export async function seedLifecycleRows(db: Database, n: { expired: number; live: number }): Promise<LifecycleSeed> {
+  const tag = randomBytes(4).toString('hex');
+  const user = await seedUser(db);
+  const client = await seedClient(db);
+  const e = n.expired;
+  const l = n.live;
+  const q = (sql: string, params: unknown[] = []) => db.query(sql.replaceAll(':tag', `'${tag}'`), params);
+  const series = (count: number) => `generate_series(1, ${count}) g`;
+
+  // authorization codes: past the one-day keep window / inside it / live
+  await q(`INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-code-x-' || g, $1, $2, 'openid', now() - interval '2 days' FROM ${series(e)}`, [client, user.id]);
+  await q(`INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-code-k-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`, [client, user.id]);
+  await q(`INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-code-l-' || g, $1, $2, 'openid', now() + interval '1 minute' FROM ${series(l)}`, [client, user.id]);
+
+  // one live family holding expired and live refresh tokens
+  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           VALUES (:tag || '-fam-live', $1, $2, 'openid', now() + interval '10 minutes')`, [client, user.id]);
+  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-x-' || g, :tag || '-fam-live', $1, $2, 'openid', now() - interval '1 hour' FROM ${series(e)}`, [client, user.id]);
+  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-l-' || g, :tag || '-fam-live', $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`, [client, user.id]);
+
+  // revoked families: access tokens expired (deleted, with their live-dated refresh token) / alive (kept)
+  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
+           SELECT :tag || '-fam-rx-' || g, $1, $2, 'openid', now() - interval '1 hour', now() - interval '2 hours' FROM ${series(e)}`, [client, user.id]);
+  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-rx-' || g, :tag || '-fam-rx-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(e)}`, [client, user.id]);
+  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
+           SELECT :tag || '-fam-rl-' || g, $1, $2, 'openid', now() + interval '5 minutes', now() FROM ${series(l)}`, [client, user.id]);
+
+  // unrevoked families: dead (last access token older than the refresh lifetime, no refresh
+  // token) / old but holding a live refresh token / recently active
+  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           SELECT :tag || '-fam-dx-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(e)}`, [client, user.id]);
+  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           SELECT :tag || '-fam-dk-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(l)}`, [client, user.id]);
+  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-dk-' || g, :tag || '-fam-dk-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`, [client, user.id]);
+  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           SELECT :tag || '-fam-dl-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`, [client, user.id]);
+
+  // sessions: idle expiry passed / absolute expiry passed / live
+  await q(`INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
+           SELECT :tag || '-s-ix-' || g, $1, now() - interval '1 second', now() + interval '1 day' FROM ${series(e)}`, [user.id]);
+  await q(`INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
+           SELECT :tag || '-s-ax-' || g, $1, now() + interval '1 hour', now() - interval '1 second' FROM ${series(e)}`, [user.id]);
+  await q(`INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
+           SELECT :tag || '-s-l-' || g, $1, now() + interval '1 hour', now() + interval '1 day' FROM ${series(l)}`, [user.id]);
+
+  // connect links: expired two days ago / used two days ago / expired an hour ago (kept a day) / live
+  await q(`INSERT INTO connect_links (id, connection_id, expires_at)
+           SELECT :tag || '-cl-x-' || g, 'branch-1', now() - interval '2 days' FROM ${series(e)}`);
+  await q(`INSERT INTO connect_links (id, connection_id, expires_at, used_at)
+           SELECT :tag || '-cl-u-' || g, 'branch-1', now() + interval '10 minutes', now() - interval '2 days' FROM ${series(e)}`);
+  await q(`INSERT INTO connect_links (id, connection_id, expires_at)
+           SELECT :tag || '-cl-k-' || g, 'branch-1', now() - interval '1 hour' FROM ${series(l)}`);
+  await q(`INSERT INTO connect_links (id, connection_id, expires_at, used_at)
+           SELECT :tag || '-cl-l-' || g, 'branch-1', now() + interval '10 minutes', now() FROM ${series(l)}`);
+
+  // deny-list rows: expired / inside the margin / live
+  await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-x-' || g, now() - interval '1 hour' FROM ${series(e)}`);
+  await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-k-' || g, now() - interval '1 minute' FROM ${series(l)}`);
+  await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-l-' || g, now() + interval '10 minutes' FROM ${series(l)}`);
+
+  // audit events: past the 90-day retention / inside it
+  await q(`INSERT INTO audit_events (occurred_at, event, details)
+           SELECT now() - interval '91 days', 'lifecycle_test', jsonb_build_object('tag', :tag) FROM ${series(e)}`);
+  await q(`INSERT INTO audit_events (occurred_at, event, details)
+           SELECT now() - interval '89 days', 'lifecycle_test', jsonb_build_object('tag', :tag) FROM ${series(l)}`);
+
+  return {
+    tag,
+    expired: {
+      authorization_codes: e,
+      refresh_tokens: e,
+      revoked_families: e,
+      dead_families: e,
+      sessions: 2 * e,
+      connect_links: 2 * e,
+      revoked_access_tokens: e,
+      audit_events: e,
+    },
+    kept: {
+      authorization_codes: 2 * l,
+      // the live family's live tokens and the old families' live tokens
+      refresh_tokens: 2 * l,
+      // the live family, revoked-but-alive, old-with-refresh, recently active
+      token_families: 1 + 3 * l,
+      sessions: l,
+      connect_links: 2 * l,
+      revoked_access_tokens: 2 * l,
+      audit_events: l,
+    },
+  };
+}
+
+/** Rows of each table that a seed with this tag wrote and that are still there. */
+export async function countSeeded(db: Queryable, tag: string): Promise<Record<string, number>> {
+  const like = `${tag}-%`;
+  const count = async (sql: string, param: string) => Number((await db.query<{ n: number }>(sql, [param])).rows[0]!.n);
+  return {
+    authorization_codes: await count('SELECT count(*)::int AS n FROM authorization_codes WHERE code_hash LIKE $1', like),
+    refresh_tokens: await count('SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash LIKE $1', like),
+    token_families: await count('SELECT count(*)::int AS n FROM token_families WHERE id LIKE $1', like),
+    sessions: await count('SELECT count(*)::int AS n FROM sessions WHERE id_hash LIKE $1', like),
+    connect_links: await count('SELECT count(*)::int AS n FROM connect_links WHERE id LIKE $1', like),
+    revoked_access_tokens: await count('SELECT count(*)::int AS n FROM revoked_access_tokens WHERE jti LIKE $1', like),
+    audit_events: await count(`SELECT count(*)::int AS n FROM audit_events WHERE details->>'tag' = $1`, tag),
+  };
+}
