@@ -28,6 +28,10 @@ import { DEV_MOCK_PREFIX } from './google/settings.js';
 import { assetRoutes } from './routes/assets.js';
 import { loginRoutes } from './routes/login.js';
 import { accountRoutes } from './routes/account.js';
+import { vaultPlugin } from './plugins/vault.js';
+import { tokensRoutes } from './routes/tokens.js';
+import { connectionsRoutes } from './routes/connections.js';
+import { connectRoutes } from './routes/connect.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -52,7 +56,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // Drain on close: keep-alive sockets that are idle are closed at once, busy ones finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Broker subjects and connection ids travel in paths: emails up to 320, ids up to 200.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 320 },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -76,12 +81,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(bearerAuthPlugin);
   await app.register(sessionPlugin);
   await app.register(googlePlugin);
+  await app.register(vaultPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
   await app.register(internalRoutes);
   await app.register(oauthRoutes);
+  await app.register(tokensRoutes);
+  await app.register(connectionsRoutes);
+  await app.register(connectRoutes);
   await app.register(assetRoutes);
   await app.register(loginRoutes);
   await app.register(accountRoutes);
