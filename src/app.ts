@@ -42,6 +42,10 @@ import { apiLoginRoutes } from './routes/api-login.js';
 import { externalTokenRoutes } from './routes/external-tokens.js';
 import { userAdminRoutes } from './routes/user-admin.js';
 import { janitorPlugin } from './plugins/janitor.js';
+import { vaultPlugin } from './plugins/vault.js';
+import { tokensRoutes } from './routes/tokens.js';
+import { connectionsRoutes } from './routes/connections.js';
+import { connectRoutes } from './routes/connect.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -69,7 +73,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     forceCloseConnections: 'idle',
     // New requests during the drain get the spec's 503 from our own hook below.
     return503OnClosing: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Broker subjects and connection ids travel in paths: emails up to 320, ids up to 200.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 320 },
     // Malformed URLs and over-long path parameters fail in the router, before any hook: answer
     // them in the spec's shape too (400 / 414), never Fastify's default body.
     frameworkErrors: (err, _request, reply) => {
@@ -117,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(metricsPlugin);
   await app.register(loginClientPlugin);
   await app.register(janitorPlugin);
+  await app.register(vaultPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
@@ -124,6 +130,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(userAdminRoutes);
   await app.register(internalRoutes);
   await app.register(oauthRoutes);
+  await app.register(tokensRoutes);
+  await app.register(connectionsRoutes);
+  await app.register(connectRoutes);
   await app.register(assetRoutes);
   await app.register(loginRoutes);
   await app.register(accountRoutes);

@@ -45,6 +45,14 @@ export class ApiKeyAuthenticator {
 
   async authenticate(request: FastifyRequest, scope: ApiKeyScope): Promise<ApiKey> {
     const presented = bearer(request.headers.authorization);
+    const known = presented ? parseApiKey(presented) : null;
+    const cached = known ? this.rows.get(known.lookupPrefix)?.key : undefined;
+    // Steady state: a key verified before is accepted from memory (no argon2, no Redis).
+    if (presented && cached && !cached.revoked && this.deps.hasher.isVerified(cached.id, presented, cached.key_hash)) {
+      if (!cached.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
+      this.used.add(cached.id);
+      return cached;
+    }
     const blocked = await this.deps.limiter.isBlocked(request.ip);
     if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed API key attempts; try again later');
     const fail = async (): Promise<never> => {

@@ -21,6 +21,8 @@ export interface LoginState {
   returnTo: string;
   /** Whether this attempt already asked Google for consent (no bounce loop for a refresh token). */
   promptedConsent: boolean;
+  /** Set when the attempt connects a Google account to a connection (the spent connect link). */
+  connectLinkId?: string | undefined;
   issuedAt: number;
 }
 
@@ -30,12 +32,14 @@ const payloadSchema = z.object({
   v: z.string().min(43).max(128),
   r: z.string().refine(isSafeReturnTo),
   c: z.boolean(),
+  k: z.string().min(1).max(64).optional(),
   t: z.number().int(),
 });
 
 export function setStateCookie(reply: FastifyReply, state: Omit<LoginState, 'issuedAt'>, secure: boolean): void {
   const payload: z.infer<typeof payloadSchema> = {
     s: state.state, n: state.nonce, v: state.verifier, r: state.returnTo, c: state.promptedConsent, t: Date.now(),
+    ...(state.connectLinkId ? { k: state.connectLinkId } : {}),
   };
   reply.setCookie(STATE_COOKIE, Buffer.from(JSON.stringify(payload)).toString('base64url'), {
     signed: true,
@@ -65,7 +69,7 @@ export function readStateCookie(request: FastifyRequest): LoginState | null {
   const p = parsed.data;
   // The cookie's Max-Age is advice to the browser; the signed timestamp is what we enforce.
   if (Date.now() - p.t > STATE_TTL_SECONDS * 1000 || p.t > Date.now() + 60_000) return null;
-  return { state: p.s, nonce: p.n, verifier: p.v, returnTo: p.r, promptedConsent: p.c, issuedAt: p.t };
+  return { state: p.s, nonce: p.n, verifier: p.v, returnTo: p.r, promptedConsent: p.c, connectLinkId: p.k, issuedAt: p.t };
 }
 
 export function clearStateCookie(reply: FastifyReply, secure: boolean): void {

@@ -17,6 +17,8 @@ export interface SecretHasher {
   hash(secret: string): Promise<string>;
   /** True when secret matches storedHash. `ownerId` scopes the cache entry (client or key id). */
   verify(ownerId: string, secret: string, storedHash: string): Promise<boolean>;
+  /** True when this exact (owner, secret, hash) was verified before: no argon2, no I/O. */
+  isVerified(ownerId: string, secret: string, storedHash: string): boolean;
   /**
    * Spends the time of one argon2 verification and returns false, so that "no such client"
    * takes as long as "wrong secret".
@@ -47,6 +49,9 @@ export function createSecretHasher(opts: { cacheSize?: number } = {}): SecretHas
 
   return {
     hash: (secret) => argon2.hash(secret, { type: argon2.argon2id }),
+    isVerified(ownerId, secret, storedHash) {
+      return secret.length > 0 && secret.length <= MAX_SECRET_LENGTH && verified.has(entry(ownerId, secret, storedHash));
+    },
     async verify(ownerId, secret, storedHash) {
       if (secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return false;
       const key = entry(ownerId, secret, storedHash);

@@ -28,7 +28,8 @@ export interface GoogleClient {
   readonly settings: GoogleSettings;
   buildAuthorizationUrl(params: AuthorizationUrlParams): string;
   exchangeCode(code: string, verifier: string, redirectUri: string): Promise<GoogleTokenResponse>;
-  refreshAccessToken(refreshToken: string): Promise<GoogleTokenResponse>;
+  /** `timeoutMs` narrows the configured timeout (the broker's retries share one budget). */
+  refreshAccessToken(refreshToken: string, opts?: { timeoutMs?: number }): Promise<GoogleTokenResponse>;
   /** nonce undefined: no nonce is checked (tokens not from our own authorization request). */
   verifyIdToken(idToken: string, nonce: string | undefined, opts?: IdTokenVerifyOptions): Promise<GoogleIdTokenClaims>;
   fetchUserinfo(accessToken: string): Promise<GoogleUserinfo>;
@@ -74,10 +75,11 @@ export function createGoogleClient(settings: GoogleSettings): GoogleClient {
       return parse(tokenResponseSchema, body, 'token');
     },
 
-    async refreshAccessToken(refreshToken) {
+    async refreshAccessToken(refreshToken, opts = {}) {
       // RFC 6749 §6
       const body = await callGoogle({
-        endpoint: 'token', url: settings.tokenUrl, method: 'POST', timeoutMs,
+        endpoint: 'token', url: settings.tokenUrl, method: 'POST',
+        timeoutMs: Math.max(1, Math.min(timeoutMs, opts.timeoutMs ?? timeoutMs)),
         form: { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth },
       });
       return parse(tokenResponseSchema, body, 'token');

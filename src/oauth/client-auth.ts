@@ -31,6 +31,13 @@ export function createClientAuthenticator(deps: { store: ClientStore; hasher: Se
   return async function authenticateClient(request: FastifyRequest): Promise<AuthenticatedClient> {
     const presented = readCredentials(request);
     const scheme = presented.viaHeader ? 'Basic' : undefined;
+    const client = await deps.store.findById(presented.clientId);
+    // Steady state: a secret this client already proved is accepted from memory, with no
+    // argon2 and no failure-counter round trip (only the secret's holder can hit this path).
+    if (client && !client.disabled && client.secret_hash && presented.secret !== undefined && presented.method !== 'none' &&
+        deps.hasher.isVerified(client.id, presented.secret, client.secret_hash)) {
+      return { client, method: presented.method };
+    }
     const limitKey = `${presented.clientId}|${request.ip}`;
     const blocked = await deps.limiter.isBlocked(limitKey);
     if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed client authentications; try again later');
@@ -41,7 +48,6 @@ export function createClientAuthenticator(deps: { store: ClientStore; hasher: Se
       throw invalidClient(FAILED, scheme);
     };
 
-    const client = await deps.store.findById(presented.clientId);
     if (!client || client.disabled) {
       if (presented.secret !== undefined) await deps.hasher.verifyNothing(presented.secret);
       return fail();

@@ -65,6 +65,8 @@ export interface GoogleCredentialsRepository {
   save(owner: CredentialOwner, grant: GoogleGrant, tx?: Queryable): Promise<GoogleCredential>;
   findByOwner(owner: CredentialOwner, q?: Queryable): Promise<GoogleCredential | null>;
   findById(id: string, q?: Queryable): Promise<GoogleCredential | null>;
+  /** findById holding the row lock until tx ends (the broker's refresh without Redis). */
+  findByIdForUpdate(id: string, tx: Queryable): Promise<GoogleCredential | null>;
   /** The only way to plaintext. Callers must not log or return the refresh token. */
   decryptTokens(id: string, q?: Queryable): Promise<DecryptedGoogleTokens | null>;
   /** Google said invalid_grant: the person must connect again. */
@@ -149,6 +151,11 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
 
     async findById(id, q = db) {
       const r = await q.query<CredentialRow>(`SELECT ${COLUMNS} FROM google_credentials WHERE id = $1`, [id]);
+      return r.rows[0] ? toCredential(r.rows[0]) : null;
+    },
+
+    async findByIdForUpdate(id, tx) {
+      const r = await tx.query<CredentialRow>(`SELECT ${COLUMNS} FROM google_credentials WHERE id = $1 FOR UPDATE`, [id]);
       return r.rows[0] ? toCredential(r.rows[0]) : null;
     },
 

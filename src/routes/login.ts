@@ -78,7 +78,8 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
     const saved = readStateCookie(request);
     // Single use: whatever happens next, this attempt is over.
     clearStateCookie(reply, secure);
-    if (!saved) {
+    // A connection attempt (connect link) completes at its own callback, never as a sign-in.
+    if (!saved || saved.connectLinkId) {
       return failure(reply, 400, 'Sign-in expired', 'This sign-in attempt expired or was started in another browser. Please start again.');
     }
     // RFC 6749 §10.12: the state must match the value bound to this browser.

@@ -21,6 +21,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (scope) => {
         googleCredentials: app.googleCredentials,
         google: app.google,
         audit: app.auditLog,
+        vault: app.vault,
         log: request.log,
       },
       request.params.id,

@@ -1,3 +1,4 @@
+import type { TokenBroker } from '../vault/broker.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { randomId } from '../crypto/random.js';
@@ -18,6 +19,8 @@ export interface DeleteUserDeps {
   google: Pick<GoogleClient, 'revoke'>;
   /** Queued audit events may name the person: they are written before the scrub. */
   audit: Pick<AuditLog, 'flush'>;
+  /** Cached Google tokens of the person must not outlive the credential. */
+  vault: Pick<TokenBroker, 'forget'>;
   log: FastifyBaseLogger;
 }
 
@@ -56,12 +59,19 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
       sessions_ended: sessionHashes.length,
       google_credential_deleted: credential !== null,
     });
-    return { families, sessionHashes, googleToken: googleTokens?.refreshToken ?? googleTokens?.accessToken ?? null };
+    return {
+      families,
+      sessionHashes,
+      credentialId: credential?.id ?? null,
+      subjects: [who.id, who.email, who.username].filter((x): x is string => Boolean(x)),
+      googleToken: googleTokens?.refreshToken ?? googleTokens?.accessToken ?? null,
+    };
   });
   if (!done) return null;
 
   for (const f of done.families) await deps.denyList.denyFamily(f.id, f.access_expires_at);
   for (const hash of done.sessionHashes) await deps.sessions.forget(hash);
+  if (done.credentialId) await deps.vault.forget(done.credentialId, ...done.subjects);
   let googleRevoked: boolean | null = null;
   if (done.googleToken) {
     try {

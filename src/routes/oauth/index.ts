@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { introspectRoute } from './introspect.js';
+import { brokerRefreshRoute } from './refresh.js';
 import { revokeRoute } from './revoke.js';
 import { tokenRoute } from './token.js';
 
@@ -12,4 +13,5 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
   await app.register(tokenRoute);
   await app.register(revokeRoute);
   await app.register(introspectRoute);
+  await app.register(brokerRefreshRoute);
 };

@@ -1,10 +1,14 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../oauth/errors.js';
+import { answerBroker } from '../broker.js';
 import { readParams } from '../../oauth/form-params.js';
 import type { GrantDeps } from '../../oauth/grants/grant.js';
 import { grants } from '../../oauth/grants/index.js';
 
-/** POST /oauth/token (RFC 6749 §3.2): shared steps once, then the grant's own handler. */
+/**
+ * POST /oauth/token (RFC 6749 §3.2): shared steps once, then the grant's own handler. A request
+ * with `Authorization: Bearer <api key>` is a broker request instead (SPEC Broker request).
+ */
 export const tokenRoute: FastifyPluginAsync = async (app) => {
   const deps: GrantDeps = {
     db: app.db,
@@ -15,10 +19,7 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
   };
 
   app.post('/oauth/token', async (request) => {
-    if (/^Bearer\s/i.test(request.headers.authorization ?? '')) {
-      // The Google token broker answers here for API keys; it is registered by the vault.
-      throw invalidRequest('Bearer authentication is only accepted by the Google token broker');
-    }
+    if (/^Bearer\s/i.test(request.headers.authorization ?? '')) return brokerRequest(request);
     const params = readParams(request.body);
     // grant_type REQUIRED (RFC 6749 §4.1.3, §4.4.2, §6)
     const grantType = params.grant_type;
@@ -36,4 +37,17 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
     app.metrics.tokensIssued.inc({ grant: grantType });
     return response;
   });
+
+  /**
+   * SPEC Broker request: "no grant_type needed". One that is sent is refused rather than
+   * ignored, so a token-exchange form (RFC 8693) can be added later without changing what an
+   * existing request means.
+   */
+  function brokerRequest(request: FastifyRequest) {
+    return answerBroker(app, request, () => {
+      const params = readParams(request.body);
+      if (params.grant_type) throw unsupportedGrantType('the Google token broker takes no grant_type; send only subject');
+      return params.subject;
+    }, false);
+  }
 };

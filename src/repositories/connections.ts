@@ -1,0 +1,111 @@
+import type { Database, Queryable } from '../storage/database.js';
+
+/** A single-use connect link; its id is the `l` of the signed token handed to the service. */
+export interface ConnectLink {
+  id: string;
+  connectionId: string;
+  apiKeyId: string | null;
+  returnTo: string | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export type ConsumeResult = { ok: true; link: ConnectLink } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+export interface Connection {
+  id: string;
+  createdByApiKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ConnectionsRepository {
+  createLink(link: Omit<ConnectLink, 'usedAt'>, q?: Queryable): Promise<void>;
+  /**
+   * Spends a link: exactly one caller gets `ok` (the UPDATE is the race arbiter); expiry is
+   * judged by the database clock, like used_at.
+   */
+  consumeLink(id: string, q?: Queryable): Promise<ConsumeResult>;
+  findLink(id: string, q?: Queryable): Promise<ConnectLink | null>;
+  /** Creates the connection row, or touches it when the id is being reconnected. */
+  ensure(id: string, apiKeyId: string | null, q?: Queryable): Promise<void>;
+  find(id: string, q?: Queryable): Promise<Connection | null>;
+  /** Deletes the connection, its credential (ON DELETE CASCADE) and its unused links; false when absent. */
+  delete(id: string, q?: Queryable): Promise<boolean>;
+}
+
+interface LinkRow {
+  id: string;
+  connection_id: string;
+  api_key_id: string | null;
+  return_to: string | null;
+  expires_at: Date | string;
+  used_at: Date | string | null;
+}
+
+const LINK_COLUMNS = 'id, connection_id, api_key_id, return_to, expires_at, used_at';
+
+export function createConnectionsRepository(db: Database): ConnectionsRepository {
+  const findLink = async (id: string, q: Queryable = db): Promise<ConnectLink | null> => {
+    const r = await q.query<LinkRow>(`SELECT ${LINK_COLUMNS} FROM connect_links WHERE id = $1`, [id]);
+    return r.rows[0] ? toLink(r.rows[0]) : null;
+  };
+
+  return {
+    async createLink(link, q = db) {
+      await q.query(
+        `INSERT INTO connect_links (id, connection_id, api_key_id, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+        [link.id, link.connectionId, link.apiKeyId, link.returnTo, link.expiresAt],
+      );
+    },
+
+    async consumeLink(id, q = db) {
+      const r = await q.query<LinkRow>(
+        `UPDATE connect_links SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING ${LINK_COLUMNS}`,
+        [id],
+      );
+      if (r.rows[0]) return { ok: true, link: toLink(r.rows[0]) };
+      const existing = await findLink(id, q);
+      if (!existing) return { ok: false, reason: 'unknown' };
+      return { ok: false, reason: existing.usedAt ? 'used' : 'expired' };
+    },
+
+    findLink,
+
+    async ensure(id, apiKeyId, q = db) {
+      await q.query(
+        `INSERT INTO connections (id, created_by_api_key) VALUES ($1, $2)
+         ON CONFLICT (id) DO UPDATE SET updated_at = now()`,
+        [id, apiKeyId],
+      );
+    },
+
+    async find(id, q = db) {
+      const r = await q.query<{ id: string; created_by_api_key: string | null; created_at: Date | string; updated_at: Date | string }>(
+        `SELECT id, created_by_api_key, created_at, updated_at FROM connections WHERE id = $1`,
+        [id],
+      );
+      const row = r.rows[0];
+      return row
+        ? { id: row.id, createdByApiKey: row.created_by_api_key, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) }
+        : null;
+    },
+
+    async delete(id, q = db) {
+      await q.query(`DELETE FROM connect_links WHERE connection_id = $1 AND used_at IS NULL`, [id]);
+      const r = await q.query(`DELETE FROM connections WHERE id = $1`, [id]);
+      return r.rowCount > 0;
+    },
+  };
+}
+
+function toLink(r: LinkRow): ConnectLink {
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    apiKeyId: r.api_key_id,
+    returnTo: r.return_to,
+    expiresAt: new Date(r.expires_at),
+    usedAt: r.used_at === null ? null : new Date(r.used_at),
+  };
+}

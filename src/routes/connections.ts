@@ -1,0 +1,103 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiKey } from '../api-keys/api-key.js';
+import { isSecureOrLoopback } from '../config/schema.js';
+import { deriveSecrets } from '../crypto/derive.js';
+import { randomToken } from '../crypto/random.js';
+import { notFound } from '../oauth/errors.js';
+import type { GoogleCredential } from '../repositories/google-credentials.js';
+import { CONNECT_LINK_TTL_SECONDS, signConnectLink } from '../vault/connect-link.js';
+import { connectionIdSchema } from '../vault/subject.js';
+import { noStore } from './broker.js';
+
+/**
+ * Where the person is sent after connecting: the calling service's own page, so an absolute
+ * URL — https, or http on a loopback host (as for redirect URIs) — without credentials.
+ */
+const returnToSchema = z.string().max(2048).refine((value) => {
+  if (/[\s\u0000-\u001f\u007f\\]/.test(value)) return false;
+  try {
+    const u = new URL(value);
+    return isSecureOrLoopback(value) && !u.username && !u.password && !u.hash;
+  } catch {
+    return false;
+  }
+}, 'must be an absolute https URL (http only on a loopback host) without credentials or fragment');
+
+const idParams = z.object({ id: connectionIdSchema });
+
+/**
+ * SPEC /connections (API key with the `connections` scope): create a connect link, read a
+ * connection's status, delete a connection. Never a token in any answer.
+ */
+export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const linkKeys = deriveSecrets(app.config, 'connect-link');
+  app.addHook('onRequest', async (_request, reply) => noStore(reply));
+  // The key is checked before the body or params are validated (401/403 first).
+  const callers = new WeakMap<object, ApiKey>();
+  app.addHook('preValidation', async (request) => {
+    callers.set(request, await app.authenticateApiKey(request, 'connections'));
+  });
+
+  app.post('/connections', {
+    schema: { body: z.object({ connection_id: connectionIdSchema, return_to: returnToSchema.optional() }) },
+  }, async (request) => {
+    const key = callers.get(request)!;
+    const { connection_id, return_to } = request.body;
+    const id = randomToken(16);
+    const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
+    await app.connections.createLink({ id, connectionId: connection_id, apiKeyId: key.id, returnTo: return_to ?? null, expiresAt });
+    app.vaultAudit({ event: 'connection_link_created', subject: connection_id, api_key_id: key.id });
+    const connectUrl = `${app.config.public_url}/connect?${new URLSearchParams({ token: signConnectLink(linkKeys, id, expiresAt) })}`;
+    return { success: true, connect_url: connectUrl, connection_id, expires_at: expiresAt.toISOString() };
+  });
+
+  app.get('/connections/:id', { schema: { params: idParams } }, async (request) => {
+    const id = request.params.id;
+    const connection = await app.connections.find(id);
+    if (!connection) throw notFound('no such connection');
+    const credential = await app.googleCredentials.findByOwner({ connectionId: id });
+    return { success: true, connection_id: id, ...statusOf(credential), created_at: connection.createdAt.toISOString() };
+  });
+
+  app.delete('/connections/:id', { schema: { params: idParams } }, async (request) => {
+    const id = request.params.id;
+    const connection = await app.connections.find(id);
+    if (!connection) throw notFound('no such connection');
+    const credential = await app.googleCredentials.findByOwner({ connectionId: id });
+    let revoked = false;
+    if (credential) {
+      // Revoking either token ends the whole grant at Google; the refresh token is the one
+      // that matters. A failure is logged, not fatal: the person can still remove access at
+      // myaccount.google.com, and we must not keep a credential the service asked us to drop.
+      const tokens = await app.googleCredentials.decryptTokens(credential.id);
+      const token = tokens?.refreshToken ?? tokens?.accessToken;
+      if (token) {
+        revoked = await app.google.revoke(token).then(() => true, (err: unknown) => {
+          request.log.warn({ connectionId: id, kind: (err as { kind?: string }).kind }, 'could not revoke the Google grant of a deleted connection');
+          return false;
+        });
+      }
+    }
+    await app.db.transaction((tx) => app.connections.delete(id, tx));
+    if (credential) await app.vault.forget(credential.id, id);
+    app.vaultAudit({ event: 'connection_deleted', subject: id, ...(credential ? { credential_id: credential.id } : {}), details: { revoked_at_google: revoked } });
+    return { success: true, connection_id: id, deleted: true, revoked_at_google: revoked };
+  });
+};
+
+function statusOf(c: GoogleCredential | null) {
+  if (!c) {
+    return { status: 'not_connected', reauth_required: false, google_email: null, scopes: [], expiry: null, last_refreshed_at: null };
+  }
+  return {
+    status: c.status,
+    reauth_required: c.status === 'reauth_required',
+    google_email: c.email,
+    scopes: c.scopes,
+    expiry: c.accessTokenExpiresAt ? Math.floor(c.accessTokenExpiresAt.getTime() / 1000) : null,
+    last_refreshed_at: c.lastRefreshedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { GoogleError } from '../google/errors.js';
+import type { GoogleCredential } from '../repositories/google-credentials.js';
+import type { ConnectLink } from '../repositories/connections.js';
+
+export interface ConnectInput {
+  code: string;
+  verifier: string;
+  nonce: string;
+  redirectUri: string;
+  link: ConnectLink;
+}
+
+/**
+ * The server side of a connect-link callback: exchange the code (PKCE), verify the ID token
+ * (nonce), then in one transaction create (or touch) the connection and store its Google
+ * tokens encrypted — replacing a previous credential in place, which also clears
+ * reauth_required. Throws GoogleError for anything Google-side.
+ */
+export async function completeGoogleConnection(app: FastifyInstance, input: ConnectInput): Promise<GoogleCredential> {
+  const connectionId = input.link.connectionId;
+  const tokens = await app.google.exchangeCode(input.code, input.verifier, input.redirectUri);
+  if (!tokens.id_token) throw new GoogleError('invalid_response', 'token', 'no id_token in the token response');
+  const claims = await app.google.verifyIdToken(tokens.id_token, input.nonce);
+  // A connection is only worth holding with offline access; consent was forced, so Google
+  // sends a refresh token unless the person's admin or Google refused offline access.
+  if (!tokens.refresh_token) throw new GoogleError('invalid_response', 'token', 'no refresh token: offline access was not granted');
+
+  const previous = await app.googleCredentials.findByOwner({ connectionId });
+  // Another Google account replaces the old one: its grant is revoked below. The same
+  // account's new refresh token belongs to the same grant at Google, which revoking the old
+  // one would end too, so that is left alone.
+  const replacedGrant = previous && previous.googleSub !== claims.sub
+    ? (await app.googleCredentials.decryptTokens(previous.id))?.refreshToken ?? null
+    : null;
+
+  const credential = await app.db.transaction(async (tx) => {
+    await app.connections.ensure(connectionId, input.link.apiKeyId, tx);
+    return app.googleCredentials.save(
+      { connectionId },
+      {
+        accessToken: tokens.access_token,
+        expiresIn: tokens.expires_in,
+        refreshToken: tokens.refresh_token,
+        scope: tokens.scope,
+        googleSub: claims.sub,
+        email: claims.email,
+      },
+      tx,
+    );
+  });
+  await app.vault.forget(credential.id, connectionId);
+  if (replacedGrant) {
+    await app.google.revoke(replacedGrant).catch((err: unknown) =>
+      app.log.warn({ connectionId, kind: (err as GoogleError).kind }, 'could not revoke the replaced Google grant'),
+    );
+  }
+  app.vaultAudit({ event: 'connection_connected', subject: connectionId, credential_id: credential.id, details: { replaced: Boolean(previous) } });
+  return credential;
+}

@@ -1,0 +1,73 @@
+import type { Keyring } from '../crypto/keyring.js';
+import { reencryptionRepository as repo } from '../repositories/reencryption.js';
+import type { Database } from '../storage/database.js';
+
+export interface ReencryptCounts {
+  reencrypted: number;
+  /** Rows whose ciphertext no configured key could open (left untouched, ids listed). */
+  failed: string[];
+}
+
+export interface ReencryptResult {
+  activeKid: string;
+  googleCredentials: ReencryptCounts;
+  signingKeys: ReencryptCounts;
+  /** Rows still not under the active key afterwards (locked by someone else, or failed). */
+  remaining: { googleCredentials: number; signingKeys: number };
+}
+
+/**
+ * Re-encrypts every Google credential and signing key that is not under the keyring's active
+ * key (ENCRYPTION_KEYS: first is active, the others still decrypt). Batches of `batchSize`,
+ * each one transaction with FOR UPDATE SKIP LOCKED; resumable, because it only ever picks rows
+ * not yet under the active key — stop it anywhere and run it again. Associated data is kept
+ * exactly as the writers bind it (row id + field; signing keys: kid). Never logs plaintext.
+ *
+ * Rotation: deploy ENCRYPTION_KEYS="new,old" on every instance, run this, check `remaining`
+ * is zero, then drop "old".
+ */
+export async function reencryptGoogleCredentials(opts: { db: Database; keyring: Keyring; batchSize?: number }): Promise<ReencryptResult> {
+  const { db, keyring } = opts;
+  const batchSize = Math.max(1, Math.min(opts.batchSize ?? 100, 10_000));
+  const active = keyring.activeKid;
+  const rewrap = (ciphertext: string | null, aad: string): string | null =>
+    ciphertext === null ? null : keyring.encrypt(keyring.decrypt(ciphertext, aad), aad);
+
+  const googleCredentials: ReencryptCounts = { reencrypted: 0, failed: [] };
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const rows = await repo.lockStaleCredentials(tx, active, googleCredentials.failed, batchSize);
+      for (const row of rows) {
+        try {
+          const access = rewrap(row.access_token_enc, `google_credentials:${row.id}:access_token`);
+          const refresh = rewrap(row.refresh_token_enc, `google_credentials:${row.id}:refresh_token`);
+          await repo.updateCredential(tx, row.id, access, refresh, active);
+          googleCredentials.reencrypted++;
+        } catch {
+          googleCredentials.failed.push(row.id);
+        }
+      }
+      return rows.length === 0;
+    });
+    if (done) break;
+  }
+
+  const signingKeys: ReencryptCounts = { reencrypted: 0, failed: [] };
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const rows = await repo.lockStaleSigningKeys(tx, active, signingKeys.failed, batchSize);
+      for (const row of rows) {
+        try {
+          await repo.updateSigningKey(tx, row.kid, rewrap(row.private_key_enc, row.kid)!, active);
+          signingKeys.reencrypted++;
+        } catch {
+          signingKeys.failed.push(row.kid);
+        }
+      }
+      return rows.length === 0;
+    });
+    if (done) break;
+  }
+
+  return { activeKid: active, googleCredentials, signingKeys, remaining: await repo.countStale(db, active) };
+}

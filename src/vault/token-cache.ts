@@ -1,0 +1,105 @@
+import { CacheUnavailableError, type Cache } from '../cache/cache.js';
+import { sha256Hex } from '../crypto/hash.js';
+import type { Keyring } from '../crypto/keyring.js';
+
+/** A Google access token as the broker hands it out. */
+export interface HeldToken {
+  accessToken: string;
+  expiresAt: Date;
+  scope: string;
+  /** Canonical subject: user id or connection id. */
+  subject: string;
+}
+
+/**
+ * A cache entry never outlives this, whatever the token's expiry: it bounds how long a deleted
+ * user's or connection's token could still be served if an invalidation was lost.
+ */
+export const MAX_TOKEN_ENTRY_MS = 5 * 60_000;
+/** Ids never change meaning; emails and usernames can move to another person. */
+export const IMMUTABLE_SUBJECT_TTL_MS = 10 * 60_000;
+export const MUTABLE_SUBJECT_TTL_MS = 60_000;
+
+interface Entry {
+  /** AES-256-GCM ciphertext of the access token (keyring format), never plaintext. */
+  c: string;
+  /** Expiry, unix ms. */
+  e: number;
+  s: string;
+  sc: string;
+}
+
+const tokenKey = (credentialId: string) => `vault:token:${credentialId}`;
+// Subjects may be emails: the key holds a digest, not the address.
+const subjectKey = (subject: string) => `vault:subject:${sha256Hex(subject)}`;
+// Bound to the credential and to this use, so a cached ciphertext cannot be replayed as a
+// google_credentials column (whose associated data differs) or under another credential.
+const aad = (credentialId: string) => `vault-cache:${credentialId}:access_token`;
+
+/**
+ * The broker's hot path: credential id → encrypted access token, and subject → credential id,
+ * in Redis (or the in-process cache). Every method degrades to "miss"/no-op when the cache is
+ * unavailable, so the broker falls back to Postgres.
+ */
+export class TokenCache {
+  constructor(
+    private readonly cache: Cache,
+    private readonly keyring: Keyring,
+    private readonly skewMs: number,
+  ) {}
+
+  async read(credentialId: string): Promise<HeldToken | null> {
+    const raw = await this.quietly(() => this.cache.get(tokenKey(credentialId)), null);
+    if (!raw) return null;
+    try {
+      const entry = JSON.parse(raw) as Entry;
+      return { accessToken: this.keyring.decrypt(entry.c, aad(credentialId)), expiresAt: new Date(entry.e), scope: entry.sc, subject: entry.s };
+    } catch {
+      // Written under a key no longer configured, or garbage: a miss.
+      return null;
+    }
+  }
+
+  /** Caches a token until it enters the refresh window (at most MAX_TOKEN_ENTRY_MS). */
+  async write(credentialId: string, token: HeldToken): Promise<void> {
+    const ttl = Math.min(token.expiresAt.getTime() - Date.now() - this.skewMs, MAX_TOKEN_ENTRY_MS);
+    if (ttl <= 0) return;
+    const entry: Entry = {
+      c: this.keyring.encrypt(token.accessToken, aad(credentialId)),
+      e: token.expiresAt.getTime(),
+      s: token.subject,
+      sc: token.scope,
+    };
+    await this.quietly(() => this.cache.set(tokenKey(credentialId), JSON.stringify(entry), ttl), undefined);
+  }
+
+  /** Called whenever a credential is refreshed, marked, replaced or deleted. */
+  async drop(credentialId: string): Promise<void> {
+    await this.quietly(() => this.cache.del(tokenKey(credentialId)), undefined);
+  }
+
+  async readSubject(subject: string): Promise<string | null> {
+    return this.quietly(() => this.cache.get(subjectKey(subject)), null);
+  }
+
+  async writeSubject(subject: string, credentialId: string, immutable: boolean): Promise<void> {
+    const ttl = immutable ? IMMUTABLE_SUBJECT_TTL_MS : MUTABLE_SUBJECT_TTL_MS;
+    await this.quietly(() => this.cache.set(subjectKey(subject), credentialId, ttl), undefined);
+  }
+
+  async dropSubject(...subjects: string[]): Promise<void> {
+    if (subjects.length === 0) return;
+    await this.quietly(() => this.cache.del(...subjects.map(subjectKey)), undefined);
+  }
+
+  private async quietly<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof CacheUnavailableError) return fallback;
+      throw err;
+    }
+  }
+}
+
+export const tokenCacheKeys = { tokenKey, subjectKey };
