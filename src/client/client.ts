@@ -77,7 +77,8 @@ export class GatehouseClient {
 
   /**
    * Authorization code flow with PKCE through the system browser. Resolves with the user once
-   * the tokens are stored; emits `tokens`, then `login(user)`.
+   * the tokens are stored; emits `tokens`, then `login(user)`. The browser is answered as soon
+   * as the code is exchanged.
    */
   async login(): Promise<GatehouseUser> {
     const { as, client, http } = await this.server();
@@ -100,7 +101,6 @@ export class GatehouseClient {
         ...(nonce ? { nonce } : {}),
       }).toString();
       const callback = await this.waitForCallback(listener.callback, url.href);
-      let user: GatehouseUser;
       try {
         const params = validateCallback(as, client, callback, state);
         const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, listener.redirectUri, verifier, http);
@@ -109,12 +109,14 @@ export class GatehouseClient {
           requireIdToken: nonce !== undefined,
         });
         await this.tokens.store(tokens);
-        user = await this.getUser();
       } catch (err) {
         await callback.respond('failed');
         throw err;
       }
       await callback.respond('ok');
+      // The session is stored from here on: if the user cannot be fetched, login() rejects but
+      // the person stays signed in, and getUser() can be retried.
+      const user = await this.getUser();
       this.events.emit('login', user);
       return user;
     } finally {

@@ -15,12 +15,18 @@ export interface TokenManagerDeps {
 }
 
 /**
+ * The refresh in flight per storage object, so that clients in one process that share a storage
+ * (a restored session next to the one that logged in) also share the refresh. Processes sharing
+ * a file do not: the second would replay a rotated token; refresh_token_grace_seconds covers that.
+ */
+const refreshesByStorage = new WeakMap<TokenStorage, Promise<StoredSession>>();
+
+/**
  * The session's lifecycle: hands out a fresh access token, refreshes it (one refresh at a time),
  * and ends the session when the server refuses the refresh token. Storage is read on every use,
  * so clients sharing one storage see each other's refreshes.
  */
 export class TokenManager {
-  private refreshing: Promise<StoredSession> | null = null;
   private ending: Promise<boolean> | null = null;
 
   constructor(private readonly deps: TokenManagerDeps) {}
@@ -40,10 +46,13 @@ export class TokenManager {
    * that finished just before), that one is returned instead of refreshing again.
    */
   refresh(seen?: StoredSession): Promise<StoredSession> {
-    this.refreshing ??= this.runRefresh(seen).finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
+    const { storage } = this.deps;
+    let running = refreshesByStorage.get(storage);
+    if (!running) {
+      running = this.runRefresh(seen).finally(() => refreshesByStorage.delete(storage));
+      refreshesByStorage.set(storage, running);
+    }
+    return running;
   }
 
   async store(tokens: oauth.TokenEndpointResponse, previous?: StoredSession): Promise<StoredSession> {
@@ -67,7 +76,7 @@ export class TokenManager {
 
   /** Lets a running refresh settle, so logout() revokes the newest refresh token. */
   async settle(): Promise<void> {
-    await this.refreshing?.catch(() => undefined);
+    await refreshesByStorage.get(this.deps.storage)?.catch(() => undefined);
   }
 
   private async runRefresh(seen: StoredSession | undefined): Promise<StoredSession> {

@@ -233,6 +233,17 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     expect((await gc.fetch(`${t.url}/test/me`)).status).toBe(200);
   });
 
+  it('two clients sharing one storage share the refresh too', async () => {
+    const { gc, store, rec } = await loggedIn();
+    const other = recorder();
+    const { gc: again } = newClient(other, { storage: store });
+    await forceExpiry(store);
+    rec.reset();
+    const responses = await Promise.all([gc, again, gc, again].map((c) => c.fetch(`${t.url}/test/me`)));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(rec.tokenCalls() + other.tokenCalls()).toBe(1);
+  });
+
   it('a 401 refreshes once and retries the request once', async () => {
     const { gc, store, rec } = await loggedIn();
     await revoke((await store.get())!.accessToken, 'access_token');
