@@ -1,0 +1,8 @@
+/** gatehouse/client: the SDK for apps that sign a person in through Gatehouse. */
+export { GatehouseClient, type GatehouseClientOptions } from './client.js';
+export { GatehouseClientError, type GatehouseClientErrorCode } from './errors.js';
+export type { GatehouseEvents, TokenInfo } from './events.js';
+export { MemoryTokenStorage, type StoredSession, type TokenStorage } from './storage.js';
+export { FileTokenStorage, defaultTokenPath } from './file-storage.js';
+export { openSystemBrowser } from './browser.js';
+export type { GatehouseUser } from './user.js';
