@@ -29,6 +29,10 @@ export interface SecretHasher {
 export function createSecretHasher(opts: { cacheSize?: number } = {}): SecretHasher {
   const cacheKey = randomBytes(32);
   const verified = new LRUCache<string, true>({ max: opts.cacheSize ?? 10_000 });
+  // Single flight: concurrent presentations of the same (owner, secret, hash) share one argon2
+  // run. Without it a client's first burst (50 connections opening at once after a deploy) costs
+  // 50 verifications of ~150 ms each, and the thread pool stalls every request behind them.
+  const inflight = new Map<string, Promise<boolean>>();
   let dummyHash: Promise<string> | undefined;
   let count = 0;
   const entry = (ownerId: string, secret: string, storedHash: string) =>
@@ -49,9 +53,17 @@ export function createSecretHasher(opts: { cacheSize?: number } = {}): SecretHas
       if (secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return false;
       const key = entry(ownerId, secret, storedHash);
       if (verified.has(key)) return true;
-      const ok = await argonVerify(storedHash, secret);
-      if (ok) verified.set(key, true);
-      return ok;
+      let pending = inflight.get(key);
+      if (!pending) {
+        pending = argonVerify(storedHash, secret)
+          .then((ok) => {
+            if (ok) verified.set(key, true);
+            return ok;
+          })
+          .finally(() => inflight.delete(key));
+        inflight.set(key, pending);
+      }
+      return pending;
     },
     async verifyNothing(secret) {
       dummyHash ??= argon2.hash(randomBytes(16).toString('base64url'), { type: argon2.argon2id });
