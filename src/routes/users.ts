@@ -18,9 +18,9 @@ const updateUsernameBody = z.object({ new_username: z.string().max(256) });
 export const userRoutes: FastifyPluginAsyncZod = async (app) => {
   noStore(app);
 
-  /** The token's user as the database has it now; a deleted user's tokens are dead. */
+  /** The token's user (cached per instance; username changes reach every instance at once). */
   async function currentUser(userId: string): Promise<User> {
-    const user = await app.users.findById(userId);
+    const user = await app.userProfiles.get(userId);
     if (!user) throw invalidToken('the user of this access token no longer exists');
     return user;
   }
@@ -83,6 +83,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
       throw err;
     }
     if (!after) throw invalidToken('the user of this access token no longer exists');
+    await app.userProfiles.changed(claims.sub);
     if (before.username !== after.username) {
       recordAuditEvent(app, {
         event: 'username_changed', subject: claims.sub, client_id: claims.client_id, details: { from: before.username, to: after.username },
