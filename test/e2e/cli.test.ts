@@ -210,4 +210,29 @@ describeBackends('CLI commands', (backend) => {
     const after = await withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid));
     expect(after.sort()).toEqual([before[0], r.json().kid].sort());
   }, 90_000);
+
+  it('janitor run deletes expired rows and reports counts', async () => {
+    await withApp(async (app) => {
+      await app.db.query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ('cli-expired-jti', now() - interval '1 day')");
+    });
+    const r = await cli(['janitor', 'run'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ success: true, failed: [], counts: expect.objectContaining({}) });
+    const left = await withApp(async (app) => (await app.db.query("SELECT 1 FROM revoked_access_tokens WHERE jti = 'cli-expired-jti'")).rowCount);
+    expect(left).toBe(0);
+  }, 90_000);
+
+  it('keys reencrypt moves every ciphertext to the active key', async () => {
+    const newKeys = `next:${Buffer.alloc(32, 9).toString('base64')},${TEST_ENCRYPTION_KEYS}`;
+    const r = await cli(['keys', 'reencrypt', '--batch-size', '50'], { ...env, ENCRYPTION_KEYS: newKeys });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ success: true, activeKid: 'next' });
+    // Read the rows directly: an app with only the old keys would (rightly) refuse to start now.
+    const db: Database = backend.name === 'embedded' ? await createPgliteDatabase(join(dir, 'pglite')) : database.db;
+    const kids = (await db.query<{ encryption_key_id: string }>('SELECT encryption_key_id FROM signing_keys')).rows;
+    if (backend.name === 'embedded') await db.close();
+    expect(kids.length).toBeGreaterThan(0);
+    expect(kids.every((k) => k.encryption_key_id === 'next')).toBe(true);
+    expect((await cli(['keys', 'reencrypt', '--batch-size', 'x'], env)).code).toBe(2);
+  }, 90_000);
 });

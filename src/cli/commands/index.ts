@@ -4,6 +4,7 @@ import { clientCommands } from './clients.js';
 import { migrateCommand } from './migrate.js';
 import { userCommands } from './users.js';
 import { keyCommands } from './keys.js';
+import { janitorCommands } from './janitor.js';
 
 /**
  * Every command the CLI knows, in the order `--help` lists them.
@@ -19,5 +20,5 @@ export const COMMANDS: Command[] = [
   ...apiKeyCommands,
   ...userCommands,
   ...keyCommands,
-  // keys reencrypt, janitor run: added with the vault and janitor work.
+  ...janitorCommands,
 ];

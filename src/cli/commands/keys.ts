@@ -1,6 +1,7 @@
 import { createKeyring } from '../../crypto/keyring.js';
 import { rotateSigningKey } from '../../oauth/signing-keys.js';
-import { UsageError, type Command } from '../command.js';
+import { reencryptGoogleCredentials } from '../../vault/reencrypt.js';
+import { UsageError, positiveInt, type Command } from '../command.js';
 
 const rotate: Command = {
   name: 'keys rotate',
@@ -17,4 +18,19 @@ const rotate: Command = {
   },
 };
 
-export const keyCommands: Command[] = [rotate];
+const reencrypt: Command = {
+  name: 'keys reencrypt',
+  summary: 're-encrypt Google tokens and signing keys under the active ENCRYPTION_KEYS key (batched, resumable)',
+  synopsis: '[--batch-size <n>]',
+  options: { 'batch-size': { type: 'string' } },
+  async run(ctx, args) {
+    const keys = ctx.config.secrets.encryption_keys;
+    if (!keys) throw new UsageError('ENCRYPTION_KEYS is not configured');
+    const result = await reencryptGoogleCredentials({ db: await ctx.db(), keyring: createKeyring(keys), batchSize: positiveInt(args, 'batch-size', 100, 10_000) });
+    const audit = await ctx.audit();
+    audit.record({ event: 'admin_action', ...ctx.actor, details: { action: 'keys.reencrypt', active_kid: result.activeKid } });
+    return { success: true, ...result };
+  },
+};
+
+export const keyCommands: Command[] = [rotate, reencrypt];
