@@ -66,6 +66,10 @@ export interface AppDeps extends CoreDeps {
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: loggerOptions(config, deps.logStream),
+    // One access-log line per request (below) instead of Fastify's two: half the logging cost
+    // on every hot path, and the line still carries the request id, method, URL (scrubbed),
+    // status and time.
+    disableRequestLogging: true,
     genReqId: () => randomUUID(),
     bodyLimit: config.server.body_limit_bytes,
     trustProxy: config.server.trust_proxy,
@@ -92,6 +96,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) throw unavailable('the server is shutting down; retry on another instance');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 100) / 100 }, 'request completed');
   });
   // Requests in flight when the drain starts finish normally, but their keep-alive sockets would
   // then sit idle until keepAliveTimeout and hold the shutdown open: close them after the reply.

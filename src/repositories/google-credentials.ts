@@ -1,4 +1,4 @@
-import type { Keyring } from '../crypto/keyring.js';
+import { DecryptionError, type Keyring } from '../crypto/keyring.js';
 import { randomId } from '../crypto/random.js';
 import type { Database, Queryable } from '../storage/database.js';
 
@@ -163,10 +163,17 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
       const r = await q.query<CredentialRow>(`SELECT ${COLUMNS} FROM google_credentials WHERE id = $1`, [id]);
       const row = r.rows[0];
       if (!row) return null;
-      return {
-        accessToken: row.access_token_enc ? keyring.decrypt(row.access_token_enc, aad(row.id, 'access_token')) : null,
-        refreshToken: row.refresh_token_enc ? keyring.decrypt(row.refresh_token_enc, aad(row.id, 'refresh_token')) : null,
-      };
+      try {
+        return {
+          accessToken: row.access_token_enc ? keyring.decrypt(row.access_token_enc, aad(row.id, 'access_token')) : null,
+          refreshToken: row.refresh_token_enc ? keyring.decrypt(row.refresh_token_enc, aad(row.id, 'refresh_token')) : null,
+        };
+      } catch (err) {
+        // A damaged or foreign row: name it in the log (the error handler logs this, and answers
+        // a generic server_error), so an operator can find it without any plaintext.
+        if (err instanceof DecryptionError) throw new DecryptionError(`google_credentials row ${row.id}: ${err.message}`);
+        throw err;
+      }
     },
 
     async markReauthRequired(id, q = db) {

@@ -77,4 +77,15 @@ describe('real browser sign-in (chromium, dev-mode mock Google)', () => {
     await page.screenshot({ path: 'test-results/account-page.png', fullPage: true });
     await page.close();
   }, 60_000);
+
+  it('renders the OpenAPI docs at /docs', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/docs`);
+    await page.locator('.swagger-ui .info .title').waitFor({ timeout: 20_000 });
+    expect(await page.locator('.swagger-ui .info .title').textContent()).toContain('Gatehouse');
+    await page.locator('.opblock').first().waitFor();
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(20);
+    await page.screenshot({ path: 'test-results/docs-page.png', fullPage: false });
+    await page.close();
+  }, 60_000);
 });

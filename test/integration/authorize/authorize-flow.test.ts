@@ -88,6 +88,9 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const tokens = await oauth.processAuthorizationCodeResponse(as, oc, res, { expectedNonce: nonce, requireIdToken: true });
     expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ email: 'grace.hopper@example.com', nonce });
     expect(tokens.scope).toBe('openid email reviews');
+    const sub = oauth.getValidatedIdTokenClaims(tokens)!.sub;
+    const info = await oauth.processUserInfoResponse(as, oc, sub, await oauth.userInfoRequest(as, oc, tokens.access_token, insecure));
+    expect(info).toMatchObject({ sub, email: 'grace.hopper@example.com', email_verified: true });
   });
 
   it('remembers consent: the same request skips the page, asking for more shows it again', async () => {

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgDatabase } from '../../src/storage/pg-database.js';
+import type { Database } from '../../src/storage/database.js';
+import { mintCode, seedUser } from '../helpers/oauth.js';
+import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
+import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
+
+const LOAD_MS = 30_000;
+const REDIRECT = 'https://app.example.com/callback';
+
+/**
+ * Mixed traffic for 30 s (code exchanges followed by refresh chains, client_credentials,
+ * introspection), then a consistency check over the database: nothing lost, nothing doubled.
+ */
+describe('mixed load with nothing lost', () => {
+  let pg: PrivatePostgres;
+  let redis: PrivateRedis;
+  let gh: RunningGatehouse;
+  let db: Database;
+
+  beforeAll(async () => {
+    pg = await startPrivatePostgres();
+    redis = await startRestartableRedis();
+    gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
+    db = createPgDatabase({ url: pg.url, poolMax: 4, statementTimeoutMs: 10_000 });
+  }, 120_000);
+  afterAll(async () => {
+    await gh?.stop('SIGKILL');
+    await db?.close();
+    await redis?.stop();
+    await pg?.destroy();
+  });
+
+  it('keeps every family a chain with one live head, every code used once, and one audit event per token response', async () => {
+    const client = await registerOver(gh.url, {});
+    const auth = { authorization: basic(client.client_id, client.client_secret) };
+    const token = (form: Record<string, string>) => call(`${gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const user = await seedUser(db);
+    const deadline = Date.now() + LOAD_MS;
+    let tokenResponses = 0;
+    let exchanges = 0;
+    const heads: string[] = [];
+    const accessTokens: string[] = [];
+    const unexpected: number[] = [];
+
+    const chainWorker = async () => {
+      while (Date.now() < deadline) {
+        const code = await mintCode(db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT });
+        const first = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT });
+        if (first.status !== 200) { unexpected.push(first.status); continue; }
+        tokenResponses++;
+        exchanges++;
+        let refresh = first.body.refresh_token as string;
+        for (let i = 0; i < 5 && Date.now() < deadline; i++) {
+          const next = await token({ grant_type: 'refresh_token', refresh_token: refresh });
+          if (next.status !== 200) { unexpected.push(next.status); break; }
+          tokenResponses++;
+          refresh = next.body.refresh_token;
+          accessTokens.push(next.body.access_token);
+        }
+        heads.push(refresh);
+      }
+    };
+    const clientWorker = async () => {
+      while (Date.now() < deadline) {
+        const r = await token({ grant_type: 'client_credentials' });
+        if (r.status !== 200) { unexpected.push(r.status); continue; }
+        tokenResponses++;
+        const intro = await call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: r.body.access_token } });
+        if (intro.status !== 200 || intro.body.active !== true) unexpected.push(intro.status);
+      }
+    };
+    await Promise.all([...Array.from({ length: 6 }, chainWorker), ...Array.from({ length: 4 }, clientWorker)]);
+    expect(unexpected).toEqual([]);
+    expect(exchanges).toBeGreaterThan(20);
+
+    // Every returned head still works (it was never consumed without its successor committed),
+    // and every returned access token introspects active.
+    for (const head of heads.slice(0, 50)) expect((await token({ grant_type: 'refresh_token', refresh_token: head })).status).toBe(200);
+    tokenResponses += Math.min(heads.length, 50);
+    for (const at of accessTokens.slice(-50)) {
+      expect((await call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } })).body.active).toBe(true);
+    }
+
+    // Drain: SIGTERM flushes the audit queue.
+    expect(await gh.stop('SIGTERM')).toBe(0);
+    const chains = await db.query<{ family_id: string; live: number; total: number }>(
+      `SELECT family_id, count(*) FILTER (WHERE rotated_at IS NULL)::int AS live, count(*)::int AS total
+       FROM refresh_tokens WHERE client_id = $1 GROUP BY family_id`,
+      [client.client_id],
+    );
+    expect(chains.rows.length).toBe(exchanges);
+    for (const c of chains.rows) expect(c.live).toBe(1);
+    const links = await db.query<{ broken: number }>(
+      `SELECT count(*)::int AS broken FROM refresh_tokens r
+       WHERE r.client_id = $1 AND r.rotated_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM refresh_tokens n WHERE n.token_hash = r.replaced_by AND n.family_id = r.family_id)`,
+      [client.client_id],
+    );
+    expect(links.rows[0]!.broken).toBe(0);
+    const codes = await db.query<{ consumed: number; families: number }>(
+      `SELECT count(*) FILTER (WHERE consumed_at IS NOT NULL)::int AS consumed, count(DISTINCT family_id)::int AS families
+       FROM authorization_codes WHERE client_id = $1`,
+      [client.client_id],
+    );
+    expect(codes.rows[0]).toEqual({ consumed: exchanges, families: exchanges });
+    const audited = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_events WHERE client_id = $1 AND event IN ('token_issued', 'refresh')",
+      [client.client_id],
+    );
+    expect(audited.rows[0]!.n).toBe(tokenResponses);
+  }, 180_000);
+});
