@@ -54,6 +54,12 @@ export function createPgDatabase(opts: PgOptions): Database {
           run<R>(async (s, p) => toResult(await client.query(s, p as unknown[])), sql, params),
       };
       let broken = false;
+      // A checked-out client whose connection dies (Postgres restarted mid-transaction) emits
+      // 'error'; unheard, that would crash the process. Mark it broken so the pool discards it.
+      const onConnectionError = () => {
+        broken = true;
+      };
+      client.on('error', onConnectionError);
       try {
         await tx.query('BEGIN');
         const result = await fn(tx);
@@ -64,6 +70,7 @@ export function createPgDatabase(opts: PgOptions): Database {
         if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
         throw err;
       } finally {
+        client.off('error', onConnectionError);
         client.release(broken);
       }
     },

@@ -5,11 +5,11 @@ import { mintCode, seedUser } from '../helpers/oauth.js';
 import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
 import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
 
-const LOAD_MS = 30_000;
+const LOAD_MS = 60_000;
 const REDIRECT = 'https://app.example.com/callback';
 
 /**
- * Mixed traffic for 30 s (code exchanges followed by refresh chains, client_credentials,
+ * Mixed traffic for 60 s (code exchanges followed by refresh chains, client_credentials,
  * introspection), then a consistency check over the database: nothing lost, nothing doubled.
  */
 describe('mixed load with nothing lost', () => {
@@ -109,5 +109,5 @@ describe('mixed load with nothing lost', () => {
       [client.client_id],
     );
     expect(audited.rows[0]!.n).toBe(tokenResponses);
-  }, 180_000);
+  }, 240_000);
 });

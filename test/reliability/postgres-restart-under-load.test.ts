@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgDatabase } from '../../src/storage/pg-database.js';
+import type { Database } from '../../src/storage/database.js';
+import { mintCode, seedUser } from '../helpers/oauth.js';
+import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
+import { basic, call, isSpecError, registerOver, startServer, type HttpResult, type RunningGatehouse } from './harness.js';
+
+const REDIRECT = 'https://app.example.com/callback';
+
+/**
+ * Fault 1: Postgres restarted in the middle of sustained mixed load (code exchange, refresh,
+ * client_credentials). During the outage: 503 in the spec's shape, never a hang or a stack; the
+ * pool recovers on its own; and every 2xx token response refers to committed state.
+ */
+describe('Postgres restarted during load', () => {
+  let pg: PrivatePostgres;
+  let redis: PrivateRedis;
+  let gh: RunningGatehouse;
+  let db: Database;
+
+  beforeAll(async () => {
+    pg = await startPrivatePostgres();
+    redis = await startRestartableRedis();
+    gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
+    db = createPgDatabase({ url: pg.url, poolMax: 2, statementTimeoutMs: 10_000 });
+  }, 120_000);
+  afterAll(async () => {
+    await gh?.stop('SIGKILL');
+    await db?.close();
+    await redis?.stop();
+    await pg?.destroy();
+  });
+
+  it('answers 503 while it is down and only ever returns tokens that were committed', async () => {
+    const client = await registerOver(gh.url, {});
+    const auth = { authorization: basic(client.client_id, client.client_secret) };
+    const token = (form: Record<string, string>) => call(`${gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const user = await seedUser(db);
+    // Codes are minted up front: the test's own connection cannot write during the outage.
+    const codes = await Promise.all(Array.from({ length: 400 }, () => mintCode(db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT })));
+
+    const failures: HttpResult[] = [];
+    const issuedRefresh: string[] = []; // every refresh token a 2xx handed out
+    const spent = new Set<string>(); // refresh tokens we presented and got a 2xx for (legitimately rotated)
+    // Presented when Postgres died: the rotation may have committed with its reply lost, which
+    // makes the token legitimately rotated too; either outcome is consistent.
+    const uncertain = new Set<string>();
+    const accessTokens: string[] = [];
+    let stop = false;
+
+    const chainWorker = async () => {
+      while (!stop && codes.length > 0) {
+        const code = codes.pop()!;
+        const first = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT });
+        if (first.status !== 200) { failures.push(first); continue; }
+        issuedRefresh.push(first.body.refresh_token);
+        accessTokens.push(first.body.access_token);
+        let current = first.body.refresh_token as string;
+        for (let i = 0; i < 4 && !stop; i++) {
+          const next = await token({ grant_type: 'refresh_token', refresh_token: current });
+          if (next.status !== 200) { failures.push(next); uncertain.add(current); break; }
+          spent.add(current);
+          current = next.body.refresh_token;
+          issuedRefresh.push(current);
+          accessTokens.push(next.body.access_token);
+        }
+      }
+    };
+    const clientWorker = async () => {
+      while (!stop) {
+        const r = await token({ grant_type: 'client_credentials' });
+        if (r.status === 200) accessTokens.push(r.body.access_token);
+        else failures.push(r);
+      }
+    };
+    const workers = [...Array.from({ length: 6 }, chainWorker), ...Array.from({ length: 2 }, clientWorker)];
+
+    await new Promise((r) => setTimeout(r, 3000));
+    await pg.kill();
+    await new Promise((r) => setTimeout(r, 8000));
+    await pg.start();
+    await new Promise((r) => setTimeout(r, 8000));
+    stop = true;
+    await Promise.all(workers);
+
+    // During the outage: only the spec's 503, fast, and never a stack.
+    expect(failures.length).toBeGreaterThan(0);
+    for (const f of failures) {
+      expect(f.status, JSON.stringify(f.body)).toBe(503);
+      expect(isSpecError(f.body)).toBe(true);
+      expect(f.ms).toBeLessThan(6000);
+    }
+
+    // The pool recovered without restarting Gatehouse: a fresh exchange works.
+    const code = await mintCode(db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT });
+    expect((await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT })).status).toBe(200);
+
+    // Every 2xx referred to committed state: each issued refresh token is either the live head
+    // of its family or one we spent ourselves; each issued access token introspects active.
+    const heads = issuedRefresh.filter((t) => !spent.has(t));
+    for (const head of heads.slice(0, 60)) {
+      const r = await token({ grant_type: 'refresh_token', refresh_token: head });
+      if (uncertain.has(head)) expect([200, 400]).toContain(r.status);
+      else expect(r.status, JSON.stringify(r.body)).toBe(200);
+    }
+    for (const at of accessTokens.slice(-60)) {
+      const r = await call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } });
+      expect(r.body.active).toBe(true);
+    }
+    // No code was consumed without the family its tokens belong to (one transaction).
+    const orphans = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM authorization_codes WHERE consumed_at IS NOT NULL AND family_id IS NULL AND client_id = $1',
+      [client.client_id],
+    );
+    expect(orphans.rows[0]!.n).toBe(0);
+  }, 120_000);
+});
