@@ -1,4 +1,5 @@
-import { decodeProtectedHeader, errors as jose, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors as jose, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { signCompactJws } from '../crypto/jws-signer.js';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
@@ -122,18 +123,11 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
     const iat = nowSeconds();
     const exp = iat + lifetime;
     const jti = randomToken(16);
-    const payload: JWTPayload = { client_id: input.client_id, scope: input.scope };
+    // RFC 9068 §2.2 claims.
+    const payload: JWTPayload = { iss: issuer, aud: audience, sub: input.sub, client_id: input.client_id, scope: input.scope, iat, exp, jti };
     if (input.username !== undefined) payload.username = input.username;
     if (input.family_id !== undefined) payload.fid = input.family_id;
-    const token = await new SignJWT(payload)
-      .setProtectedHeader({ alg, typ: ACCESS_TOKEN_TYPE, kid })
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setSubject(input.sub)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .setJti(jti)
-      .sign(key);
+    const token = signCompactJws(alg, { typ: ACCESS_TOKEN_TYPE, kid }, payload, key);
     return { token, jti, iat, exp };
   }
 
@@ -196,15 +190,15 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
     // OIDC Core §3.1.2.1: nonce is passed through unmodified when the request had one.
     if (input.nonce !== undefined) payload.nonce = input.nonce;
     if (input.auth_time !== undefined) payload.auth_time = input.auth_time;
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg, typ: 'JWT', kid })
-      .setIssuer(issuer)
-      .setSubject(input.sub)
-      .setAudience(input.aud)
-      .setIssuedAt(iat)
+    Object.assign(payload, {
+      iss: issuer,
+      sub: input.sub,
+      aud: input.aud,
+      iat,
       // Same lifetime as access tokens, so the key retention window covers ID tokens too.
-      .setExpirationTime(iat + maxLifetimeSeconds)
-      .sign(key);
+      exp: iat + maxLifetimeSeconds,
+    });
+    return signCompactJws(alg, { typ: 'JWT', kid }, payload, key);
   }
 
   return {
