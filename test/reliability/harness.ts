@@ -1,4 +1,7 @@
+import { createPgDatabase } from '../../src/storage/pg-database.js';
+import type { Database } from '../../src/storage/database.js';
 import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS } from '../helpers/app.js';
+import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
 import { freePort, startGatehouse, tempDir, waitForHttp, type Spawned } from '../helpers/processes.js';
 
 export interface RunningGatehouse {
@@ -83,4 +86,30 @@ export async function registerOver(url: string, body: Record<string, unknown>): 
 export function isSpecError(body: unknown): boolean {
   const b = body as Record<string, unknown> | null;
   return !!b && b.success === false && typeof b.error === 'string' && typeof b.error_description === 'string' && !/\bat .+:\d+:\d+/.test(JSON.stringify(b));
+}
+
+export interface PrivateStack {
+  pg: PrivatePostgres;
+  redis: PrivateRedis;
+  gh: RunningGatehouse;
+  /** The test's own pool on the private Postgres (seeding and consistency checks). */
+  db: Database;
+  close(): Promise<void>;
+}
+
+/** A Gatehouse process on its own Postgres cluster and Redis server, which tests may break. */
+export async function startPrivateStack(): Promise<PrivateStack> {
+  const pg = await startPrivatePostgres();
+  const redis = await startRestartableRedis();
+  const gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
+  const db = createPgDatabase({ url: pg.url, poolMax: 4, statementTimeoutMs: 10_000 });
+  return {
+    pg, redis, gh, db,
+    async close() {
+      await gh.stop('SIGKILL');
+      await db.close();
+      await redis.stop();
+      await pg.destroy();
+    },
+  };
 }

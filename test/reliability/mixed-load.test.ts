@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase } from '../../src/storage/pg-database.js';
-import type { Database } from '../../src/storage/database.js';
 import { mintCode, seedUser } from '../helpers/oauth.js';
-import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
-import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
+import { basic, call, registerOver, startPrivateStack, type PrivateStack } from './harness.js';
 
 const LOAD_MS = 60_000;
 const REDIRECT = 'https://app.example.com/callback';
@@ -13,29 +10,18 @@ const REDIRECT = 'https://app.example.com/callback';
  * introspection), then a consistency check over the database: nothing lost, nothing doubled.
  */
 describe('mixed load with nothing lost', () => {
-  let pg: PrivatePostgres;
-  let redis: PrivateRedis;
-  let gh: RunningGatehouse;
-  let db: Database;
+  let stack: PrivateStack;
 
   beforeAll(async () => {
-    pg = await startPrivatePostgres();
-    redis = await startRestartableRedis();
-    gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
-    db = createPgDatabase({ url: pg.url, poolMax: 4, statementTimeoutMs: 10_000 });
+    stack = await startPrivateStack();
   }, 120_000);
-  afterAll(async () => {
-    await gh?.stop('SIGKILL');
-    await db?.close();
-    await redis?.stop();
-    await pg?.destroy();
-  });
+  afterAll(() => stack?.close());
 
   it('keeps every family a chain with one live head, every code used once, and one audit event per token response', async () => {
-    const client = await registerOver(gh.url, {});
+    const client = await registerOver(stack.gh.url, {});
     const auth = { authorization: basic(client.client_id, client.client_secret) };
-    const token = (form: Record<string, string>) => call(`${gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
-    const user = await seedUser(db);
+    const token = (form: Record<string, string>) => call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const user = await seedUser(stack.db);
     const deadline = Date.now() + LOAD_MS;
     let tokenResponses = 0;
     let exchanges = 0;
@@ -45,7 +31,7 @@ describe('mixed load with nothing lost', () => {
 
     const chainWorker = async () => {
       while (Date.now() < deadline) {
-        const code = await mintCode(db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT });
+        const code = await mintCode(stack.db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT });
         const first = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT });
         if (first.status !== 200) { unexpected.push(first.status); continue; }
         tokenResponses++;
@@ -66,7 +52,7 @@ describe('mixed load with nothing lost', () => {
         const r = await token({ grant_type: 'client_credentials' });
         if (r.status !== 200) { unexpected.push(r.status); continue; }
         tokenResponses++;
-        const intro = await call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: r.body.access_token } });
+        const intro = await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: r.body.access_token } });
         if (intro.status !== 200 || intro.body.active !== true) unexpected.push(intro.status);
       }
     };
@@ -79,32 +65,32 @@ describe('mixed load with nothing lost', () => {
     for (const head of heads.slice(0, 50)) expect((await token({ grant_type: 'refresh_token', refresh_token: head })).status).toBe(200);
     tokenResponses += Math.min(heads.length, 50);
     for (const at of accessTokens.slice(-50)) {
-      expect((await call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } })).body.active).toBe(true);
+      expect((await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } })).body.active).toBe(true);
     }
 
     // Drain: SIGTERM flushes the audit queue.
-    expect(await gh.stop('SIGTERM')).toBe(0);
-    const chains = await db.query<{ family_id: string; live: number; total: number }>(
+    expect(await stack.gh.stop('SIGTERM')).toBe(0);
+    const chains = await stack.db.query<{ family_id: string; live: number; total: number }>(
       `SELECT family_id, count(*) FILTER (WHERE rotated_at IS NULL)::int AS live, count(*)::int AS total
        FROM refresh_tokens WHERE client_id = $1 GROUP BY family_id`,
       [client.client_id],
     );
     expect(chains.rows.length).toBe(exchanges);
     for (const c of chains.rows) expect(c.live).toBe(1);
-    const links = await db.query<{ broken: number }>(
+    const links = await stack.db.query<{ broken: number }>(
       `SELECT count(*)::int AS broken FROM refresh_tokens r
        WHERE r.client_id = $1 AND r.rotated_at IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM refresh_tokens n WHERE n.token_hash = r.replaced_by AND n.family_id = r.family_id)`,
       [client.client_id],
     );
     expect(links.rows[0]!.broken).toBe(0);
-    const codes = await db.query<{ consumed: number; families: number }>(
+    const codes = await stack.db.query<{ consumed: number; families: number }>(
       `SELECT count(*) FILTER (WHERE consumed_at IS NOT NULL)::int AS consumed, count(DISTINCT family_id)::int AS families
        FROM authorization_codes WHERE client_id = $1`,
       [client.client_id],
     );
     expect(codes.rows[0]).toEqual({ consumed: exchanges, families: exchanges });
-    const audited = await db.query<{ n: number }>(
+    const audited = await stack.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM audit_events WHERE client_id = $1 AND event IN ('token_issued', 'refresh')",
       [client.client_id],
     );

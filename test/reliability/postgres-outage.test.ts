@@ -1,30 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
-import { basic, call, isSpecError, registerOver, startServer, type HttpResult, type RunningGatehouse } from './harness.js';
+import { basic, call, isSpecError, registerOver, type HttpResult, startPrivateStack, type PrivateStack } from './harness.js';
 
 const OUTAGE_MS = 30_000;
 
 /** Fault 2: Postgres down for 30 s — fail closed, then full service within 5 s of its return. */
 describe('Postgres outage', () => {
-  let pg: PrivatePostgres;
-  let redis: PrivateRedis;
-  let gh: RunningGatehouse;
+  let stack: PrivateStack;
   let client: { client_id: string; client_secret: string };
 
   beforeAll(async () => {
-    pg = await startPrivatePostgres();
-    redis = await startRestartableRedis();
-    gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
-    client = await registerOver(gh.url, {});
+    stack = await startPrivateStack();
+    client = await registerOver(stack.gh.url, {});
   }, 120_000);
-  afterAll(async () => {
-    await gh?.stop('SIGKILL');
-    await redis?.stop();
-    await pg?.destroy();
-  });
+  afterAll(() => stack?.close());
 
-  const clientCredentials = () => call(`${gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { grant_type: 'client_credentials' } });
-  const introspect = (token: string) => call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { token } });
+  const clientCredentials = () => call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { grant_type: 'client_credentials' } });
+  const introspect = (token: string) => call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { token } });
 
   it('fails closed while Postgres is down and serves fully within 5 s of its return', async () => {
     const before = await clientCredentials();
@@ -32,13 +23,13 @@ describe('Postgres outage', () => {
     const token = before.body.access_token as string;
     expect((await introspect(token)).body.active).toBe(true);
 
-    await pg.kill();
+    await stack.pg.kill();
     const downAt = Date.now();
     const during: HttpResult[] = [];
     // Within a few seconds every token, introspection and readiness answer is a 503.
     let closedAfter = -1;
     while (Date.now() - downAt < OUTAGE_MS) {
-      const [cc, intro, ready, health] = await Promise.all([clientCredentials(), introspect(token), call(`${gh.url}/ready`), call(`${gh.url}/health`)]);
+      const [cc, intro, ready, health] = await Promise.all([clientCredentials(), introspect(token), call(`${stack.gh.url}/ready`), call(`${stack.gh.url}/health`)]);
       during.push(cc, intro);
       expect(health.status).toBe(200);
       if (closedAfter < 0 && cc.status === 503 && intro.status === 503 && ready.status === 503) closedAfter = Date.now() - downAt;
@@ -59,7 +50,7 @@ describe('Postgres outage', () => {
       if (r.status === 503) expect(isSpecError(r.body)).toBe(true);
     }
 
-    await pg.start();
+    await stack.pg.start();
     const upAt = Date.now();
     let recoveredAfter = -1;
     while (Date.now() - upAt < 15_000) {
@@ -72,6 +63,6 @@ describe('Postgres outage', () => {
     }
     expect(recoveredAfter).toBeGreaterThanOrEqual(0);
     expect(recoveredAfter).toBeLessThan(5000);
-    expect((await call(`${gh.url}/ready`)).status).toBe(200);
+    expect((await call(`${stack.gh.url}/ready`)).status).toBe(200);
   }, 90_000);
 });

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase } from '../../src/storage/pg-database.js';
-import type { Database } from '../../src/storage/database.js';
 import { mintCode, seedUser } from '../helpers/oauth.js';
-import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
-import { basic, call, isSpecError, registerOver, startServer, type HttpResult, type RunningGatehouse } from './harness.js';
+import { basic, call, isSpecError, registerOver, type HttpResult, startPrivateStack, type PrivateStack } from './harness.js';
 
 const REDIRECT = 'https://app.example.com/callback';
 
@@ -13,31 +10,20 @@ const REDIRECT = 'https://app.example.com/callback';
  * pool recovers on its own; and every 2xx token response refers to committed state.
  */
 describe('Postgres restarted during load', () => {
-  let pg: PrivatePostgres;
-  let redis: PrivateRedis;
-  let gh: RunningGatehouse;
-  let db: Database;
+  let stack: PrivateStack;
 
   beforeAll(async () => {
-    pg = await startPrivatePostgres();
-    redis = await startRestartableRedis();
-    gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
-    db = createPgDatabase({ url: pg.url, poolMax: 2, statementTimeoutMs: 10_000 });
+    stack = await startPrivateStack();
   }, 120_000);
-  afterAll(async () => {
-    await gh?.stop('SIGKILL');
-    await db?.close();
-    await redis?.stop();
-    await pg?.destroy();
-  });
+  afterAll(() => stack?.close());
 
   it('answers 503 while it is down and only ever returns tokens that were committed', async () => {
-    const client = await registerOver(gh.url, {});
+    const client = await registerOver(stack.gh.url, {});
     const auth = { authorization: basic(client.client_id, client.client_secret) };
-    const token = (form: Record<string, string>) => call(`${gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
-    const user = await seedUser(db);
+    const token = (form: Record<string, string>) => call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const user = await seedUser(stack.db);
     // Codes are minted up front: the test's own connection cannot write during the outage.
-    const codes = await Promise.all(Array.from({ length: 400 }, () => mintCode(db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT })));
+    const codes = await Promise.all(Array.from({ length: 400 }, () => mintCode(stack.db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT })));
 
     const failures: HttpResult[] = [];
     const issuedRefresh: string[] = []; // every refresh token a 2xx handed out
@@ -76,9 +62,9 @@ describe('Postgres restarted during load', () => {
     const workers = [...Array.from({ length: 6 }, chainWorker), ...Array.from({ length: 2 }, clientWorker)];
 
     await new Promise((r) => setTimeout(r, 3000));
-    await pg.kill();
+    await stack.pg.kill();
     await new Promise((r) => setTimeout(r, 8000));
-    await pg.start();
+    await stack.pg.start();
     await new Promise((r) => setTimeout(r, 8000));
     stop = true;
     await Promise.all(workers);
@@ -92,7 +78,7 @@ describe('Postgres restarted during load', () => {
     }
 
     // The pool recovered without restarting Gatehouse: a fresh exchange works.
-    const code = await mintCode(db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT });
+    const code = await mintCode(stack.db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT });
     expect((await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT })).status).toBe(200);
 
     // Every 2xx referred to committed state: each issued refresh token is either the live head
@@ -104,11 +90,11 @@ describe('Postgres restarted during load', () => {
       else expect(r.status, JSON.stringify(r.body)).toBe(200);
     }
     for (const at of accessTokens.slice(-60)) {
-      const r = await call(`${gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } });
+      const r = await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } });
       expect(r.body.active).toBe(true);
     }
     // No code was consumed without the family its tokens belong to (one transaction).
-    const orphans = await db.query<{ n: number }>(
+    const orphans = await stack.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM authorization_codes WHERE consumed_at IS NOT NULL AND family_id IS NULL AND client_id = $1',
       [client.client_id],
     );

@@ -1,39 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase } from '../../src/storage/pg-database.js';
-import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
-import { basic, call, isSpecError, registerOver, startServer, type HttpResult, type RunningGatehouse } from './harness.js';
+import { basic, call, isSpecError, registerOver, type HttpResult, startPrivateStack, type PrivateStack } from './harness.js';
 
 /** Fault 6: SIGTERM during load — in-flight requests finish, exit 0, every audit event kept. */
 describe('SIGTERM during load', () => {
-  let pg: PrivatePostgres;
-  let redis: PrivateRedis;
-  let gh: RunningGatehouse;
+  let stack: PrivateStack;
 
   beforeAll(async () => {
-    pg = await startPrivatePostgres();
-    redis = await startRestartableRedis();
-    gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
+    stack = await startPrivateStack();
   }, 120_000);
-  afterAll(async () => {
-    await gh?.stop('SIGKILL');
-    await redis?.stop();
-    await pg?.destroy();
-  });
+  afterAll(() => stack?.close());
 
   it('drains, exits 0, and persists the audit event of every completed token response', async () => {
-    const client = await registerOver(gh.url, {});
+    const client = await registerOver(stack.gh.url, {});
     const results: HttpResult[] = [];
     let stop = false;
     const worker = async () => {
       for (let i = 0; i < 2000 && !stop; i++) {
-        const r = await call(`${gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { grant_type: 'client_credentials' } });
+        const r = await call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { grant_type: 'client_credentials' } });
         results.push(r);
         if (r.status === 0) break; // the server is gone
       }
     };
     const workers = Array.from({ length: 16 }, worker);
     await new Promise((r) => setTimeout(r, 1500));
-    const code = gh.stop('SIGTERM');
+    const code = stack.gh.stop('SIGTERM');
     const exit = await Promise.race([code, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
     stop = true;
     await Promise.all(workers);
@@ -46,12 +36,7 @@ describe('SIGTERM during load', () => {
       expect([0, 200, 503]).toContain(r.status);
       if (r.status === 503) expect(isSpecError(r.body)).toBe(true);
     }
-    const db = createPgDatabase({ url: pg.url, poolMax: 1, statementTimeoutMs: 5000 });
-    try {
-      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_events WHERE event = 'token_issued' AND client_id = $1", [client.client_id]);
-      expect(rows[0]!.n).toBe(ok.length);
-    } finally {
-      await db.close();
-    }
+    const { rows } = await stack.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_events WHERE event = 'token_issued' AND client_id = $1", [client.client_id]);
+    expect(rows[0]!.n).toBe(ok.length);
   }, 90_000);
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { buildSecondInstance } from '../../helpers/instances.js';
 import { adminHeaders, basicAuth, registerClient } from '../../helpers/admin.js';
 import { msUntil } from '../../helpers/wait.js';
 
@@ -22,16 +23,11 @@ describeBackends('client authentication', (backend) => {
   beforeAll(async () => {
     storage = await openStorage(backend);
     a = await buildTestApp(storage, { extend: authProbe });
-    // A second instance on the same Postgres and Redis (embedded: the same objects).
-    const second = backend.name === 'real'
-      ? { db: storage.database.connectAgain(), cache: (await backend.createCache(storage.cache.prefix)).cache }
-      : {};
-    b = await buildTestApp(storage, { extend: authProbe, ...second });
+    b = await buildSecondInstance(backend, storage, { extend: authProbe });
   }, 60_000);
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    if (b && b.cache !== a.cache) await b.cache.close();
     await storage?.close();
   });
 

@@ -3,6 +3,7 @@ import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { describeBackends } from '../../helpers/backends.js';
 import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
+import { buildSecondInstance } from '../../helpers/instances.js';
 import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
 
 describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend) => {
@@ -112,9 +113,7 @@ describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend)
   });
 
   it('a revocation on one instance is seen by another instance at once', async () => {
-    const second = await buildTestApp(storage, backend.name === 'real'
-      ? { db: storage.database.connectAgain(), cache: (await backend.createCache(storage.cache.prefix)).cache }
-      : {});
+    const second = await buildSecondInstance(backend, storage);
     try {
       const tokens = await userTokens();
       expect((await postAs(second.app, client, '/oauth/introspect', { token: tokens.access_token })).json().active).toBe(true);
@@ -123,7 +122,6 @@ describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend)
       expect((await postAs(second.app, client, '/oauth/introspect', { token: tokens.access_token })).json()).toEqual({ active: false });
     } finally {
       await second.close();
-      if (second.cache !== t.cache) await second.cache.close();
     }
   });
 });
