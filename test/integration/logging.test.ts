@@ -28,6 +28,8 @@ describeBackends('log redaction', (backend) => {
     app.post('/_log_everything', async (request, reply) => {
       request.log.info({ headers: request.headers, body: request.body, query: request.query }, 'request seen');
       request.log.info({ nested: { deeper: { token: SECRETS.accessToken } } }, 'nested');
+      request.log.error({ err: Object.assign(new Error('boom'), { code: 'EBOOM', refresh_token: SECRETS.refreshToken }) }, 'failed');
+      request.log.child({ api_key: SECRETS.apiKey }).info('child logger');
       reply.header('set-cookie', SECRETS.setCookie);
       request.log.info({ res: { headers: reply.getHeaders() } }, 'response headers');
       return { ok: true };
@@ -61,6 +63,9 @@ describeBackends('log redaction', (backend) => {
     const text = logs.text;
     expect(text).toContain('request seen');
     expect(text).toContain('page=1');
+    expect(text).toContain('child logger');
+    // An error's own code is kept for operators; only secret-named fields are masked.
+    expect(text).toContain('"code":"EBOOM"');
     for (const [name, value] of Object.entries(SECRETS)) {
       expect(text, `${name} leaked into the log`).not.toContain(value);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACT_PATHS, isSecretFieldName, redactUrl, withoutSecrets } from '../../../src/logging/redaction.js';
+import { isSecretFieldName, redactError, redactSecrets, redactUrl, withoutSecrets } from '../../../src/logging/redaction.js';
 
 describe('redactUrl', () => {
   it('hides secret-looking query parameters and keeps the rest', () => {
@@ -16,11 +16,57 @@ describe('redactUrl', () => {
   });
 });
 
-describe('REDACT_PATHS', () => {
-  it('covers the headers and the secret field names at nested levels', () => {
-    for (const p of ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-admin-key"]', 'res.headers["set-cookie"]', '*.refresh_token', '*.*.client_secret', 'code']) {
-      expect(REDACT_PATHS).toContain(p);
+describe('redactSecrets', () => {
+  it('masks secret-named fields at any depth, in arrays too, and keeps the rest', () => {
+    const input = {
+      req: { headers: { authorization: 'Basic x', cookie: 'c=1', 'x-admin-key': 'k', accept: 'json' } },
+      body: { refresh_token: 'r', grant_type: 'refresh_token', items: [{ client_secret: 's', id: 1 }] },
+      a: { b: { c: { d: { token: 't' } } } },
+      code: 'abc',
+    };
+    expect(redactSecrets(input)).toEqual({
+      req: { headers: { authorization: '[REDACTED]', cookie: '[REDACTED]', 'x-admin-key': '[REDACTED]', accept: 'json' } },
+      body: { refresh_token: '[REDACTED]', grant_type: 'refresh_token', items: [{ client_secret: '[REDACTED]', id: 1 }] },
+      a: { b: { c: { d: { token: '[REDACTED]' } } } },
+      code: '[REDACTED]',
+    });
+  });
+
+  it('never mutates what was logged and returns clean objects as they are', () => {
+    const input = { body: { api_key: 'k', n: 1 }, clean: { n: 2 } };
+    const out = redactSecrets(input) as typeof input;
+    expect(input.body.api_key).toBe('k');
+    expect(out.clean).toBe(input.clean);
+    const clean = { a: { b: [1, 2] } };
+    expect(redactSecrets(clean)).toBe(clean);
+  });
+
+  it('sees objects the way JSON.stringify does: toJSON first, class instances by their own fields', () => {
+    class Holder {
+      constructor(public password: string, public user: string) {}
     }
+    const withToJSON = { toJSON: () => ({ session: 's', ok: true }) };
+    expect(redactSecrets({ h: new Holder('p', 'u'), j: withToJSON, when: new Date(0) })).toEqual({
+      h: { password: '[REDACTED]', user: 'u' },
+      j: { session: '[REDACTED]', ok: true },
+      when: '1970-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('cuts off objects nested beyond ten levels instead of walking them forever', () => {
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    const text = JSON.stringify(redactSecrets(loop));
+    expect(text).toContain('[TRUNCATED]');
+  });
+});
+
+describe('redactError', () => {
+  it('keeps an error code but masks an OAuth code and secret fields', () => {
+    expect(redactError({ type: 'Error', message: 'm', code: 'ECONNREFUSED', token: 't' })).toEqual({
+      type: 'Error', message: 'm', code: 'ECONNREFUSED', token: '[REDACTED]',
+    });
+    expect(redactError({ type: 'Error', message: 'm', code: 'Ab3-x_9QzP' })).toEqual({ type: 'Error', message: 'm', code: '[REDACTED]' });
   });
 });
 
