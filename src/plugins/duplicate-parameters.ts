@@ -8,10 +8,10 @@ import { invalidRequest } from '../oauth/errors.js';
  */
 export const duplicateParametersPlugin = fp(
   async (app) => {
-    app.addHook('preValidation', async (request) => {
+    app.addHook('preValidation', (request, _reply, done) => {
       const repeated = findRepeated(request.query) ??
         (isForm(request.headers['content-type']) ? findRepeated(request.body) : undefined);
-      if (repeated !== undefined) throw invalidRequest(`parameter '${repeated}' was sent more than once`);
+      done(repeated === undefined ? undefined : invalidRequest(`parameter '${repeated}' was sent more than once`));
     });
   },
   { name: 'duplicate-parameters' },
@@ -23,6 +23,6 @@ function isForm(contentType: string | undefined): boolean {
 
 function findRepeated(params: unknown): string | undefined {
   if (!params || typeof params !== 'object') return undefined;
-  for (const [name, value] of Object.entries(params)) if (Array.isArray(value)) return name;
+  for (const name in params) if (Array.isArray((params as Record<string, unknown>)[name])) return name;
   return undefined;
 }

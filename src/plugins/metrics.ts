@@ -24,7 +24,7 @@ export const metricsPlugin = fp(
     app.decorate('metrics', metrics);
     app.addHook('onClose', async () => metrics.stop());
 
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const labels = {
         method: request.method,
         // The pattern (/clients/:id), never the raw URL: one series per route, not per id.
@@ -33,6 +33,7 @@ export const metricsPlugin = fp(
       };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+      done();
     });
 
     if (app.config.server.metrics_port) return;

@@ -113,10 +113,15 @@ export const sessionPlugin = fp(
     app.decorateRequest('session', null);
     app.decorateRequest('user', null);
 
-    app.addHook('onRequest', async (request) => {
+    // Machine clients send no session cookie: they leave at once, without a promise.
+    app.addHook('onRequest', (request, _reply, done) => {
       const id = request.cookies[SESSION_COOKIE];
       // randomToken(32) is 43 characters; anything far from that is not ours.
-      if (!id || id.length > 128) return;
+      if (!id || id.length > 128) return done();
+      attachSession(request, id).then(() => done(), done);
+    });
+
+    async function attachSession(request: FastifyRequest, id: string): Promise<void> {
       const idHash = sessionIdHash(id);
       let entry = await load(idHash);
       if (!entry) return;
@@ -137,7 +142,7 @@ export const sessionPlugin = fp(
       }
       request.session = entry.session;
       request.user = entry.user;
-    });
+    }
   },
   { name: 'session', dependencies: ['core', '@fastify/cookie'] },
 );

@@ -9,7 +9,7 @@ import { notFound } from '../oauth/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 import { CONNECT_LINK_TTL_SECONDS, signConnectLink } from '../vault/connect-link.js';
 import { connectionIdSchema } from '../vault/subject.js';
-import { noStore } from './broker.js';
+import { noStore } from './no-store.js';
 
 /**
  * Where the person is sent after connecting: the calling service's own page, so an absolute
@@ -34,7 +34,7 @@ const idParams = z.object({ id: connectionIdSchema });
 export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const linkKeys = deriveSecrets(app.config, 'connect-link');
-  app.addHook('onRequest', async (_request, reply) => noStore(reply));
+  noStore(app);
   // The key is checked before the body or params are validated (401/403 first).
   const callers = new WeakMap<object, ApiKey>();
   app.addHook('preValidation', async (request) => {
