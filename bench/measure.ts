@@ -1,5 +1,5 @@
 import { runLoad } from './lib/load.js';
-import { rssBytes } from './lib/processes.js';
+import { cpuSeconds, rssBytes } from './lib/processes.js';
 import type { ScenarioOutcome } from './report.js';
 import type { Scenario, ServerName } from './scenarios/scenario.js';
 
@@ -42,8 +42,13 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
   const live = outcomes.filter((x) => x.status === 'ok');
   const once = async (x: ScenarioOutcome, seconds: number) => {
     const request = await x.scenario.nextRound(seconds);
+    const pid = o.pidOf(x.scenario.server);
+    const cpuBefore = cpuSeconds(pid);
     try {
-      return await runLoad({ baseUrl: x.scenario.baseUrl, request, connections: o.connections, durationSeconds: seconds });
+      const result = await runLoad({ baseUrl: x.scenario.baseUrl, request, connections: o.connections, durationSeconds: seconds });
+      const requests = result.ok + result.non2xx;
+      const cpuUs = requests > 0 ? ((cpuSeconds(pid) - cpuBefore) / requests) * 1e6 : NaN;
+      return { ...result, cpuUsPerRequest: cpuUs };
     } finally {
       x.scenario.finishRound?.();
     }
@@ -61,7 +66,8 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
         const result = await once(x, o.durationSeconds);
         const rss = rssBytes(o.pidOf(x.scenario.server));
         x.rounds.push({ ...result, rssBytes: rss });
-        o.log(`  round ${round}/${o.rounds} ${x.scenario.id.padEnd(24)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms` +
+        o.log(`  round ${round}/${o.rounds} ${x.scenario.id.padEnd(24)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ` +
+          `cpu ${result.cpuUsPerRequest.toFixed(0)} µs/req` +
           `${result.non2xx ? `  non-2xx ${result.non2xx}` : ''}${result.stoppedEarly ? '  (pool ran out)' : ''}`);
       } catch (err) {
         x.status = 'error';

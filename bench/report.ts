@@ -9,7 +9,7 @@ export interface ScenarioOutcome {
   scenario: Scenario;
   status: 'ok' | 'unavailable' | 'error';
   reason?: string;
-  rounds: Array<LoadResult & { rssBytes: number }>;
+  rounds: Array<LoadResult & { rssBytes: number; cpuUsPerRequest: number }>;
 }
 
 export interface Row {
@@ -20,6 +20,8 @@ export interface Row {
   p50?: number;
   p99?: number;
   rssMB?: number;
+  /** Server CPU time (all threads) per request: steadier than req/s on a busy machine. */
+  cpuUs?: number;
   vsFastify?: number;
   vsOidcProvider?: number;
   non2xx?: number;
@@ -73,6 +75,7 @@ export function buildRows(outcomes: ScenarioOutcome[]): Row[] {
       p50: median(o.rounds.map((r) => r.p50)),
       p99: median(o.rounds.map((r) => r.p99)),
       rssMB: median(o.rounds.map((r) => r.rssBytes)) / 2 ** 20,
+      cpuUs: median(o.rounds.map((r) => r.cpuUsPerRequest)),
       vsFastify: bare && o.scenario.server !== 'fastify' ? own / bare : undefined,
       vsOidcProvider: peer ? own / peer : undefined,
       non2xx,
@@ -89,15 +92,15 @@ const ratio = (n: number | undefined) => (n === undefined ? '—' : `${n.toFixed
 
 export function markdownTable(rows: Row[]): string {
   const lines = [
-    '| scenario | req/s | p50 ms | p99 ms | server RSS MB | vs bare Fastify | vs oidc-provider | notes |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| scenario | req/s | p50 ms | p99 ms | server CPU µs/req | server RSS MB | vs bare Fastify | vs oidc-provider | notes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     if (r.status !== 'ok') {
-      lines.push(`| ${r.id} | ${r.status === 'unavailable' ? 'not available' : 'ERROR'} | | | | | | ${r.reason ?? ''} |`);
+      lines.push(`| ${r.id} | ${r.status === 'unavailable' ? 'not available' : 'ERROR'} | | | | | | | ${r.reason ?? ''} |`);
       continue;
     }
-    lines.push(`| ${r.id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.rssMB)} | ${ratio(r.vsFastify)} | ${ratio(r.vsOidcProvider)} | ${r.notes.join('; ')} |`);
+    lines.push(`| ${r.id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs)} | ${fmt(r.rssMB)} | ${ratio(r.vsFastify)} | ${ratio(r.vsOidcProvider)} | ${r.notes.join('; ')} |`);
   }
   return lines.join('\n');
 }
