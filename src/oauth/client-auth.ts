@@ -78,7 +78,7 @@ function readCredentials(request: FastifyRequest): Presented {
     // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
     if (bodySecret !== undefined) throw invalidRequest('client authentication must use exactly one method');
     if (bodyId !== undefined && bodyId !== basic.clientId) throw invalidRequest('client_id in the body does not match the Authorization header');
-    return { ...basic, method: 'client_secret_basic', viaHeader: true };
+    return basic;
   }
   if (bodyId === undefined) throw invalidClient('client authentication required');
   checkLengths(bodyId, bodySecret, false);
@@ -86,9 +86,11 @@ function readCredentials(request: FastifyRequest): Presented {
   return { clientId: bodyId, secret: undefined, method: 'none', viaHeader: false };
 }
 
+const BASIC = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i;
+
 /** RFC 7617 Basic credentials; RFC 6749 §2.3.1 form-encodes id and secret before base64. */
-function parseBasic(header: string): { clientId: string; secret: string } {
-  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+function parseBasic(header: string): Presented {
+  const match = BASIC.exec(header);
   if (!match) throw invalidClient('malformed Authorization header; expected Basic credentials');
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
@@ -97,10 +99,12 @@ function parseBasic(header: string): { clientId: string; secret: string } {
   const secret = formDecode(decoded.slice(colon + 1));
   if (!clientId) throw invalidClient('malformed Basic credentials');
   checkLengths(clientId, secret, true);
-  return { clientId, secret };
+  return { clientId, secret, method: 'client_secret_basic', viaHeader: true };
 }
 
 function formDecode(s: string): string {
+  // Generated ids and secrets are plain base64url: nothing to decode (the common case, for free).
+  if (!s.includes('%') && !s.includes('+')) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {

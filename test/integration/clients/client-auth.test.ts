@@ -45,6 +45,17 @@ describeBackends('client authentication', (backend) => {
     expect(none.json()).toEqual({ client_id: pub.client_id, method: 'none' });
   });
 
+  it('form-decodes Basic credentials (RFC 6749 §2.3.1) and refuses a malformed escape', async () => {
+    const c = await registerClient(a.app);
+    const escaped = (s: string) => `%${s.charCodeAt(0).toString(16).toUpperCase()}${s.slice(1)}`;
+    const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    const ok = await auth(a, { headers: { authorization: basic(escaped(c.client_id), escaped(c.client_secret!)) } });
+    expect(ok.json()).toEqual({ client_id: c.client_id, method: 'client_secret_basic' });
+    const bad = await auth(a, { headers: { authorization: basic(c.client_id, `${c.client_secret}%E0%A4%A`) } });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.json().error).toBe('invalid_client');
+  });
+
   it('refuses two methods at once with invalid_request', async () => {
     const c = await registerClient(a.app);
     const res = await auth(a, { headers: { authorization: basicAuth(c.client_id, c.client_secret!) }, body: `client_secret=${c.client_secret}` });
