@@ -1,8 +1,11 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 
-/** How refresh tokens, codes and session ids are stored: SHA-256, hex. */
+/**
+ * How refresh tokens, codes and session ids are stored: SHA-256, hex. One-shot crypto.hash
+ * (Node ≥ 20.12) costs a third of a Hash object, and it runs on every hot path.
+ */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 export function hmacSha256(key: Buffer | string, value: string): Buffer {
