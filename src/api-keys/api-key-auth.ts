@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/cache.js';
+import { sha256Hex } from '../crypto/hash.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { OAuthError, forbidden, invalidToken, tooManyRequests } from '../oauth/errors.js';
 import { apiKeysRepository } from '../repositories/api-keys.js';
@@ -13,12 +14,22 @@ const LOCAL_TTL_MS = 60_000;
 const USAGE_FLUSH_MS = 30_000;
 
 /**
+ * A cached key row. `verified` is the SHA-256 of the secret that passed argon2 against this
+ * row: a key is 256 random bits, so its digest cannot be reversed or guessed offline, and the
+ * row being dropped (revocation, TTL) drops it too.
+ */
+interface CachedRow {
+  key: ApiKey | null;
+  verified?: string;
+}
+
+/**
  * Authenticates internal services by `Authorization: Bearer gh_…`. Key rows are cached in
  * process (revocation reaches every instance by pub/sub), verification goes through the
  * argon2 verify cache, and last_used_at is written in batches.
  */
 export class ApiKeyAuthenticator {
-  private readonly rows = new LRUCache<string, { key: ApiKey | null }>({ max: 10_000, ttl: LOCAL_TTL_MS });
+  private readonly rows = new LRUCache<string, CachedRow>({ max: 10_000, ttl: LOCAL_TTL_MS });
   private readonly used = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -46,9 +57,11 @@ export class ApiKeyAuthenticator {
   async authenticate(request: FastifyRequest, scope: ApiKeyScope): Promise<ApiKey> {
     const presented = bearer(request.headers.authorization);
     const known = presented ? parseApiKey(presented) : null;
-    const cached = known ? this.rows.get(known.lookupPrefix)?.key : undefined;
-    // Steady state: a key verified before is accepted from memory (no argon2, no Redis).
-    if (presented && cached && !cached.revoked && this.deps.hasher.isVerified(cached.id, presented, cached.key_hash)) {
+    const row = known ? this.rows.get(known.lookupPrefix) : undefined;
+    const cached = row?.key;
+    // Steady state: the secret that passed argon2 against this very row is accepted from
+    // memory (no argon2, no Redis, one SHA-256). Comparing digests reveals nothing about the key.
+    if (cached && !cached.revoked && row.verified !== undefined && row.verified === sha256Hex(presented!)) {
       if (!cached.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
       this.used.add(cached.id);
       return cached;
@@ -67,6 +80,8 @@ export class ApiKeyAuthenticator {
       return fail();
     }
     if (!(await this.deps.hasher.verify(key.id, presented, key.key_hash))) return fail();
+    const verifiedRow = this.rows.get(parsed.lookupPrefix);
+    if (verifiedRow?.key === key) verifiedRow.verified = sha256Hex(presented);
     if (!key.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
     this.used.add(key.id);
     return key;

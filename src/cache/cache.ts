@@ -19,6 +19,13 @@ export interface Cache {
   publish(channel: string, message: string): Promise<void>;
   /** Delivers every later message on channel, from any instance, including this one. */
   subscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /**
+   * Whether subscribers can currently trust that they hear every message: a number that
+   * changes whenever messages may have been lost (the subscriber connection dropped), or null
+   * while none can arrive. In-process copies that rely on invalidation messages compare it
+   * before answering from memory.
+   */
+  subscriptionEpoch(): number | null;
   /** Throws when the cache cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -51,6 +51,8 @@ export function createMemoryCache(opts: { maxEntries?: number } = {}): Cache {
     async subscribe(channel, handler) {
       bus.on(channel, handler);
     },
+    // One process: no message can be lost.
+    subscriptionEpoch: () => 0,
     async ping() {},
     async close() {
       bus.removeAllListeners();

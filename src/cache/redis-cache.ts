@@ -48,6 +48,10 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
   subscriber.on('message', (channel: string, message: string) => {
     for (const h of handlers.get(channel) ?? []) h(message);
   });
+  // Messages published while the subscriber is disconnected never arrive: every drop starts a
+  // new epoch, so in-process copies filled before it are discarded.
+  let epoch = 0;
+  subscriber.on('close', () => epoch++);
   const channelName = (c: string) => `${opts.keyPrefix}${c}`;
   const guard = async <T>(p: () => Promise<T>): Promise<T> => {
     try {
@@ -102,6 +106,7 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
       }
       set.add(handler);
     },
+    subscriptionEpoch: () => (subscriber.status === 'ready' ? epoch : null),
     ping: () =>
       guard(async () => {
         await redis.ping();

@@ -1,8 +1,10 @@
 import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 
-/** How refresh tokens, codes and session ids are stored: SHA-256, hex. */
+/**
+ * How refresh tokens, codes and session ids are stored: SHA-256, hex. One-shot crypto.hash
+ * (Node ≥ 20.12) costs a third of a Hash object, and it runs on every hot path.
+ */
 export function sha256Hex(value: string): string {
-  // One-shot hash: no Hash object per call (about 3× cheaper for short inputs, on hot paths).
   return hash('sha256', value, 'hex');
 }
 

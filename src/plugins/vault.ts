@@ -18,7 +18,7 @@ export const vaultPlugin = fp(
     const audit = createVaultAudit(app.audit);
     app.decorate('vaultAudit', audit);
     app.decorate('connections', createConnectionsRepository(app.db));
-    app.decorate('vault', createTokenBroker({
+    const broker = createTokenBroker({
       db: app.db,
       cache: app.cache,
       keyring: app.keyring,
@@ -29,7 +29,9 @@ export const vaultPlugin = fp(
       requestTimeoutMs: app.config.google.request_timeout_ms,
       log: app.log,
       audit,
-    }));
+    });
+    await broker.start();
+    app.decorate('vault', broker);
   },
   { name: 'vault', dependencies: ['core', 'google'] },
 );

@@ -32,7 +32,8 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     const claims = await app.verifyUserBearer(request);
     const user = await currentUser(claims.sub);
     const asked = request.query.username;
-    if (asked !== undefined && canonicalUsername(asked) !== user.username) {
+    // The stored name is canonical, so the usual exact match needs no NFKC pass.
+    if (asked !== undefined && asked !== user.username && canonicalUsername(asked) !== user.username) {
       throw forbidden('this access token belongs to another user');
     }
     return userInfoResponse(user);

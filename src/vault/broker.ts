@@ -24,8 +24,13 @@ export interface TokenBroker {
    * Throws OAuthError: 404 not_found, 409 reauth_required, 502 upstream_unavailable.
    */
   getToken(subject: string, opts?: { force?: boolean }): Promise<HeldToken>;
-  /** Drops cached copies after a credential changed outside the broker (reconnect, delete). */
+  /**
+   * Drops cached copies after a credential changed outside the broker (reconnect, delete): the
+   * shared ones, and through pub/sub every instance's in-process ones.
+   */
   forget(credentialId: string, ...subjects: string[]): Promise<void>;
+  /** Subscribes to invalidations from other instances (before serving from process memory). */
+  start(): Promise<void>;
   readonly tokenCache: TokenCache;
 }
 
@@ -225,8 +230,12 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
     tokenCache,
 
     async getToken(subject, { force = false } = {}) {
+      // Hot path: process memory (no I/O), else two cache reads, no Postgres.
+      if (!force) {
+        const local = tokenCache.peek(subject);
+        if (local) return local;
+      }
       const deadline = Date.now() + deps.requestTimeoutMs;
-      // Hot path: two cache reads, no Postgres.
       const cachedId = await tokenCache.readSubject(subject);
       if (cachedId) {
         if (!force) {
@@ -251,6 +260,8 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
         throw err;
       }
     },
+
+    start: () => tokenCache.start(),
 
     async forget(credentialId, ...subjects) {
       await tokenCache.drop(credentialId);

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
 import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
@@ -108,6 +109,46 @@ describeBackends('hot paths in steady state', (backend) => {
     const { perRequest, argon2 } = await steadyState(() => broker(user.id));
     expect(perRequest).toEqual([]);
     expect(argon2).toBe(0);
+  });
+
+  it('broker hot path: 0 Redis commands once the token is in process memory (real Redis, MONITOR)', async (ctx) => {
+    if (backend.name !== 'real') return ctx.skip();
+    const { api_key } = await createApiKey(t.app, { scopes: ['tokens'] });
+    const subject = (await seedUser(t.db)).id;
+    const { createGoogleCredentialsRepository } = await import('../../../src/repositories/google-credentials.js');
+    await createGoogleCredentialsRepository(t.db, t.app.keyring).save({ userId: subject }, {
+      accessToken: 'ya29.monitor-fresh-token',
+      expiresIn: 3599,
+      refreshToken: '1//monitor-refresh-token',
+      scope: 'openid email profile',
+    });
+    const broker = () => t.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { ...FORM, authorization: `Bearer ${api_key}` },
+      payload: form({ subject }),
+    });
+    // First call: Postgres, then written to Redis. Second: read back from Redis into memory.
+    for (let i = 0; i < 2; i++) expect((await broker()).statusCode).toBe(200);
+    const prefix = storage.cache.prefix;
+    const monitor = await new Redis(process.env.REDIS_URL!).monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((a) => a.startsWith(prefix))) seen.push(args.join(' ').slice(0, 120));
+    });
+    try {
+      // The monitor reports what Redis executed: a command sent before it attached is not counted.
+      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < REQUESTS; i++) {
+        const res = await broker();
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json().access_token).toBe('ya29.monitor-fresh-token');
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen).toEqual([]);
+    } finally {
+      monitor.disconnect();
+    }
   });
 
   it('the counter sees request-path queries where there are some (authorization_code exchange)', async () => {

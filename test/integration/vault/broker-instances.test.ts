@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
-import { createApiKey } from '../../helpers/admin.js';
+import { adminHeaders, createApiKey } from '../../helpers/admin.js';
 import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
 import { describeBackends, type Backend } from '../../helpers/backends.js';
 import { unavailableFor } from '../../helpers/failing-cache.js';
 import { buildSecondInstance } from '../../helpers/instances.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
+import { msUntil } from '../../helpers/wait.js';
 
 /** A second instance whose cache is down for the vault's keys (its own connections on the real backend). */
 async function instanceWithoutVaultCache(backend: Backend, storage: TestStorage, env: Record<string, string>): Promise<TestApp> {
@@ -64,6 +65,51 @@ describeBackends('Google token broker across instances', (backend) => {
     expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
     expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
     expect(mock.control.calls('token')).toBe(before + 1);
+  });
+
+  /** Until the instance answers from process memory: the first call reads Postgres, the next Redis. */
+  async function servedFromMemory(i: TestApp, subject: string) {
+    for (let n = 0; n < 2; n++) expect((await brokerCall(i.app, key, subject)).statusCode).toBe(200);
+    expect(i.app.vault.tokenCache.peek(subject)).toBeDefined();
+  }
+
+  it('a person deleted on instance A stops being served from instance B\'s memory within 1 s', async () => {
+    await warmUp(a, b);
+    const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
+    await servedFromMemory(b, s.user.id);
+    await servedFromMemory(b, s.user.email!);
+    const del = await a.app.inject({ method: 'DELETE', url: `/users/${s.user.id}`, headers: adminHeaders });
+    const deletedAt = Date.now(); // committed, and the drop published, when the admin call returns
+    expect(del.statusCode, del.body).toBe(200);
+    expect(await msUntil(deletedAt, async () => b.app.vault.tokenCache.peek(s.user.id) === undefined)).toBeLessThan(1000);
+    expect(b.app.vault.tokenCache.peek(s.user.email!)).toBeUndefined();
+    expect((await brokerCall(b.app, key, s.user.id)).statusCode).toBe(404);
+    expect((await brokerCall(b.app, key, s.user.email!)).statusCode).toBe(404);
+  });
+
+  it('a token refreshed on instance A replaces the one in instance B\'s memory within 1 s', async () => {
+    await warmUp(a, b);
+    const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
+    await servedFromMemory(b, s.user.id);
+    const forced = await brokerCall(a.app, key, s.user.id, 'refresh');
+    const refreshedAt = Date.now();
+    expect(forced.statusCode, forced.body).toBe(200);
+    const fresh = forced.json().access_token as string;
+    expect(fresh).not.toBe(s.accessToken);
+    expect(await msUntil(refreshedAt, async () => b.app.vault.tokenCache.peek(s.user.id)?.accessToken !== s.accessToken)).toBeLessThan(1000);
+    expect((await brokerCall(b.app, key, s.user.id)).json().access_token).toBe(fresh);
+  });
+
+  it('a credential marked reauth_required on instance A is refused by instance B within 1 s', async () => {
+    await warmUp(a, b);
+    const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
+    await servedFromMemory(b, s.user.id);
+    mock.control.revokeRefreshToken(s.refreshToken);
+    const forced = await brokerCall(a.app, key, s.user.id, 'refresh');
+    const markedAt = Date.now();
+    expect(forced.json().error).toBe('reauth_required');
+    expect(await msUntil(markedAt, async () => b.app.vault.tokenCache.peek(s.user.id) === undefined)).toBeLessThan(1000);
+    expect((await brokerCall(b.app, key, s.user.id)).json().error).toBe('reauth_required');
   });
 
   it('without Redis, a Postgres row lock still makes two instances refresh exactly once', async () => {
