@@ -69,7 +69,10 @@ export const refreshTokensRepository = {
     return rows[0] ?? null;
   },
 
-  /** find, plus the user's claims in the same round trip (the refresh grant signs with them). */
+  /**
+   * find, plus the user's claims in the same round trip (the refresh grant signs with them).
+   * Prepared, like rotate: together they are every statement of a normal rotation.
+   */
   async findWithUser(db: Queryable, tokenHash: string): Promise<RefreshTokenWithUser | null> {
     const { rows } = await db.query<RefreshTokenRecord & Omit<UserClaims, 'id' | 'username'>>(
       `SELECT r.token_hash, r.family_id, r.client_id, r.user_id, r.scope, r.expires_at, r.created_at,
@@ -79,6 +82,7 @@ export const refreshTokensRepository = {
        LEFT JOIN users u ON u.id = r.user_id
        WHERE r.token_hash = $1`,
       [tokenHash],
+      { prepareAs: 'refresh_tokens.find_with_user' },
     );
     const row = rows[0];
     if (!row) return null;
@@ -123,6 +127,7 @@ export const refreshTokensRepository = {
        SELECT $4, family_id, client_id, user_id, $6, $7 FROM spent
        RETURNING token_hash`,
       [r.token_hash, r.family_id, r.client_id, r.new_hash, r.access_expires_at, r.scope, r.expires_at],
+      { prepareAs: 'refresh_tokens.rotate' },
     );
     return rows.length === 1;
   },
