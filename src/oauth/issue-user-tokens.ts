@@ -26,6 +26,8 @@ export interface UserTokenInput {
   refreshScopes?: string[];
   nonce?: string | null;
   authTime?: Date;
+  /** The access token's iat (unix seconds), when the caller stored its expiry already. */
+  issuedAt?: number;
 }
 
 /** Signed tokens that are not stored yet: the response is only sent once their rows commit. */
@@ -67,9 +69,9 @@ export async function issueUserTokens(
 }
 
 /**
- * Signs the tokens of issueUserTokens without touching the database, so a caller can store them
- * in fewer statements (the refresh grant's one-statement rotation). Nothing here is valid until
- * the caller has committed `refresh` and the family's access expiry.
+ * Signs the tokens of issueUserTokens without touching the database, for a caller that stores
+ * the rows itself (the refresh grant's rotation statements). Nothing here may be sent before the
+ * caller has committed `refresh` (or the given refresh token) and the family's access expiry.
  */
 export async function mintUserTokens(deps: { tokens: TokenService; config: Config }, input: UserTokenInput): Promise<MintedUserTokens> {
   const { client, user, scopes, familyId } = input;
@@ -80,6 +82,7 @@ export async function mintUserTokens(deps: { tokens: TokenService; config: Confi
     scope,
     username: user.username,
     family_id: familyId,
+    ...(input.issuedAt !== undefined ? { issuedAt: input.issuedAt } : {}),
   });
 
   let refreshToken: string | undefined;

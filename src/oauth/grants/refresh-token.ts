@@ -1,4 +1,5 @@
 import { sha256Hex } from '../../crypto/hash.js';
+import { randomToken } from '../../crypto/random.js';
 import { refreshTokensRepository, type RefreshTokenWithUser, type Rotation } from '../../repositories/refresh-tokens.js';
 import { tokenFamiliesRepository, type RevokedFamily } from '../../repositories/token-families.js';
 import type { Queryable } from '../../storage/database.js';
@@ -48,7 +49,7 @@ export async function rotateRefreshToken(
   const requested = parseScope(scope);
   const tokenHash = sha256Hex(presented);
 
-  const outcome = (await rotateOptimistically(ctx, tokenHash, requested))
+  const outcome = (await rotateInOneStatement(ctx, tokenHash, requested))
     ?? (await deps.db.transaction((tx) => rotateUnderFamilyLock(tx, ctx, presented, tokenHash, requested)));
 
   if ('reused' in outcome) {
@@ -61,24 +62,40 @@ export async function rotateRefreshToken(
 }
 
 /**
- * The common case (an unrotated token, rotation on) in two statements and no explicit
- * transaction: read the token with its family and user, unlocked; sign the new tokens; store the
- * rotation with one compare-and-set statement, committed before the response is sent
- * (refreshTokensRepository.rotate says why that is safe under concurrency). Refusals that no
- * later change can undo (unknown token, another client's, revoked family, expired, wider scope,
- * no user) are final here. null means "decide under the family lock": the token was already
- * rotated (reuse, or a grace retry), rotation is off, or the compare-and-set lost to a concurrent
- * use, a revocation or a deletion; the locked path then sees what won and answers exactly as if
- * this attempt had not been made (its signed tokens are dropped unsent).
+ * The common case (an unrotated token, no narrower scope, rotation on) in one statement and one
+ * round trip: refreshTokensRepository.findAndRotate reads the token and rotates it when it may,
+ * atomically, and says why that is safe under concurrency. The tokens are signed after it
+ * returns, with the iat fixed beforehand so the access token expires exactly when the family's
+ * stored access expiry says; the response still leaves only after the rows are committed.
+ * Refusals that no later change can undo (unknown token, another client's, revoked family,
+ * expired, no user) are final here. null means "decide under the family lock": the token was
+ * already rotated (reuse, or a grace retry), a narrower scope must be checked before anything is
+ * written, rotation is off, or the rotation lost to a concurrent use, revocation or deletion; the
+ * locked path then sees what won and answers exactly as if this attempt had not been made.
  */
-async function rotateOptimistically(ctx: RotationContext, tokenHash: string, requested: string[]): Promise<Outcome | null> {
-  if (!ctx.deps.config.security.refresh_token_rotation) return null;
-  const record = usable(await refreshTokensRepository.findWithUser(ctx.deps.db, tokenHash), ctx.client);
-  if (record.rotated_at) return null;
-  refuseExpired(record);
-  const minted = await mintUserTokens(ctx.deps, tokenInput(ctx.client, record, requested, 'new'));
-  const won = await refreshTokensRepository.rotate(ctx.deps.db, rotationOf(ctx.client, record, minted));
-  return won ? { response: minted.response } : null;
+async function rotateInOneStatement(ctx: RotationContext, tokenHash: string, requested: string[]): Promise<Outcome | null> {
+  const { client, deps } = ctx;
+  if (!deps.config.security.refresh_token_rotation || requested.length > 0) return null;
+  const now = Date.now();
+  const issuedAt = Math.floor(now / 1000);
+  const refreshToken = randomToken();
+  const result = await refreshTokensRepository.findAndRotate(deps.db, {
+    token_hash: tokenHash,
+    client_id: client.id,
+    new_hash: sha256Hex(refreshToken),
+    expires_at: new Date(now + deps.config.security.refresh_token_expiry_days * 86_400_000),
+    access_expires_at: new Date((issuedAt + deps.config.security.access_token_expiry_minutes * 60) * 1000),
+    now: new Date(now),
+  });
+  const record = usable(result?.token ?? null, client);
+  if (!result!.rotated) {
+    if (record.rotated_at) return null;
+    refuseExpired(record, now);
+    if (!record.user) throw invalidGrant(INVALID);
+    return null;
+  }
+  const minted = await mintUserTokens(deps, { ...tokenInput(client, record, requested, refreshToken), issuedAt });
+  return { response: minted.response };
 }
 
 /**
@@ -124,8 +141,8 @@ function usable(record: RefreshTokenWithUser | null, client: Client): RefreshTok
   return record;
 }
 
-function refuseExpired(record: RefreshTokenWithUser): void {
-  if (record.expires_at.getTime() <= Date.now()) throw invalidGrant(INVALID);
+function refuseExpired(record: RefreshTokenWithUser, now = Date.now()): void {
+  if (record.expires_at.getTime() <= now) throw invalidGrant(INVALID);
 }
 
 /** What to sign for a refresh of `record`; checks the requested scope against the grant. */

@@ -12,11 +12,11 @@ import { tokenFamiliesRepository } from '../../../src/repositories/token-familie
 import type { Queryable } from '../../../src/storage/database.js';
 
 /**
- * Issue 10: a refresh_token rotation on the happy path costs two Postgres statements — the token
- * read (with its family and user) and one compare-and-set that stores the rotation — and no
- * explicit transaction. Counted with a real database, so a regression fails here, not in a bench.
- * The compare-and-set is then checked where it matters: against a rotation or revocation that
- * commits while it waits for the family row's lock.
+ * Issue 10: a refresh_token rotation on the happy path costs one Postgres statement — the token
+ * read and the rotation together (refreshTokensRepository.findAndRotate) — and no explicit
+ * transaction. Counted with a real database, so a regression fails here, not in a bench. Both
+ * rotation statements are then checked where it matters: against a rotation or revocation that
+ * commits while they wait for the family row's lock.
  */
 const BACKGROUND = ['audit/audit-log.ts', 'oauth/deny-list.ts', 'oauth/signing-keys.ts'];
 const isBackground = (q: RecordedQuery) => q.callers.some((c) => BACKGROUND.includes(c));
@@ -57,7 +57,7 @@ describeBackends('refresh_token rotation', (backend) => {
     return counter.queries.filter((q) => !isBackground(q));
   }
 
-  it('happy path: 2 statements (token read, one rotation statement), no transaction', async () => {
+  it('happy path: 1 statement (read and rotate in one), no transaction', async () => {
     let token = (await grant()).refresh_token;
     for (let i = 0; i < 5; i++) {
       let next = '';
@@ -66,11 +66,8 @@ describeBackends('refresh_token rotation', (backend) => {
         next = res.json().refresh_token;
         return res;
       });
-      expect(queries.map((q) => q.sql.slice(0, 40))).toEqual([
-        expect.stringMatching(/^SELECT r\.token_hash/),
-        expect.stringMatching(/^WITH family AS \( UPDATE token_families/),
-      ]);
-      for (const q of queries) expect(q.callers[0]).toBe('repositories/refresh-tokens.ts');
+      expect(queries.map((q) => q.sql.slice(0, 24))).toEqual(['WITH token AS ( SELECT r']);
+      expect(queries[0]!.callers[0]).toBe('repositories/refresh-tokens.ts');
       token = next;
     }
   });
@@ -96,23 +93,30 @@ describeBackends('refresh_token rotation', (backend) => {
     expect(fam.rows[0]!.access_expires_at.getTime()).toBe(decodeJwt(last.access_token).exp! * 1000);
   });
 
-  it('refusals cost one statement and write nothing (unknown, wider scope)', async () => {
+  it('refusals of an unknown or another client\'s token cost one statement and write nothing', async () => {
     expect(await statementsOf(() => refresh('not-a-token'), 400)).toHaveLength(1);
     const { refresh_token } = await grant();
-    expect(await statementsOf(() => refresh(refresh_token, 'openid reports'), 400)).toHaveLength(1);
+    const other = await registerClient(t.app);
+    expect(await statementsOf(() => postAs(t.app, other, '/oauth/token', { grant_type: 'refresh_token', refresh_token }), 400)).toHaveLength(1);
     expect((await refresh(refresh_token)).statusCode).toBe(200);
+  });
+
+  it('a scope parameter is checked under the family lock before anything is written', async () => {
+    const { refresh_token } = await grant();
+    const wider = await statementsOf(() => refresh(refresh_token, 'openid reports'), 400);
+    expect(wider.map((q) => q.sql.slice(0, 24))).toEqual(['BEGIN (transaction)', 'SELECT f.id FROM token_f', 'SELECT r.token_hash, r.f']);
+    const narrower = await statementsOf(() => refresh(refresh_token, 'openid'));
+    expect(narrower.map((q) => q.sql.slice(0, 24))).toEqual([
+      'BEGIN (transaction)', 'SELECT f.id FROM token_f', 'SELECT r.token_hash, r.f', 'WITH family AS ( UPDATE ',
+    ]);
   });
 
   it('reuse goes through the family lock and revokes the family', async () => {
     const first = await grant();
     const second = (await refresh(first.refresh_token)).json();
     const queries = await statementsOf(() => refresh(first.refresh_token), 400);
-    expect(queries.map((q) => q.sql.slice(0, 26))).toEqual([
-      expect.stringMatching(/^SELECT r\.token_hash/),
-      'BEGIN (transaction)',
-      expect.stringMatching(/^SELECT f\.id FROM token_fam/),
-      expect.stringMatching(/^SELECT r\.token_hash/),
-      expect.stringMatching(/^UPDATE token_families SET/),
+    expect(queries.map((q) => q.sql.slice(0, 24))).toEqual([
+      'WITH token AS ( SELECT r', 'BEGIN (transaction)', 'SELECT f.id FROM token_f', 'SELECT r.token_hash, r.f', 'UPDATE token_families SE',
     ]);
     expect((await refresh(second.refresh_token)).statusCode).toBe(400);
   });
@@ -131,15 +135,22 @@ describeBackends('refresh_token rotation', (backend) => {
     };
   }
 
+  /** Both rotation statements: the one-statement path's and the locked path's. */
+  const statements = {
+    findAndRotate: async (r: Rotation) =>
+      (await refreshTokensRepository.findAndRotate(storage.db, { ...r, now: new Date() }))?.rotated ?? false,
+    rotate: (r: Rotation) => refreshTokensRepository.rotate(storage.db, r),
+  };
+
   /**
-   * Holds the family row's lock in a transaction, starts `rotate` on another connection, waits
-   * until it is blocked on that lock (real Postgres) and only then lets `change` commit.
+   * Holds the family row's lock in a transaction, starts the rotation on another connection,
+   * waits until it is blocked on that lock (real Postgres) and only then lets `change` commit.
    */
-  async function rotateWhileLocked(r: Rotation, change: (tx: Queryable) => Promise<void>) {
+  async function rotateWhileLocked(run: (r: Rotation) => Promise<boolean>, r: Rotation, change: (tx: Queryable) => Promise<void>) {
     let pending!: Promise<boolean>;
     await storage.db.transaction(async (tx) => {
       await refreshTokensRepository.lockFamilyOf(tx, r.token_hash);
-      pending = refreshTokensRepository.rotate(storage.db, r);
+      pending = run(r);
       if (backend.name === 'real') {
         await msUntil(Date.now(), async () => {
           const { rows } = await storage.db.query<{ n: number }>(
@@ -153,40 +164,50 @@ describeBackends('refresh_token rotation', (backend) => {
     return pending;
   }
 
-  it('a rotation committed while the compare-and-set waited wins; the waiter changes nothing', async () => {
-    const { refresh_token, access_token } = await grant();
-    const fid = decodeJwt(access_token).fid as string;
-    const won = await rotateWhileLocked(rotationOf(refresh_token, fid), (tx) =>
-      refreshTokensRepository.markRotated(tx, sha256Hex(refresh_token), 'someone-else'));
-    expect(won).toBe(false);
-    const { rows } = await t.db.query<{ replaced_by: string; n: number }>(
-      'SELECT max(replaced_by) AS replaced_by, count(*)::int AS n FROM refresh_tokens WHERE family_id = $1',
-      [fid],
-    );
-    expect(rows[0]).toEqual({ replaced_by: 'someone-else', n: 1 });
-  });
-
-  it('a revocation committed while the compare-and-set waited wins; the waiter changes nothing', async () => {
-    const { refresh_token, access_token } = await grant();
-    const fid = decodeJwt(access_token).fid as string;
-    const won = await rotateWhileLocked(rotationOf(refresh_token, fid), async (tx) => {
-      await tokenFamiliesRepository.revoke(tx, fid, 'test');
+  for (const [name, run] of Object.entries(statements)) {
+    it(`${name}: a rotation committed while it waited for the family lock wins; it changes nothing`, async () => {
+      const { refresh_token, access_token } = await grant();
+      const fid = decodeJwt(access_token).fid as string;
+      const won = await rotateWhileLocked(run, rotationOf(refresh_token, fid), (tx) =>
+        refreshTokensRepository.markRotated(tx, sha256Hex(refresh_token), 'someone-else'));
+      expect(won).toBe(false);
+      const { rows } = await t.db.query<{ replaced_by: string; n: number }>(
+        'SELECT max(replaced_by) AS replaced_by, count(*)::int AS n FROM refresh_tokens WHERE family_id = $1',
+        [fid],
+      );
+      expect(rows[0]).toEqual({ replaced_by: 'someone-else', n: 1 });
     });
-    expect(won).toBe(false);
-    const { rows } = await t.db.query<{ rotated: number; n: number }>(
-      'SELECT count(*) FILTER (WHERE rotated_at IS NOT NULL)::int AS rotated, count(*)::int AS n FROM refresh_tokens WHERE family_id = $1',
-      [fid],
-    );
-    expect(rows[0]).toEqual({ rotated: 0, n: 1 });
-    expect((await refresh(refresh_token)).statusCode).toBe(400);
-  });
 
-  it('an uncontended compare-and-set wins once, and only for its own client', async () => {
+    it(`${name}: a revocation committed while it waited for the family lock wins; it changes nothing`, async () => {
+      const { refresh_token, access_token } = await grant();
+      const fid = decodeJwt(access_token).fid as string;
+      const won = await rotateWhileLocked(run, rotationOf(refresh_token, fid), async (tx) => {
+        await tokenFamiliesRepository.revoke(tx, fid, 'test');
+      });
+      expect(won).toBe(false);
+      const { rows } = await t.db.query<{ rotated: number; n: number }>(
+        'SELECT count(*) FILTER (WHERE rotated_at IS NOT NULL)::int AS rotated, count(*)::int AS n FROM refresh_tokens WHERE family_id = $1',
+        [fid],
+      );
+      expect(rows[0]).toEqual({ rotated: 0, n: 1 });
+      expect((await refresh(refresh_token)).statusCode).toBe(400);
+    });
+
+    it(`${name}: wins once, and only for its own client`, async () => {
+      const { refresh_token, access_token } = await grant();
+      const r = rotationOf(refresh_token, decodeJwt(access_token).fid as string);
+      expect(await run({ ...r, client_id: 'another-client' })).toBe(false);
+      expect(await run(r)).toBe(true);
+      expect(await run({ ...r, new_hash: sha256Hex('third') })).toBe(false);
+    });
+  }
+
+  it('findAndRotate does not rotate a token that expired by the caller\'s clock', async () => {
     const { refresh_token, access_token } = await grant();
-    const fid = decodeJwt(access_token).fid as string;
-    const r = rotationOf(refresh_token, fid);
-    expect(await refreshTokensRepository.rotate(t.db, { ...r, client_id: 'another-client' })).toBe(false);
-    expect(await refreshTokensRepository.rotate(t.db, r)).toBe(true);
-    expect(await refreshTokensRepository.rotate(t.db, { ...r, new_hash: sha256Hex('third') })).toBe(false);
+    const r = rotationOf(refresh_token, decodeJwt(access_token).fid as string);
+    const late = await refreshTokensRepository.findAndRotate(t.db, { ...r, now: new Date(Date.now() + 60 * 86_400_000) });
+    expect(late?.rotated).toBe(false);
+    const fresh = await refreshTokensRepository.findAndRotate(t.db, { ...r, now: new Date() });
+    expect(fresh).toMatchObject({ rotated: true, token: { user: { id: user.id, username: user.username } } });
   });
 });
