@@ -62,14 +62,14 @@ export async function rotateRefreshToken(
 }
 
 /**
- * The common case (an unrotated token, no narrower scope, rotation on) in one statement and one
+ * The common case (an unrotated token, no scope parameter, rotation on) in one statement and one
  * round trip: refreshTokensRepository.findAndRotate reads the token and rotates it when it may,
  * atomically, and says why that is safe under concurrency. The tokens are signed after it
  * returns, with the iat fixed beforehand so the access token expires exactly when the family's
  * stored access expiry says; the response still leaves only after the rows are committed.
  * Refusals that no later change can undo (unknown token, another client's, revoked family,
  * expired, no user) are final here. null means "decide under the family lock": the token was
- * already rotated (reuse, or a grace retry), a narrower scope must be checked before anything is
+ * already rotated (reuse, or a grace retry), a scope parameter must be checked before anything is
  * written, rotation is off, or the rotation lost to a concurrent use, revocation or deletion; the
  * locked path then sees what won and answers exactly as if this attempt had not been made.
  */
@@ -101,7 +101,7 @@ async function rotateInOneStatement(ctx: RotationContext, tokenHash: string, req
 /**
  * Everything else, under the family row's lock (the one lock every change to a family's tokens
  * takes first, so concurrent uses, reuse detection and revocation queue): reuse of a rotated
- * token, the grace retry, rotation off, and the losers of a race.
+ * token, the grace retry, a scope parameter, rotation off, and the losers of a race.
  */
 async function rotateUnderFamilyLock(
   tx: Queryable,
