@@ -26,6 +26,17 @@ export interface UserTokenInput {
   refreshScopes?: string[];
   nonce?: string | null;
   authTime?: Date;
+  /** The access token's iat (unix seconds), when the caller stored its expiry already. */
+  issuedAt?: number;
+}
+
+/** Signed tokens that are not stored yet: the response is only sent once their rows commit. */
+export interface MintedUserTokens {
+  response: TokenResponse;
+  /** When the access token expires: the family's access_expires_at must reach it. */
+  accessExpiresAt: Date;
+  /** The row of the new refresh token, when one was minted (input.refresh 'new'). */
+  refresh?: { token_hash: string; scope: string; expires_at: Date };
 }
 
 /**
@@ -38,6 +49,31 @@ export async function issueUserTokens(
   deps: { tokens: TokenService; config: Config },
   input: UserTokenInput,
 ): Promise<TokenResponse> {
+  const { client, user, familyId } = input;
+  const minted = await mintUserTokens(deps, input);
+  if (input.newFamily) {
+    await tokenFamiliesRepository.insert(tx, {
+      id: familyId,
+      client_id: client.id,
+      user_id: user.id,
+      scope: minted.response.scope,
+      access_expires_at: minted.accessExpiresAt,
+    });
+  } else {
+    await tokenFamiliesRepository.extendAccessExpiry(tx, familyId, minted.accessExpiresAt);
+  }
+  if (minted.refresh) {
+    await refreshTokensRepository.insert(tx, { ...minted.refresh, family_id: familyId, client_id: client.id, user_id: user.id });
+  }
+  return minted.response;
+}
+
+/**
+ * Signs the tokens of issueUserTokens without touching the database, for a caller that stores
+ * the rows itself (the refresh grant's rotation statements). Nothing here may be sent before the
+ * caller has committed `refresh` (or the given refresh token) and the family's access expiry.
+ */
+export async function mintUserTokens(deps: { tokens: TokenService; config: Config }, input: UserTokenInput): Promise<MintedUserTokens> {
   const { client, user, scopes, familyId } = input;
   const scope = formatScope(scopes);
   const access = await deps.tokens.issueAccessToken({
@@ -46,25 +82,18 @@ export async function issueUserTokens(
     scope,
     username: user.username,
     family_id: familyId,
+    ...(input.issuedAt !== undefined ? { issuedAt: input.issuedAt } : {}),
   });
-  const accessExpiresAt = new Date(access.exp * 1000);
-  if (input.newFamily) {
-    await tokenFamiliesRepository.insert(tx, { id: familyId, client_id: client.id, user_id: user.id, scope, access_expires_at: accessExpiresAt });
-  } else {
-    await tokenFamiliesRepository.extendAccessExpiry(tx, familyId, accessExpiresAt);
-  }
 
   let refreshToken: string | undefined;
+  let refresh: MintedUserTokens['refresh'];
   if (input.refresh === 'new') {
     refreshToken = randomToken();
-    await refreshTokensRepository.insert(tx, {
+    refresh = {
       token_hash: sha256Hex(refreshToken),
-      family_id: familyId,
-      client_id: client.id,
-      user_id: user.id,
       scope: formatScope(input.refreshScopes ?? scopes),
       expires_at: new Date(Date.now() + deps.config.security.refresh_token_expiry_days * 86_400_000),
-    });
+    };
   } else if (input.refresh) {
     refreshToken = input.refresh;
   }
@@ -80,14 +109,18 @@ export async function issueUserTokens(
     : undefined;
 
   return {
-    access_token: access.token,
-    token_type: 'Bearer',
-    expires_in: expiresIn(access.exp),
-    ...(refreshToken ? { refresh_token: refreshToken } : {}),
-    scope,
-    ...(idToken ? { id_token: idToken } : {}),
-    success: true,
-    username: user.username,
-    expiry: access.exp,
+    response: {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: expiresIn(access.exp),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      scope,
+      ...(idToken ? { id_token: idToken } : {}),
+      success: true,
+      username: user.username,
+      expiry: access.exp,
+    },
+    accessExpiresAt: new Date(access.exp * 1000),
+    ...(refresh ? { refresh } : {}),
   };
 }

@@ -43,6 +43,11 @@ export interface IssueAccessTokenInput {
   family_id?: string;
   /** At most security.access_token_expiry_minutes: a retired key only verifies for that long. */
   lifetimeSeconds?: number;
+  /**
+   * iat in unix seconds, default now: a caller that stores the token's expiry before signing it
+   * (the one-statement refresh rotation) fixes it first, so exp is exactly what it stored.
+   */
+  issuedAt?: number;
 }
 
 export interface IssuedAccessToken {
@@ -120,7 +125,7 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
       throw new RangeError(`access token lifetime must be 1..${maxLifetimeSeconds} seconds`);
     }
     const { kid, alg, key } = keys.signingKey();
-    const iat = nowSeconds();
+    const iat = input.issuedAt ?? nowSeconds();
     const exp = iat + lifetime;
     const jti = randomToken(16);
     // RFC 9068 §2.2 claims.

@@ -1,4 +1,5 @@
 import type { Queryable } from '../storage/database.js';
+import { USER_CLAIM_COLUMNS, type UserClaims } from './user-claims.js';
 
 export interface RefreshTokenRecord {
   token_hash: string;
@@ -13,6 +14,50 @@ export interface RefreshTokenRecord {
   grace_used: boolean;
   family_revoked_at: Date | null;
   username: string | null;
+}
+
+/** A token as the refresh grant reads it: with its user's current claims (null: no such user). */
+export interface RefreshTokenWithUser extends RefreshTokenRecord {
+  user: UserClaims | null;
+}
+
+/** One rotation: the presented token is spent and `new_hash` becomes the family's head. */
+export interface Rotation {
+  token_hash: string;
+  family_id: string;
+  client_id: string;
+  new_hash: string;
+  /** Stored with the new token: the original grant's scope (RFC 6749 §6). */
+  scope: string;
+  expires_at: Date;
+  /** The new access token's expiry; the family's access_expires_at is raised to it. */
+  access_expires_at: Date;
+}
+
+/** What a rotation needs to know beforehand; everything else comes from the stored token. */
+export interface OneStatementRotation {
+  token_hash: string;
+  /** Only this client's token rotates (RFC 6749 §6). */
+  client_id: string;
+  new_hash: string;
+  /** The new token's expiry; it keeps the presented token's scope (RFC 6749 §6). */
+  expires_at: Date;
+  access_expires_at: Date;
+  /** The caller's clock, which decides whether the presented token has expired. */
+  now: Date;
+}
+
+type TokenAndUserRow = RefreshTokenRecord & Omit<UserClaims, 'id' | 'username'>;
+
+const TOKEN_AND_USER_COLUMNS = `r.token_hash, r.family_id, r.client_id, r.user_id, r.scope, r.expires_at, r.created_at,
+  r.rotated_at, r.replaced_by, r.grace_used, f.revoked_at AS family_revoked_at, ${USER_CLAIM_COLUMNS}`;
+
+function withUser(row: TokenAndUserRow): RefreshTokenWithUser {
+  const { email, email_verified, name, first_name, last_name, picture, ...record } = row;
+  const user = row.user_id !== null && row.username !== null
+    ? { id: row.user_id, username: row.username, email, email_verified, name, first_name, last_name, picture }
+    : null;
+  return { ...record, user };
 }
 
 export const refreshTokensRepository = {
@@ -48,6 +93,103 @@ export const refreshTokensRepository = {
       [tokenHash],
     );
     return rows[0] ?? null;
+  },
+
+  /** find, plus the user's claims in the same round trip (the refresh grant signs with them). */
+  async findWithUser(db: Queryable, tokenHash: string): Promise<RefreshTokenWithUser | null> {
+    const { rows } = await db.query<TokenAndUserRow>(
+      `SELECT ${TOKEN_AND_USER_COLUMNS}
+       FROM refresh_tokens r
+       JOIN token_families f ON f.id = r.family_id
+       LEFT JOIN users u ON u.id = r.user_id
+       WHERE r.token_hash = $1`,
+      [tokenHash],
+    );
+    return rows[0] ? withUser(rows[0]) : null;
+  },
+
+  /**
+   * Rotates atomically in one statement (an implicit transaction when run outside one), and only
+   * if the presented token is still the family's unrotated head and the family is not revoked:
+   * a compare-and-set. Returns false when it changed nothing.
+   *
+   * Why this is correct without a prior SELECT … FOR UPDATE, under READ COMMITTED: each UPDATE
+   * locks its row and, when that row was changed after the statement's snapshot (or is being
+   * changed by a transaction it then waits for), re-evaluates its WHERE clause against the
+   * newest committed version (EvalPlanQual). So `revoked_at IS NULL` and `rotated_at IS NULL` are
+   * checked on current rows, not on what an earlier read saw: of concurrent rotations of one
+   * token exactly one matches, and a revocation committed first makes the rotation a no-op. The
+   * join on `family` makes the family row's lock come first, as on every other path that changes
+   * a family's tokens (lockFamilyOf), so the two locks are always taken in the same order and
+   * cannot deadlock. The INSERT reads only what the token UPDATE returned, so nothing is stored
+   * unless the compare-and-set won. A loser may still have raised access_expires_at to its own
+   * unused access token's expiry, at most the race's few milliseconds past the winner's: that
+   * only keeps a revoked family on the deny list that much longer.
+   */
+  async rotate(db: Queryable, r: Rotation): Promise<boolean> {
+    const { rows } = await db.query(
+      `WITH family AS (
+         UPDATE token_families SET access_expires_at = GREATEST(access_expires_at, $5)
+         WHERE id = $2 AND revoked_at IS NULL
+         RETURNING id
+       ), spent AS (
+         UPDATE refresh_tokens t SET rotated_at = now(), replaced_by = $4
+         FROM family
+         WHERE t.token_hash = $1 AND t.family_id = family.id AND t.client_id = $3 AND t.rotated_at IS NULL
+         RETURNING t.family_id, t.client_id, t.user_id
+       )
+       INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+       SELECT $4, family_id, client_id, user_id, $6, $7 FROM spent
+       RETURNING token_hash`,
+      [r.token_hash, r.family_id, r.client_id, r.new_hash, r.access_expires_at, r.scope, r.expires_at],
+    );
+    return rows.length === 1;
+  },
+
+  /**
+   * The whole normal rotation in one round trip: reads the token with its family and user (as
+   * findWithUser) and, only when it is this client's unrotated, unexpired token of a user and an
+   * unrevoked family, rotates it exactly as rotate does, in the same statement (one implicit
+   * transaction). Returns the token as read, whether it rotated, or null for an unknown token.
+   *
+   * The read is the statement's snapshot and may be stale by the time the family row is locked;
+   * it only decides whether to attempt the rotation. The decisive conditions are re-checked on
+   * the newest rows by the two UPDATEs, as in rotate: `revoked_at IS NULL` and `rotated_at IS
+   * NULL`; the others (client, expiry, user, scope) never change on a stored token. Prepared:
+   * it is the statement of every normal refresh.
+   */
+  async findAndRotate(db: Queryable, r: OneStatementRotation): Promise<{ token: RefreshTokenWithUser; rotated: boolean } | null> {
+    const { rows } = await db.query<TokenAndUserRow & { rotated: boolean }>(
+      `WITH token AS (
+         SELECT ${TOKEN_AND_USER_COLUMNS}
+         FROM refresh_tokens r
+         JOIN token_families f ON f.id = r.family_id
+         LEFT JOIN users u ON u.id = r.user_id
+         WHERE r.token_hash = $1
+       ), family AS (
+         UPDATE token_families f SET access_expires_at = GREATEST(f.access_expires_at, $4)
+         FROM token
+         WHERE f.id = token.family_id AND f.revoked_at IS NULL
+           AND token.client_id = $2 AND token.rotated_at IS NULL AND token.expires_at > $6 AND token.username IS NOT NULL
+         RETURNING f.id
+       ), spent AS (
+         UPDATE refresh_tokens t SET rotated_at = now(), replaced_by = $3
+         FROM family
+         WHERE t.token_hash = $1 AND t.family_id = family.id AND t.rotated_at IS NULL
+         RETURNING t.family_id, t.client_id, t.user_id, t.scope
+       ), issued AS (
+         INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+         SELECT $3, family_id, client_id, user_id, scope, $5 FROM spent
+         RETURNING token_hash
+       )
+       SELECT token.*, EXISTS (SELECT 1 FROM issued) AS rotated FROM token`,
+      [r.token_hash, r.client_id, r.new_hash, r.access_expires_at, r.expires_at, r.now],
+      { prepareAs: 'refresh_tokens.find_and_rotate' },
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const { rotated, ...token } = row;
+    return { token: withUser(token), rotated };
   },
 
   async markRotated(db: Queryable, tokenHash: string, replacedBy: string): Promise<void> {

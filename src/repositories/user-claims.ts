@@ -12,11 +12,14 @@ export interface UserClaims {
   picture: string | null;
 }
 
+/**
+ * The users columns behind UserClaims except the id, for a query that joins users as `u` (the
+ * refresh grant reads them with its token, in the same round trip).
+ */
+export const USER_CLAIM_COLUMNS = 'u.username, u.email, u.email_verified, u.name, u.first_name, u.last_name, u.picture';
+
 export async function findUserClaims(db: Queryable, userId: string): Promise<UserClaims | null> {
-  const { rows } = await db.query<UserClaims>(
-    'SELECT id, username, email, email_verified, name, first_name, last_name, picture FROM users WHERE id = $1',
-    [userId],
-  );
+  const { rows } = await db.query<UserClaims>(`SELECT u.id, ${USER_CLAIM_COLUMNS} FROM users u WHERE u.id = $1`, [userId]);
   return rows[0] ?? null;
 }
 

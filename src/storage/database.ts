@@ -1,8 +1,19 @@
 /** Anything SQL can run on: the database itself or an open transaction. */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs a script of several statements without parameters (migration files). */
   exec(sql: string): Promise<void>;
+}
+
+export interface QueryOptions {
+  /**
+   * Prepare the statement once per connection under this name, so Postgres skips parsing and
+   * planning on every later run (for the hottest statements; a parsed and planned join costs
+   * more server CPU than running it). One name, one text, forever: name it after its repository
+   * method. List columns explicitly (a prepared `SELECT *` fails once a migration changes the
+   * table). PGlite ignores it.
+   */
+  prepareAs?: string;
 }
 
 export interface QueryResult<T> {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database.js';
+import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
 import { DatabaseUnavailableError, isConnectionError } from './unavailable.js';
 
 export interface PgOptions {
@@ -27,9 +27,9 @@ export function createPgDatabase(opts: PgOptions): Database {
   // discards it and the next query opens a new one.
   pool.on('error', () => {});
 
-  const run = async <T>(q: Queryable['query'], sql: string, params?: readonly unknown[]) => {
+  const run = async <T>(q: (config: pg.QueryConfig) => Promise<pg.QueryResult>, sql: string, params?: readonly unknown[], options?: QueryOptions) => {
     try {
-      return (await q(sql, params)) as QueryResult<T>;
+      return toResult<T>(await q(queryConfig(sql, params, options)));
     } catch (err) {
       throw isConnectionError(err) ? new DatabaseUnavailableError(err) : err;
     }
@@ -37,8 +37,7 @@ export function createPgDatabase(opts: PgOptions): Database {
 
   return {
     kind: 'postgres',
-    query: <T>(sql: string, params?: readonly unknown[]) =>
-      run<T>(async (s, p) => toResult(await pool.query(s, p as unknown[])), sql, params),
+    query: <T>(sql: string, params?: readonly unknown[], options?: QueryOptions) => run<T>((c) => pool.query(c), sql, params, options),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       let client: pg.PoolClient;
       try {
@@ -48,10 +47,9 @@ export function createPgDatabase(opts: PgOptions): Database {
       }
       const tx: Queryable = {
         exec: async (sql) => {
-          await run(async (s) => toResult(await client.query(s)), sql);
+          await run((c) => client.query(c), sql);
         },
-        query: <R>(sql: string, params?: readonly unknown[]) =>
-          run<R>(async (s, p) => toResult(await client.query(s, p as unknown[])), sql, params),
+        query: <R>(sql: string, params?: readonly unknown[], options?: QueryOptions) => run<R>((c) => client.query(c), sql, params, options),
       };
       let broken = false;
       // A checked-out client whose connection dies (Postgres restarted mid-transaction) emits
@@ -75,14 +73,22 @@ export function createPgDatabase(opts: PgOptions): Database {
       }
     },
     async exec(sql: string) {
-      await run(async (s) => toResult(await pool.query(s)), sql);
+      await run((c) => pool.query(c), sql);
     },
     async ping() {
-      await run(async (s) => toResult(await pool.query(s)), 'SELECT 1');
+      await run((c) => pool.query(c), 'SELECT 1');
     },
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
+}
+
+/** Named statements are prepared once per connection (pg keeps track per client). */
+function queryConfig(text: string, values: readonly unknown[] | undefined, options: QueryOptions | undefined): pg.QueryConfig {
+  const config: pg.QueryConfig = { text };
+  if (values) config.values = values as unknown[];
+  if (options?.prepareAs) config.name = options.prepareAs;
+  return config;
 }
 
 function toResult<T>(r: pg.QueryResult): QueryResult<T> {

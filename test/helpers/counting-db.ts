@@ -22,9 +22,9 @@ export function countingDatabase(inner: Database): CountingDatabase {
     if (s) s.n++;
   };
   const wrap = (q: Queryable): Queryable => ({
-    query: (sql, params) => {
+    query: (sql, params, options) => {
       tick();
-      return q.query(sql, params);
+      return q.query(sql, params, options);
     },
     exec: (sql) => {
       tick();

@@ -23,9 +23,9 @@ export class QueryCounter {
   get db(): Database {
     const record = (sql: string) => this.queries.push({ sql: sql.replace(/\s+/g, ' ').trim(), callers: srcCallers() });
     const wrap = (q: Queryable): Queryable => ({
-      query: (sql, params) => {
+      query: (sql, params, options) => {
         record(sql);
-        return q.query(sql, params);
+        return q.query(sql, params, options);
       },
       exec: (sql) => {
         record(sql);

@@ -1,11 +1,10 @@
 import { sha256Hex } from '../../crypto/hash.js';
 import { randomToken } from '../../crypto/random.js';
-import { refreshTokensRepository, type RefreshTokenRecord } from '../../repositories/refresh-tokens.js';
+import { refreshTokensRepository, type RefreshTokenWithUser, type Rotation } from '../../repositories/refresh-tokens.js';
 import { tokenFamiliesRepository, type RevokedFamily } from '../../repositories/token-families.js';
-import { findUserClaims } from '../../repositories/user-claims.js';
 import type { Queryable } from '../../storage/database.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
-import { issueUserTokens } from '../issue-user-tokens.js';
+import { issueUserTokens, mintUserTokens, type MintedUserTokens, type UserTokenInput } from '../issue-user-tokens.js';
 import { parseScope, requireSubset } from '../scopes.js';
 import type { Client } from '../../clients/client.js';
 import type { Grant, GrantDeps, TokenResponse } from './grant.js';
@@ -31,6 +30,8 @@ interface RotationContext {
   deps: GrantDeps;
 }
 
+type Outcome = { response: TokenResponse } | { reused: RevokedFamily | null };
+
 /**
  * The whole refresh: validate the presented token for this client, rotate it, and on reuse of a
  * rotated token revoke its family and deny the family's access tokens. The token endpoint's grant
@@ -48,25 +49,8 @@ export async function rotateRefreshToken(
   const requested = parseScope(scope);
   const tokenHash = sha256Hex(presented);
 
-  const outcome = await deps.db.transaction(async (tx): Promise<{ response: TokenResponse } | { reused: RevokedFamily | null }> => {
-    const familyId = await refreshTokensRepository.lockFamilyOf(tx, tokenHash);
-    const record = familyId ? await refreshTokensRepository.find(tx, tokenHash) : null;
-    if (!record) throw invalidGrant(INVALID);
-    // RFC 6749 §6: "validate the refresh token ... and ensure that the refresh token was issued
-    // to the authenticated client". Another client's token changes nothing.
-    if (record.client_id !== client.id) throw invalidGrant(INVALID);
-    if (record.family_revoked_at) throw invalidGrant(INVALID);
-    if (record.rotated_at) {
-      const retried = await retryWithinGrace(tx, ctx, record, requested);
-      if (retried) return { response: retried };
-      return { reused: await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_token_reuse') };
-    }
-    if (record.expires_at.getTime() <= Date.now()) throw invalidGrant(INVALID);
-    const rotate = deps.config.security.refresh_token_rotation;
-    const issued = await refreshFrom(tx, ctx, record, requested, rotate ? 'new' : presented);
-    if (rotate) await refreshTokensRepository.markRotated(tx, tokenHash, sha256Hex(issued.refresh_token!));
-    return { response: issued };
-  });
+  const outcome = (await rotateInOneStatement(ctx, tokenHash, requested))
+    ?? (await deps.db.transaction((tx) => rotateUnderFamilyLock(tx, ctx, presented, tokenHash, requested)));
 
   if ('reused' in outcome) {
     if (outcome.reused) await deps.denyList.denyFamily(outcome.reused.id, outcome.reused.access_expires_at);
@@ -77,34 +61,125 @@ export async function rotateRefreshToken(
   return outcome.response;
 }
 
-async function refreshFrom(
+/**
+ * The common case (an unrotated token, no scope parameter, rotation on) in one statement and one
+ * round trip: refreshTokensRepository.findAndRotate reads the token and rotates it when it may,
+ * atomically, and says why that is safe under concurrency. The tokens are signed after it
+ * returns, with the iat fixed beforehand so the access token expires exactly when the family's
+ * stored access expiry says; the response still leaves only after the rows are committed.
+ * Refusals that no later change can undo (unknown token, another client's, revoked family,
+ * expired, no user) are final here. null means "decide under the family lock": the token was
+ * already rotated (reuse, or a grace retry), a scope parameter must be checked before anything is
+ * written, rotation is off, or the rotation lost to a concurrent use, revocation or deletion; the
+ * locked path then sees what won and answers exactly as if this attempt had not been made.
+ */
+async function rotateInOneStatement(ctx: RotationContext, tokenHash: string, requested: string[]): Promise<Outcome | null> {
+  const { client, deps } = ctx;
+  if (!deps.config.security.refresh_token_rotation || requested.length > 0) return null;
+  const now = Date.now();
+  const issuedAt = Math.floor(now / 1000);
+  const refreshToken = randomToken();
+  const result = await refreshTokensRepository.findAndRotate(deps.db, {
+    token_hash: tokenHash,
+    client_id: client.id,
+    new_hash: sha256Hex(refreshToken),
+    expires_at: new Date(now + deps.config.security.refresh_token_expiry_days * 86_400_000),
+    access_expires_at: new Date((issuedAt + deps.config.security.access_token_expiry_minutes * 60) * 1000),
+    now: new Date(now),
+  });
+  const record = usable(result?.token ?? null, client);
+  if (!result!.rotated) {
+    if (record.rotated_at) return null;
+    refuseExpired(record, now);
+    if (!record.user) throw invalidGrant(INVALID);
+    return null;
+  }
+  const minted = await mintUserTokens(deps, { ...tokenInput(client, record, requested, refreshToken), issuedAt });
+  return { response: minted.response };
+}
+
+/**
+ * Everything else, under the family row's lock (the one lock every change to a family's tokens
+ * takes first, so concurrent uses, reuse detection and revocation queue): reuse of a rotated
+ * token, the grace retry, a scope parameter, rotation off, and the losers of a race.
+ */
+async function rotateUnderFamilyLock(
   tx: Queryable,
-  { client, deps }: RotationContext,
-  record: RefreshTokenRecord,
+  ctx: RotationContext,
+  presented: string,
+  tokenHash: string,
   requested: string[],
-  refresh: 'new' | string,
-): Promise<TokenResponse> {
+): Promise<Outcome> {
+  const familyId = await refreshTokensRepository.lockFamilyOf(tx, tokenHash);
+  // A second statement, after the lock: under READ COMMITTED each statement reads a snapshot taken
+  // when it starts, so reading the token inside the locking SELECT would see rotated_at as it was
+  // before the lock wait, i.e. miss the rotation that just committed.
+  const record = usable(familyId ? await refreshTokensRepository.findWithUser(tx, tokenHash) : null, ctx.client);
+  if (record.rotated_at) {
+    const retried = await retryWithinGrace(tx, ctx, record, requested);
+    if (retried) return { response: retried };
+    return { reused: await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_token_reuse') };
+  }
+  refuseExpired(record);
+  if (!ctx.deps.config.security.refresh_token_rotation) {
+    return { response: await issueUserTokens(tx, ctx.deps, tokenInput(ctx.client, record, requested, presented)) };
+  }
+  const minted = await mintUserTokens(ctx.deps, tokenInput(ctx.client, record, requested, 'new'));
+  // With the family locked and the token read after the lock, only a deletion (the user's, by
+  // cascade) can make this compare-and-set miss; the token is gone then.
+  if (!(await refreshTokensRepository.rotate(tx, rotationOf(ctx.client, record, minted)))) throw invalidGrant(INVALID);
+  return { response: minted.response };
+}
+
+/** The refusals every path makes first; another client's token changes nothing. */
+function usable(record: RefreshTokenWithUser | null, client: Client): RefreshTokenWithUser {
+  if (!record) throw invalidGrant(INVALID);
+  // RFC 6749 §6: "validate the refresh token ... and ensure that the refresh token was issued
+  // to the authenticated client".
+  if (record.client_id !== client.id) throw invalidGrant(INVALID);
+  if (record.family_revoked_at) throw invalidGrant(INVALID);
+  return record;
+}
+
+function refuseExpired(record: RefreshTokenWithUser, now = Date.now()): void {
+  if (record.expires_at.getTime() <= now) throw invalidGrant(INVALID);
+}
+
+/** What to sign for a refresh of `record`; checks the requested scope against the grant. */
+function tokenInput(client: Client, record: RefreshTokenWithUser, requested: string[], refresh: 'new' | string): UserTokenInput {
   const original = parseScope(record.scope);
   // RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted".
   requireSubset(requested, original, 'scope exceeds the original grant');
-  const user = record.user_id ? await findUserClaims(tx, record.user_id) : null;
-  if (!user) throw invalidGrant(INVALID);
-  return issueUserTokens(tx, deps, {
+  if (!record.user) throw invalidGrant(INVALID);
+  return {
     client,
-    user,
+    user: record.user,
     scopes: requested.length > 0 ? requested : original,
     familyId: record.family_id,
     newFamily: false,
     refresh,
     refreshScopes: original,
-  });
+  };
+}
+
+function rotationOf(client: Client, record: RefreshTokenWithUser, minted: MintedUserTokens): Rotation {
+  const next = minted.refresh!;
+  return {
+    token_hash: record.token_hash,
+    family_id: record.family_id,
+    client_id: client.id,
+    new_hash: next.token_hash,
+    scope: next.scope,
+    expires_at: next.expires_at,
+    access_expires_at: minted.accessExpiresAt,
+  };
 }
 
 /** The one allowed retry of the previous token: rotates the current head and spends the grace. */
 async function retryWithinGrace(
   tx: Queryable,
   ctx: RotationContext,
-  record: RefreshTokenRecord,
+  record: RefreshTokenWithUser,
   requested: string[],
 ): Promise<TokenResponse | null> {
   const graceMs = ctx.deps.config.security.refresh_token_grace_seconds * 1000;
@@ -112,7 +187,7 @@ async function retryWithinGrace(
   if (Date.now() - record.rotated_at.getTime() > graceMs) return null;
   const head = await refreshTokensRepository.find(tx, record.replaced_by);
   if (!head || head.rotated_at) return null;
-  const issued = await refreshFrom(tx, ctx, record, requested, 'new');
+  const issued = await issueUserTokens(tx, ctx.deps, tokenInput(ctx.client, record, requested, 'new'));
   const newHash = sha256Hex(issued.refresh_token!);
   // The head's response was lost: it is rotated away and may not claim a grace retry of its own.
   await refreshTokensRepository.markRotated(tx, head.token_hash, newHash);

@@ -44,6 +44,18 @@ describeBackends('Database', (backend) => {
     expect(rows.map((r) => r.id)).toEqual(['u-commit']);
   });
 
+  it('a prepared statement (prepareAs) runs again and again, pooled and in transactions', async () => {
+    const sql = 'SELECT $1::int + 1 AS n, now() IS NOT NULL AS ok';
+    const runs = await Promise.all(Array.from({ length: 30 }, (_, i) => t.db.query<{ n: number; ok: boolean }>(sql, [i], { prepareAs: 'test.add_one' })));
+    expect(runs.map((r) => r.rows[0]!.n)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const inTx = await t.db.transaction(async (tx) => {
+      const a = await tx.query<{ n: number }>(sql, [41], { prepareAs: 'test.add_one' });
+      const b = await tx.query<{ n: number }>(sql, [1], { prepareAs: 'test.add_one' });
+      return [a.rows[0]!.n, b.rows[0]!.n];
+    });
+    expect(inTx).toEqual([42, 2]);
+  });
+
   it('enforces the unique username constraint and reports it by name', async () => {
     await t.db.query("INSERT INTO users (id, username) VALUES ('u-a', 'same.name')");
     const err = await t.db.query("INSERT INTO users (id, username) VALUES ('u-b', 'same.name')").catch((e: unknown) => e);
