@@ -14,6 +14,7 @@ import { oidcProviderScenarios } from './scenarios/oidc-provider.js';
 import type { ServerName } from './scenarios/scenario.js';
 import { GatehouseSeeder } from './seed/gatehouse-seed.js';
 import { LOAD_CORE, REPO_ROOT, startBareFastify, startGatehouse, startOidcProvider, type RunningGatehouse, type RunningServer } from './servers/start.js';
+import { measureEs256SignRate } from './lib/sign-rate.js';
 import { judgeTargets } from './targets.js';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
     if (scenarios.length === 0) throw new Error(`--only ${args.only.join(',')} matches no scenario`);
     log(`${scenarios.length} scenarios × ${args.rounds} rounds × ${args.durationSeconds} s, ${args.connections} connections`);
 
+    const signRate = await measureEs256SignRate();
+    log(`jose ES256 sign on the load core: ${signRate.toFixed(0)}/s`);
     const outcomes = await measure(scenarios, { ...args, pidOf: (s) => servers[s].pid, log });
     const rows = buildRows(outcomes);
     const facts: RunFacts = {
@@ -57,8 +60,9 @@ async function main(): Promise<void> {
       durationSeconds: args.durationSeconds,
       rounds: args.rounds,
       connections: args.connections,
+      extra: { 'jose ES256 signs/s on the load core': Math.round(signRate) },
     };
-    const targets = judgeTargets(rows);
+    const targets = judgeTargets(rows, signRate);
     log(`\n${factsLine(facts)}\n\n${markdownTable(rows)}\n\n${targets.join('\n')}`);
     writeResults(RESULTS_DIR, 'latest', facts, rows, targets);
     log(`\nwrote bench/results/latest.json and bench/results/latest.md`);
