@@ -27,8 +27,11 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-/** An event as stored: timestamped when it was recorded, details already scrubbed. */
+/**
+ * An event as stored: timestamped when it was recorded (ISO 8601), details already scrubbed and
+ * serialised once, for both the table and the file.
+ */
 export interface AuditRecord extends Omit<AuditEvent, 'details'> {
-  occurred_at: Date;
-  details: Record<string, unknown>;
+  occurred_at: string;
+  details_json: string;
 }

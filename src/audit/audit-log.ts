@@ -68,15 +68,16 @@ export class AuditLog {
   record(event: AuditEvent): void {
     try {
       const record: AuditRecord = {
-        occurred_at: new Date(),
+        occurred_at: new Date().toISOString(),
         event: event.event,
         actor: event.actor ?? null,
         subject: event.subject ?? null,
         client_id: event.client_id ?? null,
         ip: event.ip ?? null,
-        details: withoutSecrets(event.details ?? {}),
+        details_json: JSON.stringify(withoutSecrets(event.details ?? {})),
       };
-      const line = `${JSON.stringify({ time: record.occurred_at.toISOString(), ...record, occurred_at: undefined })}\n`;
+      const { occurred_at: time, details_json: details, ...who } = record;
+      const line = `${JSON.stringify({ time, ...who }).slice(0, -1)},"details":${details}}\n`;
       this.queue.push({ record, line, inFile: this.file === null, inDb: false });
       this.trim();
       if (this.queue.length >= this.batchSize && !this.flushPending) {

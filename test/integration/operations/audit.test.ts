@@ -80,6 +80,21 @@ describeBackends('audit log', (backend) => {
     expect(fileLines(file)).toHaveLength(501);
   });
 
+  it('stores awkward strings, nulls and nested details exactly, in the table and the file', async () => {
+    const file = join(tempDir(), 'awkward.log');
+    const log = new AuditLog({ db: storage.db, file, log: silent });
+    const awkward = 'a "quoted", {braced} \\ back\\slash, NULL, é ✓';
+    log.record({ event: 'admin_action', actor: awkward, subject: 'awkward', client_id: null, details: { text: awkward, list: [1, null, 'x'], deep: { n: 2.5 } } });
+    await log.close();
+    const [row] = await rows('subject = $1', ['awkward']);
+    expect(row).toMatchObject({ event: 'admin_action', actor: awkward, client_id: null, ip: null });
+    expect(row!.details).toEqual({ text: awkward, list: [1, null, 'x'], deep: { n: 2.5 } });
+    const line = fileLines(file)[0]!;
+    expect(line).toEqual({ time: expect.any(String), event: 'admin_action', actor: awkward, subject: 'awkward', client_id: null, ip: null, details: row!.details });
+    const { rows: [stored] } = await storage.db.query<{ occurred_at: Date }>('SELECT occurred_at FROM audit_events WHERE subject = $1', ['awkward']);
+    expect(new Date(stored!.occurred_at).getTime()).toBe(Date.parse(line.time));
+  });
+
   it('drops secret-named detail fields before storing', async () => {
     const file = join(tempDir(), 'secrets.log');
     const log = new AuditLog({ db: storage.db, file, log: silent });
