@@ -26,14 +26,38 @@ export const securityHeadersPlugin = fp(
       // HSTS means nothing over http and would only confuse a developer on localhost.
       strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     });
+    const { always, documentOnly } = splitForDocuments(headers);
     // Routes override single headers with reply.header() (the consent page's form-action, /docs).
     app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
+      reply.headers(always);
       done();
+    });
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      const type = reply.getHeader('content-type');
+      if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(documentOnly);
+      done(null, payload);
     });
   },
   { name: 'security-headers', dependencies: ['core'] },
 );
+
+/**
+ * Headers that only mean something for a document a browser renders (browsing-context isolation,
+ * DNS prefetch of its links, legacy IE and Flash behaviour). JSON answers (every machine
+ * endpoint) skip them: six headers less on every hot path. CSP, nosniff, framing, referrer,
+ * CORP and HSTS stay on every response.
+ */
+const DOCUMENT_ONLY = new Set([
+  'cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options',
+  'x-permitted-cross-domain-policies', 'x-xss-protection',
+]);
+
+export function splitForDocuments(headers: Record<string, string>): { always: Record<string, string>; documentOnly: Record<string, string> } {
+  const always: Record<string, string> = {};
+  const documentOnly: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) (DOCUMENT_ONLY.has(name) ? documentOnly : always)[name] = value;
+  return { always, documentOnly };
+}
 
 /**
  * helmet decides the headers; they depend on nothing in the request, so it runs once here and
