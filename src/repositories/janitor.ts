@@ -42,31 +42,31 @@ export interface BatchStatement {
   params: unknown[];
 }
 
+/**
+ * The usual BatchStatement: up to `$1` rows of `table` that `where` selects, earliest `order`
+ * first, deleted by primary key `key`.
+ */
+function batchDelete(table: string, key: string, where: string, order: string, params: unknown[]): BatchStatement {
+  return {
+    sql: `DELETE FROM ${table} WHERE ${key} = ANY(ARRAY(
+            SELECT ${key} FROM ${table} WHERE ${where}
+            ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED))`,
+    params,
+  };
+}
+
+/** `$2` is the margin (or keep time) in seconds in every statement that uses this. */
+const BEFORE_SECS = 'now() - make_interval(secs => $2)';
+
 /** The batch statements of each kind except google_credentials (that one calls Google first). */
 export function janitorStatements(p: ExpiryPolicy): Record<Exclude<JanitorKind, 'google_credentials'>, BatchStatement[]> {
-  // `$2` is the margin in every statement that uses it.
-  const margin = { sql: 'now() - make_interval(secs => $2)', value: p.marginSeconds };
+  const margin = [p.marginSeconds];
   return {
-    authorization_codes: [{
-      sql: `DELETE FROM authorization_codes WHERE code_hash = ANY(ARRAY(
-              SELECT code_hash FROM authorization_codes WHERE expires_at < now() - make_interval(secs => $2)
-              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-      params: [p.codeKeepSeconds],
-    }],
-    refresh_tokens: [{
-      sql: `DELETE FROM refresh_tokens WHERE token_hash = ANY(ARRAY(
-              SELECT token_hash FROM refresh_tokens WHERE expires_at < ${margin.sql}
-              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-      params: [margin.value],
-    }],
+    authorization_codes: [batchDelete('authorization_codes', 'code_hash', `expires_at < ${BEFORE_SECS}`, 'expires_at', [p.codeKeepSeconds])],
+    refresh_tokens: [batchDelete('refresh_tokens', 'token_hash', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin)],
     // A revoked family is needed only while the deny list must refuse its access tokens.
     // Its refresh tokens go with it (ON DELETE CASCADE); codes keep their row (SET NULL).
-    revoked_families: [{
-      sql: `DELETE FROM token_families WHERE id = ANY(ARRAY(
-              SELECT id FROM token_families WHERE revoked_at IS NOT NULL AND access_expires_at < ${margin.sql}
-              ORDER BY access_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-      params: [margin.value],
-    }],
+    revoked_families: [batchDelete('token_families', 'id', `revoked_at IS NOT NULL AND access_expires_at < ${BEFORE_SECS}`, 'access_expires_at', margin)],
     // An unrevoked family is dead once no access or refresh token of it can be live. Every token
     // response extends access_expires_at and a refresh token lives at most refresh_token_expiry_days
     // from the response that carried it, so a family whose last access token is older than that
@@ -82,49 +82,19 @@ export function janitorStatements(p: ExpiryPolicy): Record<Exclude<JanitorKind, 
                 AND f.access_expires_at < now() - make_interval(days => $3) - make_interval(secs => $2)
                 AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = f.id AND r.expires_at > now() OFFSET 0)
               ORDER BY f.access_expires_at LIMIT $1 FOR UPDATE OF f SKIP LOCKED))`,
-      params: [margin.value, p.refreshTokenDays],
+      params: [p.marginSeconds, p.refreshTokenDays],
     }],
     // Two statements rather than one with OR, so each walks its own index in order.
     sessions: [
-      {
-        sql: `DELETE FROM sessions WHERE id_hash = ANY(ARRAY(
-                SELECT id_hash FROM sessions WHERE idle_expires_at < now()
-                ORDER BY idle_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-        params: [],
-      },
-      {
-        sql: `DELETE FROM sessions WHERE id_hash = ANY(ARRAY(
-                SELECT id_hash FROM sessions WHERE expires_at < now()
-                ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-        params: [],
-      },
+      batchDelete('sessions', 'id_hash', 'idle_expires_at < now()', 'idle_expires_at', []),
+      batchDelete('sessions', 'id_hash', 'expires_at < now()', 'expires_at', []),
     ],
     connect_links: [
-      {
-        sql: `DELETE FROM connect_links WHERE id = ANY(ARRAY(
-                SELECT id FROM connect_links WHERE expires_at < now() - make_interval(secs => $2)
-                ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-        params: [p.connectLinkKeepSeconds],
-      },
-      {
-        sql: `DELETE FROM connect_links WHERE id = ANY(ARRAY(
-                SELECT id FROM connect_links WHERE used_at IS NOT NULL AND used_at < now() - make_interval(secs => $2)
-                ORDER BY used_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-        params: [p.connectLinkKeepSeconds],
-      },
+      batchDelete('connect_links', 'id', `expires_at < ${BEFORE_SECS}`, 'expires_at', [p.connectLinkKeepSeconds]),
+      batchDelete('connect_links', 'id', `used_at IS NOT NULL AND used_at < ${BEFORE_SECS}`, 'used_at', [p.connectLinkKeepSeconds]),
     ],
-    revoked_access_tokens: [{
-      sql: `DELETE FROM revoked_access_tokens WHERE jti = ANY(ARRAY(
-              SELECT jti FROM revoked_access_tokens WHERE expires_at < ${margin.sql}
-              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-      params: [margin.value],
-    }],
-    audit_events: [{
-      sql: `DELETE FROM audit_events WHERE id = ANY(ARRAY(
-              SELECT id FROM audit_events WHERE occurred_at < now() - make_interval(days => $2)
-              ORDER BY occurred_at LIMIT $1 FOR UPDATE SKIP LOCKED))`,
-      params: [p.auditRetentionDays],
-    }],
+    revoked_access_tokens: [batchDelete('revoked_access_tokens', 'jti', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin)],
+    audit_events: [batchDelete('audit_events', 'id', 'occurred_at < now() - make_interval(days => $2)', 'occurred_at', [p.auditRetentionDays])],
   };
 }
 
