@@ -1,11 +1,16 @@
 """What the test modules share: a manager on the shared server with its own storage and person."""
 
+import json
 import os
 import secrets
 import shutil
 import tempfile
+import time
 import unittest
-from typing import Any, List, Optional
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from gatehouse_client import OAuthManager, UserInfo
 from gatehouse_server import GatehouseServer, shared_server
@@ -67,10 +72,37 @@ class GatehouseTestCase(unittest.TestCase):
     def browser(self, email: Optional[str] = None, **options: Any) -> ScriptedBrowser:
         return ScriptedBrowser(self.server.url, email or new_email(), **options)
 
-    def signed_in(self, **options: Any) -> "tuple[OAuthManager, ScriptedBrowser, Recorder]":
+    def signed_in(self, **options: Any) -> Tuple[OAuthManager, ScriptedBrowser, Recorder]:
         """A manager after a blocking browser login."""
         browser = self.browser()
         manager = self.manager(open_browser=browser.open, **options)
         recorder = Recorder()
         manager.login(recorder.on_success, recorder.on_logout, blocking=True)
         return manager, browser, recorder
+
+
+def post_form(url: str, fields: Dict[str, str]) -> Tuple[int, Dict[str, Any]]:
+    """A form POST straight to the server, outside the SDK: (status, JSON body)."""
+    req = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.status, json.loads(res.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def stored(manager: OAuthManager) -> Dict[str, Any]:
+    """The session file as the SDK wrote it."""
+    with open(manager.storage_path, encoding="utf-8") as f:
+        return dict(json.load(f))
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, process: Optional[Callable[[], Any]] = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None:
+            process()
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")

@@ -8,18 +8,7 @@ import urllib.request
 
 from gatehouse_client import LoginError, LoginTimeout, UserInfo
 from scripted_browser import load, with_param
-from support import GatehouseTestCase, Recorder, new_email
-
-
-def wait_for(condition, timeout: float = 30.0, process=None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None:
-            process()
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
+from support import GatehouseTestCase, Recorder, new_email, wait_for
 
 
 class BrowserLoginTest(GatehouseTestCase):

@@ -5,7 +5,7 @@ import logging
 import threading
 import urllib.parse
 import webbrowser
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from . import transport
 from .auto_refresh import RefreshTimer
@@ -165,25 +165,26 @@ class OAuthManager:
         person's session at the server too. The local session ends even offline; the return value
         says whether the server confirmed the revocation.
         """
-        outcome = {"revoked": False, "id_token": None}
+        ended_session: List[Session] = []
+        revoked = False
 
         def revoke(session: Session) -> None:
-            outcome["id_token"] = session.id_token
+            nonlocal revoked
+            ended_session.append(session)
             if session.refresh_token is None:
                 return
             try:
-                outcome["revoked"] = revoke_refresh_token(self._server(), self._credentials, session.refresh_token, self._http_timeout)
+                revoked = revoke_refresh_token(self._server(), self._credentials, session.refresh_token, self._http_timeout)
             except GatehouseError as err:
                 log.warning("logout: the refresh token could not be revoked (%s); the local session ends anyway", err)
 
         # Holding the refresh lock lets a refresh in flight finish, so the newest token is revoked.
         with self._tokens.refresh_lock:
-            ended = self._tokens.end(revoke)
+            self._tokens.end(revoke)
         endpoint = self._metadata.end_session_endpoint if self._metadata is not None else None
-        if ended and end_session and endpoint is not None:
-            hint = outcome["id_token"]
-            self._open_browser(end_session_url(endpoint, client_id=self.client_id, id_token_hint=hint if isinstance(hint, str) else None))
-        return bool(outcome["revoked"])
+        if ended_session and end_session and endpoint is not None:
+            self._open_browser(end_session_url(endpoint, client_id=self.client_id, id_token_hint=ended_session[0].id_token))
+        return revoked
 
     def fetch(
         self,
