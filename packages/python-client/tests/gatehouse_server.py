@@ -76,6 +76,7 @@ class GatehouseServer:
         self._process = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_until_up()
+            self._check_backends()
         except BaseException:
             self.stop()
             raise
@@ -114,6 +115,15 @@ class GatehouseServer:
                 pass
             time.sleep(0.25)
         raise RuntimeError(f"the server did not answer /health within {START_TIMEOUT:g} s:\n{self.output()}")
+
+    def _check_backends(self) -> None:
+        """The server really runs on what it was given (not a silent fallback to embedded storage)."""
+        with urllib.request.urlopen(self.url + "/ready", timeout=10) as res:
+            checks = json.loads(res.read())["checks"]
+        expected = ("postgres" if self._database_url else "pglite", "redis" if self._redis_url else "memory")
+        actual = (checks["postgres"]["backend"], checks["redis"]["backend"])
+        if actual != expected:
+            raise RuntimeError(f"the server runs on {actual}, expected {expected}")
 
     def output(self) -> str:
         with open(self._log_path, "rb") as f:
