@@ -13,7 +13,7 @@ import urllib.request
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from gatehouse_client import OAuthManager, UserInfo
-from gatehouse_server import GatehouseServer, shared_server
+from gatehouse_server import GatehouseServer, free_port, shared_server
 from scripted_browser import ScriptedBrowser
 
 
@@ -106,3 +106,8 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, process: Optio
             return
         time.sleep(0.05)
     raise AssertionError("timed out waiting")
+
+
+def dead_endpoint() -> str:
+    """A URL on a port nothing listens on: the server unreachable, as when offline."""
+    return f"http://127.0.0.1:{free_port()}/unreachable"

@@ -6,7 +6,7 @@ import urllib.parse
 import urllib.request
 
 from gatehouse_client.end_session import end_session_url
-from support import GatehouseTestCase, post_form, stored
+from support import GatehouseTestCase, dead_endpoint, post_form, stored
 
 
 def userinfo_status(base: str, access_token: str) -> int:
@@ -37,6 +37,20 @@ class LogoutTest(GatehouseTestCase):
         self.assertEqual((status, body.get("error")), (400, "invalid_grant"))
         # … and at Gatehouse so is the access token issued with it (RFC 7009 §2.1 allows this).
         self.assertEqual(userinfo_status(self.server.url, tokens["access_token"]), 401)
+
+    def test_offline_the_local_session_still_ends(self) -> None:
+        manager, _, recorder = self.signed_in()
+        tokens = stored(manager)
+        manager._server().document["revocation_endpoint"] = dead_endpoint()
+        self.assertFalse(manager.logout())
+        self.assertFalse(manager.is_logged_in)
+        manager.process_callbacks()
+        self.assertEqual(recorder.logouts, 1)
+        # Not revoked: the server still honours the refresh token (the app said so by the False).
+        status, _ = post_form(
+            self.server.url + "/oauth/token", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": self.client_id}
+        )
+        self.assertEqual(status, 200)
 
     def test_a_second_logout_is_a_no_op(self) -> None:
         manager, _, recorder = self.signed_in()

@@ -4,8 +4,8 @@ import threading
 import time
 import unittest
 
-from gatehouse_client import SessionEnded
-from support import GatehouseTestCase, post_form, stored, wait_for
+from gatehouse_client import SessionEnded, TransportError
+from support import GatehouseTestCase, dead_endpoint, post_form, stored, wait_for
 
 
 class RefreshTest(GatehouseTestCase):
@@ -64,6 +64,17 @@ class RefreshTest(GatehouseTestCase):
         self.revoke_out_of_band(stored(manager)["refresh_token"])
         wait_for(lambda: recorder.logouts == 1, timeout=30, process=manager.process_callbacks)
         self.assertFalse(manager.is_logged_in)
+
+    def test_an_unreachable_server_keeps_the_session(self) -> None:
+        # Only invalid_grant ends a session (RFC 6749 §5.2); being offline may pass.
+        manager, _, recorder = self.signed_in(auto_refresh=False)
+        before = stored(manager)
+        manager._server().document["token_endpoint"] = dead_endpoint()
+        with self.assertRaises(TransportError):
+            manager.refresh_tokens()
+        self.assertEqual(stored(manager), before)
+        manager.process_callbacks()
+        self.assertEqual(recorder.logouts, 0)
 
     def test_concurrent_refreshes_never_replay_a_refresh_token(self) -> None:
         # With rotation, a second use of a refresh token is a replay and the server revokes the
