@@ -5,7 +5,7 @@ import logging
 import threading
 import urllib.parse
 import webbrowser
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence
 
 from . import transport
 from .auto_refresh import RefreshTimer
@@ -15,12 +15,13 @@ from .client_auth import ClientCredentials
 from .device_login import DeviceCode, poll_for_tokens, request_device_code
 from .discovery import ServerMetadata, discover, parse_issuer
 from .end_session import end_session_url
+from .login_runner import LoginRunner
 from .errors import GatehouseError, NotLoggedIn, OAuthError, SessionEnded, TransportError
 from .session import Session
 from .storage import FileTokenStorage, default_token_path
 from .token_endpoint import revoke_refresh_token
 from .token_manager import TokenManager
-from .user import UserInfo
+from .user import UserInfo, load_user
 
 log = logging.getLogger("gatehouse_client")
 
@@ -72,9 +73,7 @@ class OAuthManager:
         self._callbacks = CallbackQueue()
         self._metadata: Optional[ServerMetadata] = None
         self._metadata_lock = threading.Lock()
-        self._login_lock = threading.Lock()
-        self._login_running = False
-        self._cancelled = threading.Event()
+        self._logins = LoginRunner(self._callbacks)
         self._on_logout: Optional[Callable[[], Any]] = None
         self._user: Optional[UserInfo] = None
         self._timer = RefreshTimer(self._refresh_in_background) if auto_refresh else None
@@ -108,7 +107,7 @@ class OAuthManager:
         ``gatehouse_client`` logger when there is none. With ``blocking=True`` the login runs on
         this thread, ``on_success`` runs before it returns the user, and errors are raised.
         """
-        return self._start(lambda: self._browser_flow(force), on_success, on_logout, on_error, blocking)
+        return self._logins.start(self._opening(lambda: self._browser_flow(force), on_logout), on_success, on_error, blocking)
 
     def login_with_device(
         self,
@@ -124,11 +123,11 @@ class OAuthManager:
         ``code.user_code`` and ``code.verification_uri`` (queued like every callback; called directly
         when ``blocking``), then the SDK polls until they approve on another device.
         """
-        return self._start(lambda: self._device_flow(on_code, blocking), on_success, on_logout, on_error, blocking)
+        return self._logins.start(self._opening(lambda: self._device_flow(on_code, blocking), on_logout), on_success, on_error, blocking)
 
     def cancel_login(self) -> None:
         """Stops a login that is waiting for the browser or for the device code; it fails with LoginCancelled."""
-        self._cancelled.set()
+        self._logins.cancel()
 
     def process_callbacks(self) -> int:
         """Runs the queued callbacks on the calling thread; returns how many ran."""
@@ -229,50 +228,14 @@ class OAuthManager:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _start(
-        self,
-        flow: Callable[[], UserInfo],
-        on_success: Optional[Callable[[UserInfo], Any]],
-        on_logout: Optional[Callable[[], Any]],
-        on_error: Optional[Callable[[Exception], Any]],
-        blocking: bool,
-    ) -> Optional[UserInfo]:
-        with self._login_lock:
-            if self._login_running:
-                raise GatehouseError("a login is already running")
-            self._login_running = True
-            self._cancelled.clear()
-
+    def _opening(self, flow: Callable[[], UserInfo], on_logout: Optional[Callable[[], Any]]) -> Callable[[], UserInfo]:
         def run() -> UserInfo:
-            try:
-                user = flow()
-                # on_logout belongs to the session this login opened, from now on.
-                self._on_logout = on_logout
-                return user
-            finally:
-                self._login_running = False
-
-        if blocking:
-            user = run()
-            if on_success is not None:
-                self._callbacks.put(on_success, user)
-            self.process_callbacks()
+            user = flow()
+            # on_logout belongs to the session this login opened, from now on.
+            self._on_logout = on_logout
             return user
 
-        def run_in_background() -> None:
-            try:
-                user = run()
-            except Exception as err:  # noqa: BLE001 (every failure goes to the app)
-                if on_error is not None:
-                    self._callbacks.put(on_error, err)
-                else:
-                    log.warning("login failed: %s", err)
-                return
-            if on_success is not None:
-                self._callbacks.put(on_success, user)
-
-        threading.Thread(target=run_in_background, daemon=True, name="gatehouse-login").start()
-        return None
+        return run
 
     def _browser_flow(self, force: bool) -> UserInfo:
         if not force:
@@ -286,7 +249,7 @@ class OAuthManager:
             redirect_path=self._redirect_path,
             open_browser=self._open_browser,
             timeout=self._login_timeout,
-            cancelled=self._cancelled,
+            cancelled=self._logins.cancelled,
             http_timeout=self._http_timeout,
             complete=lambda body, nonce: self._tokens.store(body, None, nonce=nonce),
         )
@@ -304,7 +267,7 @@ class OAuthManager:
             credentials=self._credentials,
             device_code=device_code,
             code=code,
-            cancelled=self._cancelled,
+            cancelled=self._logins.cancelled,
             http_timeout=self._http_timeout,
         )
         # RFC 8628 sends no nonce; the ID token's issuer, audience and expiry are still checked.
@@ -332,28 +295,12 @@ class OAuthManager:
             return self._metadata
 
     def _load_user(self) -> UserInfo:
-        """
-        From the userinfo endpoint (OIDC Core §5.3). Without one, or when it answers 404, the
-        claims of the last ID token (validated when it arrived). Any other failure is an error,
-        never stale claims.
-        """
         session = self._tokens.fresh_session()
-        endpoint = self._server().userinfo_endpoint
-        claims: Optional[Dict[str, Any]] = None
-        if endpoint is not None:
-            response = self.fetch(endpoint) if transport.origin_of(endpoint) in self._token_origins else None
-            if response is not None and response.status != 404:
-                claims = transport.oauth_json(response)
-                # §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly
-                # match the sub Claim in the ID Token".
-                expected = session.id_token_claims.get("sub")
-                if expected is not None and claims.get("sub") != expected:
-                    raise GatehouseError("the userinfo sub is not the ID token's sub")
-        if claims is None:
-            claims = session.id_token_claims
-        if not isinstance(claims.get("sub"), str):
-            raise GatehouseError("no user claims: the server has no userinfo endpoint and sent no ID token (request openid)")
-        self._user = UserInfo.from_claims(claims)
+
+        def authorized_get(url: str) -> Optional[transport.Response]:
+            return self.fetch(url) if transport.origin_of(url) in self._token_origins else None
+
+        self._user = load_user(self._server().userinfo_endpoint, session.id_token_claims, authorized_get)
         return self._user
 
     def _schedule(self, session: Optional[Session]) -> None:
