@@ -3,9 +3,10 @@
 import threading
 import time
 import unittest
+from typing import Tuple
 
-from gatehouse_client import SessionEnded, TransportError
-from support import GatehouseTestCase, dead_endpoint, post_form, stored, wait_for
+from gatehouse_client import OAuthManager, SessionEnded, TransportError
+from support import GatehouseTestCase, Recorder, dead_endpoint, post_form, stored, wait_for
 
 
 class RefreshTest(GatehouseTestCase):
@@ -28,9 +29,21 @@ class RefreshTest(GatehouseTestCase):
         manager.process_callbacks()
         self.assertEqual(recorder.logouts, 0)
 
+    def due_in_three_seconds(self) -> Tuple[OAuthManager, Recorder]:
+        """
+        A session whose refresh is due 3 s from now: signed in, then picked up by a manager whose
+        skew is the token's lifetime less 3 s (the app's next start, restoring the session).
+        """
+        first, _, _ = self.signed_in(auto_refresh=False)
+        first.close()
+        lifetime = stored(first)["expires_at"] - time.time()
+        manager = self.manager(refresh_skew=lifetime - 3)
+        recorder = Recorder()
+        manager.login(recorder.on_success, recorder.on_logout, blocking=True)
+        return manager, recorder
+
     def test_the_access_token_is_refreshed_before_it_expires_without_any_call(self) -> None:
-        # Gatehouse's access tokens live 600 s; a skew of 597 s makes "shortly before expiry" 3 s away.
-        manager, _, recorder = self.signed_in(refresh_skew=597.0)
+        manager, recorder = self.due_in_three_seconds()
         first = stored(manager)
         wait_for(lambda: stored(manager)["access_token"] != first["access_token"], timeout=30)
         self.assertNotEqual(stored(manager)["refresh_token"], first["refresh_token"])
@@ -60,7 +73,7 @@ class RefreshTest(GatehouseTestCase):
         self.assertEqual(recorder.logouts, 1)
 
     def test_a_refused_background_refresh_calls_on_logout(self) -> None:
-        manager, _, recorder = self.signed_in(refresh_skew=597.0)
+        manager, recorder = self.due_in_three_seconds()
         self.revoke_out_of_band(stored(manager)["refresh_token"])
         wait_for(lambda: recorder.logouts == 1, timeout=30, process=manager.process_callbacks)
         self.assertFalse(manager.is_logged_in)
