@@ -42,7 +42,10 @@ class LogoutTest(GatehouseTestCase):
         manager, _, recorder = self.signed_in()
         tokens = stored(manager)
         manager._server().document["revocation_endpoint"] = dead_endpoint()
-        self.assertFalse(manager.logout())
+        with self.assertLogs("gatehouse_client", "WARNING") as logs:
+            self.assertFalse(manager.logout())
+        self.assertIn("could not be revoked", logs.output[0])
+        self.assertNotIn(tokens["refresh_token"], logs.output[0])
         self.assertFalse(manager.is_logged_in)
         manager.process_callbacks()
         self.assertEqual(recorder.logouts, 1)
