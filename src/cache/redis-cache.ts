@@ -77,8 +77,8 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
           else pipeline.set(key, value);
         }
         const results = (await pipeline.exec()) ?? [];
-        const failed = results.find(([err]) => err);
-        if (failed) throw failed[0];
+        const failure = results.find(([err]) => err)?.[0];
+        if (failure) throw failure;
       }),
     setIfAbsent: (key, value, ttlMs) =>
       guard(async () => (await redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK'),

@@ -69,7 +69,7 @@ function parse(command: Command, rest: string[]): ParsedArgs & { help: boolean }
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
-export async function runCli(argv: string[], io: CliIo, openContext: () => CliContext = CliContext.load): Promise<number> {
+export async function runCli(argv: string[], io: CliIo, openContext: () => CliContext = () => CliContext.load()): Promise<number> {
   if (argv.length === 0 || (argv.length === 1 && HELP.has(argv[0]!))) {
     (argv.length === 0 ? io.err : io.out)(usage());
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
@@ -113,6 +113,11 @@ function report(err: unknown, command: Command, io: CliIo): number {
     return EXIT_FAILED;
   }
   const e = err as Error;
-  io.err(`gatehouse ${command.name}: ${e?.message ?? String(err)}${e?.cause ? ` (${(e.cause as Error).message ?? String(e.cause)})` : ''}`);
+  io.err(`gatehouse ${command.name}: ${e?.message ?? String(err)}${e?.cause ? ` (${describeCause(e.cause)})` : ''}`);
   return EXIT_FAILED;
+}
+
+/** An error's `cause` can be any value: its message when it has one, else the value as text. */
+function describeCause(cause: unknown): string {
+  return (cause as Error).message ?? String(cause);
 }

@@ -80,5 +80,3 @@ export const registrationSchema = z
       resource_server: b.resource_server ?? false,
     };
   });
-
-export type Registration = z.output<typeof registrationSchema>;

@@ -172,7 +172,6 @@ export const configSchema = z
     if (!c.server.public_url) need(['server', 'public_url'], 'is required in production');
   });
 
-export type RawConfig = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;
 
 export type Config = Parsed & {

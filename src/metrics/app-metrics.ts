@@ -5,7 +5,6 @@ import { GRANT_TYPES } from '../clients/client.js';
 import type { Database } from '../storage/database.js';
 
 export const GOOGLE_REFRESH_OUTCOMES = ['ok', 'failed', 'reauth'] as const;
-export type GoogleRefreshOutcome = (typeof GOOGLE_REFRESH_OUTCOMES)[number];
 
 /** Seconds; covers a cached client lookup (~1 ms) up to an argon2 verify or a slow Google call. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

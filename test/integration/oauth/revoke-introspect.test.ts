@@ -32,7 +32,7 @@ describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend)
     const code = await mintCode(t.db, { clientId: c.client_id, userId: user.id, redirectUri: null });
     const res = await post(c, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
 
   it('introspects an active access token with the RFC 7662 fields', async () => {

@@ -24,7 +24,7 @@ const keyRows = async (db: Database) =>
 
 const jwksKids = async (t: TestApp) => {
   const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
-  return (res.json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+  return res.json<{ keys: { kid: string }[] }>().keys.map((k) => k.kid);
 };
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;

@@ -33,13 +33,13 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null, scope });
     const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
   async function apiLogin(email: string) {
     const google = await googleTokensFor(t.app, mock, email);
     const res = await t.app.inject({ method: 'POST', url: '/api/login', payload: { access_token: google.access_token } });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string; user: { id: string; username: string } };
+    return res.json<{ access_token: string; refresh_token: string; user: { id: string; username: string } }>();
   }
   const userInfo = (token: string | undefined, username?: string) => t.app.inject({
     method: 'GET',

@@ -19,7 +19,7 @@ describeBackends('Google token broker', (backend) => {
     storage = await openStorage(backend);
     mock = await startMockGoogle();
     counting = countingDatabase(storage.db);
-    t = await buildTestApp(storage, { env: mock.env, db: counting.db, extend: counting.instrument });
+    t = await buildTestApp(storage, { env: mock.env, db: counting.db, extend: (app) => counting.instrument(app) });
     key = (await createApiKey(t.app, { scopes: ['tokens'] })).api_key;
   }, 60_000);
   afterAll(async () => {

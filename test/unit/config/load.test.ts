@@ -93,7 +93,7 @@ describe('loadConfig', () => {
     [{}, { google: { drop_unused_after_days: 0 } }, /google\.drop_unused_after_days/],
     [{}, { janitor: { interval_seconds: -1 } }, /janitor\.interval_seconds/],
   ])('rejects %j / %j with one line naming the key', (env, file, pattern) => {
-    const message = failure(env as Record<string, string>, file);
+    const message = failure(env, file);
     expect(message).toMatch(pattern);
     expect(message).not.toContain('\n');
   });
