@@ -71,7 +71,7 @@ describeBackends('connections', (backend) => {
     // No Gatehouse session was made.
     expect(browser.jar.get('gh_session')).toBeUndefined();
 
-    const token = await api('GET', '/tokens/shop:branch-1');
+    const token = await api('GET', '/connections/shop:branch-1/token');
     expect(token.statusCode, token.body).toBe(200);
     const [accessToken] = mock.control.issuedAccessTokens().slice(-1);
     expect(token.json()).toMatchObject({ subject: 'shop:branch-1', access_token: accessToken, token_type: 'Bearer' });
@@ -125,7 +125,7 @@ describeBackends('connections', (backend) => {
     expect(callback.status).toBe(400);
     expect(callback.text).toContain('Connection cancelled');
     expect((await api('GET', '/connections/shop:branch-3')).statusCode).toBe(404);
-    expect((await api('GET', '/tokens/shop:branch-3')).statusCode).toBe(404);
+    expect((await api('GET', '/connections/shop:branch-3/token')).statusCode).toBe(404);
   });
 
   it('reconnecting replaces the credential, clears reauth_required and revokes the replaced grant', async () => {
@@ -135,7 +135,7 @@ describeBackends('connections', (backend) => {
     const before = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
     await t.app.googleCredentials.markReauthRequired(before!.id);
     await t.app.vault.forget(before!.id);
-    expect((await api('GET', '/tokens/shop:branch-4')).statusCode).toBe(409);
+    expect((await api('GET', '/connections/shop:branch-4/token')).statusCode).toBe(409);
     expect((await api('GET', '/connections/shop:branch-4')).json()).toMatchObject({ status: 'reauth_required', reauth_required: true });
 
     const revokesBefore = mock.control.calls('revoke');
@@ -144,14 +144,14 @@ describeBackends('connections', (backend) => {
     const after = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
     expect(after).toMatchObject({ id: before!.id, status: 'active', email: 'owner.after@example.com' });
     expect(mock.control.calls('revoke')).toBe(revokesBefore + 1);
-    const token = await api('GET', '/tokens/shop:branch-4');
+    const token = await api('GET', '/connections/shop:branch-4/token');
     expect(token.statusCode).toBe(200);
     expect(token.json().access_token).toBe(mock.control.issuedAccessTokens().at(-1));
   });
 
   it('DELETE revokes at Google and removes the connection and its credential', async () => {
     await openLink(await createLink('shop:branch-5'), 'branch.five@example.com');
-    expect((await api('GET', '/tokens/shop:branch-5')).statusCode).toBe(200);
+    expect((await api('GET', '/connections/shop:branch-5/token')).statusCode).toBe(200);
     const revokesBefore = mock.control.calls('revoke');
     const res = await api('DELETE', '/connections/shop:branch-5');
     expect(res.statusCode, res.body).toBe(200);
@@ -162,7 +162,7 @@ describeBackends('connections', (backend) => {
       ['shop:branch-5'],
     );
     expect(rows.rows[0]!.n).toBe(0);
-    expect((await api('GET', '/tokens/shop:branch-5')).statusCode).toBe(404);
+    expect((await api('GET', '/connections/shop:branch-5/token')).statusCode).toBe(404);
     expect((await api('GET', '/connections/shop:branch-5')).statusCode).toBe(404);
     expect((await api('DELETE', '/connections/shop:branch-5')).statusCode).toBe(404);
   });
