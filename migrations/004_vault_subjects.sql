@@ -17,41 +17,52 @@ ALTER TABLE connect_links
   ADD COLUMN IF NOT EXISTS scopes text[] NOT NULL DEFAULT '{}',
   ADD COLUMN IF NOT EXISTS completed_at timestamptz;
 
--- A username given up by a rename or a deletion is held for its last owner for 30 days. No
--- foreign key: the hold outlives a deleted user.
+-- A username given up by a rename or a deletion is held for 30 days: nobody else may take it,
+-- its last owner may take it back. The name is kept only as a SHA-256 digest and a deleted
+-- person's hold names nobody (user_id NULL), so after a deletion no column holds their
+-- username or id. No foreign key: a hold outlives the person.
 CREATE TABLE IF NOT EXISTS username_holds (
-  username     text PRIMARY KEY,
-  user_id      text NOT NULL,
-  released_at  timestamptz NOT NULL DEFAULT now()
+  username_sha256  text PRIMARY KEY,
+  user_id          text,
+  released_at      timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX IF NOT EXISTS username_holds_user_idx ON username_holds (user_id);
 
 -- Kept in the database so every path that names or deletes a person (rename, sign-up, admin
 -- deletion, CLI) obeys it. Taking a held name fails like taking a used one (unique violation
 -- on users_username_key), so callers need no second error path. The advisory lock orders a
 -- release and a take of one name.
 CREATE OR REPLACE FUNCTION username_holds_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  released text;
+  wanted text;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM pg_advisory_xact_lock(hashtext('username:' || OLD.username));
-    INSERT INTO username_holds (username, user_id) VALUES (OLD.username, OLD.id)
-      ON CONFLICT (username) DO UPDATE SET user_id = EXCLUDED.user_id, released_at = now();
+    released := encode(sha256(convert_to(OLD.username, 'UTF8')), 'hex');
+    PERFORM pg_advisory_xact_lock(hashtext('username:' || released));
+    UPDATE username_holds SET user_id = NULL WHERE user_id = OLD.id;
+    INSERT INTO username_holds (username_sha256, user_id) VALUES (released, NULL)
+      ON CONFLICT (username_sha256) DO UPDATE SET user_id = NULL, released_at = now();
     RETURN OLD;
   END IF;
   IF TG_OP = 'UPDATE' AND NEW.username IS NOT DISTINCT FROM OLD.username THEN
     RETURN NEW;
   END IF;
-  PERFORM pg_advisory_xact_lock(hashtext('username:' || NEW.username));
+  wanted := encode(sha256(convert_to(NEW.username, 'UTF8')), 'hex');
+  PERFORM pg_advisory_xact_lock(hashtext('username:' || wanted));
   IF EXISTS (SELECT 1 FROM username_holds
-             WHERE username = NEW.username AND user_id <> NEW.id AND released_at > now() - interval '30 days') THEN
-    RAISE EXCEPTION 'username % is held after its release', NEW.username
+             WHERE username_sha256 = wanted AND user_id IS DISTINCT FROM NEW.id
+               AND released_at > now() - interval '30 days') THEN
+    RAISE EXCEPTION 'username is held after its release'
       USING ERRCODE = 'unique_violation', CONSTRAINT = 'users_username_key';
   END IF;
   -- Taken (back): the hold has done its job.
-  DELETE FROM username_holds WHERE username = NEW.username;
+  DELETE FROM username_holds WHERE username_sha256 = wanted;
   IF TG_OP = 'UPDATE' THEN
-    PERFORM pg_advisory_xact_lock(hashtext('username:' || OLD.username));
-    INSERT INTO username_holds (username, user_id) VALUES (OLD.username, OLD.id)
-      ON CONFLICT (username) DO UPDATE SET user_id = EXCLUDED.user_id, released_at = now();
+    released := encode(sha256(convert_to(OLD.username, 'UTF8')), 'hex');
+    PERFORM pg_advisory_xact_lock(hashtext('username:' || released));
+    INSERT INTO username_holds (username_sha256, user_id) VALUES (released, OLD.id)
+      ON CONFLICT (username_sha256) DO UPDATE SET user_id = EXCLUDED.user_id, released_at = now();
   END IF;
   RETURN NEW;
 END;
