@@ -39,6 +39,7 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
   const secure = new URL(app.config.public_url).protocol === 'https:';
   const redirectUri = `${app.config.public_url}${CONNECT_CALLBACK_PATH}`;
   const linkKeys = deriveSecrets(app.config, 'connect-link');
+  const googleOrigin = new URL(app.google.settings.authUrl).origin;
   const csrf = createConnectCsrf(deriveSecrets(app.config, 'connect-csrf'), secure, CONNECT_LINK_TTL_SECONDS);
 
   /** A signed link whose row can still be spent, or the page that says why not. */
@@ -64,6 +65,10 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
     if (!isLink(link)) return link;
     const key = link.apiKeyId ? await apiKeysRepository.findById(app.db, link.apiKeyId) : null;
     const scopes = [...new Set([...IDENTITY_SCOPES, ...app.google.settings.scopes, ...link.scopes])];
+    // Browsers apply form-action to the redirect that follows the form POST: Google's origin
+    // must be allowed on this one page.
+    const csp = String(reply.getHeader('content-security-policy') ?? '');
+    reply.header('content-security-policy', csp.replace(/form-action [^;]*/, `form-action 'self' ${googleOrigin}`));
     return sendPage(reply, connectConfirmPage({
       serviceName: key?.name ?? 'A service',
       connectionId: link.connectionId,

@@ -249,6 +249,9 @@ describeBackends('connections', (backend) => {
       expect(page.status, page.text).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.headers.get('cache-control')).toBe('no-store');
+      // The form's POST redirects to Google, which form-action must allow on this page.
+      expect(page.headers.get('content-security-policy')).toContain(`form-action 'self' ${new URL(mock.endpoints.authUrl).origin}`);
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(page.text).toContain('Reviews service');
       expect(page.text).toContain('shop:confirm-1');
       for (const scope of ['openid', 'https://www.googleapis.com/auth/business.manage', 'https://www.googleapis.com/auth/drive.readonly']) expect(page.text).toContain(scope);
