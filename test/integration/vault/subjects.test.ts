@@ -74,6 +74,19 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     }
   });
 
+  it("a connection stored under a person's user id (a row from before ids were checked) is never served for that person", async () => {
+    // The report's sequence, with the connection written straight to storage since the API now
+    // refuses UUID-shaped ids: the victim has no Google credential; the attacker's sits under
+    // a connection named with the victim's user id.
+    const victim = await t.app.users.upsertFromGoogle({ sub: `victim-${seq}`, email: email(), emailVerified: true });
+    const attackerToken = await seedConnection(victim.id);
+    for (const via of ['token', 'tokens', 'refresh'] as const) {
+      const res = await brokerCall(t.app, key, victim.id, via);
+      expect(res.statusCode, `${via}: ${res.body}`).toBe(404);
+      expect(res.body).not.toContain(attackerToken);
+    }
+  });
+
   it('both subject and connection_id → 400; neither and no default_subject → 400 listing the accepted forms', async () => {
     const both = await post('/oauth/token', 'subject=a&connection_id=b');
     expect(both.statusCode).toBe(400);
