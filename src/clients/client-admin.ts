@@ -80,8 +80,8 @@ export async function registerClient(deps: ClientAdminDeps, body: unknown, by: A
  */
 export async function disableClient(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<Client> {
   const { client, deniedUntil } = await disableAndDeny(deps, id, async () => undefined);
-  await deps.store.changed(client);
   await deps.denyList.denyClient(client.id, deniedUntil);
+  await deps.store.changed(client);
   auditAdmin(deps, by, 'client.disable', client);
   return client;
 }
@@ -93,9 +93,9 @@ export async function disableClient(deps: ClientAdminDeps, id: string, by: Admin
  */
 export async function purgeClient(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<{ client: Client; counts: ClientPurgeCounts }> {
   const { client, deniedUntil, extra: purged } = await disableAndDeny(deps, id, (tx, clientId) => clientPurgeRepository.purge(tx, clientId));
-  await deps.store.changed(client);
   await deps.denyList.denyClient(client.id, deniedUntil);
   for (const f of purged.revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);
+  await deps.store.changed(client);
   auditAdmin(deps, by, 'client.purge', client, { ...purged.counts });
   return { client, counts: purged.counts };
 }
