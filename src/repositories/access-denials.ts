@@ -16,7 +16,7 @@ export interface DenyListChanges {
 }
 
 /** Read every row written by a transaction that had not committed at the previous sync. */
-const CHANGED_SINCE = `
+export const CHANGED_SINCE_SQL = `
   SELECT h.horizon::text AS horizon, d.key, d.expires_at
   FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon) h
   LEFT JOIN (
@@ -50,7 +50,7 @@ export const accessDenialsRepository = {
    * next. Rows that were already read may be read again; adding them twice changes nothing.
    */
   async changedSince(db: Queryable, horizon: string): Promise<DenyListChanges> {
-    const { rows } = await db.query<{ horizon: string; key: string | null; expires_at: Date | null }>(CHANGED_SINCE, [horizon]);
+    const { rows } = await db.query<{ horizon: string; key: string | null; expires_at: Date | null }>(CHANGED_SINCE_SQL, [horizon]);
     const entries: DenyListEntry[] = [];
     for (const r of rows) if (r.key !== null && r.expires_at !== null) entries.push({ key: r.key, expires_at: r.expires_at });
     return { entries, horizon: rows[0]!.horizon };
