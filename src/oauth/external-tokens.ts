@@ -1,7 +1,7 @@
 import type { Client } from '../clients/client.js';
 import { randomId } from '../crypto/random.js';
 import { findUserClaims } from '../repositories/user-claims.js';
-import { tokenFamiliesRepository, type RevokedFamily } from '../repositories/token-families.js';
+import type { RevokedFamily } from '../repositories/token-families.js';
 import type { User, UsersRepository } from '../repositories/users.js';
 import type { Queryable } from '../storage/database.js';
 import { ambiguousSubject, findPerson } from '../vault/subject.js';
@@ -9,6 +9,7 @@ import { forbidden, invalidRequest, notFound, unauthorizedClient } from './error
 import type { GrantDeps, TokenResponse } from './grants/grant.js';
 import { issueUserTokens } from './issue-user-tokens.js';
 import { parseScope, requireSubset } from './scopes.js';
+import { endGrantsInTransaction } from './revoke-user-grants.js';
 
 /**
  * The external token service: a trusted authentication service (an API key with scope
@@ -120,7 +121,7 @@ export async function revokeExternalTokens(
   const { user, revoked } = await deps.db.transaction(async (tx) => {
     const found = await resolveSubject(deps.users, req.subject, tx);
     if (!found) throw notFound('no user matches subject');
-    return { user: found, revoked: await tokenFamiliesRepository.revokeForUserAndClient(tx, found.id, client.id, 'external_revoke') };
+    return { user: found, revoked: await endGrantsInTransaction(tx, found.id, client.id, 'external_revoke') };
   });
   // SPEC: family revocation also denies every access token of the family until it expires.
   for (const f of revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);

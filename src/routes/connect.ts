@@ -108,7 +108,7 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
     schema: { querystring: z.object({ code: param.optional(), state: param.optional(), error: param.optional(), error_description: param.optional() }) },
   }, async (request, reply) => {
     const q = request.query;
-    const saved = readStateCookie(request);
+    const saved = readStateCookie(request, secure);
     clearStateCookie(reply, secure);
     const link = saved?.connectLinkId ? await app.connections.findLink(saved.connectLinkId) : null;
     if (!saved || !link?.usedAt) {

@@ -328,5 +328,20 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect((await post('/api/logout', { refresh_token: tokens.refresh_token })).statusCode).toBe(200);
       expect((await userInfo(tokens.access_token)).statusCode).toBe(200);
     });
+
+    // Spec, Policy (r2): "/api/logout revokes only families of the login client"; "Revoking
+    // another client's token answers 200 and changes nothing".
+    it("/api/logout with another client's access token answers 200 and changes nothing: that family still refreshes", async () => {
+      const user = await seedUser(t.db);
+      const tokens = await tokensFor(user);
+      const res = await post('/api/logout', undefined, bearer(tokens.access_token));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ success: true });
+      expect((await userInfo(tokens.access_token)).statusCode).toBe(200);
+      const refreshed = await postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+      const { rows } = await t.db.query('SELECT revoked_at FROM token_families WHERE id = $1', [decodeJwt(tokens.access_token).fid]);
+      expect(rows).toEqual([{ revoked_at: null }]);
+    });
   }
 });
