@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { buildInfo } from '../build-info.js';
 import { ConfigError } from '../config/load.js';
 import { OAuthError } from '../oauth/errors.js';
 import { UsageError, type Command, type ParsedArgs } from './command.js';
@@ -15,6 +16,7 @@ export interface CliIo {
 }
 
 const HELP = new Set(['--help', '-h', 'help']);
+const VERSION = new Set(['--version', '-V', 'version']);
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -24,7 +26,8 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command prints JSON on stdout and reads configuration like the server (config.yml, .env,',
-    'environment). `gatehouse <command> --help` for its options. Exit codes: 0 ok, 1 failed, 2 bad arguments.',
+    'environment). `gatehouse <command> --help` for its options; `gatehouse --version` prints the version.',
+    'Exit codes: 0 ok, 1 failed, 2 bad arguments.',
   ].join('\n');
 }
 
@@ -73,6 +76,10 @@ export async function runCli(argv: string[], io: CliIo, openContext: () => CliCo
   if (argv.length === 0 || (argv.length === 1 && HELP.has(argv[0]!))) {
     (argv.length === 0 ? io.err : io.out)(usage());
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
+  }
+  if (argv.length === 1 && VERSION.has(argv[0]!)) {
+    io.out(buildInfo().version);
+    return EXIT_OK;
   }
   const found = findCommand(argv);
   if (!found) {
