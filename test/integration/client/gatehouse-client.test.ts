@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { GatehouseClient, FileTokenStorage, MemoryTokenStorage, type GatehouseClientOptions, type GatehouseUser, type TokenInfo, type TokenStorage } from '../../../src/client/index.js';
+import { GatehouseClient, FileTokenStorage, MemoryTokenStorage, type GatehouseClientOptions, type GatehouseUser, type TokenInfo, type TokenStorage } from '@gatehouse/client';
 import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
