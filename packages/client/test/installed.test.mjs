@@ -111,6 +111,21 @@ describe('@gatehouse/client as installed from the tarball', () => {
     assert.equal(typeof sdk.GatehouseClientError, 'function');
   });
 
+  it('ignores a callback with a foreign state and completes the real sign-in after it', async () => {
+    const email = `stray.${Date.now()}@example.com`;
+    const browser = scriptedBrowser(email);
+    let stray;
+    const client = new sdk.GatehouseClient({
+      issuer, clientId, storage: new sdk.MemoryTokenStorage(), loginTimeoutMs: 10_000,
+      openBrowser: async (url) => {
+        stray = (await fetch(`${new URL(url).searchParams.get('redirect_uri')}?code=stolen&state=guess`)).status;
+        browser(url);
+      },
+    });
+    assert.equal((await client.login()).email, email);
+    assert.equal(stray, 400);
+  });
+
   it('signs in through the browser, calls the issuer with the token, and logs out', async () => {
     const email = `installed.${Date.now()}@example.com`;
     const client = new sdk.GatehouseClient({ issuer, clientId, storage: new sdk.MemoryTokenStorage(), openBrowser: scriptedBrowser(email), loginTimeoutMs: 10_000 });
