@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { buildInfo } from '../build-info.js';
 import { ConfigError } from '../config/load.js';
 import { OAuthError } from '../oauth/errors.js';
+import { describeFailure } from '../startup-failure.js';
 import { UsageError, type Command, type ParsedArgs } from './command.js';
 import { CliContext } from './context.js';
 import { COMMANDS } from './commands/index.js';
@@ -119,7 +120,6 @@ function report(err: unknown, command: Command, io: CliIo): number {
     io.err(err.message);
     return EXIT_FAILED;
   }
-  const e = err as Error;
-  io.err(`gatehouse ${command.name}: ${e?.message ?? String(err)}${e?.cause ? ` (${(e.cause as Error).message ?? String(e.cause)})` : ''}`);
+  io.err(`gatehouse ${command.name}: ${describeFailure(err)}`);
   return EXIT_FAILED;
 }
