@@ -44,13 +44,14 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.server.host, port: config.server.port });
   if (config.server.metrics_port) {
-    // No admin key on this port: it must be reachable by Prometheus only (see README, Operations).
-    metricsServer = await startMetricsServer(app.metrics.registry, config.server.host, config.server.metrics_port);
+    // No credentials on this port: it listens on server.metrics_host (loopback by default), where
+    // only Prometheus should reach it.
+    metricsServer = await startMetricsServer(app.metrics.registry, config.server.metrics_host, config.server.metrics_port);
   }
   app.log.info(
     { database: db.kind, cache: cache.kind, public_url: config.public_url },
     `gatehouse listening on ${config.server.host}:${config.server.port}` +
-      (config.server.metrics_port ? ` (metrics on :${config.server.metrics_port})` : ''),
+      (config.server.metrics_port ? ` (metrics on ${config.server.metrics_host}:${config.server.metrics_port})` : ''),
   );
 }
 

@@ -70,6 +70,8 @@ export const configSchema = z
         trust_proxy: z.union([bool, z.string().min(1)]).default(false),
         body_limit_bytes: int(1024, 10 * 1024 * 1024).default(65536),
         metrics_port: int(1, 65535).optional(),
+        // Where metrics_port listens: loopback unless an operator opens it on purpose.
+        metrics_host: z.string().min(1).default('127.0.0.1'),
         drain_timeout_ms: int(0, 600_000).default(10_000),
       })
       .strict()
@@ -151,6 +153,8 @@ export const configSchema = z
         admin_key: z.string().min(32, 'must be at least 32 characters').optional(),
         encryption_keys: encryptionKeys.optional(),
         jwt_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+        // Bearer token that reads /metrics and nothing else, so Prometheus never holds the admin key.
+        metrics_token: z.string().min(32, 'must be at least 32 characters').optional(),
       })
       .strict()
       .prefault({}),

@@ -24,12 +24,23 @@ describe('the compiled build (dist/)', () => {
   it('`node dist/main.js` serves /health, started from another directory (migrations resolve from dist/)', async () => {
     const port = await freePort();
     const cwd = tempDir();
-    const p = startGatehouse({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: `${cwd}/data`, LOG_LEVEL: 'warn' }, [`${ROOT}dist/main.js`], cwd);
+    const metricsToken = 'scrape-'.repeat(5);
+    const p = startGatehouse(
+      { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: `${cwd}/data`, LOG_LEVEL: 'warn', METRICS_TOKEN: metricsToken },
+      [`${ROOT}dist/main.js`],
+      cwd,
+    );
     running.push(p);
     const health = await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000);
     expect(health.status).toBe(200);
     // /ready runs a query: the schema was migrated from the files the compiled code found.
     expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    // The commit was recorded at build time (GIT_COMMIT, else git), not looked up per request.
+    const commit = process.env.GIT_COMMIT || (await run('git', ['rev-parse', 'HEAD'], { cwd: ROOT })).stdout.trim();
+    expect(JSON.parse(readFileSync(`${ROOT}dist/build-info.json`, 'utf8'))).toEqual({ commit });
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain(`gatehouse_build_info{version="${VERSION}",commit="${commit}"} 1`);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   }, 90_000);

@@ -103,6 +103,13 @@ describe('loadConfig', () => {
     expect(failure({}, ['a'])).toBe('Invalid configuration: config.yml must be a mapping of sections');
   });
 
+  it('serves server.metrics_port on loopback unless metrics_host says otherwise; METRICS_TOKEN is at least 32 characters', () => {
+    expect(loadConfig({ METRICS_PORT: '9464' }).server.metrics_host).toBe('127.0.0.1');
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).server.metrics_host).toBe('10.0.0.5');
+    expect(loadConfig({ METRICS_TOKEN: 't'.repeat(32) }).secrets.metrics_token).toBe('t'.repeat(32));
+    expect(failure({ METRICS_TOKEN: 'short' })).toBe('Invalid configuration: secrets.metrics_token (METRICS_TOKEN): must be at least 32 characters');
+  });
+
   describe('production', () => {
     it('accepts a complete production configuration and turns dev mode off', () => {
       const c = loadConfig(prodEnv);
