@@ -31,7 +31,9 @@ CREATE INDEX IF NOT EXISTS username_holds_user_idx ON username_holds (user_id);
 -- Kept in the database so every path that names or deletes a person (rename, sign-up, admin
 -- deletion, CLI) obeys it. Taking a held name fails like taking a used one (unique violation
 -- on users_username_key), so callers need no second error path. The advisory lock orders a
--- release and a take of one name.
+-- release and a take of one name. Names share 256 lock buckets: a transaction that writes many
+-- users (a bulk import) then holds at most 256 locks instead of one per row, which would exhaust
+-- the lock table ("out of shared memory").
 CREATE OR REPLACE FUNCTION username_holds_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   released text;
@@ -39,7 +41,7 @@ DECLARE
 BEGIN
   IF TG_OP = 'DELETE' THEN
     released := encode(sha256(convert_to(OLD.username, 'UTF8')), 'hex');
-    PERFORM pg_advisory_xact_lock(hashtext('username:' || released));
+    PERFORM pg_advisory_xact_lock(7243, hashtext(released) & 255);
     UPDATE username_holds SET user_id = NULL WHERE user_id = OLD.id;
     INSERT INTO username_holds (username_sha256, user_id) VALUES (released, NULL)
       ON CONFLICT (username_sha256) DO UPDATE SET user_id = NULL, released_at = now();
@@ -49,7 +51,7 @@ BEGIN
     RETURN NEW;
   END IF;
   wanted := encode(sha256(convert_to(NEW.username, 'UTF8')), 'hex');
-  PERFORM pg_advisory_xact_lock(hashtext('username:' || wanted));
+  PERFORM pg_advisory_xact_lock(7243, hashtext(wanted) & 255);
   IF EXISTS (SELECT 1 FROM username_holds
              WHERE username_sha256 = wanted AND user_id IS DISTINCT FROM NEW.id
                AND released_at > now() - interval '30 days') THEN
@@ -60,7 +62,7 @@ BEGIN
   DELETE FROM username_holds WHERE username_sha256 = wanted;
   IF TG_OP = 'UPDATE' THEN
     released := encode(sha256(convert_to(OLD.username, 'UTF8')), 'hex');
-    PERFORM pg_advisory_xact_lock(hashtext('username:' || released));
+    PERFORM pg_advisory_xact_lock(7243, hashtext(released) & 255);
     INSERT INTO username_holds (username_sha256, user_id) VALUES (released, OLD.id)
       ON CONFLICT (username_sha256) DO UPDATE SET user_id = EXCLUDED.user_id, released_at = now();
   END IF;
