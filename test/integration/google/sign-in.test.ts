@@ -218,7 +218,8 @@ describeBackends('sign-in with Google', (backend) => {
     const steps = await signInWithGoogle(browser, t.url, 'unicode.return@example.com', {
       beforeCallback: () => {
         const cookie = browser.jar.get('gh_google_state')!;
-        const unsigned = t.app.unsignCookie(cookie.value);
+        // The jar holds the cookie as sent: URL-encoded by the serializer.
+        const unsigned = t.app.unsignCookie(decodeURIComponent(cookie.value));
         const payload = JSON.parse(Buffer.from(unsigned.value!, 'base64url').toString('utf8')) as Record<string, unknown>;
         const tampered = Buffer.from(JSON.stringify({ ...payload, r: '/\u0101' })).toString('base64url');
         browser.jar.set('gh_google_state', t.app.signCookie(tampered), '/auth/google');
