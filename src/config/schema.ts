@@ -143,6 +143,22 @@ export const configSchema = z
       .object({ interval_seconds: int(0, 86_400).default(300) })
       .strict()
       .prefault({}),
+    webhooks: z
+      .object({
+        // How often each instance looks for due deliveries (0 = this instance delivers none).
+        poll_interval_ms: int(0, 60_000).default(1000),
+        timeout_ms: int(100, 60_000).default(10_000),
+        max_response_bytes: int(0, 1024 * 1024).default(4096),
+        concurrency: int(1, 256).default(16),
+        // Waits after the 1st, 2nd, … failed attempt; the last repeats until give_up_after_seconds.
+        retry_seconds: z.preprocess(
+          (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
+          z.array(int(1, 86_400)).min(1),
+        ).default([10, 30, 120, 600, 3600]),
+        give_up_after_seconds: int(1, 30 * 86_400).default(86_400),
+      })
+      .strict()
+      .prefault({}),
     secrets: z
       .object({
         admin_key: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -9,6 +9,7 @@ import type { GoogleCredentialsRepository } from '../repositories/google-credent
 import type { SessionsRepository } from '../repositories/sessions.js';
 import { userDeletionRepository } from '../repositories/user-deletion.js';
 import type { SessionManager } from '../plugins/session.js';
+import { forgetUserEvents, recordWebhookEvent } from '../webhooks/outbox.js';
 import type { Database } from '../storage/database.js';
 
 export interface DeleteUserDeps {
@@ -54,6 +55,8 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
     await userDeletionRepository.deleteGoogleCredential(tx, userId);
     await userDeletionRepository.scrubAuditEvents(tx, who, `deleted-user:${reference}`);
     await userDeletionRepository.deleteUser(tx, userId);
+    await forgetUserEvents(tx, userId);
+    await recordWebhookEvent(tx, 'user.deleted', { user_id: userId });
     await userDeletionRepository.recordDeletion(tx, reference, {
       token_families_revoked: families.length,
       sessions_ended: sessionHashes.length,

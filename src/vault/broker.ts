@@ -13,6 +13,7 @@ import { RefreshLock } from './refresh-lock.js';
 import { SingleFlight } from './single-flight.js';
 import { canonicalSubject, findCredentialForSubject } from './subject.js';
 import { TokenCache, type HeldToken } from './token-cache.js';
+import { recordReauthRequired } from '../webhooks/credential-events.js';
 
 /** SPEC Broker request: "the held token still has ≥ 30 s to live, return it". */
 export const HELD_TOKEN_MIN_MS = 30_000;
@@ -108,6 +109,7 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
         throw new UpstreamFailure(c, outcome.error);
       case 'invalid_grant':
         await credentials.markReauthRequired(c.id, tx);
+        await recordReauthRequired(tx, c, 'invalid_grant');
         return { kind: 'reauth', credentialId: c.id };
       case 'refreshed': {
         const g = outcome.grant;
