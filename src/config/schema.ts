@@ -125,7 +125,14 @@ export const configSchema = z
         request_timeout_ms: int(100, 60_000).default(5000),
         login_client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('gatehouse'),
         allowed_audiences: spaceList.default([]),
-        proactive_refresh: bool.default(false),
+        proactive_refresh: bool.default(true),
+        proactive_refresh_interval_seconds: int(1, 86_400).default(60),
+        // Refresh tokens expiring within this many minutes…
+        proactive_refresh_minutes: int(1, 24 * 60).default(10),
+        // …of credentials served or signed in with within this many days…
+        proactive_refresh_window_days: int(1, 3650).default(7),
+        // …with at most this many Google calls per minute across all instances.
+        proactive_refresh_per_minute: int(1, 100_000).default(60),
         // Off when unset: Google credentials nobody used, refreshed or renewed for this many days
         // are revoked at Google and deleted by the janitor.
         drop_unused_after_days: int(1, 36500).optional(),

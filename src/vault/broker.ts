@@ -26,6 +26,11 @@ export interface TokenBroker {
    */
   getToken(subject: string, opts?: { force?: boolean }): Promise<HeldToken>;
   /**
+   * Refreshes one credential at Google now (the proactive worker), through the same single
+   * flight, lock and error rules as getToken({ force: true }).
+   */
+  refreshCredential(credentialId: string): Promise<HeldToken>;
+  /**
    * Drops cached copies after a credential changed outside the broker (reconnect, delete): the
    * shared ones, and through pub/sub every instance's in-process ones.
    */
@@ -261,6 +266,11 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
         if (err instanceof CredentialGone) throw noSuchSubject();
         throw err;
       }
+    },
+
+    refreshCredential(credentialId) {
+      const deadline = Date.now() + deps.requestTimeoutMs;
+      return flights.run(flightKey(credentialId, true), () => obtain(credentialId, true, deadline));
     },
 
     start: () => tokenCache.start(),
