@@ -110,10 +110,10 @@ describeBackends('CLI commands', (backend) => {
    * An app on the CLI's database. Embedded: opened after the CLI process has exited (PGlite is
    * single-process), with a fresh in-process cache, as a restarted server would have.
    */
-  async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  async function withApp<T>(fn: (app: App) => Promise<T>, file?: Record<string, unknown>): Promise<T> {
     const embedded = backend.name === 'embedded';
     const db: Database = embedded ? await createPgliteDatabase(join(dir, 'pglite')) : database.db;
-    const t = await buildTestApp(storage, { db, extend: authProbe, ...(embedded ? { cache: createMemoryCache() } : {}) });
+    const t = await buildTestApp(storage, { db, file, extend: authProbe, ...(embedded ? { cache: createMemoryCache() } : {}) });
     try {
       return await fn(t.app);
     } finally {
@@ -260,7 +260,7 @@ describeBackends('CLI commands', (backend) => {
       expect((await app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: { 'x-admin-key': TEST_ADMIN_KEY } })).statusCode).toBe(200);
       const r = await waitForEvent(receiver, (e) => e.data.user_id === user.id);
       expect(verifySignature(hook.secret, r.signature, r.body)).toBe(true);
-    });
+    }, { webhooks: { poll_interval_ms: 100 } });
     await receiver.close();
     const deleted = await cli(['webhooks', 'delete', hook.id], env);
     expect(deleted.code, deleted.stderr).toBe(0);
