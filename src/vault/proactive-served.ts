@@ -14,7 +14,6 @@ export class ServedTracker {
   track(broker: TokenBroker): TokenBroker {
     return {
       ...broker,
-      tokenCache: broker.tokenCache,
       getToken: async (subject, opts) => {
         const token = await broker.getToken(subject, opts);
         this.pending.add(token.subject);

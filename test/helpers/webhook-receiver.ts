@@ -16,8 +16,11 @@ export interface Received {
   at: number;
 }
 
-/** How the receiver answers one request: a status, or 'hang' to never answer. */
-export type Answer = number | 'hang';
+/**
+ * How the receiver answers one request: a status, 'hang' to never answer, or 'endless' for a 200
+ * whose body never ends (1 MB chunks until the client goes away).
+ */
+export type Answer = number | 'hang' | 'endless';
 
 /**
  * A real webhook receiver: a node http server on 127.0.0.1 recording every request. `answer`
@@ -37,6 +40,17 @@ export async function startReceiver(answer: (r: Received) => Answer = () => 200)
       const a = decide(r);
       if (a === 'hang') {
         hung.add(res);
+        return;
+      }
+      if (a === 'endless') {
+        hung.add(res);
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const chunk = Buffer.alloc(1024 * 1024, 120);
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
         return;
       }
       res.statusCode = a;

@@ -225,6 +225,19 @@ describeBackends('webhooks', (backend) => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it('reads only a small part of an answer: an endless body neither fills memory nor delays the record', async () => {
+    receiver.answer(() => 'endless');
+    const hook = await register(['user.deleted']);
+    const user = await seedUser(t.db);
+    await admin('DELETE', `/users/${user.id}`);
+    await waitForEvent(receiver, () => true);
+    // Recorded as delivered (2xx) well before the 3 s attempt timeout, the stream cut short.
+    await expect
+      .poll(async () => (await admin('GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries[0], { timeout: 2500 })
+      .toMatchObject({ delivered_at: expect.any(String), attempts: [{ status_code: 200, error: null }] });
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('a receiver that never answers does not hold up the request that caused the event', async () => {
     receiver.answer(() => 'hang');
     const hook = await register(['user.deleted']);
