@@ -46,6 +46,8 @@ import { vaultPlugin } from './plugins/vault.js';
 import { tokensRoutes } from './routes/tokens.js';
 import { connectionsRoutes } from './routes/connections.js';
 import { connectRoutes } from './routes/connect.js';
+import { webhooksPlugin } from './webhooks/webhooks-plugin.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /**
  * One access-log line per request: the completion line carries the request (method, scrubbed
@@ -143,12 +145,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(loginClientPlugin);
   await app.register(janitorPlugin);
   await app.register(vaultPlugin);
+  await app.register(webhooksPlugin);
 
   await app.register(healthRoutes);
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
   await app.register(userAdminRoutes);
   await app.register(internalRoutes);
+  await app.register(webhookRoutes);
   await app.register(oauthRoutes);
   await app.register(tokensRoutes);
   await app.register(connectionsRoutes);

@@ -10,6 +10,7 @@ export const AUDIT_EVENT_NAMES = [
   'reuse_detected',
   'code_replay',
   'revoke',
+  'token_exchanged',
   // Consent screen
   'consent_granted',
   'consent_denied',

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GoogleError } from '../google/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
+import { recordCredentialSaved } from '../webhooks/credential-events.js';
 import type { GoogleProfile, User } from '../repositories/users.js';
 
 export interface SignInInput {
@@ -68,6 +69,7 @@ export async function completeGoogleSignIn(app: FastifyInstance, input: SignInIn
       },
       tx,
     );
+    await recordCredentialSaved(tx, credential);
     if (input.previousSessionHash) await app.sessions.repository.delete(input.previousSessionHash, tx);
     const { id } = await app.sessions.create(user.id, tx);
     return { user, credential, sessionId: id };

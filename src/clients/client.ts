@@ -1,4 +1,4 @@
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
@@ -23,6 +23,10 @@ export interface Client {
   version: number;
   created_at: string;
   updated_at: string;
+}
+
+export function isPublicClient(client: Client): boolean {
+  return client.token_endpoint_auth_method === 'none';
 }
 
 /** What admin endpoints may show: everything but the secret hash. */

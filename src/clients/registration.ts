@@ -69,6 +69,10 @@ export const registrationSchema = z
     if (method === 'none' && grant_types.includes('client_credentials')) {
       return fail('token_endpoint_auth_method', "a public client ('none') cannot use client_credentials");
     }
+    // RFC 8693 token exchange hands out Google tokens: only to clients that authenticate.
+    if (method === 'none' && grant_types.includes('urn:ietf:params:oauth:grant-type:token-exchange')) {
+      return fail('token_endpoint_auth_method', "a public client ('none') cannot use token exchange");
+    }
     return {
       app_name: b.app_name,
       contact_email: b.contact_email,

@@ -31,6 +31,11 @@ export const ENV_MAP: Record<string, string[]> = {
   GOOGLE_REVOKE_URL: ['google', 'revoke_url'],
   GOOGLE_ISSUER: ['google', 'issuer'],
   GOOGLE_SCOPES: ['google', 'scopes'],
+  GOOGLE_PROACTIVE_REFRESH: ['google', 'proactive_refresh'],
+  GOOGLE_PROACTIVE_REFRESH_INTERVAL_SECONDS: ['google', 'proactive_refresh_interval_seconds'],
+  GOOGLE_PROACTIVE_REFRESH_MINUTES: ['google', 'proactive_refresh_minutes'],
+  GOOGLE_PROACTIVE_REFRESH_WINDOW_DAYS: ['google', 'proactive_refresh_window_days'],
+  GOOGLE_PROACTIVE_REFRESH_PER_MINUTE: ['google', 'proactive_refresh_per_minute'],
 };
 
 export function envNameFor(path: readonly PropertyKey[]): string | undefined {

@@ -130,7 +130,14 @@ export const configSchema = z
         request_timeout_ms: int(100, 60_000).default(5000),
         login_client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('gatehouse'),
         allowed_audiences: spaceList.default([]),
-        proactive_refresh: bool.default(false),
+        proactive_refresh: bool.default(true),
+        proactive_refresh_interval_seconds: int(1, 86_400).default(60),
+        // Refresh tokens expiring within this many minutes…
+        proactive_refresh_minutes: int(1, 24 * 60).default(10),
+        // …of credentials served or signed in with within this many days…
+        proactive_refresh_window_days: int(1, 3650).default(7),
+        // …with at most this many Google calls per minute across all instances.
+        proactive_refresh_per_minute: int(1, 100_000).default(60),
         // Off when unset: Google credentials nobody used, refreshed or renewed for this many days
         // are revoked at Google and deleted by the janitor.
         drop_unused_after_days: int(1, 36500).optional(),
@@ -146,6 +153,22 @@ export const configSchema = z
       .prefault({}),
     janitor: z
       .object({ interval_seconds: int(0, 86_400).default(300) })
+      .strict()
+      .prefault({}),
+    webhooks: z
+      .object({
+        // How often each instance looks for due deliveries (0 = this instance delivers none).
+        poll_interval_ms: int(0, 60_000).default(1000),
+        timeout_ms: int(100, 60_000).default(10_000),
+        max_response_bytes: int(0, 1024 * 1024).default(4096),
+        concurrency: int(1, 256).default(16),
+        // Waits after the 1st, 2nd, … failed attempt; the last repeats until give_up_after_seconds.
+        retry_seconds: z.preprocess(
+          (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
+          z.array(int(1, 86_400)).min(1),
+        ).default([10, 30, 120, 600, 3600]),
+        give_up_after_seconds: int(1, 30 * 86_400).default(86_400),
+      })
       .strict()
       .prefault({}),
     secrets: z

@@ -2,6 +2,9 @@ import fp from 'fastify-plugin';
 import { createConnectionsRepository, type ConnectionsRepository } from '../repositories/connections.js';
 import { createVaultAudit, type VaultAudit } from '../vault/audit.js';
 import { createTokenBroker, type TokenBroker } from '../vault/broker.js';
+import { ProactiveRefresher } from '../vault/proactive-refresh.js';
+import { ServedTracker } from '../vault/proactive-served.js';
+import { createProactiveStore } from '../vault/proactive-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,6 +12,8 @@ declare module 'fastify' {
     vault: TokenBroker;
     connections: ConnectionsRepository;
     vaultAudit: VaultAudit;
+    /** google.proactive_refresh: refreshes tokens before they are asked for; undefined when off. */
+    proactiveRefresher: ProactiveRefresher | undefined;
   }
 }
 
@@ -31,7 +36,27 @@ export const vaultPlugin = fp(
       audit,
     });
     await broker.start();
-    app.decorate('vault', broker);
+    const g = app.config.google;
+    if (!g.proactive_refresh) {
+      app.decorate('vault', broker);
+      app.decorate('proactiveRefresher', undefined);
+      return;
+    }
+    const store = createProactiveStore(app.db);
+    const served = new ServedTracker(store);
+    const refresher = new ProactiveRefresher(
+      { broker, store, served, cache: app.cache, log: app.log.child({ component: 'proactive-refresh' }) },
+      {
+        intervalMs: g.proactive_refresh_interval_seconds * 1000,
+        withinMs: g.proactive_refresh_minutes * 60_000,
+        windowDays: g.proactive_refresh_window_days,
+        perMinute: g.proactive_refresh_per_minute,
+      },
+    );
+    app.decorate('vault', served.track(broker));
+    app.decorate('proactiveRefresher', refresher);
+    app.addHook('onReady', async () => refresher.start());
+    app.addHook('onClose', async () => refresher.stop());
   },
   { name: 'vault', dependencies: ['core', 'google'] },
 );

@@ -22,6 +22,9 @@ export interface GoogleCredential {
   updatedAt: Date;
 }
 
+/** A credential just saved, and the status it had before (null: the row is new). */
+export type SavedCredential = GoogleCredential & { previousStatus: GoogleCredential['status'] | null };
+
 /** Tokens Google just returned (code exchange or refresh). */
 export interface GoogleGrant {
   accessToken: string;
@@ -62,7 +65,7 @@ export interface GoogleCredentialsRepository {
    * Stores what Google returned for an owner, creating the row or updating it in place:
    * tokens encrypted, a missing refresh token keeps the held one, status back to 'active'.
    */
-  save(owner: CredentialOwner, grant: GoogleGrant, tx?: Queryable): Promise<GoogleCredential>;
+  save(owner: CredentialOwner, grant: GoogleGrant, tx?: Queryable): Promise<SavedCredential>;
   findByOwner(owner: CredentialOwner, q?: Queryable): Promise<GoogleCredential | null>;
   findById(id: string, q?: Queryable): Promise<GoogleCredential | null>;
   /** findById holding the row lock until tx ends (the broker's refresh without Redis). */
@@ -86,7 +89,7 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
   const ownerColumn = (owner: CredentialOwner) =>
     'userId' in owner ? { column: 'user_id', value: owner.userId } : { column: 'connection_id', value: owner.connectionId };
 
-  const saveIn = async (tx: Queryable, owner: CredentialOwner, g: GoogleGrant): Promise<GoogleCredential> => {
+  const saveIn = async (tx: Queryable, owner: CredentialOwner, g: GoogleGrant): Promise<SavedCredential> => {
     const { column, value } = ownerColumn(owner);
     const expiresAt = new Date(Date.now() + g.expiresIn * 1000);
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -112,7 +115,7 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
             keyring.activeKid,
           ],
         );
-        return toCredential(r.rows[0]!);
+        return { ...toCredential(r.rows[0]!), previousStatus: row.status };
       }
       // The id must exist before encryption (it is in the associated data), so a new row is
       // inserted with DO NOTHING: if a concurrent save created the owner's row first, we loop
@@ -135,7 +138,7 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
           keyring.activeKid,
         ],
       );
-      if (r.rows[0]) return toCredential(r.rows[0]);
+      if (r.rows[0]) return { ...toCredential(r.rows[0]), previousStatus: null };
     }
     throw new Error('google credential save lost a race twice');
   };

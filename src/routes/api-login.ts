@@ -57,6 +57,7 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
     config: app.config,
     tokens: app.tokens,
     denyList: app.denyList,
+    broker: app.vault,
     emit: (event) => recordAuditEvent(app, event),
   };
 

@@ -9,6 +9,7 @@ import { notFound } from '../oauth/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 import { CONNECT_LINK_TTL_SECONDS, signConnectLink } from '../vault/connect-link.js';
 import { connectionIdSchema } from '../vault/subject.js';
+import { recordWebhookEvent } from '../webhooks/outbox.js';
 import { noStore } from './no-store.js';
 
 /**
@@ -90,7 +91,9 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
         });
       }
     }
-    await app.db.transaction((tx) => app.connections.delete(id, tx));
+    await app.db.transaction(async (tx) => {
+      if (await app.connections.delete(id, tx)) await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
+    });
     if (credential) await app.vault.forget(credential.id, { kind: 'connection', connectionId: id });
     app.vaultAudit({ event: 'connection_deleted', subject: id, ...(credential ? { credential_id: credential.id } : {}), details: { revoked_at_google: revoked } });
     return { success: true, connection_id: id, deleted: true, revoked_at_google: revoked };

@@ -10,6 +10,7 @@ import type { GoogleCredentialsRepository } from '../repositories/google-credent
 import type { SessionsRepository } from '../repositories/sessions.js';
 import { userDeletionRepository } from '../repositories/user-deletion.js';
 import type { SessionManager } from '../plugins/session.js';
+import { forgetUserEvents, recordWebhookEvent } from '../webhooks/outbox.js';
 import type { Database } from '../storage/database.js';
 
 export interface DeleteUserDeps {
@@ -66,6 +67,8 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
     // for such an exchange, so its token expires inside the denial.
     const deniedUntil = denialExpiry(deps.accessTokenLifetimeSeconds);
     await accessDenialsRepository.insert(tx, 'subject', subjectDigest(userId), deniedUntil);
+    await forgetUserEvents(tx, userId);
+    await recordWebhookEvent(tx, 'user.deleted', { user_id: userId });
     await userDeletionRepository.recordDeletion(tx, reference, {
       token_families_revoked: families.length,
       sessions_ended: sessionHashes.length,

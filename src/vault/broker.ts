@@ -13,6 +13,7 @@ import { RefreshLock } from './refresh-lock.js';
 import { SingleFlight } from './single-flight.js';
 import { canonicalSubject, findCredentialForSubject, subjectCacheKey, type SubjectRef } from './subject.js';
 import { TokenCache, type HeldToken } from './token-cache.js';
+import { recordReauthRequired } from '../webhooks/credential-events.js';
 
 /** SPEC Broker request: "the held token still has ≥ 30 s to live, return it". */
 export const HELD_TOKEN_MIN_MS = 30_000;
@@ -25,6 +26,11 @@ export interface TokenBroker {
    * 502 upstream_unavailable.
    */
   getToken(subject: SubjectRef, opts?: { force?: boolean }): Promise<HeldToken>;
+  /**
+   * Refreshes one credential at Google now (the proactive worker), through the same single
+   * flight, lock and error rules as getToken({ force: true }).
+   */
+  refreshCredential(credentialId: string): Promise<HeldToken>;
   /**
    * Drops cached copies after a credential changed outside the broker (reconnect, delete): the
    * shared ones, and through pub/sub every instance's in-process ones. A plain string names a
@@ -110,6 +116,7 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
         throw new UpstreamFailure(c, outcome.error);
       case 'invalid_grant':
         await credentials.markReauthRequired(c.id, tx);
+        await recordReauthRequired(tx, c, 'invalid_grant');
         return { kind: 'reauth', credentialId: c.id };
       case 'refreshed': {
         const g = outcome.grant;
@@ -262,6 +269,11 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
         if (err instanceof CredentialGone) throw noSuchSubject();
         throw err;
       }
+    },
+
+    refreshCredential(credentialId) {
+      const deadline = Date.now() + deps.requestTimeoutMs;
+      return flights.run(flightKey(credentialId, true), () => obtain(credentialId, true, deadline));
     },
 
     start: () => tokenCache.start(),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { GoogleError } from '../google/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 import type { ConnectLink } from '../repositories/connections.js';
+import { recordCredentialSaved } from '../webhooks/credential-events.js';
 
 export interface ConnectInput {
   code: string;
@@ -48,7 +49,7 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
     // a deleted connection took its links with it.
     if (!(await app.connections.completeLink(input.link.id, tx))) throw new ConnectLinkRefused();
     await app.connections.ensure(connectionId, input.link.apiKeyId, tx);
-    return app.googleCredentials.save(
+    const saved = await app.googleCredentials.save(
       { connectionId },
       {
         accessToken: tokens.access_token,
@@ -60,6 +61,8 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
       },
       tx,
     );
+    await recordCredentialSaved(tx, saved);
+    return saved;
   });
   await app.vault.forget(credential.id, { kind: 'connection', connectionId });
   if (replacedGrant) {

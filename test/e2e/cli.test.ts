@@ -10,6 +10,8 @@ import { describeBackends, type TestDatabase } from '../helpers/backends.js';
 import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS, buildTestApp, openStorage, type TestStorage } from '../helpers/app.js';
 import { basicAuth } from '../helpers/admin.js';
 import { tempDir } from '../helpers/processes.js';
+import { seedUser } from '../helpers/oauth.js';
+import { startReceiver, verifySignature, waitForEvent } from '../helpers/webhook-receiver.js';
 
 interface Run {
   code: number | null;
@@ -59,6 +61,10 @@ describe('CLI arguments', () => {
     [['api-keys', 'revoke', 'not-a-uuid'], 'is not an API key id'],
     [['users', 'list', '--limit', '0'], '--limit must be an integer'],
     [['migrate', 'now'], "unexpected argument 'now'"],
+    [['webhooks', 'create', '--event', 'user.deleted'], '--url is required'],
+    [['webhooks', 'create', '--url', 'https://u:p@example.com/h', '--event', 'user.deleted'], 'without credentials'],
+    [['webhooks', 'create', '--url', 'https://example.com/h', '--event', 'user.created'], 'events.0'],
+    [['webhooks', 'delete', 'not-a-uuid'], 'is not a webhook id'],
   ])('%j exits 2 with the problem on stderr', async (args, message) => {
     const r = await cli(args, env);
     expect(r.code).toBe(2);
@@ -69,7 +75,7 @@ describe('CLI arguments', () => {
   it('prints usage for --help, and help for each command', async () => {
     const all = await cli(['--help'], env);
     expect(all.code).toBe(0);
-    for (const name of ['migrate', 'clients create', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list']) {
+    for (const name of ['migrate', 'clients create', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list', 'webhooks create', 'webhooks list', 'webhooks delete']) {
       expect(all.stdout).toContain(name);
     }
     const one = await cli(['clients', 'create', '--help'], env);
@@ -104,10 +110,10 @@ describeBackends('CLI commands', (backend) => {
    * An app on the CLI's database. Embedded: opened after the CLI process has exited (PGlite is
    * single-process), with a fresh in-process cache, as a restarted server would have.
    */
-  async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  async function withApp<T>(fn: (app: App) => Promise<T>, file?: Record<string, unknown>): Promise<T> {
     const embedded = backend.name === 'embedded';
     const db: Database = embedded ? await createPgliteDatabase(join(dir, 'pglite')) : database.db;
-    const t = await buildTestApp(storage, { db, extend: authProbe, ...(embedded ? { cache: createMemoryCache() } : {}) });
+    const t = await buildTestApp(storage, { db, file, extend: authProbe, ...(embedded ? { cache: createMemoryCache() } : {}) });
     try {
       return await fn(t.app);
     } finally {
@@ -253,5 +259,32 @@ describeBackends('CLI commands', (backend) => {
     expect(kids.length).toBeGreaterThan(0);
     expect(kids.every((k) => k.encryption_key_id === 'next')).toBe(true);
     expect((await cli(['keys', 'reencrypt', '--batch-size', 'x'], env)).code).toBe(2);
+  }, 90_000);
+
+  it('webhooks create / list / delete; the secret is shown once and the server signs with it', async () => {
+    const receiver = await startReceiver();
+    const created = await cli(['webhooks', 'create', '--url', receiver.url, '--event', 'user.deleted,connection.deleted'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const hook = created.json();
+    expect(hook).toEqual({
+      success: true, id: expect.any(String), url: receiver.url, events: ['user.deleted', 'connection.deleted'],
+      created_at: expect.any(String), secret: expect.stringMatching(/^whsec_/),
+    });
+    const list = await cli(['webhooks', 'list'], env);
+    expect(list.json().webhooks).toEqual([{ id: hook.id, url: hook.url, events: hook.events, created_at: hook.created_at }]);
+    expect(list.stdout).not.toContain(hook.secret);
+    // The server decrypts what the CLI stored and signs with it.
+    await withApp(async (app) => {
+      const user = await seedUser(app.db);
+      expect((await app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: { 'x-admin-key': TEST_ADMIN_KEY } })).statusCode).toBe(200);
+      const r = await waitForEvent(receiver, (e) => e.data.user_id === user.id);
+      expect(verifySignature(hook.secret, r.signature, r.body)).toBe(true);
+    }, { webhooks: { poll_interval_ms: 100 } });
+    await receiver.close();
+    const deleted = await cli(['webhooks', 'delete', hook.id], env);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.json()).toEqual({ success: true, id: hook.id, deleted: true });
+    expect((await cli(['webhooks', 'delete', hook.id], env)).code).toBe(1);
+    expect((await cli(['webhooks', 'list'], env)).json().webhooks).toEqual([]);
   }, 90_000);
 });

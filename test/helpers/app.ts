@@ -17,8 +17,9 @@ export const TEST_AUDIT_FILE = join(tmpdir(), 'gatehouse-test', `audit-${process
 
 /**
  * The config every test starts from; pass env to override variables, file for config.yml keys.
- * The janitor is off unless a test turns it on: a pass at a random moment would delete rows
- * other tests seeded as expired on purpose.
+ * Background work is off unless a test turns it on: a janitor pass at a random moment would
+ * delete rows other tests seeded as expired on purpose, a proactive refresh would add Google
+ * calls to tests that count them, and webhook polling would add queries to every test app.
  */
 export function testConfig(env: Record<string, string> = {}, file: Record<string, unknown> = {}): Config {
   file = { ...file, audit: { file: TEST_AUDIT_FILE, ...(file.audit as object | undefined) } };
@@ -29,9 +30,10 @@ export function testConfig(env: Record<string, string> = {}, file: Record<string
       ADMIN_KEY: TEST_ADMIN_KEY,
       ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
       DATA_DIR: './data/test',
+      GOOGLE_PROACTIVE_REFRESH: 'false',
       ...env,
     },
-    { janitor: { interval_seconds: 0 }, ...file },
+    { janitor: { interval_seconds: 0 }, webhooks: { poll_interval_ms: 0 }, ...file },
   );
 }
 

@@ -27,7 +27,7 @@ const create: Command = {
   synopsis: '--name <app name> --email <contact> --redirect-url <url>… [--grant-type <type>…] [--scope "<scopes>"] [--public] [--auth-method client_secret_basic|client_secret_post] [--first-party] [--resource-server]',
   details: [
     '--redirect-url   repeatable (or comma-separated); https, or http on 127.0.0.1/[::1]/localhost',
-    '--grant-type     repeatable: authorization_code, refresh_token, client_credentials (default: the first two)',
+    '--grant-type     repeatable: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange (default: the first two)',
     '--scope          space-separated scopes the client may ask for (default "openid profile email")',
     '--public         a public client (token_endpoint_auth_method none, PKCE, no secret)',
   ],

@@ -5,6 +5,7 @@ import { migrateCommand } from './migrate.js';
 import { userCommands } from './users.js';
 import { keyCommands } from './keys.js';
 import { janitorCommands } from './janitor.js';
+import { webhookCommands } from './webhooks.js';
 
 /**
  * Every command the CLI knows, in the order `--help` lists them.
@@ -21,4 +22,5 @@ export const COMMANDS: Command[] = [
   ...userCommands,
   ...keyCommands,
   ...janitorCommands,
+  ...webhookCommands,
 ];

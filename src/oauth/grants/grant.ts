@@ -5,6 +5,7 @@ import type { Config } from '../../config/schema.js';
 import type { Database } from '../../storage/database.js';
 import type { DenyList } from '../deny-list.js';
 import type { TokenService } from '../tokens.js';
+import type { TokenBroker } from '../../vault/broker.js';
 
 /** What the token endpoint answers (RFC 6749 §5.1 plus the spec's success, username, expiry). */
 export interface TokenResponse {
@@ -12,6 +13,8 @@ export interface TokenResponse {
   token_type: 'Bearer';
   expires_in: number;
   refresh_token?: string;
+  /** RFC 8693 §2.2.1, token exchange only. */
+  issued_token_type?: string;
   scope: string;
   id_token?: string;
   success: true;
@@ -34,6 +37,8 @@ export interface GrantDeps {
   config: Config;
   tokens: TokenService;
   denyList: DenyList;
+  /** Google tokens for token exchange. */
+  broker: Pick<TokenBroker, 'getToken'>;
   emit: (event: GrantEvent) => void;
 }
 

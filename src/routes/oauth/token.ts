@@ -15,6 +15,7 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
     config: app.config,
     tokens: app.tokens,
     denyList: app.denyList,
+    broker: app.vault,
     emit: (event) => app.audit(event),
   };
 
