@@ -56,12 +56,13 @@ describeBackends('webhooks', (backend) => {
     t.app.inject({ method, url, headers: adminHeaders, ...(payload ? { payload } : {}) });
   const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     t.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
-  const forceRefresh = (subject: string) =>
+  /** People are named by `subject`, connections only by `connection_id`. */
+  const forceRefresh = (named: { subject: string } | { connection_id: string }) =>
     t.app.inject({
       method: 'POST',
       url: '/oauth/refresh',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ subject }).toString(),
+      payload: new URLSearchParams(named).toString(),
     });
 
   async function register(events: string[], url = receiver.url): Promise<{ id: string; secret: string }> {
@@ -74,7 +75,11 @@ describeBackends('webhooks', (backend) => {
     const link = await api('POST', '/connections', { connection_id: connectionId });
     expect(link.statusCode, link.body).toBe(200);
     const browser = new Browser();
-    const open = await browser.get(link.json().connect_url);
+    const url = link.json().connect_url as string;
+    // The link's page asks the person to confirm; only its form spends the link.
+    const page = await browser.get(url);
+    const confirm = readForm(page.text, url);
+    const open = await browser.post(confirm.action, confirm.fields);
     const consent = await browser.get(open.location!);
     const form = readForm(consent.text, open.location!);
     const answer = await browser.post(form.action, { ...form.fields, email, decision: 'allow' });
@@ -131,7 +136,7 @@ describeBackends('webhooks', (backend) => {
     await connect('shop:hooks-1', 'hooks.branch@example.com');
     await expectDelivered('connection.created', { connection_id: 'shop:hooks-1' });
     mock.control.failNextToken(1, 'invalid_grant');
-    expect((await forceRefresh('shop:hooks-1')).statusCode).toBe(409);
+    expect((await forceRefresh({ connection_id: 'shop:hooks-1' })).statusCode).toBe(409);
     await expectDelivered('connection.reauth_required', { connection_id: 'shop:hooks-1', reason: 'invalid_grant' });
     await connect('shop:hooks-1', 'hooks.branch@example.com');
     await expectDelivered('connection.recovered', { connection_id: 'shop:hooks-1' });
@@ -143,7 +148,7 @@ describeBackends('webhooks', (backend) => {
     const { rows } = await t.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', ['hooks.person@example.com']);
     const userId = rows[0]!.id;
     mock.control.failNextToken(1, 'invalid_grant');
-    expect((await forceRefresh(userId)).statusCode).toBe(409);
+    expect((await forceRefresh({ subject: userId })).statusCode).toBe(409);
     await expectDelivered('user.google_reauth_required', { user_id: userId, reason: 'invalid_grant' });
     await signInWithGoogle(new Browser(), t.url, 'hooks.person@example.com');
     await expectDelivered('user.google_recovered', { user_id: userId });
