@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, startPrivateRedis } from '../helpers/processes.js';
+import { freePort } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 
@@ -61,37 +61,54 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
 export interface PrivateRedis {
   url: string;
+  port: number;
   stop(): Promise<void>;
-  /** Starts a fresh (empty) server on the same port, as a Redis restart without persistence. */
+  /**
+   * Starts the server again on the same port: empty, as a Redis restart without persistence, or
+   * (persistent) with everything it had written to its append-only file before it stopped.
+   */
   restart(): Promise<void>;
 }
 
-export async function startRestartableRedis(): Promise<PrivateRedis> {
-  let current = await startPrivateRedis();
-  const port = Number(new URL(current.url).port);
+/** redis-server on port; resolves once it answers PING. */
+export async function spawnRedis(port: number, args: string[] = []): Promise<{ stop(): Promise<void> }> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...args], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await run('redis-cli', ['-p', String(port), 'ping'], { timeout: 1000 });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return {
-    url: current.url,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
+}
+
+/**
+ * A private Redis tests may kill (SIGKILL) and start again. `persistent` keeps an append-only
+ * file synced on every write, so a restart brings back exactly what it held.
+ */
+export async function startRestartableRedis(opts: { persistent?: boolean } = {}): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gh-redis-'));
+  const args = opts.persistent
+    ? ['--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--dir', dir, '--save', '', '--appendonly', 'no'];
+  let current = await spawnRedis(port, args);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
     stop: () => current.stop(),
     async restart() {
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          await run('redis-cli', ['-p', String(port), 'ping'], { timeout: 1000 });
-          break;
-        } catch {
-          if (Date.now() > deadline) throw new Error('redis did not restart');
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-      current = {
-        url: current.url,
-        stop: () => new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-      };
+      current = await spawnRedis(port, args);
     },
   };
 }
