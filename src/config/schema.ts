@@ -76,7 +76,13 @@ export const configSchema = z
       .prefault({}),
     database: z
       .object({
-        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+          // Said here, at start: otherwise node-postgres fails on every connect and the
+          // server reports "database unavailable". The value is never echoed (it may hold a password).
+          .refine(isParsableUrl, 'cannot be parsed as a URL (check the port, and percent-encode @ : / # in the password)')
+          .optional(),
         host: z.string().min(1).optional(),
         port: int(1, 65535).default(5432),
         user: z.string().min(1).optional(),
@@ -183,6 +189,15 @@ export type Config = Parsed & {
   /** Mock Google mounted under /_dev/google: no GOOGLE_CLIENT_ID outside production. */
   dev_mode: boolean;
 };
+
+function isParsableUrl(url: string): boolean {
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]' || hostname === '::1';
