@@ -91,6 +91,8 @@ export const configSchema = z
         pool_max: int(1, 1000).default(10),
         migrate_on_start: bool.default(true),
         statement_timeout_ms: int(0, 600_000).default(5000),
+        // Named server-side prepared statements; false behind PgBouncer in transaction mode.
+        prepared_statements: bool.default(true),
       })
       .strict()
       .prefault({}),

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
     expect(c.janitor.interval_seconds).toBe(300);
     expect(c.google.drop_unused_after_days).toBeUndefined();
     expect(c.database.migrate_on_start).toBe(true);
+    expect(c.database.prepared_statements).toBe(true);
     expect(c.dev_mode).toBe(true);
   });
 
