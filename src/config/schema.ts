@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from '../cache/redis-url.js';
 
 /**
  * One schema for everything Gatehouse reads at start: config.yml merged with environment
@@ -98,7 +99,17 @@ export const configSchema = z
       .prefault({}),
     redis: z
       .object({
-        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+        url: z
+          .string()
+          .regex(/^rediss?(\+cluster|\+sentinel)?:\/\//, 'must be a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL')
+          .superRefine((url, ctx) => {
+            try {
+              parseRedisUrl(url);
+            } catch (err) {
+              ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^REDIS_URL:? ?/, '') });
+            }
+          })
+          .optional(),
         key_prefix: z.string().max(64).default('gh:'),
       })
       .strict()
