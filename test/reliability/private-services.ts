@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -109,6 +109,94 @@ export async function startRestartableRedis(opts: { persistent?: boolean } = {})
     stop: () => current.stop(),
     async restart() {
       current = await spawnRedis(port, args);
+    },
+  };
+}
+
+async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), ...args], { timeout: 10_000 });
+  return stdout;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface PrivateRedisCluster {
+  /** redis+cluster:// naming every master. */
+  url: string;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** Three masters (no replicas) on private ports, every slot assigned, cluster_state:ok. */
+export async function startRedisCluster(): Promise<PrivateRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-redis-cluster-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const nodes = await Promise.all(ports.map((port) => spawnRedis(port, [
+    '--dir', dir, '--save', '', '--appendonly', 'no',
+    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
+  ])));
+  await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+  for (const port of ports) await until(`cluster on ${port}`, async () => (await redisCli(port, 'cluster', 'info')).includes('cluster_state:ok'));
+  return {
+    url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    ports,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PrivateSentinel {
+  /** redis+sentinel:// naming the sentinel and the master name. */
+  url: string;
+  /** The port of whichever server is master now. */
+  masterPort(): Promise<number>;
+  /** kill -9 the current master; the sentinel promotes the replica. */
+  killMaster(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MASTER_NAME = 'ghmaster';
+
+/** A master, one replica and one sentinel (quorum 1, 1 s down-after) on private ports. */
+export async function startRedisSentinel(): Promise<PrivateSentinel> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-redis-sentinel-'));
+  const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
+  const base = ['--dir', dir, '--save', '', '--appendonly', 'no'];
+  const servers = new Map<number, { stop(): Promise<void> }>();
+  servers.set(masterPort, await spawnRedis(masterPort, [...base, '--dbfilename', `m-${masterPort}.rdb`]));
+  servers.set(replicaPort, await spawnRedis(replicaPort, [...base, '--dbfilename', `r-${replicaPort}.rdb`, '--replicaof', '127.0.0.1', String(masterPort)]));
+  await until('replica in sync', async () => (await redisCli(replicaPort, 'info', 'replication')).includes('master_link_status:up'));
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, [
+    `port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`,
+    `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
+    `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+    `sentinel failover-timeout ${MASTER_NAME} 5000`,
+    '',
+  ].join('\n'));
+  const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+  await until('sentinel up', async () => (await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).includes(String(masterPort)));
+  const masterPortNow = async () => Number((await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).trim().split('\n')[1]);
+  return {
+    url: `redis+sentinel://127.0.0.1:${sentinelPort}/${MASTER_NAME}`,
+    masterPort: masterPortNow,
+    async killMaster() {
+      const port = await masterPortNow();
+      await servers.get(port)?.stop();
+      servers.delete(port);
+    },
+    async stop() {
+      sentinel.kill('SIGKILL');
+      await Promise.all([...servers.values()].map((s) => s.stop()));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
