@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -196,6 +196,55 @@ export async function startRedisSentinel(): Promise<PrivateSentinel> {
     async stop() {
       sentinel.kill('SIGKILL');
       await Promise.all([...servers.values()].map((s) => s.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PrivatePgBouncer {
+  /** postgres:// through PgBouncer (transaction mode) to the private server's `postgres` database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Debian's PgBouncer (1.18: no prepared statements in transaction mode) in transaction mode in
+ * front of a private Postgres. PgBouncer refuses to run as root: as root it runs as postgres.
+ */
+export async function startPgBouncer(pg: PrivatePostgres, poolSize = 5): Promise<PrivatePgBouncer> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-pgbouncer-'));
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const port = await freePort();
+  const conf = join(dir, 'pgbouncer.ini');
+  writeFileSync(conf, [
+    '[databases]',
+    `postgres = host=127.0.0.1 port=${pg.port} dbname=postgres user=postgres`,
+    '[pgbouncer]',
+    'listen_addr = 127.0.0.1', `listen_port = ${port}`, "unix_socket_dir = ''",
+    'auth_type = any', 'pool_mode = transaction',
+    `default_pool_size = ${poolSize}`, 'max_client_conn = 500',
+    `logfile = ${join(dir, 'pgbouncer.log')}`, `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+    '',
+  ].join('\n'), { mode: 0o644 });
+  const root = process.getuid?.() === 0;
+  const child = spawn(root ? 'runuser' : 'pgbouncer', root ? ['-u', 'postgres', '--', 'pgbouncer', conf] : [conf], { stdio: 'ignore' });
+  const pidFile = join(dir, 'pgbouncer.pid');
+  await until('pgbouncer listening', async () => {
+    await run('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-q'], { timeout: 2000 });
+    return true;
+  });
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      }
+      child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
