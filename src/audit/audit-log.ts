@@ -46,6 +46,8 @@ export class AuditLog {
   /** Events recorded so far; a request compares it before and after to know it recorded one. */
   recorded = 0;
   private tail: Promise<void> = Promise.resolve();
+  /** A flush queued behind the running one, not started yet: it will write whatever is queued then. */
+  private waiting: Promise<void> | undefined;
   private flushPending = false;
   private timer: NodeJS.Timeout | undefined;
   private dirReady = false;
@@ -97,9 +99,19 @@ export class AuditLog {
     }
   }
 
-  /** Writes everything queued so far. Flushes run one at a time; this never rejects. */
+  /**
+   * Writes everything queued so far. Flushes run one at a time, and callers arriving while one
+   * runs share the single next one (group commit: one INSERT for all of them, not one each).
+   * Never rejects.
+   */
   flush(): Promise<void> {
-    const run = this.tail.then(() => this.writeQueued());
+    if (this.waiting) return this.waiting;
+    const run = this.tail.then(() => {
+      // From here on, events recorded later need a flush of their own.
+      this.waiting = undefined;
+      return this.writeQueued();
+    });
+    this.waiting = run;
     this.tail = run;
     return run;
   }
