@@ -55,6 +55,16 @@ describeBackends('Postgres behind a pooler', (backend) => {
     expect(shown.rows[0]!.statement_timeout).toBe('300ms');
   });
 
+  it('stops waiting for a single statement behind a transaction pooler and answers unavailable, not a 500', async () => {
+    // prepared_statements off stands for "behind a transaction pooler": no server-side timeout
+    // can travel with a lone statement, so the client gives up after the timeout + 1 s.
+    const db = open(false, 200);
+    const started = Date.now();
+    const err = await db.query('SELECT pg_sleep(3)').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseUnavailableError);
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
   it('prepares named statements only when prepared_statements is on', async () => {
     const named = { prepareAs: 'pooler_probe' };
     const sql = 'SELECT name FROM pg_prepared_statements';
