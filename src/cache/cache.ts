@@ -33,8 +33,8 @@ export interface Cache {
    * misconfiguration or a failover in progress; counted by kind since start.
    */
   problems(): CacheProblem;
-  /** Called on every such error (the app logs them). */
-  onProblem(listener: (kind: string, err: Error) => void): void;
+  /** Called on every such error (the app logs them); returns the function that stops it. */
+  onProblem(listener: (kind: string, err: Error) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -56,7 +56,7 @@ export function createMemoryCache(opts: { maxEntries?: number } = {}): Cache {
     async ping() {},
     // In process: nothing can answer with an error.
     problems: () => ({ counts: {} }),
-    onProblem() {},
+    onProblem: () => () => {},
     async close() {
       bus.removeAllListeners();
       store.clear();

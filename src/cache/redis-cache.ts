@@ -168,6 +168,10 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
     problems: () => ({ counts: Object.fromEntries(problems), last: lastProblem }),
     onProblem(listener) {
       listeners.push(listener);
+      return () => {
+        const i = listeners.indexOf(listener);
+        if (i >= 0) listeners.splice(i, 1);
+      };
     },
     async close() {
       handlers.clear();

@@ -41,12 +41,14 @@ const tags = ['operations'];
  */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   const loggedAt = new Map<string, number>();
-  app.cache.onProblem((kind, err) => {
+  const stopListening = app.cache.onProblem((kind, err) => {
     const now = Date.now();
     if (now - (loggedAt.get(kind) ?? 0) < PROBLEM_LOG_INTERVAL_MS) return;
     loggedAt.set(kind, now);
     app.log.error({ kind, err: err.message, counts: app.cache.problems().counts }, 'Redis answered with an error that is not an outage; check REDIS_URL (cluster/sentinel) and the server');
   });
+  // The cache outlives the app (its owner closes it): stop listening when the app closes.
+  app.addHook('onClose', async () => stopListening());
   new Gauge({
     name: 'gatehouse_redis_errors',
     help: 'Errors Redis answered with since start (not outages), by kind: MOVED, CROSSSLOT, READONLY, NOSCRIPT…',
