@@ -34,13 +34,15 @@ export function createPgDatabase(opts: PgOptions): Database {
     query_timeout: !prepared && timeoutMs ? timeoutMs + 1000 : undefined,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
+    // Talking to Postgres itself (or a session pooler), each connection is a session of ours:
+    // the timeout is set once per connection, before the pool hands it out.
+    // (pg-pool awaits the promise, although its type says void.)
+    ...(prepared && timeoutMs ? { onConnect: async (client: pg.ClientBase) => void (await client.query(`SET statement_timeout = ${timeoutMs}`)) } : {}),
   });
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // discards it and the next query opens a new one.
   pool.on('error', () => {});
-  // Talking to Postgres itself (or a session pooler), each connection is a session of ours: the
-  // timeout is set once per connection, queued ahead of its first query.
-  if (prepared && timeoutMs) pool.on('connect', (client) => void client.query(`SET statement_timeout = ${timeoutMs}`).catch(() => {}));
+
 
   const run = async <T>(q: (config: pg.QueryConfig) => Promise<pg.QueryResult>, sql: string, params?: readonly unknown[], options?: QueryOptions) => {
     try {
