@@ -34,10 +34,20 @@ export const auditPlugin = fp(
       request.auditMark = log.recorded;
       done();
     });
-    app.addHook('onSend', (request, _reply, payload, done) => {
+    let closing = false;
+    app.addHook('preClose', (done) => {
+      closing = true;
+      done();
+    });
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (log.recorded === request.auditMark) return done(null, payload);
       // flush() never rejects; a destination that failed keeps the event queued for a retry.
-      void log.flush().then(() => done(null, payload));
+      void log.flush().then(() => {
+        // A drain that began while this response waited: its keep-alive socket must close after
+        // it (as app.ts does for the others), or the server would wait on it until the timeout.
+        if (closing) reply.header('connection', 'close');
+        done(null, payload);
+      });
     });
     app.addHook('onClose', async () => log.close());
   },
