@@ -141,7 +141,8 @@ export class CoherentCache<V> {
       // Only ever replace the very entry found (distrusted or forged), and only fill an empty
       // slot: a writer's overwrite after a commit always wins over this read.
       if (replace !== undefined) await quietly(() => this.opts.cache.delIfEquals(key, replace));
-      await quietly(() => this.opts.cache.setIfAbsent(key, sealed, this.opts.shared!.ttlMs));
+      // "No such row" stays local: ids anyone can make up must not fill the shared Redis.
+      if (value !== null) await quietly(() => this.opts.cache.setIfAbsent(key, sealed, this.opts.shared!.ttlMs));
     }
     this.fill(mark, id, value);
     return value;
