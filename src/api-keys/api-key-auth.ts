@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/cache.js';
+import { CoherentCache, announceChange, type CacheLog } from '../cache/coherent-cache.js';
 import { sha256Hex } from '../crypto/hash.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { OAuthError, forbidden, invalidToken, tooManyRequests } from '../oauth/errors.js';
@@ -14,13 +15,13 @@ const LOCAL_TTL_MS = 60_000;
 const USAGE_FLUSH_MS = 30_000;
 
 /**
- * A cached key row. `verified` is the SHA-256 of the secret that passed argon2 against this
- * row: a key is 256 random bits, so its digest cannot be reversed or guessed offline, and the
- * row being dropped (revocation, TTL) drops it too.
+ * The SHA-256 of the secret that passed argon2 against this very row object: a key is 256
+ * random bits, so its digest cannot be reversed or guessed offline, and it only counts while
+ * the row cache still holds that object (revocation, TTL and the coherence rules drop it).
  */
-interface CachedRow {
-  key: ApiKey | null;
-  verified?: string;
+interface Verified {
+  key: ApiKey;
+  digest: string;
 }
 
 /**
@@ -29,39 +30,50 @@ interface CachedRow {
  * argon2 verify cache, and last_used_at is written in batches.
  */
 export class ApiKeyAuthenticator {
-  private readonly rows = new LRUCache<string, CachedRow>({ max: 10_000, ttl: LOCAL_TTL_MS });
+  private readonly rows: CoherentCache<ApiKey>;
+  private readonly verified = new LRUCache<string, Verified>({ max: 10_000, ttl: LOCAL_TTL_MS });
   private readonly used = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limiter: FailureLimiter },
-  ) {}
+    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limiter: FailureLimiter; log: CacheLog },
+  ) {
+    // Key rows in process only (no Redis copy): kept coherent by the cache/ primitive's rules.
+    this.rows = new CoherentCache<ApiKey>({
+      name: CHANNEL,
+      cache: deps.cache,
+      load: (prefix) => apiKeysRepository.findByLookupPrefix(deps.db, prefix),
+      localTtlMs: LOCAL_TTL_MS,
+      maxEntries: 10_000,
+      log: deps.log,
+    });
+  }
 
   async start(): Promise<void> {
-    await this.deps.cache.subscribe(CHANNEL, (prefix) => this.rows.delete(prefix));
+    await this.rows.start();
     this.timer = setInterval(() => void this.flushUsage().catch(() => {}), USAGE_FLUSH_MS);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.rows.stop();
     await this.flushUsage().catch(() => {});
   }
 
   /** Tells every instance to forget its copy of a key (after revocation). */
   async changed(key: ApiKey): Promise<void> {
-    this.rows.delete(key.lookup_prefix);
-    await announceApiKeyChange(this.deps.cache, key);
+    await this.rows.changed(key.lookup_prefix, key);
   }
 
   async authenticate(request: FastifyRequest, scope: ApiKeyScope): Promise<ApiKey> {
     const presented = bearer(request.headers.authorization);
     const known = presented ? parseApiKey(presented) : null;
-    const row = known ? this.rows.get(known.lookupPrefix) : undefined;
-    const cached = row?.key;
+    const cached = known ? this.rows.peek(known.lookupPrefix) : undefined;
+    const verified = cached ? this.verified.get(cached.lookup_prefix) : undefined;
     // Steady state: the secret that passed argon2 against this very row is accepted from
     // memory (no argon2, no Redis, one SHA-256). Comparing digests reveals nothing about the key.
-    if (cached && !cached.revoked && row.verified !== undefined && row.verified === sha256Hex(presented!)) {
+    if (cached && !cached.revoked && verified?.key === cached && verified.digest === sha256Hex(presented!)) {
       if (!cached.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
       this.used.add(cached.id);
       return cached;
@@ -74,24 +86,15 @@ export class ApiKeyAuthenticator {
     };
     const parsed = presented ? parseApiKey(presented) : null;
     if (!presented || !parsed) return fail();
-    const key = await this.lookup(parsed.lookupPrefix);
+    const key = await this.rows.get(parsed.lookupPrefix);
     if (!key || key.revoked) {
       await this.deps.hasher.verifyNothing(presented);
       return fail();
     }
     if (!(await this.deps.hasher.verify(key.id, presented, key.key_hash))) return fail();
-    const verifiedRow = this.rows.get(parsed.lookupPrefix);
-    if (verifiedRow?.key === key) verifiedRow.verified = sha256Hex(presented);
+    this.verified.set(parsed.lookupPrefix, { key, digest: sha256Hex(presented) });
     if (!key.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
     this.used.add(key.id);
-    return key;
-  }
-
-  private async lookup(prefix: string): Promise<ApiKey | null> {
-    const hit = this.rows.get(prefix);
-    if (hit) return hit.key;
-    const key = await apiKeysRepository.findByLookupPrefix(this.deps.db, prefix);
-    this.rows.set(prefix, { key });
     return key;
   }
 
@@ -105,11 +108,11 @@ export class ApiKeyAuthenticator {
 
 /**
  * Tells every instance (this one included) to drop its cached copy of a key. Used by processes
- * that change keys without authenticating any (the CLI). Local copies expire after a minute
- * anyway, which bounds the damage if Redis is down at that moment.
+ * that change keys without authenticating any (the CLI). If Redis cannot be told, instances
+ * stop serving copies once their subscription notices the outage (cache/coherence.ts).
  */
 export async function announceApiKeyChange(cache: Cache, key: ApiKey): Promise<void> {
-  await cache.publish(CHANNEL, key.lookup_prefix).catch(() => {});
+  await announceChange(cache, CHANNEL, key.lookup_prefix);
 }
 
 function bearer(header: string | undefined): string | undefined {

@@ -33,14 +33,21 @@ interface Pending {
 }
 
 /**
- * Auth and admin events, written off the request path: `record()` only queues; a timer (and a
- * full batch) writes the queue as one multi-row INSERT and one append to the JSON-lines file.
+ * Auth and admin events: `record()` only queues; the request that recorded an event waits for
+ * `flush()` before its response is sent (plugins/audit.ts), so concurrent requests share one
+ * multi-row INSERT (group commit) and no response reports an action whose event a crash could
+ * still lose. A timer (and a full batch) writes events recorded outside requests. Each write
+ * is one multi-row INSERT and one append to the JSON-lines file.
  * A write that fails is retried on the next flush, for that destination only, so an event is
  * never written twice to the same place. `close()` flushes everything that is left.
  */
 export class AuditLog {
   private queue: Pending[] = [];
+  /** Events recorded so far; a request compares it before and after to know it recorded one. */
+  recorded = 0;
   private tail: Promise<void> = Promise.resolve();
+  /** A flush queued behind the running one, not started yet: it will write whatever is queued then. */
+  private waiting: Promise<void> | undefined;
   private flushPending = false;
   private timer: NodeJS.Timeout | undefined;
   private dirReady = false;
@@ -79,6 +86,7 @@ export class AuditLog {
       const { occurred_at: time, details_json: details, ...who } = record;
       const line = `${JSON.stringify({ time, ...who }).slice(0, -1)},"details":${details}}\n`;
       this.queue.push({ record, line, inFile: this.file === null, inDb: false });
+      this.recorded++;
       this.trim();
       if (this.queue.length >= this.batchSize && !this.flushPending) {
         this.flushPending = true;
@@ -91,9 +99,19 @@ export class AuditLog {
     }
   }
 
-  /** Writes everything queued so far. Flushes run one at a time; this never rejects. */
+  /**
+   * Writes everything queued so far. Flushes run one at a time, and callers arriving while one
+   * runs share the single next one (group commit: one INSERT for all of them, not one each).
+   * Never rejects.
+   */
   flush(): Promise<void> {
-    const run = this.tail.then(() => this.writeQueued());
+    if (this.waiting) return this.waiting;
+    const run = this.tail.then(() => {
+      // From here on, events recorded later need a flush of their own.
+      this.waiting = undefined;
+      return this.writeQueued();
+    });
+    this.waiting = run;
     this.tail = run;
     return run;
   }

@@ -28,7 +28,19 @@ export interface Cache {
   subscriptionEpoch(): number | null;
   /** Throws when the cache cannot answer. */
   ping(): Promise<void>;
+  /**
+   * Errors Redis answered with (MOVED, CROSSSLOT, READONLY, NOSCRIPT…): not outages but a
+   * misconfiguration or a failover in progress; counted by kind since start.
+   */
+  problems(): CacheProblem;
+  /** Called on every such error (the app logs them); returns the function that stops it. */
+  onProblem(listener: (kind: string, err: Error) => void): () => void;
   close(): Promise<void>;
+}
+
+export interface CacheProblem {
+  counts: Record<string, number>;
+  last?: { kind: string; at: number };
 }
 
 /** Raised when Redis cannot answer; callers fall back (Postgres, in-process limits). */

@@ -54,6 +54,9 @@ export function createMemoryCache(opts: { maxEntries?: number } = {}): Cache {
     // One process: no message can be lost.
     subscriptionEpoch: () => 0,
     async ping() {},
+    // In process: nothing can answer with an error.
+    problems: () => ({ counts: {} }),
+    onProblem: () => () => {},
     async close() {
       bus.removeAllListeners();
       store.clear();

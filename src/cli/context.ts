@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { AuditLog } from '../audit/audit-log.js';
 import type { Cache } from '../cache/cache.js';
 import { connectCache } from '../cache/connect.js';
+import { cacheValueSigner } from '../cache/value-signer.js';
 import { ClientStore } from '../clients/client-store.js';
 import type { AdminActor } from '../clients/client-admin.js';
 import { withDevSecrets } from '../config/dev-secrets.js';
@@ -62,7 +63,9 @@ export class CliContext {
 
   /** A client store used only to announce changes (no subscription: the CLI caches nothing). */
   async clientStore(): Promise<ClientStore> {
-    return new ClientStore(await this.db(), await this.cache());
+    return new ClientStore(await this.db(), await this.cache(), cacheValueSigner(this.config), {
+      warn: (_obj, msg) => console.error(`gatehouse: ${msg}`),
+    });
   }
 
   /** Audit events go where the server's go (table and config.audit.file). */

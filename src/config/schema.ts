@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from '../cache/redis-url.js';
 
 /**
  * One schema for everything Gatehouse reads at start: config.yml merged with environment
@@ -78,7 +79,13 @@ export const configSchema = z
       .prefault({}),
     database: z
       .object({
-        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+          // Said here, at start: otherwise node-postgres fails on every connect and the
+          // server reports "database unavailable". The value is never echoed (it may hold a password).
+          .refine(isParsableUrl, 'cannot be parsed as a URL (check the port, and percent-encode @ : / # in the password)')
+          .optional(),
         host: z.string().min(1).optional(),
         port: int(1, 65535).default(5432),
         user: z.string().min(1).optional(),
@@ -90,12 +97,24 @@ export const configSchema = z
         // Production refuses embedded PGlite (data in a container without a volume vanishes on
         // restart) unless this says it is meant.
         embedded_in_production: bool.default(false),
+        // Named server-side prepared statements; false behind PgBouncer in transaction mode.
+        prepared_statements: bool.default(true),
       })
       .strict()
       .prefault({}),
     redis: z
       .object({
-        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+        url: z
+          .string()
+          .regex(/^rediss?(\+cluster|\+sentinel)?:\/\//, 'must be a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL')
+          .superRefine((url, ctx) => {
+            try {
+              parseRedisUrl(url);
+            } catch (err) {
+              ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^REDIS_URL:? ?/, '') });
+            }
+          })
+          .optional(),
         key_prefix: z.string().max(64).default('gh:'),
       })
       .strict()
@@ -227,6 +246,15 @@ export type Config = Parsed & {
   /** Mock Google mounted under /_dev/google: no GOOGLE_CLIENT_ID outside production. */
   dev_mode: boolean;
 };
+
+function isParsableUrl(url: string): boolean {
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]' || hostname === '::1';

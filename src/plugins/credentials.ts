@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-auth.js';
 import type { ApiKey, ApiKeyScope } from '../api-keys/api-key.js';
+import { cacheValueSigner } from '../cache/value-signer.js';
 import { ClientStore } from '../clients/client-store.js';
 import { createSecretHasher, type SecretHasher } from '../crypto/secret-hasher.js';
 import { createClientAuthenticator, type AuthenticatedClient } from '../oauth/client-auth.js';
@@ -25,11 +26,11 @@ export const CLIENT_FAILURES_PER_MINUTE = 20;
 export const credentialsPlugin = fp(
   async (app) => {
     const hasher = createSecretHasher();
-    const store = new ClientStore(app.db, app.cache);
+    const store = new ClientStore(app.db, app.cache, cacheValueSigner(app.config), app.log);
     await store.start();
     const clientLimiter = new FailureLimiter(app.cache, 'client-auth', CLIENT_FAILURES_PER_MINUTE, 60_000);
     const apiKeyLimiter = new FailureLimiter(app.cache, 'api-key-auth', CLIENT_FAILURES_PER_MINUTE, 60_000);
-    const apiKeys = new ApiKeyAuthenticator({ db: app.db, cache: app.cache, hasher, limiter: apiKeyLimiter });
+    const apiKeys = new ApiKeyAuthenticator({ db: app.db, cache: app.cache, hasher, limiter: apiKeyLimiter, log: app.log });
     await apiKeys.start();
 
     app.decorate('secretHasher', hasher);
@@ -37,7 +38,10 @@ export const credentialsPlugin = fp(
     app.decorate('authenticateClient', createClientAuthenticator({ store, hasher, limiter: clientLimiter }));
     app.decorate('apiKeys', apiKeys);
     app.decorate('authenticateApiKey', (request: FastifyRequest, scope: ApiKeyScope) => apiKeys.authenticate(request, scope));
-    app.addHook('onClose', async () => apiKeys.stop());
+    app.addHook('onClose', async () => {
+      store.stop();
+      await apiKeys.stop();
+    });
   },
   { name: 'credentials', dependencies: ['core'] },
 );

@@ -22,8 +22,9 @@ export const googlePlugin = fp(
     app.decorate('google', createGoogleClient(resolveGoogleSettings(app.config)));
     const users = createUsersRepository(app.db, { loginClientId: app.config.google.login_client_id });
     app.decorate('users', users);
-    const profiles = new UserProfileCache(users, app.cache);
+    const profiles = new UserProfileCache(users, app.cache, app.log);
     await profiles.start();
+    app.addHook('onClose', async () => profiles.stop());
     app.decorate('userProfiles', profiles);
     app.decorate('googleCredentials', createGoogleCredentialsRepository(app.db, app.keyring));
   },

@@ -11,6 +11,7 @@ export async function connectDatabase(config: Config): Promise<Database> {
       url: config.database_url,
       poolMax: config.database.pool_max,
       statementTimeoutMs: config.database.statement_timeout_ms,
+      preparedStatements: config.database.prepared_statements,
     });
   }
   return createPgliteDatabase(join(config.data_dir, 'pglite'));

@@ -19,5 +19,6 @@ export function isConnectionError(err: unknown): boolean {
   if (!e) return false;
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
   const msg = e.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(msg);
+  // "Query read timeout": pg gave up waiting (query_timeout, set behind a transaction pooler).
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed|Query read timeout/i.test(msg);
 }

@@ -1,8 +1,7 @@
-import { LRUCache } from 'lru-cache';
-import { CacheUnavailableError, type Cache } from '../cache/cache.js';
+import type { Cache } from '../cache/cache.js';
+import { CoherentCache, type CacheLog } from '../cache/coherent-cache.js';
 import type { User, UsersRepository } from '../repositories/users.js';
 
-const CHANNEL = 'users';
 /** Bounds how stale a display field (name, picture) can be if an invalidation was lost. */
 const TTL_MS = 30_000;
 
@@ -10,34 +9,29 @@ const TTL_MS = 30_000;
  * People as /user/info and /userinfo read them, without a Postgres round trip per request.
  * A username change (the field /user/info decides by) is announced on every instance at once;
  * revocation does not depend on this cache at all (the deny list refuses the token first).
+ * In process only (CoherentCache without a Redis copy).
  */
 export class UserProfileCache {
-  private readonly local = new LRUCache<string, { user: User | null }>({ max: 50_000, ttl: TTL_MS });
+  private readonly cached: CoherentCache<User>;
 
-  constructor(
-    private readonly users: Pick<UsersRepository, 'findById'>,
-    private readonly cache: Cache,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.cache.subscribe(CHANNEL, (id) => this.local.delete(id));
+  constructor(users: Pick<UsersRepository, 'findById'>, cache: Cache, log: CacheLog) {
+    this.cached = new CoherentCache<User>({ name: 'users', cache, load: (id) => users.findById(id), localTtlMs: TTL_MS, maxEntries: 50_000, log });
   }
 
-  async get(id: string): Promise<User | null> {
-    const hit = this.local.get(id);
-    if (hit) return hit.user;
-    const user = await this.users.findById(id);
-    this.local.set(id, { user });
-    return user;
+  start(): Promise<void> {
+    return this.cached.start();
+  }
+
+  stop(): void {
+    this.cached.stop();
+  }
+
+  get(id: string): Promise<User | null> {
+    return this.cached.get(id);
   }
 
   /** After a committed change to a person: every instance reads them again. */
-  async changed(id: string): Promise<void> {
-    this.local.delete(id);
-    try {
-      await this.cache.publish(CHANNEL, id);
-    } catch (err) {
-      if (!(err instanceof CacheUnavailableError)) throw err;
-    }
+  changed(id: string): Promise<void> {
+    return this.cached.changed(id, null);
   }
 }

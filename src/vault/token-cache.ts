@@ -1,16 +1,10 @@
 import { CacheUnavailableError, type Cache } from '../cache/cache.js';
 import { sha256Hex } from '../crypto/hash.js';
 import type { Keyring } from '../crypto/keyring.js';
+import type { HeldToken } from './held-token.js';
 import { LocalTokenCache } from './local-token-cache.js';
 
-/** A Google access token as the broker hands it out. */
-export interface HeldToken {
-  accessToken: string;
-  expiresAt: Date;
-  scope: string;
-  /** Canonical subject: user id or connection id. */
-  subject: string;
-}
+export type { HeldToken } from './held-token.js';
 
 /**
  * A cache entry never outlives this, whatever the token's expiry: it bounds how long a deleted

@@ -1,9 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, startPrivateRedis } from '../helpers/processes.js';
+import { freePort } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 
@@ -68,37 +68,191 @@ export async function startPrivatePostgres(opts: { password?: string } = {}): Pr
 
 export interface PrivateRedis {
   url: string;
+  port: number;
   stop(): Promise<void>;
-  /** Starts a fresh (empty) server on the same port, as a Redis restart without persistence. */
+  /**
+   * Starts the server again on the same port: empty, as a Redis restart without persistence, or
+   * (persistent) with everything it had written to its append-only file before it stopped.
+   */
   restart(): Promise<void>;
 }
 
-export async function startRestartableRedis(): Promise<PrivateRedis> {
-  let current = await startPrivateRedis();
-  const port = Number(new URL(current.url).port);
+/** redis-server on port; resolves once it answers PING. */
+export async function spawnRedis(port: number, args: string[] = []): Promise<{ stop(): Promise<void> }> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...args], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await run('redis-cli', ['-p', String(port), 'ping'], { timeout: 1000 });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return {
-    url: current.url,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
+}
+
+/**
+ * A private Redis tests may kill (SIGKILL) and start again. `persistent` keeps an append-only
+ * file synced on every write, so a restart brings back exactly what it held.
+ */
+export async function startRestartableRedis(opts: { persistent?: boolean } = {}): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gh-redis-'));
+  const args = opts.persistent
+    ? ['--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--dir', dir, '--save', '', '--appendonly', 'no'];
+  let current = await spawnRedis(port, args);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
     stop: () => current.stop(),
     async restart() {
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          await run('redis-cli', ['-p', String(port), 'ping'], { timeout: 1000 });
-          break;
-        } catch {
-          if (Date.now() > deadline) throw new Error('redis did not restart');
-          await new Promise((r) => setTimeout(r, 50));
-        }
+      current = await spawnRedis(port, args);
+    },
+  };
+}
+
+async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), ...args], { timeout: 10_000 });
+  return stdout;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface PrivateRedisCluster {
+  /** redis+cluster:// naming every master. */
+  url: string;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** Three masters (no replicas) on private ports, every slot assigned, cluster_state:ok. */
+export async function startRedisCluster(): Promise<PrivateRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-redis-cluster-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const nodes = await Promise.all(ports.map((port) => spawnRedis(port, [
+    '--dir', dir, '--save', '', '--appendonly', 'no',
+    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
+  ])));
+  await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+  for (const port of ports) await until(`cluster on ${port}`, async () => (await redisCli(port, 'cluster', 'info')).includes('cluster_state:ok'));
+  return {
+    url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    ports,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PrivateSentinel {
+  /** redis+sentinel:// naming the sentinel and the master name. */
+  url: string;
+  /** The port of whichever server is master now. */
+  masterPort(): Promise<number>;
+  /** kill -9 the current master; the sentinel promotes the replica. */
+  killMaster(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MASTER_NAME = 'ghmaster';
+
+/** A master, one replica and one sentinel (quorum 1, 1 s down-after) on private ports. */
+export async function startRedisSentinel(): Promise<PrivateSentinel> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-redis-sentinel-'));
+  const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
+  const base = ['--dir', dir, '--save', '', '--appendonly', 'no'];
+  const servers = new Map<number, { stop(): Promise<void> }>();
+  servers.set(masterPort, await spawnRedis(masterPort, [...base, '--dbfilename', `m-${masterPort}.rdb`]));
+  servers.set(replicaPort, await spawnRedis(replicaPort, [...base, '--dbfilename', `r-${replicaPort}.rdb`, '--replicaof', '127.0.0.1', String(masterPort)]));
+  await until('replica in sync', async () => (await redisCli(replicaPort, 'info', 'replication')).includes('master_link_status:up'));
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, [
+    `port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`,
+    `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
+    `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+    `sentinel failover-timeout ${MASTER_NAME} 5000`,
+    '',
+  ].join('\n'));
+  const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+  await until('sentinel up', async () => (await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).includes(String(masterPort)));
+  const masterPortNow = async () => Number((await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).trim().split('\n')[1]);
+  return {
+    url: `redis+sentinel://127.0.0.1:${sentinelPort}/${MASTER_NAME}`,
+    masterPort: masterPortNow,
+    async killMaster() {
+      const port = await masterPortNow();
+      await servers.get(port)?.stop();
+      servers.delete(port);
+    },
+    async stop() {
+      sentinel.kill('SIGKILL');
+      await Promise.all([...servers.values()].map((s) => s.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PrivatePgBouncer {
+  /** postgres:// through PgBouncer (transaction mode) to the private server's `postgres` database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Debian's PgBouncer (1.18: no prepared statements in transaction mode) in transaction mode in
+ * front of a private Postgres. PgBouncer refuses to run as root: as root it runs as postgres.
+ */
+export async function startPgBouncer(pg: PrivatePostgres, poolSize = 5): Promise<PrivatePgBouncer> {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-pgbouncer-'));
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const port = await freePort();
+  const conf = join(dir, 'pgbouncer.ini');
+  writeFileSync(conf, [
+    '[databases]',
+    `postgres = host=127.0.0.1 port=${pg.port} dbname=postgres user=postgres`,
+    '[pgbouncer]',
+    'listen_addr = 127.0.0.1', `listen_port = ${port}`, "unix_socket_dir = ''",
+    'auth_type = any', 'pool_mode = transaction',
+    `default_pool_size = ${poolSize}`, 'max_client_conn = 500',
+    `logfile = ${join(dir, 'pgbouncer.log')}`, `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+    '',
+  ].join('\n'), { mode: 0o644 });
+  const root = process.getuid?.() === 0;
+  const child = spawn(root ? 'runuser' : 'pgbouncer', root ? ['-u', 'postgres', '--', 'pgbouncer', conf] : [conf], { stdio: 'ignore' });
+  const pidFile = join(dir, 'pgbouncer.pid');
+  await until('pgbouncer listening', async () => {
+    await run('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-q'], { timeout: 2000 });
+    return true;
+  });
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGKILL');
       }
-      current = {
-        url: current.url,
-        stop: () => new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-      };
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -5,7 +5,7 @@ import { AuditLog } from '../../../src/audit/audit-log.js';
 import type { Queryable } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { buildTestApp, openStorage, type TestStorage } from '../../helpers/app.js';
-import { adminHeaders, registerClient } from '../../helpers/admin.js';
+import { adminHeaders, basicAuth, registerClient } from '../../helpers/admin.js';
 import { tempDir } from '../../helpers/processes.js';
 
 interface AuditRow {
@@ -51,6 +51,29 @@ describeBackends('audit log', (backend) => {
         expect(JSON.stringify(stored)).not.toContain(s);
         expect(readFileSync(file, 'utf8')).not.toContain(s);
       }
+    } finally {
+      await t.close();
+    }
+  });
+
+  // SPEC Operations (r2): "an audit event is committed before the response that reports its
+  // action", so a crash right after a response loses none.
+  it('commits the events a request records before its response is sent', async () => {
+    const t = await buildTestApp(storage);
+    try {
+      const client = await registerClient(t.app, { grant_types: ['client_credentials'] });
+      expect(await rows('subject = $1', [client.client_id])).toHaveLength(1); // client.register
+      const issued = await t.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { authorization: basicAuth(client.client_id, client.client_secret!), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'grant_type=client_credentials',
+      });
+      expect(issued.statusCode).toBe(200);
+      // No flush, no wait: the row is there when the response is.
+      const stored = await rows('subject = $1 AND event = $2', [client.client_id, 'token_issued']);
+      expect(stored).toHaveLength(1);
+      expect(t.app.auditLog.pending).toBe(0);
     } finally {
       await t.close();
     }

@@ -48,6 +48,7 @@ describe('loadConfig', () => {
     expect(c.janitor.interval_seconds).toBe(300);
     expect(c.google.drop_unused_after_days).toBeUndefined();
     expect(c.database.migrate_on_start).toBe(true);
+    expect(c.database.prepared_statements).toBe(true);
     expect(c.dev_mode).toBe(true);
   });
 
@@ -80,6 +81,8 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, {}, /server\.port \(PORT\)/],
     [{ LOG_LEVEL: 'loud' }, {}, /server\.log_level \(LOG_LEVEL\)/],
     [{ DATABASE_URL: 'mysql://x' }, {}, /database\.url \(DATABASE_URL\): must be a postgres/],
+    [{ DATABASE_URL: 'postgres://db.internal:five432/gatehouse' }, {}, /database\.url \(DATABASE_URL\): cannot be parsed as a URL/],
+    [{ DATABASE_URL: 'postgres://gh:s3cret@[::1/gatehouse' }, {}, /database\.url \(DATABASE_URL\): cannot be parsed as a URL/],
     [{ REDIS_URL: 'http://x' }, {}, /redis\.url \(REDIS_URL\)/],
     [{ ADMIN_KEY: 'short' }, {}, /secrets\.admin_key \(ADMIN_KEY\): must be at least 32/],
     [{ ENCRYPTION_KEYS: 'k1:dG9vc2hvcnQ=' }, {}, /secrets\.encryption_keys \(ENCRYPTION_KEYS\): key "k1" must decode to exactly 32 bytes/],
@@ -97,6 +100,10 @@ describe('loadConfig', () => {
     const message = failure(env, file);
     expect(message).toMatch(pattern);
     expect(message).not.toContain('\n');
+  });
+
+  it('never repeats a DATABASE_URL it cannot parse (it may hold a password)', () => {
+    expect(failure({ DATABASE_URL: 'postgres://gh:s3cret@db:port/gatehouse' }, {})).not.toContain('s3cret');
   });
 
   it('rejects a config.yml that is not a mapping', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOCAL_ENTRY_MAX_MS, LOCAL_MUTABLE_SUBJECT_MS, LocalTokenCache } from '../../../src/vault/local-token-cache.js';
-import type { HeldToken } from '../../../src/vault/token-cache.js';
+import type { HeldToken } from '../../../src/vault/held-token.js';
 
 const SKEW_MS = 120_000;
 const USER_ID = '6f1c0a2e-1b2c-4d3e-8f90-0123456789ab';
