@@ -9,6 +9,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/schema.js';
 import { loggerOptions } from './logging/logger.js';
+import { fastifyTrustProxy } from './security/trust-proxy.js';
 import { OAuthError, unavailable } from './oauth/errors.js';
 import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler.js';
@@ -85,7 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logController: new OneLinePerRequest(),
     genReqId: () => randomUUID(),
     bodyLimit: config.server.body_limit_bytes,
-    trustProxy: config.server.trust_proxy,
+    trustProxy: fastifyTrustProxy(config.server.trust_proxy),
     // Drain on close: keep-alive sockets that are idle are closed at once, busy ones finish.
     forceCloseConnections: 'idle',
     // New requests during the drain get the spec's 503 from our own hook below.

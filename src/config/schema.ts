@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustProxySchema } from './trust-proxy.js';
 
 /**
  * One schema for everything Gatehouse reads at start: config.yml merged with environment
@@ -66,8 +67,8 @@ export const configSchema = z
         port: int(0, 65535).default(8000),
         public_url: httpUrl.optional(),
         log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-        // true, false, or a comma-separated list of proxy addresses/CIDRs to trust
-        trust_proxy: z.union([bool, z.string().min(1)]).default(false),
+        // false, a hop count, or a comma-separated list of proxy addresses/CIDRs to trust
+        trust_proxy: trustProxySchema.default(false),
         body_limit_bytes: int(1024, 10 * 1024 * 1024).default(65536),
         metrics_port: int(1, 65535).optional(),
         drain_timeout_ms: int(0, 600_000).default(10_000),
@@ -170,6 +171,9 @@ export const configSchema = z
       need(['server', 'public_url'], 'must be https in production (http only on 127.0.0.1, [::1] or localhost)');
     }
     if (!c.server.public_url) need(['server', 'public_url'], 'is required in production');
+    if (c.server.trust_proxy === true) {
+      need(['server', 'trust_proxy'], 'true (trust every address) is refused in production: give a hop count or the proxy addresses/CIDRs');
+    }
   });
 
 export type RawConfig = z.input<typeof configSchema>;
