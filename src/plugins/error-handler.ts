@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CacheUnavailableError } from '../cache/cache.js';
+import { DecryptionError } from '../crypto/keyring.js';
 import { DatabaseUnavailableError } from '../storage/unavailable.js';
 import {
   OAuthError, errorBody, invalidRequest, notFound, payloadTooLarge, serverError, tooManyRequests,
@@ -36,6 +37,12 @@ export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthE
   if (err instanceof DatabaseUnavailableError || err instanceof CacheUnavailableError) {
     request.log.warn({ err: err.cause ?? err }, err.message);
     return unavailable('a storage backend is unavailable; try again shortly');
+  }
+  if (err instanceof DecryptionError && err.missingKid !== undefined) {
+    // A rolling deploy that put a new key first before every instance knew it: this instance
+    // cannot read what a newer one wrote. A configuration state to finish, not a server bug.
+    request.log.error({ err }, 'stored ciphertext is under an encryption key this instance does not hold; finish the ENCRYPTION_KEYS rotation');
+    return unavailable('this instance cannot decrypt the stored credential (an encryption key rotation is in progress); try again shortly');
   }
   if (err.validation) return invalidRequest(describeValidation(err.validation as ValidationIssue[], err.validationContext));
   switch (err.code) {
