@@ -15,6 +15,7 @@ import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { adminGuardPlugin } from './plugins/admin-guard.js';
+import { authFailuresPlugin } from './plugins/auth-failures.js';
 import { credentialsPlugin } from './plugins/credentials.js';
 import { denyListPlugin } from './plugins/deny-list.js';
 import { bearerAuthPlugin } from './plugins/bearer-auth.js';
@@ -133,6 +134,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(cookie, { secret: deriveSecrets(config, 'cookie') });
   await app.register(duplicateParametersPlugin);
   await app.register(securityHeadersPlugin);
+  await app.register(authFailuresPlugin);
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
   await app.register(tokensPlugin);

@@ -3,9 +3,9 @@ import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/cache.js';
 import { sha256Hex } from '../crypto/hash.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
-import { OAuthError, forbidden, invalidToken, tooManyRequests } from '../oauth/errors.js';
+import { OAuthError, forbidden, invalidToken } from '../oauth/errors.js';
 import { apiKeysRepository } from '../repositories/api-keys.js';
-import type { FailureLimiter } from '../security/rate-limiter.js';
+import type { CredentialLimits } from '../security/auth-limits.js';
 import type { Database } from '../storage/database.js';
 import { parseApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
 
@@ -34,7 +34,7 @@ export class ApiKeyAuthenticator {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limiter: FailureLimiter },
+    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limits: CredentialLimits },
   ) {}
 
   async start(): Promise<void> {
@@ -66,10 +66,10 @@ export class ApiKeyAuthenticator {
       this.used.add(cached.id);
       return cached;
     }
-    const blocked = await this.deps.limiter.isBlocked(request.ip);
-    if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed API key attempts; try again later');
-    const fail = async (): Promise<never> => {
-      await this.deps.limiter.recordFailure(request.ip);
+    // Counted before argon2: a burst of bad keys cannot all pass the limit.
+    const attempt = await this.deps.limits.begin(request.ip);
+    const fail = (): never => {
+      attempt.failed();
       throw invalidToken('invalid API key');
     };
     const parsed = presented ? parseApiKey(presented) : null;
@@ -80,6 +80,7 @@ export class ApiKeyAuthenticator {
       return fail();
     }
     if (!(await this.deps.hasher.verify(key.id, presented, key.key_hash))) return fail();
+    await attempt.succeeded();
     const verifiedRow = this.rows.get(parsed.lookupPrefix);
     if (verifiedRow?.key === key) verifiedRow.verified = sha256Hex(presented);
     if (!key.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);

@@ -107,6 +107,8 @@ export const configSchema = z
         refresh_token_grace_seconds: int(0, 300).default(0),
         session_days: int(1, 365).default(14),
         session_idle_hours: int(1, 24 * 365).default(72),
+        // argon2 verifications at once; unset = 2 × CPUs. At most 100 more wait; beyond, 503.
+        max_concurrent_hashes: int(1, 1024).optional(),
       })
       .strict()
       .prefault({}),

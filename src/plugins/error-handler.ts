@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CacheUnavailableError } from '../cache/cache.js';
 import { DecryptionError } from '../crypto/keyring.js';
+import { HasherBusyError } from '../crypto/secret-hasher.js';
 import { DatabaseUnavailableError } from '../storage/unavailable.js';
 import {
   OAuthError, errorBody, invalidRequest, notFound, payloadTooLarge, serverError, tooManyRequests,
@@ -37,6 +38,10 @@ export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthE
   if (err instanceof DatabaseUnavailableError || err instanceof CacheUnavailableError) {
     request.log.warn({ err: err.cause ?? err }, err.message);
     return unavailable('a storage backend is unavailable; try again shortly');
+  }
+  if (err instanceof HasherBusyError) {
+    // SPEC "Abuse limits": beyond the argon2 slots and their queue, 503 with Retry-After.
+    return new OAuthError('unavailable', 503, 'too many credential checks in progress; try again shortly', { headers: { 'retry-after': '1' } });
   }
   if (err instanceof DecryptionError && err.missingKid !== undefined) {
     // A rolling deploy that put a new key first before every instance knew it: this instance
