@@ -31,10 +31,20 @@ export const trustProxySchema = z.unknown().transform((raw, ctx): TrustProxy => 
     ctx.addIssue({ code: 'custom', message: 'a hop count must be an integer from 1 to 100' });
     return z.NEVER;
   }
-  const entries = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean)
-    : Array.isArray(raw) && raw.every((e) => typeof e === 'string') ? raw.map((s) => s.trim()) : undefined;
+  const entries =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : Array.isArray(raw) && raw.every((e) => typeof e === 'string')
+        ? raw.map((s) => s.trim())
+        : undefined;
   if (!entries || entries.length === 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be false, a hop count, or a comma-separated list of proxy addresses/CIDRs' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be false, a hop count, or a comma-separated list of proxy addresses/CIDRs',
+    });
     return z.NEVER;
   }
   if (entries.length === 1) {
@@ -51,7 +61,10 @@ export const trustProxySchema = z.unknown().transform((raw, ctx): TrustProxy => 
   }
   const bad = entries.find((e) => !isAddressOrCidr(e));
   if (bad !== undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${bad.slice(0, 64)}" is not an IP address or CIDR (nor false, a hop count, loopback, linklocal, uniquelocal)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${bad.slice(0, 64)}" is not an IP address or CIDR (nor false, a hop count, loopback, linklocal, uniquelocal)`,
+    });
     return z.NEVER;
   }
   return entries;

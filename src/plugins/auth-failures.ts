@@ -20,7 +20,10 @@ export const authFailuresPlugin = fp(
     const failures = new AuthFailureAudit((event) => app.audit(event));
     failures.start();
     app.decorate('authFailures', failures);
-    app.decorate('addressFailureLimiter', new FailureLimiter(app.cache, 'auth-address', ADDRESS_FAILURES_PER_MINUTE, 60_000));
+    app.decorate(
+      'addressFailureLimiter',
+      new FailureLimiter(app.cache, 'auth-address', ADDRESS_FAILURES_PER_MINUTE, 60_000),
+    );
     // Before the audit plugin's own onClose (hooks run in reverse), so the last tally is written.
     app.addHook('onClose', async () => failures.stop());
   },

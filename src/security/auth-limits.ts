@@ -45,7 +45,10 @@ export class CredentialLimits {
       // Refused unchecked: not a failure for the limits that would have let it through.
       await Promise.all(counted.filter((c) => !c.blocked).map((c) => c.credit()));
     }
-    this.refuseIfBlocked(ip, counted.map((c) => c.blocked));
+    this.refuseIfBlocked(
+      ip,
+      counted.map((c) => c.blocked),
+    );
     return {
       succeeded: async () => {
         await Promise.all(counted.map((c) => c.credit()));
@@ -62,7 +65,8 @@ export class CredentialLimits {
   private limits(ip: string, credentialId: string | undefined): LimitKey[] {
     const limits = this.opts.byAddress.map((limiter) => ({ limiter, key: ip }));
     const perCredential = this.opts.byCredentialAndAddress;
-    if (perCredential && credentialId !== undefined) limits.push({ limiter: perCredential, key: `${credentialId}|${ip}` });
+    if (perCredential && credentialId !== undefined)
+      limits.push({ limiter: perCredential, key: `${credentialId}|${ip}` });
     return limits;
   }
 

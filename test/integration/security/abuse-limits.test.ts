@@ -9,7 +9,8 @@ import { unavailableFor } from '../../helpers/failing-cache.js';
 /** A well-formed API key nobody holds. */
 const bogusKey = () => `gh_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}`;
 
-const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+const tally = (statuses: number[]) =>
+  statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 
 describeBackends('abuse limits (SPEC Policy "Abuse limits")', (backend) => {
   let storage: TestStorage;
@@ -26,12 +27,19 @@ describeBackends('abuse limits (SPEC Policy "Abuse limits")', (backend) => {
   /** client_credentials with Basic credentials of a client id that does not exist. */
   const unknownClient = (ip: string, clientId = `unknown-${randomBytes(8).toString('hex')}`) =>
     t.app.inject({
-      method: 'POST', url: '/oauth/token', remoteAddress: ip,
+      method: 'POST',
+      url: '/oauth/token',
+      remoteAddress: ip,
       headers: { ...FORM, authorization: basicAuth(clientId, 'not-the-secret') },
       payload: form({ grant_type: 'client_credentials' }),
     });
   const badApiKey = (ip: string, key = bogusKey()) =>
-    t.app.inject({ method: 'GET', url: '/tokens/someone', remoteAddress: ip, headers: { authorization: `Bearer ${key}` } });
+    t.app.inject({
+      method: 'GET',
+      url: '/tokens/someone',
+      remoteAddress: ip,
+      headers: { authorization: `Bearer ${key}` },
+    });
 
   /** Runs n requests, `concurrency` at a time, and returns their statuses in order. */
   async function burst(n: number, concurrency: number, send: (i: number) => ReturnType<typeof badApiKey>) {
@@ -69,7 +77,11 @@ describeBackends('abuse limits (SPEC Policy "Abuse limits")', (backend) => {
     // Neither of these is over its own limit (a fresh client id; 15 of 20 API-key failures).
     const client = await unknownClient(ip);
     expect(client.statusCode).toBe(429);
-    expect(client.json()).toEqual({ success: false, error: 'too_many_requests', error_description: 'too many failed client authentications; try again later' });
+    expect(client.json()).toEqual({
+      success: false,
+      error: 'too_many_requests',
+      error_description: 'too many failed client authentications; try again later',
+    });
     expect((await badApiKey(ip)).statusCode).toBe(429);
   }, 240_000);
 
@@ -87,14 +99,19 @@ describeBackends('abuse limits (SPEC Policy "Abuse limits")', (backend) => {
     const longClientId = `c${'x'.repeat(127)}`;
     const started = Date.now();
     // The issue's sequence: 60 calls with a bogus key to the external token service.
-    const statuses = await burst(60, 10, () => t.app.inject({
-      method: 'POST', url: '/oauth/external/token', remoteAddress: ip,
-      headers: { authorization: `Bearer ${bogusKey()}`, 'content-type': 'application/json' },
-      payload: { client_id: longClientId, subject: 'someone@example.com', scope: 'openid' },
-    }));
+    const statuses = await burst(60, 10, () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/oauth/external/token',
+        remoteAddress: ip,
+        headers: { authorization: `Bearer ${bogusKey()}`, 'content-type': 'application/json' },
+        payload: { client_id: longClientId, subject: 'someone@example.com', scope: 'openid' },
+      }),
+    );
     expect(tally(statuses)).toEqual({ 401: 20, 429: 40 });
     for (let i = 0; i < 3; i++) await unknownClient(ip, `${longClientId.slice(0, 120)}${i}`);
-    for (let i = 0; i < 2; i++) await t.app.inject({ method: 'GET', url: '/clients', remoteAddress: ip, headers: { 'x-admin-key': 'wrong' } });
+    for (let i = 0; i < 2; i++)
+      await t.app.inject({ method: 'GET', url: '/clients', remoteAddress: ip, headers: { 'x-admin-key': 'wrong' } });
 
     t.app.authFailures.flush();
     const events = await auditEvents(t);
@@ -110,10 +127,16 @@ describeBackends('abuse limits (SPEC Policy "Abuse limits")', (backend) => {
     expect(new Set(forIp.map((d) => d.window_start)).size).toBe(forIp.length);
     const sum = (field: string) => forIp.reduce((n, d) => n + Number(d[field]), 0);
     expect(forIp.every((d) => d.window_seconds === 60)).toBe(true);
-    expect({ count: sum('count'), api_key_failures: sum('api_key_failures'), rate_limited: sum('rate_limited'),
-      client_failures: sum('client_failures'), admin_key_failures: sum('admin_key_failures') })
-      .toEqual({ count: 65, api_key_failures: 20, rate_limited: 40, client_failures: 3, admin_key_failures: 2 });
-    const { rows: leaked } = await t.db.query("SELECT count(*)::int AS n FROM audit_events WHERE details::text LIKE '%xxxxxxxxxxxxxxxx%' OR client_id LIKE '%xxxxxxxxxxxxxxxx%'");
+    expect({
+      count: sum('count'),
+      api_key_failures: sum('api_key_failures'),
+      rate_limited: sum('rate_limited'),
+      client_failures: sum('client_failures'),
+      admin_key_failures: sum('admin_key_failures'),
+    }).toEqual({ count: 65, api_key_failures: 20, rate_limited: 40, client_failures: 3, admin_key_failures: 2 });
+    const { rows: leaked } = await t.db.query(
+      "SELECT count(*)::int AS n FROM audit_events WHERE details::text LIKE '%xxxxxxxxxxxxxxxx%' OR client_id LIKE '%xxxxxxxxxxxxxxxx%'",
+    );
     expect(leaked[0]).toEqual({ n: 0 });
   }, 120_000);
 });
@@ -131,8 +154,16 @@ describeBackends('abuse limits without Redis', (backend) => {
   });
 
   it('falls back to in-process limits, never to none: 60 concurrent bad API keys still get 20 × 401', async () => {
-    const statuses = await Promise.all(Array.from({ length: 60 }, () =>
-      t.app.inject({ method: 'GET', url: '/tokens/someone', remoteAddress: '10.65.0.1', headers: { authorization: `Bearer ${bogusKey()}` } })));
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        t.app.inject({
+          method: 'GET',
+          url: '/tokens/someone',
+          remoteAddress: '10.65.0.1',
+          headers: { authorization: `Bearer ${bogusKey()}` },
+        }),
+      ),
+    );
     expect(tally(statuses.map((r) => r.statusCode))).toEqual({ 401: 20, 429: 40 });
   }, 120_000);
 });

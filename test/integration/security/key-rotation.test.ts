@@ -45,7 +45,8 @@ describeBackends('ENCRYPTION_KEYS rotation on a rolling deploy', (backend) => {
     const refreshed = await brokerCall(newInstance.app, key, s.user.id, 'refresh');
     expect(refreshed.statusCode, refreshed.body).toBe(200);
     const { rows } = await newInstance.db.query<{ access_token_enc: string; refresh_token_enc: string }>(
-      'SELECT access_token_enc, refresh_token_enc FROM google_credentials WHERE id = $1', [s.credential.id],
+      'SELECT access_token_enc, refresh_token_enc FROM google_credentials WHERE id = $1',
+      [s.credential.id],
     );
     expect(rows[0]!.access_token_enc.startsWith('test2.')).toBe(true);
     expect(rows[0]!.refresh_token_enc.startsWith('test2.')).toBe(true);
@@ -61,7 +62,8 @@ describeBackends('ENCRYPTION_KEYS rotation on a rolling deploy', (backend) => {
     expect(res.json()).toEqual({
       success: false,
       error: 'unavailable',
-      error_description: 'this instance cannot decrypt the stored credential (an encryption key rotation is in progress); try again shortly',
+      error_description:
+        'this instance cannot decrypt the stored credential (an encryption key rotation is in progress); try again shortly',
     });
     expect(oldInstance.logs.text).toContain('finish the ENCRYPTION_KEYS rotation');
     expect(oldInstance.logs.text).toContain(`google_credentials row ${s.credential.id}: unknown encryption key id`);

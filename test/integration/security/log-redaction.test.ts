@@ -28,7 +28,8 @@ describeBackends('secrets never in logs, wherever they are sent', (backend) => {
     await storage?.close();
   });
 
-  const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers, remoteAddress: '10.77.0.1' });
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'GET', url, headers, remoteAddress: '10.77.0.1' });
 
   it('masks the admin key and other secrets sent as query parameters (GET /clients?x-admin-key=<key>, /metrics?admin_key=…)', async () => {
     const before = t.logs.lines.length;
@@ -49,10 +50,17 @@ describeBackends('secrets never in logs, wherever they are sent', (backend) => {
   });
 
   it('masks values in secret formats under any name, in URLs and in logged objects', async () => {
-    t.app.log.child({ harmless: 'x' }).info({ note: `upstream said ${SHAPED.googleAccess}`, list: [SHAPED.jwt] }, 'shapes in fields');
+    t.app.log
+      .child({ harmless: 'x' })
+      .info({ note: `upstream said ${SHAPED.googleAccess}`, list: [SHAPED.jwt] }, 'shapes in fields');
     const before = t.logs.lines.length;
-    await get(`/clients?q=${SHAPED.apiKey}&x=${SHAPED.googleAccess}&y=${encodeURIComponent(SHAPED.googleRefresh)}&z=${SHAPED.jwt}&page=3`);
-    t.app.log.info({ note: `upstream said ${SHAPED.googleAccess}`, list: [SHAPED.jwt, SHAPED.googleRefresh] }, 'shapes in fields');
+    await get(
+      `/clients?q=${SHAPED.apiKey}&x=${SHAPED.googleAccess}&y=${encodeURIComponent(SHAPED.googleRefresh)}&z=${SHAPED.jwt}&page=3`,
+    );
+    t.app.log.info(
+      { note: `upstream said ${SHAPED.googleAccess}`, list: [SHAPED.jwt, SHAPED.googleRefresh] },
+      'shapes in fields',
+    );
     const text = t.logs.lines.slice(before).join('\n');
     expect(text).toContain('page=3');
     expect(text).toContain('shapes in fields');

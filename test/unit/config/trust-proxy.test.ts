@@ -11,7 +11,8 @@ const prodEnv = {
   PUBLIC_URL: 'https://auth.example.com',
 };
 
-const trustProxy = (value: string, env: Record<string, string> = {}) => loadConfig({ ...env, TRUST_PROXY: value }).server.trust_proxy;
+const trustProxy = (value: string, env: Record<string, string> = {}) =>
+  loadConfig({ ...env, TRUST_PROXY: value }).server.trust_proxy;
 
 describe('server.trust_proxy / TRUST_PROXY', () => {
   it('is false by default', () => {
@@ -26,7 +27,13 @@ describe('server.trust_proxy / TRUST_PROXY', () => {
   });
 
   it('reads a comma-separated list of addresses and CIDRs', () => {
-    expect(trustProxy('10.0.0.1, 192.168.0.0/16,::1,fd00::/8, loopback')).toEqual(['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8', 'loopback']);
+    expect(trustProxy('10.0.0.1, 192.168.0.0/16,::1,fd00::/8, loopback')).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
     expect(loadConfig({}, { server: { trust_proxy: ['10.1.2.3'] } }).server.trust_proxy).toEqual(['10.1.2.3']);
   });
 
