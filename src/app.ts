@@ -9,11 +9,13 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/schema.js';
 import { loggerOptions } from './logging/logger.js';
+import { fastifyTrustProxy } from './security/trust-proxy.js';
 import { OAuthError, unavailable } from './oauth/errors.js';
 import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { adminGuardPlugin } from './plugins/admin-guard.js';
+import { authFailuresPlugin } from './plugins/auth-failures.js';
 import { credentialsPlugin } from './plugins/credentials.js';
 import { denyListPlugin } from './plugins/deny-list.js';
 import { bearerAuthPlugin } from './plugins/bearer-auth.js';
@@ -87,7 +89,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logController: new OneLinePerRequest(),
     genReqId: () => randomUUID(),
     bodyLimit: config.server.body_limit_bytes,
-    trustProxy: config.server.trust_proxy,
+    trustProxy: fastifyTrustProxy(config.server.trust_proxy),
     // Drain on close: keep-alive sockets that are idle are closed at once, busy ones finish.
     forceCloseConnections: 'idle',
     // New requests during the drain get the spec's 503 from our own hook below.
@@ -134,6 +136,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(cookie, { secret: deriveSecrets(config, 'cookie') });
   await app.register(duplicateParametersPlugin);
   await app.register(securityHeadersPlugin);
+  await app.register(authFailuresPlugin);
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
   await app.register(tokensPlugin);

@@ -4,9 +4,9 @@ import type { Cache } from '../cache/cache.js';
 import { CoherentCache, announceChange, type CacheLog } from '../cache/coherent-cache.js';
 import { sha256Hex } from '../crypto/hash.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
-import { OAuthError, forbidden, invalidToken, tooManyRequests } from '../oauth/errors.js';
+import { OAuthError, forbidden, invalidToken } from '../oauth/errors.js';
 import { apiKeysRepository } from '../repositories/api-keys.js';
-import type { FailureLimiter } from '../security/rate-limiter.js';
+import type { CredentialLimits } from '../security/auth-limits.js';
 import type { Database } from '../storage/database.js';
 import { parseApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
 
@@ -36,7 +36,7 @@ export class ApiKeyAuthenticator {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limiter: FailureLimiter; log: CacheLog },
+    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limits: CredentialLimits; log: CacheLog },
   ) {
     // Key rows in process only (no Redis copy): kept coherent by the cache/ primitive's rules.
     this.rows = new CoherentCache<ApiKey>({
@@ -78,10 +78,10 @@ export class ApiKeyAuthenticator {
       this.used.add(cached.id);
       return cached;
     }
-    const blocked = await this.deps.limiter.isBlocked(request.ip);
-    if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed API key attempts; try again later');
-    const fail = async (): Promise<never> => {
-      await this.deps.limiter.recordFailure(request.ip);
+    // Counted before argon2: a burst of bad keys cannot all pass the limit.
+    const attempt = await this.deps.limits.begin(request.ip);
+    const fail = (): never => {
+      attempt.failed();
       throw invalidToken('invalid API key');
     };
     const parsed = presented ? parseApiKey(presented) : null;
@@ -92,6 +92,7 @@ export class ApiKeyAuthenticator {
       return fail();
     }
     if (!(await this.deps.hasher.verify(key.id, presented, key.key_hash))) return fail();
+    await attempt.succeeded();
     this.verified.set(parsed.lookupPrefix, { key, digest: sha256Hex(presented) });
     if (!key.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
     this.used.add(key.id);

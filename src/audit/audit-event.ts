@@ -29,6 +29,8 @@ export const AUDIT_EVENT_NAMES = [
   'connection_link_created',
   'connection_connected',
   'connection_deleted',
+  // Refused unauthenticated or rate-limited callers, one per IP and minute (src/audit/auth-failures.ts)
+  'auth_failures',
   // Admin API and CLI; `details.action` says which
   'admin_action',
 ] as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRedisUrl } from '../cache/redis-url.js';
+import { trustProxySchema } from './trust-proxy.js';
 
 /**
  * One schema for everything Gatehouse reads at start: config.yml merged with environment
@@ -67,8 +68,8 @@ export const configSchema = z
         port: int(0, 65535).default(8000),
         public_url: httpUrl.optional(),
         log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-        // true, false, or a comma-separated list of proxy addresses/CIDRs to trust
-        trust_proxy: z.union([bool, z.string().min(1)]).default(false),
+        // false, a hop count, or a comma-separated list of proxy addresses/CIDRs to trust
+        trust_proxy: trustProxySchema.default(false),
         body_limit_bytes: int(1024, 10 * 1024 * 1024).default(65536),
         metrics_port: int(1, 65535).optional(),
         // Where metrics_port listens: loopback unless an operator opens it on purpose.
@@ -130,6 +131,8 @@ export const configSchema = z
         refresh_token_grace_seconds: int(0, 300).default(0),
         session_days: int(1, 365).default(14),
         session_idle_hours: int(1, 24 * 365).default(72),
+        // argon2 verifications at once; unset = 2 × CPUs. At most 100 more wait; beyond, 503.
+        max_concurrent_hashes: int(1, 1024).optional(),
       })
       .strict()
       .prefault({}),
@@ -226,6 +229,9 @@ export const configSchema = z
     if (!c.server.public_url) need(['server', 'public_url'], 'is required in production');
     if (!c.database.url && !c.database.host && !c.database.embedded_in_production) {
       need(['database', 'url'], 'is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite');
+    }
+    if (c.server.trust_proxy === true) {
+      need(['server', 'trust_proxy'], 'true (trust every address) is refused in production: give a hop count or the proxy addresses/CIDRs');
     }
   }, { when: (payload) => sectionsPresent(payload.value) });
 

@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * AES-256-GCM under ENCRYPTION_KEYS. The first key encrypts; every listed key decrypts, so keys
- * rotate by putting a new one first and re-encrypting at leisure. Ciphertext is
+ * AES-256-GCM under ENCRYPTION_KEYS. The first key encrypts; every listed key decrypts. On a
+ * fleet a new key is first added after the active one everywhere, then made first (two steps),
+ * so no instance ever meets ciphertext under a key it does not hold. Ciphertext is
  * "<kid>.<iv>.<ciphertext+tag>" (base64url): it names its key, so a row never needs a guess.
  */
 export interface Keyring {
@@ -15,6 +16,19 @@ export interface Keyring {
 
 export class DecryptionError extends Error {
   override name = 'DecryptionError';
+
+  /**
+   * `missingKid` is set when the ciphertext names a key this keyring does not hold: not damage
+   * but configuration, typically an instance still on the old ENCRYPTION_KEYS during a rotation.
+   */
+  constructor(message: string, readonly missingKid?: string) {
+    super(message);
+  }
+
+  /** The same failure with where it happened in front (a row id), never any plaintext. */
+  withContext(context: string): DecryptionError {
+    return new DecryptionError(`${context}: ${this.message}`, this.missingKid);
+  }
 }
 
 const IV_BYTES = 12;
@@ -39,7 +53,7 @@ export function createKeyring(keys: readonly { kid: string; key: Buffer }[]): Ke
       const [kid, ivPart, bodyPart, extra] = ciphertext.split('.');
       if (!kid || !ivPart || !bodyPart || extra !== undefined) throw new DecryptionError('malformed ciphertext');
       const key = byKid.get(kid);
-      if (!key) throw new DecryptionError(`unknown encryption key id "${kid}"`);
+      if (!key) throw new DecryptionError(`unknown encryption key id "${kid}" (not in ENCRYPTION_KEYS)`, kid);
       const iv = Buffer.from(ivPart, 'base64url');
       const body = Buffer.from(bodyPart, 'base64url');
       if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new DecryptionError('malformed ciphertext');

@@ -1,10 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { LRUCache } from 'lru-cache';
 import { sha256Base64 } from './hash.js';
 
 /** Longest secret we will hash: anything longer is refused before argon2 ever sees it. */
 export const MAX_SECRET_LENGTH = 512;
+/** argon2 runs that may wait for a slot; beyond this the caller is told to come back (503). */
+export const MAX_QUEUED_HASHES = 100;
+
+/**
+ * Every argon2 slot is taken and MAX_QUEUED_HASHES calls already wait: the server is saturated
+ * with hashing (a flood of wrong secrets from many addresses). Answered 503 with Retry-After.
+ */
+export class HasherBusyError extends Error {
+  override name = 'HasherBusyError';
+  constructor() {
+    super('too many secret verifications in progress');
+  }
+}
 
 /**
  * argon2id for client secrets and API keys, with a verify cache: once a presented secret has
@@ -29,8 +43,17 @@ export interface SecretHasher {
   readonly argon2Verifications: number;
 }
 
-export function createSecretHasher(opts: { cacheSize?: number } = {}): SecretHasher {
+export interface SecretHasherOptions {
+  cacheSize?: number;
+  /** argon2 computations at once (each takes a libuv thread and ~64 MiB); default 2 × CPUs. */
+  maxConcurrent?: number;
+  /** Calls that may wait for a slot; default MAX_QUEUED_HASHES. */
+  maxQueued?: number;
+}
+
+export function createSecretHasher(opts: SecretHasherOptions = {}): SecretHasher {
   const salt = randomBytes(32).toString('base64');
+  const slots = createSlots(opts.maxConcurrent ?? 2 * availableParallelism(), opts.maxQueued ?? MAX_QUEUED_HASHES);
   const verified = new LRUCache<string, true>({ max: opts.cacheSize ?? 10_000 });
   // Concurrent first uses of one secret (a client starting 16 workers) share one verification.
   const inflight = new Map<string, Promise<boolean>>();
@@ -39,17 +62,18 @@ export function createSecretHasher(opts: { cacheSize?: number } = {}): SecretHas
   const entry = (ownerId: string, secret: string, storedHash: string) =>
     sha256Base64(`${salt}\u0000${ownerId}\u0000${storedHash}\u0000${secret}`);
 
-  const argonVerify = async (storedHash: string, secret: string) => {
-    count++;
-    try {
-      return await argon2.verify(storedHash, secret);
-    } catch {
-      return false;
-    }
-  };
+  const argonVerify = (storedHash: string, secret: string) =>
+    slots.run(async () => {
+      count++;
+      try {
+        return await argon2.verify(storedHash, secret);
+      } catch {
+        return false;
+      }
+    });
 
   return {
-    hash: (secret) => argon2.hash(secret, { type: argon2.argon2id }),
+    hash: (secret) => slots.run(() => argon2.hash(secret, { type: argon2.argon2id })),
     isVerified(ownerId, secret, storedHash) {
       return secret.length > 0 && secret.length <= MAX_SECRET_LENGTH && verified.has(entry(ownerId, secret, storedHash));
     },
@@ -76,6 +100,32 @@ export function createSecretHasher(opts: { cacheSize?: number } = {}): SecretHas
     },
     get argon2Verifications() {
       return count;
+    },
+  };
+}
+
+/**
+ * A counting semaphore with a bounded queue: at most `max` tasks run, at most `maxQueued` wait,
+ * and a task beyond that is refused at once with HasherBusyError instead of queueing without end.
+ */
+function createSlots(max: number, maxQueued: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running < max) running++;
+      else if (waiting.length >= maxQueued) throw new HasherBusyError();
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -2,6 +2,11 @@ import { GoogleError, type GoogleEndpoint } from './errors.js';
 
 /** Seconds to wait after a 429 that carried no usable Retry-After. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 30;
+/**
+ * The longest Google may make us wait: one 429 with an absurd Retry-After (a typo, a proxy,
+ * 315360000 s) must not freeze every refresh for every subject for years.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 300;
 
 export interface GoogleRequest {
   endpoint: GoogleEndpoint;
@@ -87,11 +92,23 @@ function errorCode(text: string): string | undefined {
   }
 }
 
-/** RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. */
+/**
+ * RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. Honoured up to
+ * MAX_RETRY_AFTER_SECONDS.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number {
+  return Math.min(MAX_RETRY_AFTER_SECONDS, retryAfterSeconds(value, now));
+}
+
+function retryAfterSeconds(value: string | null, now: number): number {
   if (!value) return DEFAULT_RETRY_AFTER_SECONDS;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const at = Date.parse(value);
   if (Number.isNaN(at)) return DEFAULT_RETRY_AFTER_SECONDS;
   return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** When a back-off that Google asked for ends, never later than MAX_RETRY_AFTER_SECONDS from now. */
+export function backOffUntil(retryAfterSeconds: number, now = Date.now()): number {
+  return now + Math.min(Math.max(0, retryAfterSeconds), MAX_RETRY_AFTER_SECONDS) * 1000;
 }

@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Client, TokenEndpointAuthMethod } from '../clients/client.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { MAX_SECRET_LENGTH, type SecretHasher } from '../crypto/secret-hasher.js';
-import { invalidClient, invalidRequest, tooManyRequests } from './errors.js';
-import type { FailureLimiter } from '../security/rate-limiter.js';
+import { invalidClient, invalidRequest } from './errors.js';
+import type { CredentialLimits } from '../security/auth-limits.js';
 
 export interface AuthenticatedClient {
   client: Client;
@@ -25,9 +25,10 @@ const FAILED = 'client authentication failed';
  * Client authentication for the token, revocation and introspection endpoints (RFC 6749 §2.3):
  * HTTP Basic, client_secret_post, or none for public clients. Unknown clients cost one dummy
  * argon2 verification, so a wrong secret and a wrong client id take the same time; failures are
- * limited per client id and address.
+ * limited per client id and address and per address (across client ids and API keys), counted
+ * before argon2 runs.
  */
-export function createClientAuthenticator(deps: { store: ClientStore; hasher: SecretHasher; limiter: FailureLimiter }) {
+export function createClientAuthenticator(deps: { store: ClientStore; hasher: SecretHasher; limits: CredentialLimits }) {
   return async function authenticateClient(request: FastifyRequest): Promise<AuthenticatedClient> {
     const presented = readCredentials(request);
     const scheme = presented.viaHeader ? 'Basic' : undefined;
@@ -38,13 +39,16 @@ export function createClientAuthenticator(deps: { store: ClientStore; hasher: Se
         deps.hasher.isVerified(client.id, presented.secret, client.secret_hash)) {
       return { client, method: presented.method };
     }
-    const limitKey = `${presented.clientId}|${request.ip}`;
-    const blocked = await deps.limiter.isBlocked(limitKey);
-    if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed client authentications; try again later');
+    // A known public client presenting no secret cannot fail here: it only waits out a block.
+    if (client && !client.disabled && client.token_endpoint_auth_method === 'none' && presented.method === 'none') {
+      await deps.limits.check(request.ip, presented.clientId);
+      return { client, method: 'none' };
+    }
+    const attempt = await deps.limits.begin(request.ip, presented.clientId);
 
-    const fail = async (): Promise<never> => {
-      await deps.limiter.recordFailure(limitKey);
-      request.log.info({ client_id: presented.clientId, method: presented.method }, 'client authentication failed');
+    const fail = (): never => {
+      attempt.failed();
+      request.log.info({ client_id: presented.clientId.slice(0, 64), method: presented.method }, 'client authentication failed');
       throw invalidClient(FAILED, scheme);
     };
 
@@ -52,15 +56,13 @@ export function createClientAuthenticator(deps: { store: ClientStore; hasher: Se
       if (presented.secret !== undefined) await deps.hasher.verifyNothing(presented.secret);
       return fail();
     }
-    if (client.token_endpoint_auth_method === 'none') {
-      // A public client has no secret; one that presents a secret is not who it claims to be.
-      if (presented.method !== 'none') return fail();
-      return { client, method: 'none' };
-    }
+    // A public client has no secret; one that presents a secret is not who it claims to be.
+    if (client.token_endpoint_auth_method === 'none') return fail();
     // Confidential clients may use Basic or the body, whichever they registered (Keycloak and
     // Hydra accept both); what matters is the secret.
     if (presented.secret === undefined || !client.secret_hash) return fail();
     if (!(await deps.hasher.verify(client.id, presented.secret, client.secret_hash))) return fail();
+    await attempt.succeeded();
     return { client, method: presented.method };
   };
 }

@@ -2,7 +2,8 @@ import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import type { AdminActor } from '../clients/client-admin.js';
 import { constantTimeEqual } from '../crypto/hash.js';
-import { tooManyRequests, unauthorized, unavailable } from '../oauth/errors.js';
+import { unauthorized, unavailable } from '../oauth/errors.js';
+import { CredentialLimits } from '../security/auth-limits.js';
 import { FailureLimiter } from '../security/rate-limiter.js';
 
 declare module 'fastify' {
@@ -21,21 +22,29 @@ export function adminActor(request: FastifyRequest): AdminActor {
 
 export const adminGuardPlugin = fp(
   async (app) => {
-    const limiter = new FailureLimiter(app.cache, 'admin', ADMIN_FAILURES_PER_MINUTE, 60_000);
+    const limits = new CredentialLimits({
+      kind: 'admin_key',
+      failures: app.authFailures,
+      refusal: 'too many failed admin key attempts; try again later',
+      byAddress: [new FailureLimiter(app.cache, 'admin', ADMIN_FAILURES_PER_MINUTE, 60_000)],
+    });
     const expected = app.config.secrets.admin_key;
 
     app.decorate('requireAdminKey', async (request: FastifyRequest) => {
       if (!expected) throw unavailable('the admin API is disabled: set ADMIN_KEY to enable it');
-      // Once an address has used up its failures, even a right key waits out the window:
-      // otherwise the limit would still let a guesser learn when it has succeeded.
-      const blocked = await limiter.isBlocked(request.ip);
-      if (blocked) throw tooManyRequests(blocked.retryAfterSeconds, 'too many failed admin key attempts; try again later');
+      // Counted before the comparison, so a burst of guesses cannot all be compared; once an
+      // address has used up its failures, even a right key waits out the window: otherwise the
+      // limit would still let a guesser learn when it has succeeded.
+      const attempt = await limits.begin(request.ip);
       const presented = request.headers['x-admin-key'];
-      if (typeof presented === 'string' && constantTimeEqual(presented, expected)) return;
-      await limiter.recordFailure(request.ip);
+      if (typeof presented === 'string' && constantTimeEqual(presented, expected)) {
+        await attempt.succeeded();
+        return;
+      }
+      attempt.failed();
       request.log.warn({ ip: request.ip }, 'admin key rejected');
       throw unauthorized(presented ? 'invalid X-Admin-Key' : 'X-Admin-Key header required');
     });
   },
-  { name: 'admin-guard', dependencies: ['core'] },
+  { name: 'admin-guard', dependencies: ['core', 'auth-failures'] },
 );

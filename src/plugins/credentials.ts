@@ -6,6 +6,8 @@ import { cacheValueSigner } from '../cache/value-signer.js';
 import { ClientStore } from '../clients/client-store.js';
 import { createSecretHasher, type SecretHasher } from '../crypto/secret-hasher.js';
 import { createClientAuthenticator, type AuthenticatedClient } from '../oauth/client-auth.js';
+import { availableParallelism } from 'node:os';
+import { CredentialLimits } from '../security/auth-limits.js';
 import { FailureLimiter } from '../security/rate-limiter.js';
 
 declare module 'fastify' {
@@ -25,17 +27,28 @@ export const CLIENT_FAILURES_PER_MINUTE = 20;
 /** Who is calling: OAuth clients (secrets) and internal services (API keys). */
 export const credentialsPlugin = fp(
   async (app) => {
-    const hasher = createSecretHasher();
+    const hasher = createSecretHasher({ maxConcurrent: app.config.security.max_concurrent_hashes ?? 2 * availableParallelism() });
     const store = new ClientStore(app.db, app.cache, cacheValueSigner(app.config), app.log);
     await store.start();
-    const clientLimiter = new FailureLimiter(app.cache, 'client-auth', CLIENT_FAILURES_PER_MINUTE, 60_000);
-    const apiKeyLimiter = new FailureLimiter(app.cache, 'api-key-auth', CLIENT_FAILURES_PER_MINUTE, 60_000);
-    const apiKeys = new ApiKeyAuthenticator({ db: app.db, cache: app.cache, hasher, limiter: apiKeyLimiter, log: app.log });
+    const clientLimits = new CredentialLimits({
+      kind: 'client',
+      failures: app.authFailures,
+      refusal: 'too many failed client authentications; try again later',
+      byAddress: [app.addressFailureLimiter],
+      byCredentialAndAddress: new FailureLimiter(app.cache, 'client-auth', CLIENT_FAILURES_PER_MINUTE, 60_000),
+    });
+    const apiKeyLimits = new CredentialLimits({
+      kind: 'api_key',
+      failures: app.authFailures,
+      refusal: 'too many failed API key attempts; try again later',
+      byAddress: [new FailureLimiter(app.cache, 'api-key-auth', CLIENT_FAILURES_PER_MINUTE, 60_000), app.addressFailureLimiter],
+    });
+    const apiKeys = new ApiKeyAuthenticator({ db: app.db, cache: app.cache, hasher, limits: apiKeyLimits, log: app.log });
     await apiKeys.start();
 
     app.decorate('secretHasher', hasher);
     app.decorate('clientStore', store);
-    app.decorate('authenticateClient', createClientAuthenticator({ store, hasher, limiter: clientLimiter }));
+    app.decorate('authenticateClient', createClientAuthenticator({ store, hasher, limits: clientLimits }));
     app.decorate('apiKeys', apiKeys);
     app.decorate('authenticateApiKey', (request: FastifyRequest, scope: ApiKeyScope) => apiKeys.authenticate(request, scope));
     app.addHook('onClose', async () => {
@@ -43,5 +56,5 @@ export const credentialsPlugin = fp(
       await apiKeys.stop();
     });
   },
-  { name: 'credentials', dependencies: ['core'] },
+  { name: 'credentials', dependencies: ['core', 'auth-failures'] },
 );

@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CacheUnavailableError } from '../cache/cache.js';
+import { DecryptionError } from '../crypto/keyring.js';
+import { HasherBusyError } from '../crypto/secret-hasher.js';
 import { DatabaseUnavailableError } from '../storage/unavailable.js';
 import {
   OAuthError, errorBody, invalidRequest, notFound, payloadTooLarge, serverError, tooManyRequests,
@@ -36,6 +38,16 @@ export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthE
   if (err instanceof DatabaseUnavailableError || err instanceof CacheUnavailableError) {
     request.log.warn({ err: err.cause ?? err }, err.message);
     return unavailable('a storage backend is unavailable; try again shortly');
+  }
+  if (err instanceof HasherBusyError) {
+    // SPEC "Abuse limits": beyond the argon2 slots and their queue, 503 with Retry-After.
+    return new OAuthError('unavailable', 503, 'too many credential checks in progress; try again shortly', { headers: { 'retry-after': '1' } });
+  }
+  if (err instanceof DecryptionError && err.missingKid !== undefined) {
+    // A rolling deploy that put a new key first before every instance knew it: this instance
+    // cannot read what a newer one wrote. A configuration state to finish, not a server bug.
+    request.log.error({ err }, 'stored ciphertext is under an encryption key this instance does not hold; finish the ENCRYPTION_KEYS rotation');
+    return unavailable('this instance cannot decrypt the stored credential (an encryption key rotation is in progress); try again shortly');
   }
   if (err.validation) return invalidRequest(describeValidation(err.validation, err.validationContext));
   switch (err.code) {

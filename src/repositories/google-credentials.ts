@@ -174,7 +174,7 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
       } catch (err) {
         // A damaged or foreign row: name it in the log (the error handler logs this, and answers
         // a generic server_error), so an operator can find it without any plaintext.
-        if (err instanceof DecryptionError) throw new DecryptionError(`google_credentials row ${row.id}: ${err.message}`);
+        if (err instanceof DecryptionError) throw err.withContext(`google_credentials row ${row.id}`);
         throw err;
       }
     },

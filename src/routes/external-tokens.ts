@@ -43,6 +43,9 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
     try {
       keys.set(request, await app.authenticateApiKey(request, 'external'));
     } catch (err) {
+      // A caller without a valid key (401), or one refused for too many (429, 503), is tallied
+      // per address and minute (auth_failures), never one audit row per request.
+      if (err instanceof OAuthError && err.status !== 403) throw err;
       refused(request, err);
     }
   };

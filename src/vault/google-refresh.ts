@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Cache } from '../cache/cache.js';
 import type { GoogleClient, GoogleTokenResponse } from '../google/client.js';
 import { GoogleError } from '../google/errors.js';
+import { backOffUntil, MAX_RETRY_AFTER_SECONDS } from '../google/http.js';
 
 /** An attempt with less time than this left cannot succeed; give up instead. */
 const MIN_ATTEMPT_MS = 100;
@@ -45,7 +46,7 @@ export class GoogleRefresher {
         if (!(err instanceof GoogleError)) throw err;
         last = err;
         if (err.kind === 'rate_limited') {
-          await this.recordRateLimit(Date.now() + (err.retryAfter ?? 1) * 1000);
+          await this.recordRateLimit(backOffUntil(err.retryAfter ?? 1));
           continue;
         }
         if (err.kind !== 'unavailable') throw err;
@@ -60,7 +61,8 @@ export class GoogleRefresher {
   private async rateLimitedUntil(): Promise<number> {
     try {
       const shared = Number(await this.cache.get(NOT_BEFORE_KEY));
-      if (Number.isFinite(shared)) this.notBefore = Math.max(this.notBefore, shared);
+      // A value written before the cap (or by a confused peer) still ends within the cap.
+      if (Number.isFinite(shared)) this.notBefore = Math.max(this.notBefore, Math.min(shared, Date.now() + MAX_RETRY_AFTER_SECONDS * 1000));
     } catch {
       // Redis down: this instance's own memory of the 429 still applies.
     }

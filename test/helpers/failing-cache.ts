@@ -17,7 +17,7 @@ export function unavailableFor(cache: Cache, prefix: string): Cache {
     del: async (...keys) => (keys.forEach(down), cache.del(...keys)),
     delIfEquals: async (key, value) => (down(key), cache.delIfEquals(key, value)),
     setMany: (entries, ttl) => cache.setMany(entries, ttl),
-    incr: (key, w) => cache.incr(key, w),
+    incr: async (key, w) => (down(key), cache.incr(key, w)),
     publish: (c, m) => cache.publish(c, m),
     subscribe: (c, h) => cache.subscribe(c, h),
     ping: () => cache.ping(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SECRET_LENGTH, createSecretHasher } from '../../../src/crypto/secret-hasher.js';
+import { HasherBusyError, MAX_SECRET_LENGTH, createSecretHasher } from '../../../src/crypto/secret-hasher.js';
 
 describe('secret hasher', () => {
   it('hashes with argon2id and verifies once per (owner, secret, hash)', async () => {
@@ -35,5 +35,18 @@ describe('secret hasher', () => {
     expect(await h.verify('c4', '', hash)).toBe(false);
     expect(await h.verify('c4', 'x'.repeat(MAX_SECRET_LENGTH + 1), hash)).toBe(false);
     expect(h.argon2Verifications).toBe(0);
+  });
+});
+
+describe('secret hasher concurrency cap (SPEC "Abuse limits")', () => {
+  it('runs at most maxConcurrent argon2 computations, queues at most maxQueued, and refuses the rest at once', async () => {
+    const h = createSecretHasher({ maxConcurrent: 1, maxQueued: 2 });
+    const hash = await h.hash('cap');
+    const outcomes = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((s) => h.verify(`o-${s}`, s, hash)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    for (const o of outcomes.slice(3)) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(HasherBusyError);
+    expect(h.argon2Verifications).toBe(3);
+    // Once the queue drains, verifications run again.
+    expect(await h.verify('o-f', 'cap', hash)).toBe(true);
   });
 });

@@ -101,3 +101,36 @@ describe('withoutSecrets', () => {
     }
   });
 });
+
+describe('redaction by name and by shape', () => {
+  it('treats every name that means a secret as one, in snake, kebab and camel case', () => {
+    for (const name of ['authorization', 'cookie', 'key', 'api_key', 'admin_key', 'x-admin-key', 'token', 'secret', 'password',
+      'code', 'code_verifier', 'assertion', 'jwt', 'bearer', 'signature', 'sig', 'credential', 'otp', 'private_key', 'privateKey',
+      'accessToken', 'x-goog-api-key', 'password_new', 'private_pem']) {
+      expect(isSecretFieldName(name), name).toBe(true);
+    }
+    for (const name of ['token_endpoint_auth_method', 'api_key_id', 'credential_id', 'status_code', 'token_type', 'key_id', 'grant_type']) {
+      expect(isSecretFieldName(name), name).toBe(false);
+    }
+  });
+
+  it('masks API keys, Google tokens and JWTs inside any string, and in URLs under any parameter name', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefgh';
+    expect(redactSecrets({ note: `got ya29.abcDEF-123 and 1//0gAbCdEfGh12 and ${jwt} and gh_0123456789ab_${'x'.repeat(43)}` })).toEqual({
+      note: 'got [REDACTED] and [REDACTED] and [REDACTED] and [REDACTED]',
+    });
+    expect(redactUrl(`/x?q=ya29.abc-123&r=${encodeURIComponent('1//0gAbCdEfGh12')}&page=1`)).toBe('/x?q=[REDACTED]&r=[REDACTED]&page=1');
+    expect(redactUrl('/clients?x-admin-key=k&authorization=Bearer%20x&key=k2&otp=1&sig=2')).toBe(
+      '/clients?x-admin-key=[REDACTED]&authorization=[REDACTED]&key=[REDACTED]&otp=[REDACTED]&sig=[REDACTED]',
+    );
+    // URLs and plain words that merely contain "1//" stay readable.
+    expect(redactSecrets({ link: 'https://example.com/a' })).toEqual({ link: 'https://example.com/a' });
+  });
+
+  it('hashes the subject of /tokens/<subject> and /connections/<id>', () => {
+    expect(redactUrl('/tokens/ada%40example.com?refresh=true')).toMatch(/^\/tokens\/sha256:[0-9a-f]{12}\?refresh=true$/);
+    expect(redactUrl('/connections/shop-1/token')).toMatch(/^\/connections\/sha256:[0-9a-f]{12}\/token$/);
+    expect(redactUrl('/tokens/ada%40example.com')).toBe(redactUrl('/tokens/ada@example.com'));
+    expect(redactUrl('/connections')).toBe('/connections');
+  });
+});
