@@ -4,9 +4,18 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+/** The globals plain Node.js scripts use (TypeScript files get theirs from @types/node). */
+const NODE_GLOBALS = Object.fromEntries(
+  [
+    'process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'fetch', 'Request', 'Response', 'Headers',
+    'ReadableStream', 'AbortController', 'AbortSignal', 'TextEncoder', 'TextDecoder', 'structuredClone',
+    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'queueMicrotask', 'globalThis',
+  ].map((name) => [name, 'readonly']),
+);
+
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'dist/', 'data/', 'logs/', 'test-results/', 'coverage/', 'bench/results/'],
+    ignores: ['**/node_modules/', '**/dist/', 'data/', 'logs/', 'test-results/', 'coverage/', 'bench/results/', 'packages/python-client/'],
   },
   {
     linterOptions: {
@@ -53,8 +62,10 @@ export default defineConfig(
     },
   },
   {
-    // Plain JavaScript (this file, bin/) is outside tsconfig.json: lint it without type information.
-    files: ['**/*.js'],
+    // Plain JavaScript (this file, bin/, scripts/, the SDK's installed-package test) is outside
+    // tsconfig.json: lint it without type information, against Node's globals.
+    files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: NODE_GLOBALS },
   },
 );
