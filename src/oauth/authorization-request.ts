@@ -50,8 +50,10 @@ export async function resolveTarget(store: ClientStore, query: Query): Promise<T
   if (!client || client.disabled) throw new UntrustedRedirectError('This application is not registered, or has been disabled.');
   const requested = query.redirect_uri;
   if (requested === undefined) {
-    // RFC 6749 §3.1.2.3: without redirect_uri, only a single registered URI is unambiguous.
-    if (client.redirect_uris.length !== 1) throw new UntrustedRedirectError('The request has no redirect_uri.');
+    // OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID request (scope has openid).
+    // RFC 6749 §3.1.2.3: otherwise, only a single registered URI is unambiguous.
+    const openid = (query.scope ?? '').split(' ').includes('openid');
+    if (openid || client.redirect_uris.length !== 1) throw new UntrustedRedirectError('The request has no redirect_uri.');
     return { client, redirectUri: client.redirect_uris[0]!, redirectUriSent: false };
   }
   if (!matchesRegisteredRedirect(client.redirect_uris, requested)) {

@@ -13,7 +13,7 @@ import { noStore } from './no-store.js';
 
 const userInfoQuery = z.object({ username: z.string().max(256).optional() });
 const updateUsernameBody = z.object({ new_username: z.string().max(256) });
-const userinfoBody = z.object({ access_token: z.string().max(8192).optional() }).optional();
+const userinfoBody = z.object({ access_token: z.string().max(8192).optional() }).nullish();
 
 /** RFC 6750 §2.2: access_token in an application/x-www-form-urlencoded body (POST only). */
 function bodyAccessToken(request: FastifyRequest): string | undefined {
