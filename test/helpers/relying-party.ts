@@ -55,7 +55,7 @@ export class RelyingParty {
   async authorize(
     browser: Browser,
     params: Record<string, string | undefined>,
-    opts: { method?: 'GET' | 'POST'; email?: string; consent?: 'approve' | 'deny' } = {},
+    opts: { method?: 'GET' | 'POST'; email?: string; consent?: 'approve' | 'deny'; url?: string } = {},
   ): Promise<Outcome> {
     const outcome: Omit<Outcome, 'callback'> = { hops: [], googleRequests: [], consentPages: 0 };
     let res: BrowserResponse;
@@ -68,7 +68,8 @@ export class RelyingParty {
       }
       res = await browser.post(url, body);
     } else {
-      url = this.authorizeUrl(params);
+      // A URL built by another client library, or one built from params here.
+      url = opts.url ?? this.authorizeUrl(params);
       res = await browser.get(url);
     }
     for (let step = 0; step < 20; step++) {
