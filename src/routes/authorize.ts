@@ -48,8 +48,11 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     if (!interaction || interaction.userId !== null || !client || client.disabled) return expired(reply);
     const authz = interactionToRequest(client, interaction);
     // Signed in at Google since the interaction began: its authentication requirements are met.
-    const fresh = request.session !== null && interaction.loginAfter !== null && request.session.authTime >= interaction.loginAfter;
-    if (!fresh) return sendToSignIn(request, reply, authz, id);
+    // Otherwise the session may still do (a POST from another site arrives without the SameSite
+    // session cookie, which this GET carries).
+    const session = request.session;
+    const fresh = session !== null && interaction.loginAfter !== null && session.authTime >= interaction.loginAfter;
+    if (!fresh && needsAuthentication(session, authz, undefined)) return sendToSignIn(request, reply, authz, id);
     await interactions.delete(app.db, id);
     return decide(request, reply, authz, 302);
   });
@@ -94,6 +97,8 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'login_required', reason, status);
       const id = await interactions.create(app.db, toNewInteraction(authz, null, true));
       await interactions.deleteExpired(app.db);
+      // A cross-site POST carries no SameSite=Lax session cookie: look again on a GET first.
+      if (!request.session && request.method === 'POST') return reply.redirect(resumePath(id), 303);
       return sendToSignIn(request, reply, authz, id);
     }
     return decide(request, reply, authz, status);
@@ -110,11 +115,12 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     if (!needsConsent) return approve(request, reply, authz, status);
     if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'consent_required', 'the person has not approved this application', status);
     const id = await interactions.create(app.db, toNewInteraction(authz, request.user!.id, false));
+    await interactions.deleteExpired(app.db);
     return showConsent(request, reply, authz, id);
   }
 
   async function sendToSignIn(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, interactionId: string) {
-    const returnTo = `${RESUME_PATH}?${new URLSearchParams({ interaction: interactionId })}`;
+    const returnTo = resumePath(interactionId);
     if (!request.session && authz.loginHint === undefined && !authz.prompt.has('login') && !authz.prompt.has('select_account')) {
       return reply.redirect(`/login?${new URLSearchParams({ return_to: returnTo })}`, 302);
     }
@@ -174,6 +180,10 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       fields: { interaction: interactionId, csrf_token: csrfTokenFor(request)! },
     }));
   }
+}
+
+function resumePath(interactionId: string): string {
+  return `${RESUME_PATH}?${new URLSearchParams({ interaction: interactionId })}`;
 }
 
 function toNewInteraction(authz: AuthorizationRequest, userId: string | null, requireLogin: boolean) {

@@ -201,14 +201,21 @@ describeBackends('CLI commands', (backend) => {
     expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
   }, 90_000);
 
-  it('keys rotate makes a new signing key active and keeps the old one in the JWKS', async () => {
-    const before = await withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid));
-    expect(before).toHaveLength(1);
+  it('keys rotate makes a new signing key active for every algorithm and keeps the old ones in the JWKS', async () => {
+    type Jwk = { kid: string; alg: string };
+    const jwks = () => withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys as Jwk[]);
+    const before = await jwks();
+    // The access-token key (ES256) and one per ID token algorithm (RS256 first in discovery).
+    expect(before.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     const r = await cli(['keys', 'rotate'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json()).toMatchObject({ success: true, kid: expect.any(String), retiredKid: before[0] });
-    const after = await withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid));
-    expect(after.sort()).toEqual([before[0], r.json().kid].sort());
+    const es256 = before.find((k) => k.alg === 'ES256')!.kid;
+    expect(r.json()).toMatchObject({ success: true, kid: expect.any(String), retiredKid: es256 });
+    expect((r.json().rotated as { alg: string }[]).map((x) => x.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
+    const after = await jwks();
+    for (const k of before) expect(after.map((a) => a.kid)).toContain(k.kid);
+    expect(after).toHaveLength(6);
+    expect(after.filter((k) => k.alg === 'ES256').map((k) => k.kid).sort()).toEqual([es256, r.json().kid].sort());
   }, 90_000);
 
   it('janitor run deletes expired rows and reports counts', async () => {
