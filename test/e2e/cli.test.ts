@@ -149,6 +149,14 @@ describeBackends('CLI commands', (backend) => {
     secret = rotated.json().client_secret;
     expect(secret).not.toBe(body.client_secret);
 
+    // clients update: the PATCH /clients/:id rules (only the options given change).
+    const updated = await cli(['clients', 'update', clientId, '--post-logout-redirect-url', 'https://shop.example/bye', '--name', 'Shop 2'], env);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.json().client).toMatchObject({ app_name: 'Shop 2', post_logout_redirect_uris: ['https://shop.example/bye'], redirect_uris: ['https://shop.example/cb'], scope: 'openid reports' });
+    const badUpdate = await cli(['clients', 'update', clientId, '--post-logout-redirect-url', 'http://shop.example/bye'], env);
+    expect(badUpdate.code).toBe(2);
+    expect(badUpdate.stderr).toContain('invalid_redirect_uri');
+
     const missing = await cli(['clients', 'disable', 'no-such-client'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('gatehouse clients disable: not_found: no such client');

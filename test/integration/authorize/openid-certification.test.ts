@@ -457,6 +457,24 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.nonce).toBe('n-p');
     });
 
+    it('a cross-site POST (sent without the SameSite=Lax session cookie) continues with the session, no new sign-in', async () => {
+      const first = await firstLogin();
+      const res = await fetch(`${t.url}/oauth/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, scope: 'openid profile email', state: 'xs' }),
+      });
+      expect(res.status).toBe(303);
+      const resume = new URL(res.headers.get('location')!, t.url);
+      expect(resume.pathname).toBe('/oauth/authorize/resume');
+      // The browser follows with a top-level GET, which carries its cookie.
+      const outcome = await rp.authorize(first.browser, {}, { url: resume.toString() });
+      expect(outcome.googleRequests).toHaveLength(0);
+      const code = await expectCode(outcome, 'xs');
+      expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.sub).toBe(first.claims.sub);
+    });
+
     it('a signed-out POST request signs in first, then continues the same request', async () => {
       const outcome = await rp.authorize(new Browser(), { scope: 'openid', state: 'post2', nonce: 'n-q' }, { method: 'POST', email: newEmail() });
       const code = await expectCode(outcome, 'post2');
