@@ -69,7 +69,7 @@ describe('CLI arguments', () => {
   it('prints usage for --help, and help for each command', async () => {
     const all = await cli(['--help'], env);
     expect(all.code).toBe(0);
-    for (const name of ['migrate', 'clients create', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list']) {
+    for (const name of ['migrate', 'clients create', 'clients update', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list']) {
       expect(all.stdout).toContain(name);
     }
     const one = await cli(['clients', 'create', '--help'], env);
@@ -205,7 +205,7 @@ describeBackends('CLI commands', (backend) => {
 
     const actions = await withApp(async (app) =>
       (await app.db.query<{ action: string; actor: string }>("SELECT details->>'action' AS action, actor FROM audit_events ORDER BY id")).rows);
-    expect(actions.map((a) => a.action)).toEqual(['client.register', 'client.rotate_secret', 'client.disable', 'api_key.create', 'api_key.revoke']);
+    expect(actions.map((a) => a.action)).toEqual(['client.register', 'client.rotate_secret', 'client.update', 'client.disable', 'api_key.create', 'api_key.revoke']);
     expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
   }, 90_000);
 
