@@ -88,7 +88,7 @@ async function main(): Promise<void> {
         method: 'POST', url: '/clients/register', headers: { 'x-admin-key': ADMIN_KEY },
         payload: { app_name: 'Bench', contact_email: 'b@example.com', grant_types: ['client_credentials'], scope: 'reports' },
       });
-      const { client_id, client_secret } = reg.json() as { client_id: string; client_secret: string };
+      const { client_id, client_secret } = reg.json<{ client_id: string; client_secret: string }>();
       const basic = `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}`;
 
       console.log(`seeding ${ROWS} expired and ${LIVE_ROWS} live refresh tokens …`);

@@ -11,7 +11,7 @@
  * The session is kept in ~/.config/gatehouse/ (0600), so `whoami` works without a browser
  * until the refresh token is revoked or expires.
  */
-import { GatehouseClient, GatehouseClientError, openSystemBrowser } from 'gatehouse/client';
+import { GatehouseClient, GatehouseClientError, openSystemBrowser } from '@gatehouse/client';
 
 const issuer = process.env.GATEHOUSE_ISSUER ?? 'http://localhost:8000';
 const clientId = process.env.GATEHOUSE_CLIENT_ID;

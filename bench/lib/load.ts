@@ -58,7 +58,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       ...(setupRequest ? { setupRequest: ((req: autocannon.Request, ctx: Record<string, unknown>) => setupRequest(req, ctx, stop)) as never } : {}),
       ...(r.onResponse ? { onResponse: r.onResponse as never } : {}),
     }],
-    }, (err, res) => (err ? reject(err) : resolve(res)));
+    }, (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)));
   });
   const seconds = Math.max(0.001, result.duration);
   const ok = result['2xx'];

@@ -57,7 +57,7 @@ export class ProcessGroup {
     const pinned = canPin && o.core !== undefined;
     const cmd = pinned ? 'taskset' : process.execPath;
     const args = pinned ? ['-c', String(o.core), process.execPath, ...o.args] : o.args;
-    const child = spawn(cmd, args, { cwd: o.cwd, env: { ...o.env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: o.cwd, env: { ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     const keep = (chunk: Buffer) => {
       lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));

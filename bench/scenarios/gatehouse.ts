@@ -53,7 +53,7 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
   let accessToken = '';
   let userToken = '';
   let userInfoPath = '';
-  let refreshSubjects: string[] = [];
+  const refreshSubjects: string[] = [];
 
   return [
     fixedScenario({

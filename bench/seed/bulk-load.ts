@@ -23,7 +23,7 @@ export async function bulkLoad(seeder: GatehouseSeeder, counts: BulkCounts, log:
       await seeder.query(text, params);
     }
     timings[table] = (Date.now() - started) / 1000;
-    log(`  loaded ${total.toLocaleString('en')} ${table} in ${timings[table]!.toFixed(1)} s`);
+    log(`  loaded ${total.toLocaleString('en')} ${table} in ${timings[table].toFixed(1)} s`);
   };
   await sliced('clients', counts.clients, 50_000, (a, b) => [
     `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope, token_endpoint_auth_method)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { DefaultSubject } from '../vault/subject.js';
 
 export const API_KEY_SCOPES = ['tokens', 'connections', 'external'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -9,6 +10,10 @@ export interface ApiKey {
   lookup_prefix: string;
   key_hash: string;
   scopes: ApiKeyScope[];
+  /** The broker subject used when a request names none. */
+  default_subject: DefaultSubject | null;
+  /** For `external` keys: the client ids it may mint tokens for (none by default). */
+  allowed_clients: string[];
   created_at: string;
   last_used_at: string | null;
   revoked: boolean;
@@ -31,5 +36,14 @@ export function parseApiKey(key: string): { lookupPrefix: string } | null {
 }
 
 export function apiKeyView(k: ApiKey) {
-  return { id: k.id, name: k.name, scopes: k.scopes, created_at: k.created_at, last_used_at: k.last_used_at, revoked: k.revoked };
+  return {
+    id: k.id,
+    name: k.name,
+    scopes: k.scopes,
+    default_subject: k.default_subject,
+    allowed_clients: k.allowed_clients,
+    created_at: k.created_at,
+    last_used_at: k.last_used_at,
+    revoked: k.revoked,
+  };
 }

@@ -1,19 +1,38 @@
 /**
- * Event names in use. Free-form strings are accepted so a new event needs no change here, but
- * prefer one of these so dashboards and queries stay consistent.
+ * Every event name the code records, and no other: `AuditEvent.event` is this union, so tsc rejects
+ * a name that is not listed, and test/unit/audit/audit-event-names.test.ts fails on a listed name
+ * that nothing records. A new event is added here first.
  */
-export type AuditEventName =
-  | 'login'
-  | 'login_failed'
-  | 'logout'
-  | 'token_issued'
-  | 'refresh'
-  | 'reuse_detected'
-  | 'code_replay'
-  | 'revoke'
-  | 'reauth_required'
-  | 'admin_action'
-  | (string & {});
+export const AUDIT_EVENT_NAMES = [
+  // OAuth token endpoint and revocation
+  'token_issued',
+  'refresh',
+  'reuse_detected',
+  'code_replay',
+  'revoke',
+  // Consent screen
+  'consent_granted',
+  'consent_denied',
+  // User APIs (src/users/audit-events.ts)
+  'login_success',
+  'login_failure',
+  'logout',
+  'username_changed',
+  'username_change_refused',
+  'external_token_minted',
+  'external_token_refused',
+  'external_tokens_revoked',
+  // Vault (src/vault/audit.ts)
+  'google_token_refreshed',
+  'google_reauth_required',
+  'connection_link_created',
+  'connection_connected',
+  'connection_deleted',
+  // Admin API and CLI; `details.action` says which
+  'admin_action',
+] as const;
+
+export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
 
 /** What callers pass to `app.audit(…)`. Never put a secret in it; `details` is scrubbed anyway. */
 export interface AuditEvent {

@@ -1,10 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { cookieName } from '../sessions/cookie-name.js';
 import { isSafeReturnTo } from './return-to.js';
 
+/** `__Host-gh_google_state` on an https PUBLIC_URL (see cookieName). */
 export const STATE_COOKIE = 'gh_google_state';
-/** Only the callback needs it. */
+/** Only the callback needs it; a `__Host-` cookie must have Path=/ though. */
 export const STATE_COOKIE_PATH = '/auth/google';
+
+function stateCookie(secure: boolean): { name: string; path: string } {
+  return { name: cookieName(STATE_COOKIE, secure), path: secure ? '/' : STATE_COOKIE_PATH };
+}
 export const STATE_TTL_SECONDS = 600;
 
 /**
@@ -41,20 +47,21 @@ export function setStateCookie(reply: FastifyReply, state: Omit<LoginState, 'iss
     s: state.state, n: state.nonce, v: state.verifier, r: state.returnTo, c: state.promptedConsent, t: Date.now(),
     ...(state.connectLinkId ? { k: state.connectLinkId } : {}),
   };
-  reply.setCookie(STATE_COOKIE, Buffer.from(JSON.stringify(payload)).toString('base64url'), {
+  const cookie = stateCookie(secure);
+  reply.setCookie(cookie.name, Buffer.from(JSON.stringify(payload)).toString('base64url'), {
     signed: true,
     httpOnly: true,
     // Lax: the callback is a top-level GET navigation from Google, which Lax cookies accompany.
     sameSite: 'lax',
-    path: STATE_COOKIE_PATH,
+    path: cookie.path,
     secure,
     maxAge: STATE_TTL_SECONDS,
   });
 }
 
 /** The state cookie if present, authentic and younger than STATE_TTL_SECONDS; else null. */
-export function readStateCookie(request: FastifyRequest): LoginState | null {
-  const raw = request.cookies[STATE_COOKIE];
+export function readStateCookie(request: FastifyRequest, secure: boolean): LoginState | null {
+  const raw = request.cookies[stateCookie(secure).name];
   if (!raw) return null;
   const unsigned = request.unsignCookie(raw);
   if (!unsigned.valid || unsigned.value === null) return null;
@@ -73,5 +80,6 @@ export function readStateCookie(request: FastifyRequest): LoginState | null {
 }
 
 export function clearStateCookie(reply: FastifyReply, secure: boolean): void {
-  reply.clearCookie(STATE_COOKIE, { httpOnly: true, sameSite: 'lax', path: STATE_COOKIE_PATH, secure });
+  const cookie = stateCookie(secure);
+  reply.clearCookie(cookie.name, { httpOnly: true, sameSite: 'lax', path: cookie.path, secure });
 }

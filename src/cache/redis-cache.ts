@@ -36,13 +36,19 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
   // The subscriber needs the offline queue: SUBSCRIBE issued while reconnecting must not fail.
   const subscriber = new Redis(opts.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined });
   // Errors surface on the commands; without listeners ioredis would print every reconnect.
-  redis.on('error', () => {});
-  subscriber.on('error', () => {});
+  // The first one is kept: a failed connect() only says "Connection is closed.", while the
+  // socket error says why (ECONNREFUSED, ENOTFOUND, WRONGPASS…), which start-up reports.
+  let connectError: unknown;
+  const remember = (err: unknown) => void (connectError ??= err);
+  redis.on('error', remember);
+  subscriber.on('error', remember);
   await Promise.all([redis.connect(), subscriber.connect()]).catch(async (err) => {
     redis.disconnect();
     subscriber.disconnect();
-    throw new CacheUnavailableError(err);
+    throw new CacheUnavailableError(connectError ?? err);
   });
+  redis.off('error', remember).on('error', () => {});
+  subscriber.off('error', remember).on('error', () => {});
 
   const handlers = new Map<string, Set<(m: string) => void>>();
   subscriber.on('message', (channel: string, message: string) => {
@@ -77,8 +83,8 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
           else pipeline.set(key, value);
         }
         const results = (await pipeline.exec()) ?? [];
-        const failed = results.find(([err]) => err);
-        if (failed) throw failed[0];
+        const failure = results.find(([err]) => err)?.[0];
+        if (failure) throw failure;
       }),
     setIfAbsent: (key, value, ttlMs) =>
       guard(async () => (await redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK'),

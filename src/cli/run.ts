@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { buildInfo } from '../build-info.js';
 import { ConfigError } from '../config/load.js';
 import { OAuthError } from '../oauth/errors.js';
+import { describeFailure } from '../startup-failure.js';
 import { UsageError, type Command, type ParsedArgs } from './command.js';
 import { CliContext } from './context.js';
 import { COMMANDS } from './commands/index.js';
@@ -15,6 +17,7 @@ export interface CliIo {
 }
 
 const HELP = new Set(['--help', '-h', 'help']);
+const VERSION = new Set(['--version', '-V', 'version']);
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -24,7 +27,8 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command prints JSON on stdout and reads configuration like the server (config.yml, .env,',
-    'environment). `gatehouse <command> --help` for its options. Exit codes: 0 ok, 1 failed, 2 bad arguments.',
+    'environment). `gatehouse <command> --help` for its options; `gatehouse --version` prints the version.',
+    'Exit codes: 0 ok, 1 failed, 2 bad arguments.',
   ].join('\n');
 }
 
@@ -69,10 +73,14 @@ function parse(command: Command, rest: string[]): ParsedArgs & { help: boolean }
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
-export async function runCli(argv: string[], io: CliIo, openContext: () => CliContext = CliContext.load): Promise<number> {
+export async function runCli(argv: string[], io: CliIo, openContext: () => CliContext = () => CliContext.load()): Promise<number> {
   if (argv.length === 0 || (argv.length === 1 && HELP.has(argv[0]!))) {
     (argv.length === 0 ? io.err : io.out)(usage());
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
+  }
+  if (argv.length === 1 && VERSION.has(argv[0]!)) {
+    io.out(buildInfo().version);
+    return EXIT_OK;
   }
   const found = findCommand(argv);
   if (!found) {
@@ -112,7 +120,6 @@ function report(err: unknown, command: Command, io: CliIo): number {
     io.err(err.message);
     return EXIT_FAILED;
   }
-  const e = err as Error;
-  io.err(`gatehouse ${command.name}: ${e?.message ?? String(err)}${e?.cause ? ` (${(e.cause as Error).message ?? String(e.cause)})` : ''}`);
+  io.err(`gatehouse ${command.name}: ${describeFailure(err)}`);
   return EXIT_FAILED;
 }

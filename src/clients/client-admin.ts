@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { randomToken } from '../crypto/random.js';
+import { denialExpiry, type DenyList } from '../oauth/deny-list.js';
 import { invalidClientMetadata, invalidRedirectUri, invalidRequest, notFound } from '../oauth/errors.js';
+import { accessDenialsRepository } from '../repositories/access-denials.js';
+import { clientPurgeRepository, type ClientPurgeCounts } from '../repositories/client-purge.js';
 import { clientsRepository } from '../repositories/clients.js';
-import type { Database } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import type { Client } from './client.js';
 import type { ClientStore } from './client-store.js';
 import { clientPatchSchema, registrationSchema } from './registration.js';
@@ -17,6 +20,10 @@ export interface ClientAdminDeps {
   db: Database;
   hasher: SecretHasher;
   store: Pick<ClientStore, 'changed'>;
+  /** Disabling a client denies its live access tokens on every instance at once. */
+  denyList: Pick<DenyList, 'denyClient' | 'denyFamily'>;
+  /** security.access_token_expiry_minutes in seconds: how long a disabled client's tokens stay denied. */
+  accessTokenLifetimeSeconds: number;
   audit: (event: AuditEvent) => void;
 }
 
@@ -111,13 +118,50 @@ export async function updateClient(deps: ClientAdminDeps, id: string, body: unkn
   return client;
 }
 
-/** Idempotent; 404 `not_found` when there is no such client. */
+/**
+ * Idempotent; 404 `not_found` when there is no such client. Its live access tokens, user and
+ * client_credentials alike, are denied on every instance until the longest access-token lifetime
+ * has passed (spec: ending access ends all of it); the denial is written in the same transaction
+ * as the disable, so an instance that missed the message finds it at its next sync.
+ */
 export async function disableClient(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<Client> {
-  const client = await clientsRepository.disable(deps.db, id);
-  if (!client) throw notFound('no such client');
+  const { client, deniedUntil } = await disableAndDeny(deps, id, async () => undefined);
+  await deps.denyList.denyClient(client.id, deniedUntil);
   await deps.store.changed(client);
   auditAdmin(deps, by, 'client.disable', client);
   return client;
+}
+
+/**
+ * DELETE /clients/:id?purge=true: disables the client (as disableClient) and, in the same
+ * transaction, revokes its families and deletes its refresh tokens, codes and consents, so no
+ * token can be issued between the two.
+ */
+export async function purgeClient(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<{ client: Client; counts: ClientPurgeCounts }> {
+  const { client, deniedUntil, extra: purged } = await disableAndDeny(deps, id, (tx, clientId) => clientPurgeRepository.purge(tx, clientId));
+  await deps.denyList.denyClient(client.id, deniedUntil);
+  for (const f of purged.revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);
+  await deps.store.changed(client);
+  auditAdmin(deps, by, 'client.purge', client, { ...purged.counts });
+  return { client, counts: purged.counts };
+}
+
+async function disableAndDeny<T>(
+  deps: ClientAdminDeps,
+  id: string,
+  alsoInTransaction: (tx: Queryable, clientId: string) => Promise<T>,
+): Promise<{ client: Client; deniedUntil: Date; extra: T }> {
+  const done = await deps.db.transaction(async (tx) => {
+    const client = await clientsRepository.disable(tx, id);
+    if (!client) return null;
+    const extra = await alsoInTransaction(tx, client.id);
+    // Computed after the row lock: a token signed before the disable committed expires inside it.
+    const deniedUntil = denialExpiry(deps.accessTokenLifetimeSeconds);
+    await accessDenialsRepository.insert(tx, 'client', client.id, deniedUntil);
+    return { client, deniedUntil, extra };
+  });
+  if (!done) throw notFound('no such client');
+  return done;
 }
 
 /** A new secret, shown once; the old one stops working on every instance at once. */

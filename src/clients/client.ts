@@ -33,10 +33,6 @@ export interface Client {
   updated_at: string;
 }
 
-export function isPublicClient(client: Client): boolean {
-  return client.token_endpoint_auth_method === 'none';
-}
-
 /** What admin endpoints may show: everything but the secret hash. */
 export function publicView(client: Client) {
   const { secret_hash: _hash, ...rest } = client;

@@ -86,8 +86,6 @@ export const registrationSchema = z
     };
   });
 
-export type Registration = z.output<typeof registrationSchema>;
-
 /**
  * PATCH /clients/:id: the fields an admin may change (strict: anything else, such as the
  * authentication method or the secret, is refused). The merged client is then validated as a

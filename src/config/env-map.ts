@@ -8,6 +8,8 @@ export const ENV_MAP: Record<string, string[]> = {
   LOG_LEVEL: ['server', 'log_level'],
   TRUST_PROXY: ['server', 'trust_proxy'],
   METRICS_PORT: ['server', 'metrics_port'],
+  METRICS_HOST: ['server', 'metrics_host'],
+  METRICS_TOKEN: ['secrets', 'metrics_token'],
   DATABASE_URL: ['database', 'url'],
   DB_HOST: ['database', 'host'],
   DB_PORT: ['database', 'port'],

@@ -13,7 +13,7 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Pure: merges the parsed config.yml object with environment overrides and validates once.
- * Throws ConfigError whose message is a single line naming the offending key.
+ * Throws ConfigError whose message has one line per bad value, each naming its key.
  */
 export function loadConfig(env: Env, file: unknown = {}): Config {
   if (file !== null && (typeof file !== 'object' || Array.isArray(file))) {
@@ -27,10 +27,13 @@ export function loadConfig(env: Env, file: unknown = {}): Config {
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const key = issue.path.join('.') || '(root)';
-    const envName = envNameFor(issue.path);
-    throw new ConfigError(`Invalid configuration: ${key}${envName ? ` (${envName})` : ''}: ${issue.message}`);
+    // Every bad value at once, one line each, so one failed start shows all there is to fix.
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(root)';
+      const envName = envNameFor(issue.path);
+      return `Invalid configuration: ${key}${envName ? ` (${envName})` : ''}: ${issue.message}`;
+    });
+    throw new ConfigError([...new Set(lines)].join('\n'));
   }
   const c = result.data;
   const public_url = (c.server.public_url ?? `http://localhost:${c.server.port}`).replace(/\/+$/, '');

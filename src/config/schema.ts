@@ -70,6 +70,8 @@ export const configSchema = z
         trust_proxy: z.union([bool, z.string().min(1)]).default(false),
         body_limit_bytes: int(1024, 10 * 1024 * 1024).default(65536),
         metrics_port: int(1, 65535).optional(),
+        // Where metrics_port listens: loopback unless an operator opens it on purpose.
+        metrics_host: z.string().min(1).default('127.0.0.1'),
         drain_timeout_ms: int(0, 600_000).default(10_000),
       })
       .strict()
@@ -85,6 +87,9 @@ export const configSchema = z
         pool_max: int(1, 1000).default(10),
         migrate_on_start: bool.default(true),
         statement_timeout_ms: int(0, 600_000).default(5000),
+        // Production refuses embedded PGlite (data in a container without a volume vanishes on
+        // restart) unless this says it is meant.
+        embedded_in_production: bool.default(false),
       })
       .strict()
       .prefault({}),
@@ -149,6 +154,8 @@ export const configSchema = z
         admin_key: z.string().min(32, 'must be at least 32 characters').optional(),
         encryption_keys: encryptionKeys.optional(),
         jwt_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+        // Bearer token that reads /metrics and nothing else, so Prometheus never holds the admin key.
+        metrics_token: z.string().min(32, 'must be at least 32 characters').optional(),
       })
       .strict()
       .prefault({}),
@@ -156,7 +163,12 @@ export const configSchema = z
   .strict()
   .superRefine((c, ctx) => {
     const production = c.node_env === 'production';
-    const need = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    // Runs even when fields failed (see `when` below), so one start reports every bad value;
+    // a key that already failed its own check gets no second line.
+    const failed = new Set(ctx.issues.map((i) => i.path?.join('.')));
+    const need = (path: string[], message: string) => {
+      if (!failed.has(path.join('.'))) ctx.addIssue({ code: 'custom', path, message });
+    };
     if (Boolean(c.google.client_id) !== Boolean(c.google.client_secret)) {
       need(['google', c.google.client_id ? 'client_secret' : 'client_id'], 'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together');
     }
@@ -169,13 +181,22 @@ export const configSchema = z
     if (!c.secrets.admin_key) need(['secrets', 'admin_key'], 'is required in production');
     if (!c.secrets.encryption_keys) need(['secrets', 'encryption_keys'], 'is required in production');
     if (!c.google.client_id) need(['google', 'client_id'], 'is required in production (the mock Google is dev-only)');
-    if (c.server.public_url && !isSecureOrLoopback(c.server.public_url)) {
+    if (c.server.public_url && URL.canParse(c.server.public_url) && !isSecureOrLoopback(c.server.public_url)) {
       need(['server', 'public_url'], 'must be https in production (http only on 127.0.0.1, [::1] or localhost)');
     }
     if (!c.server.public_url) need(['server', 'public_url'], 'is required in production');
-  });
+    if (!c.database.url && !c.database.host && !c.database.embedded_in_production) {
+      need(['database', 'url'], 'is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite');
+    }
+  }, { when: (payload) => sectionsPresent(payload.value) });
 
-export type RawConfig = z.input<typeof configSchema>;
+/** The sections the cross-field checks read; one that is not a mapping has already failed. */
+function sectionsPresent(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const sections = ['server', 'database', 'security', 'google', 'secrets'];
+  return sections.every((k) => typeof (value as Record<string, unknown>)[k] === 'object' && (value as Record<string, unknown>)[k] !== null);
+}
+
 type Parsed = z.output<typeof configSchema>;
 
 export type Config = Parsed & {

@@ -32,7 +32,7 @@ export function publicMembersOf(jwk: JWK): JWK {
     const value = (jwk as Record<string, unknown>)[name];
     if (typeof value === 'string') out[name] = value;
   }
-  return out as JWK;
+  return out;
 }
 
 export async function generateSigningKey(alg: AsymmetricAlgorithm): Promise<GeneratedSigningKey> {

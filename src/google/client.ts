@@ -125,5 +125,4 @@ function parse<T extends z.ZodType>(schema: T, body: unknown, endpoint: GoogleEn
 }
 
 export { GoogleError } from './errors.js';
-export type { GoogleErrorKind } from './errors.js';
 export type { GoogleIdTokenClaims, GoogleTokenResponse, GoogleTokeninfo, GoogleUserinfo } from './responses.js';

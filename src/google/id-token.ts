@@ -5,6 +5,13 @@ import { idTokenClaimsSchema, type GoogleIdTokenClaims } from './responses.js';
 import type { GoogleSettings } from './settings.js';
 
 const GOOGLE_ISSUER = 'https://accounts.google.com';
+/** Allowed difference between Google's clock and ours, for exp and iat. */
+export const ID_TOKEN_CLOCK_SKEW_SECONDS = 5;
+/**
+ * The oldest iat accepted. Google's ID tokens live one hour (exp = iat + 3600): one that claims
+ * to be older than that was not issued the way Google issues them, whatever its exp says.
+ */
+export const ID_TOKEN_MAX_AGE_SECONDS = 3600;
 
 export interface IdTokenVerifyOptions {
   /**
@@ -42,7 +49,11 @@ export function createIdTokenVerifier(settings: GoogleSettings) {
         algorithms: ['RS256'],
         // §3.1.3.7 (9) "The current time MUST be before the time represented by the exp Claim."
         requiredClaims: ['sub', 'exp', 'iat'],
-        clockTolerance: 5,
+        // §3.1.3.7 (10) "The iat Claim can be used to reject tokens that were issued too far away
+        // from the current time": none from the future beyond the clock skew, none older than
+        // Google's token lifetime (jose checks both directions of maxTokenAge).
+        maxTokenAge: ID_TOKEN_MAX_AGE_SECONDS,
+        clockTolerance: ID_TOKEN_CLOCK_SKEW_SECONDS,
       }));
     } catch (err) {
       throw verificationError(err);
@@ -74,7 +85,7 @@ function verificationError(err: unknown): GoogleError {
   if (err instanceof joseErrors.JOSEError) {
     // jose's codes (ERR_JWT_EXPIRED, ERR_JWT_CLAIM_VALIDATION_FAILED, …) and claim names are
     // safe; its messages never quote the token.
-    const claim = err instanceof joseErrors.JWTClaimValidationFailed ? ` (${err.claim})` : '';
+    const claim = err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JWTExpired ? ` (${err.claim})` : '';
     return new GoogleError('invalid_response', 'id_token', `verification failed: ${err.code}${claim}`, { cause: err });
   }
   // fetch of the JWKS failed below jose (connection refused, reset)

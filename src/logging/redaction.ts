@@ -100,7 +100,7 @@ function strip(value: unknown, depth: number): unknown {
   if (value instanceof Date) return value.toISOString();
   if (depth >= MAX_DEPTH) return '[TRUNCATED]';
   if (Array.isArray(value)) return value.map((v) => strip(v, depth + 1)).filter((v) => v !== undefined);
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

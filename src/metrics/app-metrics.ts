@@ -1,11 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo } from '../build-info.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { GRANT_TYPES } from '../clients/client.js';
 import type { Database } from '../storage/database.js';
 
 export const GOOGLE_REFRESH_OUTCOMES = ['ok', 'failed', 'reauth'] as const;
-export type GoogleRefreshOutcome = (typeof GOOGLE_REFRESH_OUTCOMES)[number];
 
 /** Seconds; covers a cached client lookup (~1 ms) up to an argon2 verify or a slow Google call. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -31,6 +31,17 @@ export interface AppMetrics {
 export function createAppMetrics(deps: { db: Database; clientStore: ClientStore }): AppMetrics {
   const registry = new Registry();
   const registers = [registry];
+
+  // prom-client's standard process_* and nodejs_* series (CPU, memory, handles, GC, event loop,
+  // heap spaces), under their usual names so stock dashboards work.
+  collectDefaultMetrics({ register: registry });
+  const build = buildInfo();
+  new Gauge({
+    name: 'gatehouse_build_info',
+    help: 'Always 1; the labels name the running version and the commit it was built from',
+    labelNames: ['version', 'commit'] as const,
+    registers,
+  }).set({ version: build.version, commit: build.commit }, 1);
 
   const httpRequests = new Counter({
     name: 'gatehouse_http_requests_total',

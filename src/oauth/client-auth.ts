@@ -65,8 +65,6 @@ export function createClientAuthenticator(deps: { store: ClientStore; hasher: Se
   };
 }
 
-export type AuthenticateClient = ReturnType<typeof createClientAuthenticator>;
-
 function readCredentials(request: FastifyRequest): Presented {
   const body = (request.body ?? {}) as Record<string, unknown>;
   const bodyId = optionalString(body.client_id, 'client_id');

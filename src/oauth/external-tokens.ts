@@ -1,13 +1,15 @@
 import type { Client } from '../clients/client.js';
 import { randomId } from '../crypto/random.js';
 import { findUserClaims } from '../repositories/user-claims.js';
-import { tokenFamiliesRepository, type RevokedFamily } from '../repositories/token-families.js';
+import type { RevokedFamily } from '../repositories/token-families.js';
 import type { User, UsersRepository } from '../repositories/users.js';
 import type { Queryable } from '../storage/database.js';
-import { invalidRequest, notFound, unauthorizedClient } from './errors.js';
+import { ambiguousSubject, findPerson } from '../vault/subject.js';
+import { forbidden, invalidRequest, notFound, unauthorizedClient } from './errors.js';
 import type { GrantDeps, TokenResponse } from './grants/grant.js';
 import { issueUserTokens } from './issue-user-tokens.js';
 import { parseScope, requireSubset } from './scopes.js';
+import { endGrantsInTransaction } from './revoke-user-grants.js';
 
 /**
  * The external token service: a trusted authentication service (an API key with scope
@@ -20,6 +22,8 @@ export interface ExternalTokenDeps extends Pick<GrantDeps, 'db' | 'config' | 'to
 }
 
 export interface MintRequest {
+  /** The calling key's allowed_clients. */
+  allowedClients: readonly string[];
   clientId: string;
   subject: string;
   scope: string;
@@ -28,14 +32,18 @@ export interface MintRequest {
 }
 
 /**
- * A subject is a user id, an email or a username. The forms cannot collide: ids are UUIDs (36
- * characters, longer than any username), and no username contains '@'.
+ * A subject names a person as for the broker: a user id, a *verified* email or a username (the
+ * forms cannot collide: ids are UUIDs, longer than any username, and no username contains
+ * '@'). An email matching several verified accounts is 409 ambiguous_subject.
  */
-export async function resolveSubject(users: UsersRepository, subject: string, q: Queryable): Promise<User | null> {
-  const byId = await users.findById(subject, q);
-  if (byId) return byId;
-  if (subject.includes('@')) return users.findByEmail(subject, q);
-  return users.findByUsername(subject, q);
+export const resolveSubject = (users: UsersRepository, subject: string, q: Queryable): Promise<User | null> => findPerson(users, subject, q);
+
+/**
+ * The key may act only for the clients it lists (none by default): a trusted external service
+ * must not mint tokens of the first-party login client, or of any client it was not set up for.
+ */
+export function requireAllowedClient(allowedClients: readonly string[], clientId: string): void {
+  if (!allowedClients.includes(clientId)) throw forbidden('this API key may not act for that client_id (see the key\'s allowed_clients)');
 }
 
 /** Unknown and disabled clients look the same to the caller. */
@@ -46,6 +54,7 @@ async function requireClient(deps: ExternalTokenDeps, clientId: string, opts: { 
 }
 
 export async function mintExternalTokens(deps: ExternalTokenDeps, req: MintRequest): Promise<{ user: User; created: boolean; response: TokenResponse }> {
+  requireAllowedClient(req.allowedClients, req.clientId);
   const client = await requireClient(deps, req.clientId, { allowDisabled: false });
   // Only clients that hold user tokens anyway; a client_credentials-only client gets none.
   if (!client.grant_types.includes('authorization_code')) throw unauthorizedClient('this client does not take user tokens');
@@ -62,7 +71,14 @@ export async function mintExternalTokens(deps: ExternalTokenDeps, req: MintReque
       // One creation per email even when the service retries concurrently: the second waits
       // here and then finds the first one's user.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`external-user:${email.toLowerCase()}`]);
-      user = await deps.users.findByEmail(email, tx);
+      user = await findPerson(deps.users, email, tx);
+      // Not a verified account: the person this service created before, if any. A Google
+      // account whose unverified email says the same is never one of them (it has a sub).
+      if (!user) {
+        const earlier = await deps.users.findExternalByEmail(email, tx);
+        if (earlier.length > 1) throw ambiguousSubject();
+        user = earlier[0] ?? null;
+      }
       if (!user) {
         user = await deps.users.createWithEmail(email, tx);
         created = true;
@@ -97,14 +113,15 @@ function createEmail(req: MintRequest): string | undefined {
 /** Ends every family of the user for the client; returns the user and what was revoked. */
 export async function revokeExternalTokens(
   deps: ExternalTokenDeps,
-  req: { clientId: string; subject: string },
+  req: { allowedClients: readonly string[]; clientId: string; subject: string },
 ): Promise<{ user: User; client: Client; revoked: RevokedFamily[] }> {
+  requireAllowedClient(req.allowedClients, req.clientId);
   // A disabled client's tokens can still be ended.
   const client = await requireClient(deps, req.clientId, { allowDisabled: true });
   const { user, revoked } = await deps.db.transaction(async (tx) => {
     const found = await resolveSubject(deps.users, req.subject, tx);
     if (!found) throw notFound('no user matches subject');
-    return { user: found, revoked: await tokenFamiliesRepository.revokeForUserAndClient(tx, found.id, client.id, 'external_revoke') };
+    return { user: found, revoked: await endGrantsInTransaction(tx, found.id, client.id, 'external_revoke') };
   });
   // SPEC: family revocation also denies every access token of the family until it expires.
   for (const f of revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);

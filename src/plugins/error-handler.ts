@@ -37,7 +37,7 @@ export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthE
     request.log.warn({ err: err.cause ?? err }, err.message);
     return unavailable('a storage backend is unavailable; try again shortly');
   }
-  if (err.validation) return invalidRequest(describeValidation(err.validation as ValidationIssue[], err.validationContext));
+  if (err.validation) return invalidRequest(describeValidation(err.validation, err.validationContext));
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return payloadTooLarge(`request body exceeds ${request.server.config.server.body_limit_bytes} bytes`);

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { createAppMetrics, type AppMetrics } from '../metrics/app-metrics.js';
+import { constantTimeEqual } from '../crypto/hash.js';
 import { errors, security } from '../openapi/components.js';
 
 declare module 'fastify' {
@@ -9,12 +10,18 @@ declare module 'fastify' {
   }
 }
 
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC 7235 §2.1). */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return match?.[1];
+}
+
 /** Requests the router did not match share one label, so scanners cannot mint new series. */
 const UNMATCHED_ROUTE = '(unmatched)';
 
 /**
  * Request count and latency per route pattern and status, plus the counters and gauges in
- * createAppMetrics. `GET /metrics` is served here behind X-Admin-Key, unless
+ * createAppMetrics. `GET /metrics` is served here behind X-Admin-Key or METRICS_TOKEN, unless
  * server.metrics_port is set: then main.ts serves it on that port (see metrics-server.ts) and
  * the main port has no /metrics at all.
  */
@@ -37,14 +44,21 @@ export const metricsPlugin = fp(
     });
 
     if (app.config.server.metrics_port) return;
+    const metricsToken = app.config.secrets.metrics_token;
     await app.register(async (scope) => {
-      scope.addHook('onRequest', scope.requireAdminKey);
+      // METRICS_TOKEN as a Bearer (RFC 6750 §2.1) reads the metrics and nothing else; anything
+      // else goes through the admin guard (X-Admin-Key, failures limited per IP).
+      scope.addHook('onRequest', async (request) => {
+        const presented = bearerToken(request.headers.authorization);
+        if (metricsToken && presented !== undefined && constantTimeEqual(presented, metricsToken)) return;
+        await scope.requireAdminKey(request);
+      });
       scope.get(
         '/metrics',
         {
           schema: {
             tags: ['operations'],
-            summary: 'Prometheus metrics (on server.metrics_port instead, without the key, when that is set)',
+            summary: 'Prometheus metrics: X-Admin-Key or `Authorization: Bearer <METRICS_TOKEN>` (on server.metrics_port instead, without credentials, when that is set)',
             security: security.adminKey,
           },
           config: { openapi: { response: errors(401, 429, 503) } },

@@ -80,6 +80,7 @@ export function staticHeaders(options: HelmetOptions): Record<string, string> {
   });
   // helmet's middleware is synchronous; if that ever changes, fail at start rather than serve without headers.
   if (!outcome) throw new Error('helmet did not finish synchronously');
-  if (outcome.err) throw outcome.err;
+  // helmet's next() receives an Error or nothing.
+  if (outcome.err) throw outcome.err as Error;
   return recorded;
 }

@@ -3,9 +3,11 @@ import fp from 'fastify-plugin';
 import type { Cache } from '../cache/cache.js';
 import { createUsersRepository, type User } from '../repositories/users.js';
 import { createSessionsRepository, sessionIdHash, type Session, type SessionsRepository } from '../repositories/sessions.js';
+import { cookieName } from '../sessions/cookie-name.js';
 import { createCsrf, type Csrf } from '../sessions/csrf.js';
 import type { Queryable } from '../storage/database.js';
 
+/** `__Host-gh_session` on an https PUBLIC_URL (see cookieName). */
 export const SESSION_COOKIE = 'gh_session';
 /** A page view within this long of the last recorded one does not write to Postgres. */
 export const TOUCH_INTERVAL_MS = 60_000;
@@ -62,6 +64,7 @@ export const sessionPlugin = fp(
     const users = createUsersRepository(app.db, { loginClientId: config.google.login_client_id });
     const cache = safeCache(app.cache, (err) => app.log.warn({ err }, 'session cache unavailable; using Postgres'));
     const secure = new URL(config.public_url).protocol === 'https:';
+    const sessionCookie = cookieName(SESSION_COOKIE, secure);
     const cacheKey = (idHash: string) => `session:${idHash}`;
 
     const load = async (idHash: string): Promise<CachedSession | null> => {
@@ -80,7 +83,7 @@ export const sessionPlugin = fp(
       repository,
       create: (userId, tx) => repository.create(userId, tx),
       setCookie(reply, id) {
-        reply.setCookie(SESSION_COOKIE, id, {
+        reply.setCookie(sessionCookie, id, {
           httpOnly: true,
           sameSite: 'lax',
           path: '/',
@@ -89,7 +92,7 @@ export const sessionPlugin = fp(
         });
       },
       async end(request, reply) {
-        const id = request.cookies[SESSION_COOKIE];
+        const id = request.cookies[sessionCookie];
         if (id) {
           const idHash = sessionIdHash(id);
           await repository.delete(idHash);
@@ -97,7 +100,7 @@ export const sessionPlugin = fp(
         }
         request.session = null;
         request.user = null;
-        reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure });
+        reply.clearCookie(sessionCookie, { httpOnly: true, sameSite: 'lax', path: '/', secure });
       },
       async forget(idHash) {
         await cache.del(cacheKey(idHash));
@@ -115,7 +118,7 @@ export const sessionPlugin = fp(
 
     // Machine clients send no session cookie: they leave at once, without a promise.
     app.addHook('onRequest', (request, _reply, done) => {
-      const id = request.cookies[SESSION_COOKIE];
+      const id = request.cookies[sessionCookie];
       // randomToken(32) is 43 characters; anything far from that is not ours.
       if (!id || id.length > 128) return done();
       attachSession(request, id).then(() => done(), done);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../storage/database.js';
 import type { ApiKey, ApiKeyScope } from '../api-keys/api-key.js';
+import type { DefaultSubject } from '../vault/subject.js';
 
 interface Row {
   id: string;
@@ -7,12 +8,20 @@ interface Row {
   lookup_prefix: string;
   key_hash: string;
   scopes: ApiKeyScope[];
+  default_subject_kind: 'subject' | 'connection_id' | null;
+  default_subject: string | null;
+  allowed_clients: string[];
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, name, lookup_prefix, key_hash, scopes, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, name, lookup_prefix, key_hash, scopes, default_subject_kind, default_subject, allowed_clients, created_at, last_used_at, revoked_at';
+
+function defaultSubjectOf(r: Row): DefaultSubject | null {
+  if (r.default_subject === null) return null;
+  return r.default_subject_kind === 'connection_id' ? { connection_id: r.default_subject } : { subject: r.default_subject };
+}
 
 function toApiKey(r: Row): ApiKey {
   return {
@@ -21,6 +30,8 @@ function toApiKey(r: Row): ApiKey {
     lookup_prefix: r.lookup_prefix,
     key_hash: r.key_hash,
     scopes: r.scopes,
+    default_subject: defaultSubjectOf(r),
+    allowed_clients: r.allowed_clients,
     created_at: r.created_at.toISOString(),
     last_used_at: r.last_used_at?.toISOString() ?? null,
     revoked: r.revoked_at !== null,
@@ -28,12 +39,35 @@ function toApiKey(r: Row): ApiKey {
 }
 
 export const apiKeysRepository = {
-  async insert(db: Queryable, k: { id: string; name: string; lookupPrefix: string; keyHash: string; scopes: ApiKeyScope[] }): Promise<ApiKey> {
+  async insert(
+    db: Queryable,
+    k: {
+      id: string;
+      name: string;
+      lookupPrefix: string;
+      keyHash: string;
+      scopes: ApiKeyScope[];
+      defaultSubject: DefaultSubject | null;
+      allowedClients: string[];
+    },
+  ): Promise<ApiKey> {
+    const d = k.defaultSubject;
     const { rows } = await db.query<Row>(
-      `INSERT INTO api_keys (id, name, lookup_prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      [k.id, k.name, k.lookupPrefix, k.keyHash, k.scopes],
+      `INSERT INTO api_keys (id, name, lookup_prefix, key_hash, scopes, default_subject_kind, default_subject, allowed_clients)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [
+        k.id, k.name, k.lookupPrefix, k.keyHash, k.scopes,
+        d ? ('subject' in d ? 'subject' : 'connection_id') : null,
+        d ? ('subject' in d ? d.subject : d.connection_id) : null,
+        k.allowedClients,
+      ],
     );
     return toApiKey(rows[0]!);
+  },
+
+  async findById(db: Queryable, id: string): Promise<ApiKey | null> {
+    const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
+    return rows[0] ? toApiKey(rows[0]) : null;
   },
 
   async findByLookupPrefix(db: Queryable, prefix: string): Promise<ApiKey | null> {

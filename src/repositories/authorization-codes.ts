@@ -45,4 +45,14 @@ export const authorizationCodesRepository = {
     );
     return r.rowCount === 1;
   },
+
+  /**
+   * Voids the codes a user's authorization gave a client that were not redeemed yet ("Remove
+   * access"). A redemption in flight holds its code's lock: this waits for it, and then leaves
+   * the consumed code alone (replay detection needs it).
+   */
+  async deleteUnredeemed(tx: Queryable, userId: string, clientId: string): Promise<number> {
+    const r = await tx.query('DELETE FROM authorization_codes WHERE user_id = $1 AND client_id = $2 AND consumed_at IS NULL', [userId, clientId]);
+    return r.rowCount;
+  },
 };

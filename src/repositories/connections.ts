@@ -6,8 +6,13 @@ export interface ConnectLink {
   connectionId: string;
   apiKeyId: string | null;
   returnTo: string | null;
+  /** Google scopes asked for on top of the base ones. */
+  scopes: string[];
   expiresAt: Date;
+  /** Spent: the person confirmed on the link's page and was sent to Google. */
   usedAt: Date | null;
+  /** The Google callback ended it (connected, denied or failed); nothing can follow. */
+  completedAt: Date | null;
 }
 
 export type ConsumeResult = { ok: true; link: ConnectLink } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
@@ -20,17 +25,25 @@ export interface Connection {
 }
 
 export interface ConnectionsRepository {
-  createLink(link: Omit<ConnectLink, 'usedAt'>, q?: Queryable): Promise<void>;
+  createLink(link: Omit<ConnectLink, 'usedAt' | 'completedAt' | 'scopes'> & { scopes?: string[] }, q?: Queryable): Promise<void>;
   /**
    * Spends a link: exactly one caller gets `ok` (the UPDATE is the race arbiter); expiry is
    * judged by the database clock, like used_at.
    */
   consumeLink(id: string, q?: Queryable): Promise<ConsumeResult>;
   findLink(id: string, q?: Queryable): Promise<ConnectLink | null>;
+  /**
+   * Ends a spent link: exactly one caller gets it back (the UPDATE is the race arbiter); null
+   * when it is unknown, not spent, already completed, or gone with its deleted connection.
+   */
+  completeLink(id: string, q?: Queryable): Promise<ConnectLink | null>;
   /** Creates the connection row, or touches it when the id is being reconnected. */
   ensure(id: string, apiKeyId: string | null, q?: Queryable): Promise<void>;
   find(id: string, q?: Queryable): Promise<Connection | null>;
-  /** Deletes the connection, its credential (ON DELETE CASCADE) and its unused links; false when absent. */
+  /**
+   * Deletes the connection, its credential (ON DELETE CASCADE) and all its links, spent ones
+   * too: a link on its way through Google must not bring a deleted connection back. False when absent.
+   */
   delete(id: string, q?: Queryable): Promise<boolean>;
 }
 
@@ -41,9 +54,11 @@ interface LinkRow {
   return_to: string | null;
   expires_at: Date | string;
   used_at: Date | string | null;
+  scopes: string[];
+  completed_at: Date | string | null;
 }
 
-const LINK_COLUMNS = 'id, connection_id, api_key_id, return_to, expires_at, used_at';
+const LINK_COLUMNS = 'id, connection_id, api_key_id, return_to, scopes, expires_at, used_at, completed_at';
 
 export function createConnectionsRepository(db: Database): ConnectionsRepository {
   const findLink = async (id: string, q: Queryable = db): Promise<ConnectLink | null> => {
@@ -54,8 +69,8 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
   return {
     async createLink(link, q = db) {
       await q.query(
-        `INSERT INTO connect_links (id, connection_id, api_key_id, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-        [link.id, link.connectionId, link.apiKeyId, link.returnTo, link.expiresAt],
+        `INSERT INTO connect_links (id, connection_id, api_key_id, return_to, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [link.id, link.connectionId, link.apiKeyId, link.returnTo, link.scopes ?? [], link.expiresAt],
       );
     },
 
@@ -71,6 +86,14 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
     },
 
     findLink,
+
+    async completeLink(id, q = db) {
+      const r = await q.query<LinkRow>(
+        `UPDATE connect_links SET completed_at = now() WHERE id = $1 AND used_at IS NOT NULL AND completed_at IS NULL RETURNING ${LINK_COLUMNS}`,
+        [id],
+      );
+      return r.rows[0] ? toLink(r.rows[0]) : null;
+    },
 
     async ensure(id, apiKeyId, q = db) {
       await q.query(
@@ -92,7 +115,7 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
     },
 
     async delete(id, q = db) {
-      await q.query(`DELETE FROM connect_links WHERE connection_id = $1 AND used_at IS NULL`, [id]);
+      await q.query(`DELETE FROM connect_links WHERE connection_id = $1`, [id]);
       const r = await q.query(`DELETE FROM connections WHERE id = $1`, [id]);
       return r.rowCount > 0;
     },
@@ -105,7 +128,9 @@ function toLink(r: LinkRow): ConnectLink {
     connectionId: r.connection_id,
     apiKeyId: r.api_key_id,
     returnTo: r.return_to,
+    scopes: r.scopes,
     expiresAt: new Date(r.expires_at),
     usedAt: r.used_at === null ? null : new Date(r.used_at),
+    completedAt: r.completed_at === null ? null : new Date(r.completed_at),
   };
 }

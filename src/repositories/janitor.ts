@@ -93,7 +93,11 @@ export function janitorStatements(p: ExpiryPolicy): Record<Exclude<JanitorKind, 
       batchDelete('connect_links', 'id', `expires_at < ${BEFORE_SECS}`, 'expires_at', [p.connectLinkKeepSeconds]),
       batchDelete('connect_links', 'id', `used_at IS NOT NULL AND used_at < ${BEFORE_SECS}`, 'used_at', [p.connectLinkKeepSeconds]),
     ],
-    revoked_access_tokens: [batchDelete('revoked_access_tokens', 'jti', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin)],
+    // Deny-list rows past their expiry: revoked jtis, and client and subject denials.
+    revoked_access_tokens: [
+      batchDelete('revoked_access_tokens', 'jti', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin),
+      batchDelete('access_denials', 'id', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin),
+    ],
     audit_events: [batchDelete('audit_events', 'id', 'occurred_at < now() - make_interval(days => $2)', 'occurred_at', [p.auditRetentionDays])],
   };
 }

@@ -202,4 +202,13 @@ export const refreshTokensRepository = {
   async spendGrace(db: Queryable, tokenHash: string, replacedBy: string): Promise<void> {
     await db.query('UPDATE refresh_tokens SET grace_used = true, replaced_by = $2 WHERE token_hash = $1', [tokenHash, replacedBy]);
   },
+
+  /**
+   * Moves a grant to another family (the grace retry): its refresh tokens, and the code it was
+   * redeemed from, so a replay of that code still ends the grant. The new family must exist.
+   */
+  async moveToFamily(tx: Queryable, fromFamilyId: string, toFamilyId: string): Promise<void> {
+    await tx.query('UPDATE refresh_tokens SET family_id = $2 WHERE family_id = $1', [fromFamilyId, toFamilyId]);
+    await tx.query('UPDATE authorization_codes SET family_id = $2 WHERE family_id = $1', [fromFamilyId, toFamilyId]);
+  },
 };

@@ -55,14 +55,4 @@ export const tokenFamiliesRepository = {
     );
     return rows;
   },
-
-  /** Families revoked after `since` whose access tokens may still be alive (deny-list sync). */
-  async revokedSince(db: Queryable, since: Date): Promise<RevokedFamily[]> {
-    const { rows } = await db.query<RevokedFamily>(
-      `SELECT id, access_expires_at FROM token_families
-       WHERE revoked_at IS NOT NULL AND access_expires_at > now() AND revoked_at >= $1`,
-      [since],
-    );
-    return rows;
-  },
 };

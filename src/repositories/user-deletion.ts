@@ -26,6 +26,17 @@ export const userDeletionRepository = {
   },
 
   /**
+   * Deletes the person's authorization codes, redeemed or not, before anything else. A code
+   * redemption in flight holds its code's lock and then needs a key-share lock on the user for
+   * its new family; left to the cascade of the user row's DELETE (which holds that row's lock),
+   * the two would wait on each other (deadlock). Deleted first, this waits for the redemption to
+   * commit, and the family revocation after it sees the family the redemption created.
+   */
+  async deleteCodes(tx: Queryable, userId: string): Promise<number> {
+    return (await tx.query('DELETE FROM authorization_codes WHERE user_id = $1', [userId])).rowCount;
+  },
+
+  /**
    * Revokes every family of the user and detaches it from them. The family rows stay (naming
    * nobody) until the janitor removes them after their access tokens expire: they are what every
    * instance's deny list re-reads, so a lost pub/sub message cannot bring a token back to life.
@@ -73,7 +84,7 @@ export const userDeletionRepository = {
     return named.rowCount + mentioned.rowCount;
   },
 
-  /** Codes, refresh tokens and sessions cascade; the caller deleted the rest first. */
+  /** Refresh tokens and sessions cascade; the caller deleted the rest first. */
   async deleteUser(tx: Queryable, userId: string): Promise<void> {
     await tx.query('DELETE FROM users WHERE id = $1', [userId]);
   },

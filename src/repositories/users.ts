@@ -72,8 +72,22 @@ export interface UsersRepository {
    */
   changeUsername(id: string, username: string, q?: Queryable): Promise<User | null>;
   findById(id: string, q?: Queryable): Promise<User | null>;
-  /** Case-insensitive; when several accounts share an email, the verified, most recent one. */
+  /**
+   * Case-insensitive; when several accounts share an email, the verified, most recent one.
+   * For display and tests only: never to decide whose token a caller gets (findByVerifiedEmail).
+   */
   findByEmail(email: string, q?: Queryable): Promise<User | null>;
+  /**
+   * The accounts whose verified email this is (case-insensitive), at most two: the caller
+   * needs only to tell none, one and several apart.
+   */
+  findByVerifiedEmail(email: string, q?: Queryable): Promise<User[]>;
+  /**
+   * People an external authentication service created with this email (no Google sub), at
+   * most two: only such a service can have made them, so a Google account whose unverified
+   * email says the same can never be among them.
+   */
+  findExternalByEmail(email: string, q?: Queryable): Promise<User[]>;
   /** Canonicalises the input first (SPEC: same canonicalisation at creation and lookup). */
   findByUsername(username: string, q?: Queryable): Promise<User | null>;
 }
@@ -166,6 +180,22 @@ export function createUsersRepository(db: Database, opts: { loginClientId: strin
         [email],
       );
       return r.rows[0] ? toUser(r.rows[0]) : null;
+    },
+
+    async findByVerifiedEmail(email, q = db) {
+      const r = await q.query<UserRow>(
+        `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) AND email_verified ORDER BY id LIMIT 2`,
+        [email],
+      );
+      return r.rows.map(toUser);
+    },
+
+    async findExternalByEmail(email, q = db) {
+      const r = await q.query<UserRow>(
+        `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) AND google_sub IS NULL ORDER BY id LIMIT 2`,
+        [email],
+      );
+      return r.rows.map(toUser);
     },
 
     async findByUsername(username, q = db) {

@@ -117,8 +117,9 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
 
     const revoked = await app.db.transaction(async (tx) => {
       const families: RevokedFamily[] = [];
-      // The access token's own grant: holding the token is the proof.
-      if (claims) {
+      // The access token's own grant: holding the token is the proof. Only the login client's:
+      // another client's token changes nothing (as RFC 7009 §2.2), this is not its logout.
+      if (claims && claims.client_id === client.id) {
         const f = await tokenFamiliesRepository.revoke(tx, claims.fid, 'logout');
         if (f) families.push(f);
       }

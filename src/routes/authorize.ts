@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { beginGoogleSignIn } from '../auth/begin-google-sign-in.js';
-import { isPublicClient } from '../clients/client.js';
 import { isLoopbackHost } from '../config/schema.js';
 import {
   AuthorizationRedirectError, UntrustedRedirectError, redirectWith, resolveTarget, validateAuthorizationParams,
@@ -109,7 +108,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     const granted = await consentsRepository.grantedScopes(app.db, request.user!.id, authz.client.id);
     // RFC 8252 §8.6: a loopback redirect proves nothing about which program listens there, so a
     // public client using one is always asked again.
-    const loopbackPublic = isPublicClient(authz.client) && isLoopbackHost(new URL(authz.redirectUri).hostname);
+    const loopbackPublic = authz.client.token_endpoint_auth_method === 'none' && isLoopbackHost(new URL(authz.redirectUri).hostname);
     const needsConsent = loopbackPublic
       || (!authz.client.first_party && (authz.prompt.has('consent') || authz.scopes.some((s) => !granted.has(s))));
     if (!needsConsent) return approve(request, reply, authz, status);

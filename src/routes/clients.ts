@@ -3,13 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicView } from '../clients/client.js';
 import {
-  disableClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, updateClient, type ClientAdminDeps,
+  disableClient, purgeClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, updateClient, type ClientAdminDeps,
 } from '../clients/client-admin.js';
 import { clientPatchSchema, registrationSchema } from '../clients/registration.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { notFound } from '../oauth/errors.js';
 import { adminActor } from '../plugins/admin-guard.js';
-import { clientPurgeRepository } from '../repositories/client-purge.js';
 import { clientsRepository } from '../repositories/clients.js';
 
 const clientIdParams = z.object({ id: z.string().min(1).max(128) });
@@ -57,7 +56,14 @@ const tags = ['clients'];
 export const clientRoutes: FastifyPluginAsync = async (scope) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', app.requireAdminKey);
-  const deps: ClientAdminDeps = { db: app.db, hasher: app.secretHasher, store: app.clientStore, audit: app.audit };
+  const deps: ClientAdminDeps = {
+    db: app.db,
+    hasher: app.secretHasher,
+    store: app.clientStore,
+    denyList: app.denyList,
+    accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
+    audit: app.audit,
+  };
 
   app.post(
     '/clients/register',
@@ -173,18 +179,8 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
         const client = await disableClient(deps, request.params.id, adminActor(request));
         return { success: true, client_id: client.id, disabled: true };
       }
-      // purge=true also deletes what the client was issued, in the same transaction as the
-      // disable, so no token can be issued between the two.
-      const outcome = await app.db.transaction(async (tx) => {
-        const client = await clientsRepository.disable(tx, request.params.id);
-        if (!client) return null;
-        return { client, purged: await clientPurgeRepository.purge(tx, client.id) };
-      });
-      if (!outcome) throw notFound('no such client');
-      await app.clientStore.changed(outcome.client);
-      for (const f of outcome.purged.revoked) await app.denyList.denyFamily(f.id, f.access_expires_at);
-      app.audit({ event: 'admin_action', ...adminActor(request), subject: outcome.client.id, client_id: outcome.client.id, details: { action: 'client.purge', ...outcome.purged.counts } });
-      return { success: true, client_id: outcome.client.id, disabled: true, purged: outcome.purged.counts };
+      const outcome = await purgeClient(deps, request.params.id, adminActor(request));
+      return { success: true, client_id: outcome.client.id, disabled: true, purged: outcome.counts };
     },
   );
 

@@ -27,8 +27,11 @@ const returnToSchema = z.string().max(2048).refine((value) => {
 
 const idParams = z.object({ id: connectionIdSchema });
 
+/** A Google scope, as an RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). */
+const googleScopeSchema = z.string().min(1).max(256).regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token');
+
 /**
- * SPEC /connections (API key with the `connections` scope): create a connect link, read a
+ * /connections (API key with the `connections` scope): create a connect link, read a
  * connection's status, delete a connection. Never a token in any answer.
  */
 export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
@@ -42,13 +45,19 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
   });
 
   app.post('/connections', {
-    schema: { body: z.object({ connection_id: connectionIdSchema, return_to: returnToSchema.optional() }) },
+    schema: {
+      body: z.object({
+        connection_id: connectionIdSchema,
+        return_to: returnToSchema.optional(),
+        scopes: z.array(googleScopeSchema).max(50).optional(),
+      }),
+    },
   }, async (request) => {
     const key = callers.get(request)!;
-    const { connection_id, return_to } = request.body;
+    const { connection_id, return_to, scopes } = request.body;
     const id = randomToken(16);
     const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
-    await app.connections.createLink({ id, connectionId: connection_id, apiKeyId: key.id, returnTo: return_to ?? null, expiresAt });
+    await app.connections.createLink({ id, connectionId: connection_id, apiKeyId: key.id, returnTo: return_to ?? null, scopes: [...new Set(scopes ?? [])], expiresAt });
     app.vaultAudit({ event: 'connection_link_created', subject: connection_id, api_key_id: key.id });
     const connectUrl = `${app.config.public_url}/connect?${new URLSearchParams({ token: signConnectLink(linkKeys, id, expiresAt) })}`;
     return { success: true, connect_url: connectUrl, connection_id, expires_at: expiresAt.toISOString() };
@@ -82,7 +91,7 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
       }
     }
     await app.db.transaction((tx) => app.connections.delete(id, tx));
-    if (credential) await app.vault.forget(credential.id, id);
+    if (credential) await app.vault.forget(credential.id, { kind: 'connection', connectionId: id });
     app.vaultAudit({ event: 'connection_deleted', subject: id, ...(credential ? { credential_id: credential.id } : {}), details: { revoked_at_google: revoked } });
     return { success: true, connection_id: id, deleted: true, revoked_at_google: revoked };
   });

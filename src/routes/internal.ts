@@ -11,6 +11,8 @@ const apiKeyViewSchema = z.object({
   id: z.string(),
   name: z.string(),
   scopes: z.array(z.enum(API_KEY_SCOPES)),
+  default_subject: z.union([z.object({ subject: z.string() }), z.object({ connection_id: z.string() })]).nullable(),
+  allowed_clients: z.array(z.string()),
   created_at: z.string(),
   last_used_at: z.string().nullable(),
   revoked: z.boolean(),

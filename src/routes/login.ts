@@ -75,7 +75,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
     },
   }, async (request, reply) => {
     const q = request.query;
-    const saved = readStateCookie(request);
+    const saved = readStateCookie(request, secure);
     // Single use: whatever happens next, this attempt is over.
     clearStateCookie(reply, secure);
     // A connection attempt (connect link) completes at its own callback, never as a sign-in.

@@ -2,10 +2,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { answerBroker } from './broker.js';
 import { noStore } from './no-store.js';
 
-/** GET /tokens/:subject (SPEC): the broker call as a GET, for services that prefer one. */
+/**
+ * The broker call as a GET, for services that prefer one: GET /tokens/:subject names a person
+ * only, GET /connections/:id/token a connection only (API key scope `tokens` for both).
+ */
 export const tokensRoutes: FastifyPluginAsync = async (app) => {
   noStore(app);
   app.get<{ Params: { subject: string } }>('/tokens/:subject', async (request) =>
-    answerBroker(app, request, () => request.params.subject, false),
+    answerBroker(app, request, () => ({ subject: request.params.subject }), false),
+  );
+  app.get<{ Params: { id: string } }>('/connections/:id/token', async (request) =>
+    answerBroker(app, request, () => ({ connection_id: request.params.id }), false),
   );
 };

@@ -17,6 +17,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (scope) => {
       {
         db: app.db,
         denyList: app.denyList,
+        accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
         sessions: app.sessions,
         googleCredentials: app.googleCredentials,
         google: app.google,

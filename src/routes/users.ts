@@ -77,12 +77,24 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/userinfo', userinfo);
   app.post('/userinfo', { schema: { body: userinfoBody } }, userinfo);
 
+  async function isFirstPartyClient(clientId: string): Promise<boolean> {
+    if (clientId === app.config.google.login_client_id) return true;
+    const client = await app.clientStore.findById(clientId);
+    return client !== null && !client.disabled && client.first_party;
+  }
+
   app.post('/api/update_username', { schema: { body: updateUsernameBody } }, async (request) => {
     const claims = await app.verifyUserBearer(request);
     const refuse = (reason: string, err: OAuthError): never => {
       recordAuditEvent(app, { event: 'username_change_refused', subject: claims.sub, client_id: claims.client_id, details: { reason } });
       throw err;
     };
+    // A username names a person to the Google token broker: only the person's own sign-in
+    // (the login client) or a first-party client may change it, never a third-party app that
+    // the person granted some unrelated scope.
+    if (!(await isFirstPartyClient(claims.client_id))) {
+      return refuse('not_first_party', forbidden('only the login client or a first-party client may change a username'));
+    }
     // SPEC "Usernames": canonicalised once (NFKC, lowercase), the same way as at creation.
     const wanted = canonicalUsername(request.body.new_username);
     if (!wanted) {
@@ -95,7 +107,8 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
       // The unique constraint decides races: of two requests for one name, one commits.
       after = await app.users.changeUsername(claims.sub, wanted);
     } catch (err) {
-      if (err instanceof UsernameTakenError) return refuse('taken', conflict('that username is taken', 'username_taken'));
+      // Held names (given up by a rename or a deletion less than 30 days ago) refuse the same way.
+      if (err instanceof UsernameTakenError) return refuse('taken', conflict('that username is taken or was given up recently', 'username_taken'));
       throw err;
     }
     if (!after) throw invalidToken('the user of this access token no longer exists');

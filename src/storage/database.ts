@@ -43,7 +43,6 @@ export interface Database extends Queryable {
 
 /** Postgres SQLSTATE codes the application branches on. */
 export const PG_UNIQUE_VIOLATION = '23505';
-export const PG_SERIALIZATION_FAILURE = '40001';
 
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint?: string } | null;

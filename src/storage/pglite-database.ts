@@ -20,11 +20,9 @@ export async function createPgliteDatabase(dataDir: string | undefined): Promise
       return { rows: r.rows, rowCount: r.fields.length > 0 ? r.rows.length : (r.affectedRows ?? 0) };
     },
   });
-  const self = wrap(db);
   return {
     kind: 'pglite',
-    query: self.query,
-    exec: self.exec,
+    ...wrap(db),
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
     async ping() {
       await db.query('SELECT 1');

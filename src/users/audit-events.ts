@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { AuditEventName } from '../audit/audit-event.js';
 
 /**
  * An auth event of the user APIs. Never a token, code or secret: subjects are user ids, clients
@@ -10,7 +11,7 @@ export interface UserAuditEvent {
    * username_change_refused, external_token_minted, external_token_refused,
    * external_tokens_revoked
    */
-  event: string;
+  event: AuditEventName;
   /** The user id, when known. */
   subject?: string | null;
   client_id?: string;

@@ -4,7 +4,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { randomId } from '../crypto/random.js';
 import { errorSummary } from '../janitor/janitor-pass.js';
 import type { GoogleClient } from '../google/client.js';
-import type { DenyList } from '../oauth/deny-list.js';
+import { denialExpiry, subjectDigest, type DenyList } from '../oauth/deny-list.js';
+import { accessDenialsRepository } from '../repositories/access-denials.js';
 import type { GoogleCredentialsRepository } from '../repositories/google-credentials.js';
 import type { SessionsRepository } from '../repositories/sessions.js';
 import { userDeletionRepository } from '../repositories/user-deletion.js';
@@ -13,7 +14,9 @@ import type { Database } from '../storage/database.js';
 
 export interface DeleteUserDeps {
   db: Database;
-  denyList: Pick<DenyList, 'denyFamily'>;
+  denyList: Pick<DenyList, 'denyFamily' | 'denySubject'>;
+  /** security.access_token_expiry_minutes in seconds: how long the person's tokens stay denied. */
+  accessTokenLifetimeSeconds: number;
   sessions: Pick<SessionManager, 'forget'> & { repository: Pick<SessionsRepository, 'deleteForUser'> };
   googleCredentials: Pick<GoogleCredentialsRepository, 'findByOwner' | 'decryptTokens'>;
   google: Pick<GoogleClient, 'revoke'>;
@@ -32,12 +35,14 @@ export interface DeleteUserResult {
 }
 
 /**
- * Deletes a person and everything that names them, in one transaction: their token families
- * are revoked and detached, sessions, consents and the Google credential deleted, audit events
- * scrubbed, the user row deleted (codes and refresh tokens cascade), and a `user_deleted` event
- * recorded under a random reference. After the commit: the deny list refuses their access
- * tokens on every instance, cached sessions are dropped, and the Google grant is revoked at
- * Google (a failure there is logged; the data is already gone). Null when there is no such user.
+ * Deletes a person and everything that names them, in one transaction: their codes deleted,
+ * their token families revoked and detached, sessions, consents and the Google credential
+ * deleted, audit events scrubbed, the user row deleted (refresh tokens cascade), every access
+ * token whose sub is them denied until the longest access-token lifetime has passed, and a
+ * `user_deleted` event recorded under a random reference. After the commit: the deny list
+ * refuses their access tokens on every instance, cached sessions are dropped, and the Google
+ * grant is revoked at Google (a failure there is logged; the data is already gone). Null when
+ * there is no such user.
  */
 export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<DeleteUserResult | null> {
   const reference = randomId();
@@ -45,6 +50,7 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
   const done = await deps.db.transaction(async (tx) => {
     const who = await userDeletionRepository.lockUser(tx, userId);
     if (!who) return null;
+    await userDeletionRepository.deleteCodes(tx, userId);
     const families = await userDeletionRepository.revokeAndDetachFamilies(tx, userId);
     const sessionHashes = await deps.sessions.repository.deleteForUser(userId, tx);
     await userDeletionRepository.deleteConsents(tx, userId);
@@ -54,6 +60,12 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
     await userDeletionRepository.deleteGoogleCredential(tx, userId);
     await userDeletionRepository.scrubAuditEvents(tx, who, `deleted-user:${reference}`);
     await userDeletionRepository.deleteUser(tx, userId);
+    // Every access token whose sub is this person, whatever its family: a code exchange that
+    // committed while this transaction waited for the user row created a family the revocation
+    // above could not see (the cascade then deleted it). Computed after the delete, which waits
+    // for such an exchange, so its token expires inside the denial.
+    const deniedUntil = denialExpiry(deps.accessTokenLifetimeSeconds);
+    await accessDenialsRepository.insert(tx, 'subject', subjectDigest(userId), deniedUntil);
     await userDeletionRepository.recordDeletion(tx, reference, {
       token_families_revoked: families.length,
       sessions_ended: sessionHashes.length,
@@ -61,6 +73,7 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
     });
     return {
       families,
+      deniedUntil,
       sessionHashes,
       credentialId: credential?.id ?? null,
       subjects: [who.id, who.email, who.username].filter((x): x is string => Boolean(x)),
@@ -69,6 +82,7 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
   });
   if (!done) return null;
 
+  await deps.denyList.denySubject(userId, done.deniedUntil);
   for (const f of done.families) await deps.denyList.denyFamily(f.id, f.access_expires_at);
   for (const hash of done.sessionHashes) await deps.sessions.forget(hash);
   if (done.credentialId) await deps.vault.forget(done.credentialId, ...done.subjects);

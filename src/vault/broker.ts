@@ -11,7 +11,7 @@ import { CredentialGone, UpstreamFailure, googleUnavailable, noSuchSubject, reau
 import { GoogleRefresher } from './google-refresh.js';
 import { RefreshLock } from './refresh-lock.js';
 import { SingleFlight } from './single-flight.js';
-import { canonicalSubject, findCredentialForSubject } from './subject.js';
+import { canonicalSubject, findCredentialForSubject, subjectCacheKey, type SubjectRef } from './subject.js';
 import { TokenCache, type HeldToken } from './token-cache.js';
 
 /** SPEC Broker request: "the held token still has ≥ 30 s to live, return it". */
@@ -21,14 +21,16 @@ export interface TokenBroker {
   /**
    * The subject's Google access token: the held one while it lives longer than
    * google.refresh_skew_seconds, else refreshed at Google first (always, with `force`).
-   * Throws OAuthError: 404 not_found, 409 reauth_required, 502 upstream_unavailable.
+   * Throws OAuthError: 404 not_found, 409 ambiguous_subject, 409 reauth_required,
+   * 502 upstream_unavailable.
    */
-  getToken(subject: string, opts?: { force?: boolean }): Promise<HeldToken>;
+  getToken(subject: SubjectRef, opts?: { force?: boolean }): Promise<HeldToken>;
   /**
    * Drops cached copies after a credential changed outside the broker (reconnect, delete): the
-   * shared ones, and through pub/sub every instance's in-process ones.
+   * shared ones, and through pub/sub every instance's in-process ones. A plain string names a
+   * person (user id, username or email).
    */
-  forget(credentialId: string, ...subjects: string[]): Promise<void>;
+  forget(credentialId: string, ...subjects: Array<string | SubjectRef>): Promise<void>;
   /** Subscribes to invalidations from other instances (before serving from process memory). */
   start(): Promise<void>;
   readonly tokenCache: TokenCache;
@@ -229,7 +231,8 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
   return {
     tokenCache,
 
-    async getToken(subject, { force = false } = {}) {
+    async getToken(ref, { force = false } = {}) {
+      const subject = subjectCacheKey(ref);
       // Hot path: process memory (no I/O), else two cache reads, no Postgres.
       if (!force) {
         const local = tokenCache.peek(subject);
@@ -250,7 +253,7 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
           await tokenCache.dropSubject(subject);
         }
       }
-      const found = await findCredentialForSubject(deps, subject);
+      const found = await findCredentialForSubject(deps, ref);
       if (!found) throw noSuchSubject();
       await tokenCache.writeSubject(subject, found.credential.id, found.immutable);
       try {
@@ -265,7 +268,7 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
 
     async forget(credentialId, ...subjects) {
       await tokenCache.drop(credentialId);
-      await tokenCache.dropSubject(...subjects);
+      await tokenCache.dropSubject(...subjects.map((s) => subjectCacheKey(typeof s === 'string' ? { kind: 'person', subject: s } : s)));
     },
   };
 }

@@ -12,10 +12,19 @@ export interface ConnectInput {
 }
 
 /**
+ * The link was completed already, or its connection was deleted after it was spent: a replayed
+ * callback (state cookie + code) must not bring a connection back or swap its Google account.
+ */
+export class ConnectLinkRefused extends Error {
+  override name = 'ConnectLinkRefused';
+}
+
+/**
  * The server side of a connect-link callback: exchange the code (PKCE), verify the ID token
- * (nonce), then in one transaction create (or touch) the connection and store its Google
- * tokens encrypted — replacing a previous credential in place, which also clears
- * reauth_required. Throws GoogleError for anything Google-side.
+ * (nonce), then in one transaction complete the link (exactly one callback can), create (or
+ * touch) the connection and store its Google tokens encrypted — replacing a previous
+ * credential in place, which also clears reauth_required. Throws GoogleError for anything
+ * Google-side, ConnectLinkRefused when the link cannot complete.
  */
 export async function completeGoogleConnection(app: FastifyInstance, input: ConnectInput): Promise<GoogleCredential> {
   const connectionId = input.link.connectionId;
@@ -35,6 +44,9 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
     : null;
 
   const credential = await app.db.transaction(async (tx) => {
+    // First, so two callbacks of one link serialise on its row and the second finds it done;
+    // a deleted connection took its links with it.
+    if (!(await app.connections.completeLink(input.link.id, tx))) throw new ConnectLinkRefused();
     await app.connections.ensure(connectionId, input.link.apiKeyId, tx);
     return app.googleCredentials.save(
       { connectionId },
@@ -49,7 +61,7 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
       tx,
     );
   });
-  await app.vault.forget(credential.id, connectionId);
+  await app.vault.forget(credential.id, { kind: 'connection', connectionId });
   if (replacedGrant) {
     await app.google.revoke(replacedGrant).catch((err: unknown) =>
       app.log.warn({ connectionId, kind: (err as GoogleError).kind }, 'could not revoke the replaced Google grant'),

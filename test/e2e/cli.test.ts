@@ -209,6 +209,25 @@ describeBackends('CLI commands', (backend) => {
     expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
   }, 90_000);
 
+  it('api-keys create sets default_subject and allowed_clients, and refuses bad ones', async () => {
+    const person = await cli(['api-keys', 'create', '--name', 'ada-reports', '--default-subject', 'ada'], env);
+    expect(person.code, person.stderr).toBe(0);
+    expect(person.json()).toMatchObject({ name: 'ada-reports', default_subject: { subject: 'ada' }, allowed_clients: [] });
+    const branch = await cli(['api-keys', 'create', '--name', 'branch', '--default-connection', 'shop:branch-7'], env);
+    expect(branch.json()).toMatchObject({ default_subject: { connection_id: 'shop:branch-7' } });
+    const external = await cli(['api-keys', 'create', '--name', 'sso', '--scope', 'external', '--allowed-client', 'abc,def'], env);
+    expect(external.code, external.stderr).toBe(0);
+    expect(external.json()).toMatchObject({ scopes: ['external'], allowed_clients: ['abc', 'def'] });
+    for (const bad of [
+      ['--default-subject', 'ada', '--default-connection', 'x'],
+      ['--default-connection', '6f1c3e4a-1111-4222-8333-944455556666'],
+      ['--allowed-client', 'abc'],
+    ]) {
+      const r = await cli(['api-keys', 'create', '--name', 'bad', ...bad], env);
+      expect(r.code, bad.join(' ')).toBe(2);
+    }
+  }, 90_000);
+
   it('keys rotate makes a new signing key active for every algorithm and keeps the old ones in the JWKS', async () => {
     type Jwk = { kid: string; alg: string };
     const jwks = () => withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys as Jwk[]);

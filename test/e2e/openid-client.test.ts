@@ -33,7 +33,7 @@ describeBackends('openid-client against Gatehouse', (backend) => {
     registered = await registerClient(t.app, {
       app_name: 'openid-client', redirect_urls: [REDIRECT], post_logout_redirect_urls: [AFTER_LOGOUT], grant_types: ['authorization_code', 'refresh_token'],
     });
-    config = await oidc.discovery(new URL(t.url), registered.client_id, registered.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
+    config = await oidc.discovery(new URL(t.url), registered.client_id, registered.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
     driver = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client: registered, redirectUri: REDIRECT });
   }, 60_000);
   afterAll(async () => {

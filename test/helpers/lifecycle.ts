@@ -95,6 +95,9 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
   await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-x-' || g, now() - interval '1 hour' FROM ${series(e)}`);
   await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-k-' || g, now() - interval '1 minute' FROM ${series(l)}`);
   await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-l-' || g, now() + interval '10 minutes' FROM ${series(l)}`);
+  await q(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-x-' || g, now() - interval '1 hour' FROM ${series(e)}`);
+  await q(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'subject', :tag || '-d-k-' || g, now() - interval '1 minute' FROM ${series(l)}`);
+  await q(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-l-' || g, now() + interval '11 minutes' FROM ${series(l)}`);
 
   // audit events: past the 90-day retention / inside it
   await q(`INSERT INTO audit_events (occurred_at, event, details)
@@ -111,7 +114,8 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
       dead_families: e,
       sessions: 2 * e,
       connect_links: 2 * e,
-      revoked_access_tokens: e,
+      // revoked jtis and client/subject denials
+      revoked_access_tokens: 2 * e,
       audit_events: e,
     },
     kept: {
@@ -123,6 +127,7 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
       sessions: l,
       connect_links: 2 * l,
       revoked_access_tokens: 2 * l,
+      access_denials: 2 * l,
       audit_events: l,
     },
   };
@@ -139,6 +144,7 @@ export async function countSeeded(db: Queryable, tag: string): Promise<Record<st
     sessions: await count('SELECT count(*)::int AS n FROM sessions WHERE id_hash LIKE $1', like),
     connect_links: await count('SELECT count(*)::int AS n FROM connect_links WHERE id LIKE $1', like),
     revoked_access_tokens: await count('SELECT count(*)::int AS n FROM revoked_access_tokens WHERE jti LIKE $1', like),
+    access_denials: await count('SELECT count(*)::int AS n FROM access_denials WHERE value LIKE $1', like),
     audit_events: await count(`SELECT count(*)::int AS n FROM audit_events WHERE details->>'tag' = $1`, tag),
   };
 }

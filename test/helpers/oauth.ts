@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { App } from '../../src/app.js';
 import type { Database } from '../../src/storage/database.js';
 import { sha256Hex } from '../../src/crypto/hash.js';
-import { basicAuth, registerClient, type RegisteredClient } from './admin.js';
+import { basicAuth, type RegisteredClient } from './admin.js';
 
 export interface SeededUser {
   id: string;
@@ -72,5 +72,3 @@ export function postAs(app: App, client: RegisteredClient, url: string, params: 
     remoteAddress: ip,
   });
 }
-
-export { registerClient };

@@ -26,15 +26,22 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** Starts `tsx src/main.ts` (what `npm start` runs) with exactly the given environment. */
-export function startGatehouse(env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** The TypeScript sources through tsx (`npm run dev` without watch), so tests need no build. */
+export const SOURCE_ENTRY = ['--import', 'tsx', 'src/main.ts'];
+
+/**
+ * Starts Gatehouse with exactly the given environment: the TypeScript sources by default, or
+ * `entry` (e.g. `[<repo>/dist/main.js]`, what `npm start` runs) from the directory `cwd`.
+ */
+export function startGatehouse(env: Record<string, string>, entry: string[] = SOURCE_ENTRY, cwd?: string): Spawned {
+  const child = spawn(process.execPath, entry, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }

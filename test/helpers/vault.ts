@@ -30,14 +30,21 @@ export async function seedCredential(app: App, mock: StandaloneMockGoogle, email
 
 export type BrokerVia = 'token' | 'tokens' | 'refresh';
 
-/** One broker call through any of its three doors. */
-export function brokerCall(app: App, apiKey: string, subject: string, via: BrokerVia = 'token') {
+/**
+ * One broker call through any of its three doors. A string names a person (`subject`);
+ * `{ connection_id }` names a connection (GET goes to /connections/:id/token).
+ */
+export function brokerCall(app: App, apiKey: string, subject: string | { connection_id: string }, via: BrokerVia = 'token') {
   const authorization = `Bearer ${apiKey}`;
-  if (via === 'tokens') return app.inject({ method: 'GET', url: `/tokens/${encodeURIComponent(subject)}`, headers: { authorization } });
+  if (via === 'tokens') {
+    const url = typeof subject === 'string' ? `/tokens/${encodeURIComponent(subject)}` : `/connections/${encodeURIComponent(subject.connection_id)}/token`;
+    return app.inject({ method: 'GET', url, headers: { authorization } });
+  }
+  const params = typeof subject === 'string' ? { subject } : subject;
   return app.inject({
     method: 'POST',
     url: via === 'token' ? '/oauth/token' : '/oauth/refresh',
     headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ subject }).toString(),
+    payload: new URLSearchParams(params).toString(),
   });
 }

@@ -51,7 +51,7 @@ describeBackends('hostile input', (backend) => {
     storage = await openStorage(backend);
     t = await buildTestApp(storage, { env: { LOG_LEVEL: 'warn' } });
     await registerClient(t.app);
-    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
     routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).filter((m) => ['get', 'post', 'delete', 'put', 'patch'].includes(m)).map((m) => ({ method: m.toUpperCase(), path })));
     expect(routes.length).toBeGreaterThan(20);

@@ -14,11 +14,30 @@ async function adminDeps(ctx: CliContext): Promise<ApiKeyAdminDeps> {
 const create: Command = {
   name: 'api-keys create',
   summary: 'create an API key for an internal service; prints the key once',
-  synopsis: '--name <name> [--scope tokens|connections|external]…',
-  details: ['--scope   repeatable (or comma-separated); default tokens'],
-  options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } },
+  synopsis: '--name <name> [--scope tokens|connections|external]… [--default-subject <person> | --default-connection <id>] [--allowed-client <client id>]…',
+  details: [
+    '--scope               repeatable (or comma-separated); default tokens',
+    '--default-subject     the person (user id, username or verified email) a broker request names when it names none',
+    '--default-connection  the connection id a broker request names when it names none',
+    '--allowed-client      repeatable (or comma-separated); the client ids an external key may mint for (none by default)',
+  ],
+  options: {
+    name: { type: 'string' },
+    scope: { type: 'string', multiple: true },
+    'default-subject': { type: 'string' },
+    'default-connection': { type: 'string' },
+    'allowed-client': { type: 'string', multiple: true },
+  },
   async run(ctx, args) {
-    const parsed = apiKeyCreateSchema.safeParse({ name: requiredString(args, 'name'), scopes: stringList(args, 'scope') });
+    const person = args.values['default-subject'] === undefined ? undefined : String(args.values['default-subject']);
+    const connection = args.values['default-connection'] === undefined ? undefined : String(args.values['default-connection']);
+    if (person !== undefined && connection !== undefined) throw new UsageError('give --default-subject or --default-connection, not both');
+    const parsed = apiKeyCreateSchema.safeParse({
+      name: requiredString(args, 'name'),
+      scopes: stringList(args, 'scope'),
+      default_subject: person !== undefined ? { subject: person } : connection !== undefined ? { connection_id: connection } : undefined,
+      allowed_clients: stringList(args, 'allowed-client'),
+    });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new UsageError(`${issue.path.join('.') || 'input'}: ${issue.message}`);

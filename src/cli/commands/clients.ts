@@ -2,13 +2,23 @@ import { publicView } from '../../clients/client.js';
 import {
   disableClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, updateClient, type ClientAdminDeps,
 } from '../../clients/client-admin.js';
+import { DenyList } from '../../oauth/deny-list.js';
 import { clientsRepository } from '../../repositories/clients.js';
 import { UsageError, positiveInt, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
   const audit = await ctx.audit();
-  return { db: await ctx.db(), hasher: ctx.hasher, store: await ctx.clientStore(), audit: (e) => audit.record(e) };
+  const db = await ctx.db();
+  return {
+    db,
+    hasher: ctx.hasher,
+    store: await ctx.clientStore(),
+    // Not started: the CLI keeps no deny list, it only announces to the running instances.
+    denyList: new DenyList(db, await ctx.cache()),
+    accessTokenLifetimeSeconds: ctx.config.security.access_token_expiry_minutes * 60,
+    audit: (e) => audit.record(e),
+  };
 }
 
 const create: Command = {

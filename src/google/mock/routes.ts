@@ -22,7 +22,7 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
     const params = authorizeParams.safeParse(request.query);
     if (!params.success) return errorPage(reply, 'invalid_request', 'The request is malformed.');
     const p = params.data;
-    mock.recordAuthorizeRequest(Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as Record<string, string>);
+    mock.recordAuthorizeRequest(Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)));
     const refusal = checkAuthorize(p);
     if (refusal) return refusal(reply);
     return reply.type('text/html; charset=utf-8').send(authorizePage(new URL(request.url, 'http://x').pathname, p));

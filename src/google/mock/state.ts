@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JW
 import { randomToken } from '../../crypto/random.js';
 import { s256Challenge } from '../pkce.js';
 import type { MockFailure, MockGoogleControl } from './control.js';
-import { MOCK_PATHS, type MockEndpoint } from './endpoints.js';
+import type { MockEndpoint } from './endpoints.js';
 
 export interface MockGoogleOptions {
   clientId: string;
@@ -332,5 +332,3 @@ function subFor(email: string): string {
   const digits = BigInt(`0x${createHash('sha256').update(email).digest('hex').slice(0, 24)}`).toString().padStart(21, '1');
   return `1${digits.slice(0, 20)}`;
 }
-
-export { MOCK_PATHS };

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AuditEventName } from '../../audit/audit-event.js';
 import type { Client } from '../../clients/client.js';
 import type { Config } from '../../config/schema.js';
 import type { Database } from '../../storage/database.js';
@@ -21,7 +22,7 @@ export interface TokenResponse {
 
 /** An auth event for the audit log; the route hands it to whatever audit sink is installed. */
 export interface GrantEvent {
-  event: string;
+  event: AuditEventName;
   subject?: string | null;
   client_id: string;
   details?: Record<string, unknown>;

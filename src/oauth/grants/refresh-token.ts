@@ -1,5 +1,5 @@
 import { sha256Hex } from '../../crypto/hash.js';
-import { randomToken } from '../../crypto/random.js';
+import { randomId, randomToken } from '../../crypto/random.js';
 import { refreshTokensRepository, type RefreshTokenWithUser, type Rotation } from '../../repositories/refresh-tokens.js';
 import { tokenFamiliesRepository, type RevokedFamily } from '../../repositories/token-families.js';
 import type { Queryable } from '../../storage/database.js';
@@ -30,7 +30,11 @@ interface RotationContext {
   deps: GrantDeps;
 }
 
-type Outcome = { response: TokenResponse } | { reused: RevokedFamily | null };
+/**
+ * What a refresh came to. `retired`: a grace retry moved the grant to a new family and revoked
+ * the old one, whose access tokens (the lost response's among them) must be denied.
+ */
+type Outcome = { response: TokenResponse; retired?: RevokedFamily | null } | { reused: RevokedFamily | null };
 
 /**
  * The whole refresh: validate the presented token for this client, rotate it, and on reuse of a
@@ -57,6 +61,7 @@ export async function rotateRefreshToken(
     deps.emit({ event: 'reuse_detected', client_id: client.id, details: { family_id: outcome.reused?.id ?? null } });
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }
+  if (outcome.retired) await deps.denyList.denyFamily(outcome.retired.id, outcome.retired.access_expires_at);
   deps.emit({ event: 'refresh', client_id: client.id, details: { grant_type: 'refresh_token' } });
   return outcome.response;
 }
@@ -117,7 +122,7 @@ async function rotateUnderFamilyLock(
   const record = usable(familyId ? await refreshTokensRepository.findWithUser(tx, tokenHash) : null, ctx.client);
   if (record.rotated_at) {
     const retried = await retryWithinGrace(tx, ctx, record, requested);
-    if (retried) return { response: retried };
+    if (retried) return retried;
     return { reused: await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_token_reuse') };
   }
   refuseExpired(record);
@@ -176,23 +181,36 @@ function rotationOf(client: Client, record: RefreshTokenWithUser, minted: Minted
   };
 }
 
-/** The one allowed retry of the previous token: rotates the current head and spends the grace. */
+/**
+ * The one allowed retry of the previous token, for a client whose response was lost: only while
+ * that token is unexpired and within the grace window. The lost response's access token was
+ * issued in the grant's family and cannot be told apart from its others by anything it carries,
+ * so the grant moves to a new family (its refresh tokens and the code it came from with it) and
+ * the old family is revoked: every access token issued before this retry is denied until it
+ * expires, the lost one included, and the retry's tokens live in the new family. The head whose
+ * response was lost is rotated away and may not claim a grace retry of its own.
+ */
 async function retryWithinGrace(
   tx: Queryable,
   ctx: RotationContext,
   record: RefreshTokenWithUser,
   requested: string[],
-): Promise<TokenResponse | null> {
+): Promise<{ response: TokenResponse; retired: RevokedFamily | null } | null> {
   const graceMs = ctx.deps.config.security.refresh_token_grace_seconds * 1000;
   if (graceMs === 0 || record.grace_used || !record.replaced_by || !record.rotated_at) return null;
-  if (Date.now() - record.rotated_at.getTime() > graceMs) return null;
+  const now = Date.now();
+  if (now - record.rotated_at.getTime() > graceMs) return null;
+  // An expired token earns no retry (RFC 6749 §6: the refresh token must be valid).
+  if (record.expires_at.getTime() <= now) return null;
   const head = await refreshTokensRepository.find(tx, record.replaced_by);
   if (!head || head.rotated_at) return null;
-  const issued = await issueUserTokens(tx, ctx.deps, tokenInput(ctx.client, record, requested, 'new'));
-  const newHash = sha256Hex(issued.refresh_token!);
-  // The head's response was lost: it is rotated away and may not claim a grace retry of its own.
+  const familyId = randomId();
+  const response = await issueUserTokens(tx, ctx.deps, { ...tokenInput(ctx.client, record, requested, 'new'), familyId, newFamily: true });
+  const newHash = sha256Hex(response.refresh_token!);
   await refreshTokensRepository.markRotated(tx, head.token_hash, newHash);
   await refreshTokensRepository.spendGrace(tx, head.token_hash, newHash);
   await refreshTokensRepository.spendGrace(tx, record.token_hash, newHash);
-  return issued;
+  await refreshTokensRepository.moveToFamily(tx, record.family_id, familyId);
+  const retired = await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_grace_retry');
+  return { response, retired };
 }

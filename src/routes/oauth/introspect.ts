@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '../../clients/client.js';
 import { sha256Hex } from '../../crypto/hash.js';
-import { OAuthError, invalidRequest } from '../../oauth/errors.js';
+import { OAuthError, invalidClient, invalidRequest } from '../../oauth/errors.js';
 import { readParams } from '../../oauth/form-params.js';
 import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
 
@@ -9,8 +9,9 @@ const INACTIVE = { active: false } as const;
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * POST /oauth/introspect (RFC 7662). A client may introspect its own tokens; a client registered
- * as a resource server may introspect any. Everything else, and every invalid, expired or revoked
+ * POST /oauth/introspect (RFC 7662). Only confidential clients may ask (401 invalid_client for a
+ * public one). A client may introspect its own tokens; a client registered as a resource server
+ * may introspect any. Everything else, and every invalid, expired or revoked
  * token, is {"active": false}. When revocation state cannot be read the answer is 503, never
  * "active" (spec: fail closed).
  */
@@ -61,7 +62,11 @@ export const introspectRoute: FastifyPluginAsync = async (app) => {
   }
 
   app.post('/oauth/introspect', async (request) => {
-    const { client } = await app.authenticateClient(request);
+    const { client, method } = await app.authenticateClient(request);
+    // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some
+    // form of authorization to access this endpoint". A public client's id (the login client's
+    // is well known) proves nothing, so only a confidential client may introspect.
+    if (method === 'none') throw invalidClient('introspection requires a confidential client (client_secret_basic or client_secret_post)');
     const params = readParams(request.body);
     // token REQUIRED (RFC 7662 §2.1)
     const token = params.token;

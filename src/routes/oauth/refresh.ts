@@ -2,7 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { readParams } from '../../oauth/form-params.js';
 import { answerBroker } from '../broker.js';
 
-/** POST /oauth/refresh (SPEC): API key + `subject`; forces a Google refresh, same response as the broker. */
+/** POST /oauth/refresh: API key + `subject` or `connection_id`; forces a Google refresh, same response as the broker. */
 export const brokerRefreshRoute: FastifyPluginAsync = async (app) => {
-  app.post('/oauth/refresh', async (request) => answerBroker(app, request, () => readParams(request.body).subject, true));
+  app.post('/oauth/refresh', async (request) => answerBroker(app, request, () => {
+    const params = readParams(request.body);
+    return { subject: params.subject, connection_id: params.connection_id };
+  }, true));
 };

@@ -46,8 +46,8 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
   function brokerRequest(request: FastifyRequest) {
     return answerBroker(app, request, () => {
       const params = readParams(request.body);
-      if (params.grant_type) throw unsupportedGrantType('the Google token broker takes no grant_type; send only subject');
-      return params.subject;
+      if (params.grant_type) throw unsupportedGrantType('the Google token broker takes no grant_type; send subject or connection_id');
+      return { subject: params.subject, connection_id: params.connection_id };
     }, false);
   }
 };

@@ -147,7 +147,7 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const browser = await signedIn();
     const url = name === 'a duplicated parameter'
       ? `${authorizeUrl({})}&client_id=${client.client_id}`
-      : authorizeUrl(change as Record<string, string | undefined>);
+      : authorizeUrl(change);
     const res = await browser.get(url);
     expect(res.status).toBe(400);
     expect(res.location).toBeUndefined();

@@ -1,7 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { GatehouseClient, FileTokenStorage, MemoryTokenStorage, type GatehouseClientOptions, type GatehouseUser, type TokenInfo, type TokenStorage } from '../../../src/client/index.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GatehouseClient, FileTokenStorage, MemoryTokenStorage, type GatehouseClientOptions, type GatehouseUser, type TokenInfo, type TokenStorage } from '@gatehouse/client';
 import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
@@ -352,11 +354,8 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     await expect(fetch(new URL(opened).searchParams.get('redirect_uri')!)).rejects.toThrow();
   });
 
-  it.each([
-    ['state', (u: URL) => u.searchParams.set('state', 'forged-state')],
-    ['iss', (u: URL) => u.searchParams.set('iss', 'https://evil.example')],
-  ])('refuses a callback whose %s does not match and never exchanges the code', async (_name, tamper) => {
-    const browser = scriptedBrowser(t.url, newEmail(), { tamper });
+  it('refuses a callback whose iss does not match and never exchanges the code', async () => {
+    const browser = scriptedBrowser(t.url, newEmail(), { tamper: (u) => u.searchParams.set('iss', 'https://evil.example') });
     const rec = recorder();
     const { gc, events } = newClient(rec, { openBrowser: browser.open });
     await expect(gc.login()).rejects.toMatchObject({ code: 'login_failed' });
@@ -366,5 +365,84 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     expect(rec.tokenCalls()).toBe(0);
     expect(await gc.isLoggedIn()).toBe(false);
     expect(events.login).toEqual([]);
+  });
+
+  // RFC 6749 §10.12: the state binds the callback to this login. A callback with another state
+  // (any local process can reach the loopback port) is not this login's answer: it is refused
+  // and the listener keeps waiting for the real one, until loginTimeoutMs.
+  it.each([
+    ['a forged state', (u: URL) => u.searchParams.set('state', 'forged-state')],
+    ['no state', (u: URL) => u.searchParams.delete('state')],
+  ])('a callback with %s is ignored: login keeps waiting until its timeout and never exchanges the code', async (_name, tamper) => {
+    const browser = scriptedBrowser(t.url, newEmail(), { tamper });
+    const rec = recorder();
+    const { gc, events } = newClient(rec, { openBrowser: browser.open, loginTimeoutMs: 3000 });
+    const started = Date.now();
+    await expect(gc.login()).rejects.toMatchObject({ code: 'login_timeout' });
+    const visit = await browser.visit();
+    expect(visit.status).toBe(400);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    expect(rec.tokenCalls()).toBe(0);
+    expect(await gc.isLoggedIn()).toBe(false);
+    expect(events.login).toEqual([]);
+  });
+
+  it('a stray callback that reaches the loopback port first does not break the login that follows', async () => {
+    const email = newEmail();
+    const browser = scriptedBrowser(t.url, email);
+    const stray: number[] = [];
+    const { gc, events } = newClient(recorder(), {
+      openBrowser: async (url) => {
+        const redirectUri = new URL(new URL(url).searchParams.get('redirect_uri')!);
+        for (const query of ['?code=stolen&state=guess', '?error=access_denied', '']) {
+          stray.push((await fetch(`${redirectUri.href}${query}`)).status);
+        }
+        browser.open(url);
+      },
+    });
+    const user = await gc.login();
+    expect(stray).toEqual([400, 400, 400]);
+    expect(user.email).toBe(email);
+    expect((await browser.visit()).status).toBe(200);
+    expect(events.login).toEqual([user]);
+  });
+
+  describe('fetch() attaches the access token only to configured origins', () => {
+    let api: Server;
+    let apiUrl: string;
+    const seen: (string | undefined)[] = [];
+    beforeAll(async () => {
+      api = createServer((req, res) => {
+        seen.push(req.headers.authorization);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', () => resolve()));
+      apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
+    beforeEach(() => void seen.splice(0));
+
+    it('the issuer origin gets the token; another origin gets the request without it', async () => {
+      const { gc } = await loggedIn();
+      const token = await gc.getAccessToken();
+      const own = await gc.fetch(`${t.url}/test/me`);
+      expect(own.status).toBe(200);
+      expect(await own.json()).toMatchObject({ sub: expect.any(String) });
+      expect((await gc.fetch(`${apiUrl}/orders`)).status).toBe(200);
+      expect((await gc.fetch(new Request(`${apiUrl}/orders`, { headers: { authorization: 'Basic mine' } }))).status).toBe(200);
+      expect(seen).toEqual([undefined, 'Basic mine']);
+      expect(seen).not.toContain(`Bearer ${token}`);
+    });
+
+    it('an origin listed in apiOrigins gets the token', async () => {
+      const { store } = await loggedIn();
+      const { gc } = newClient(recorder(), { storage: store, apiOrigins: [`${apiUrl}/ignored/path`] });
+      await gc.fetch(`${apiUrl}/orders`);
+      expect(seen).toEqual([`Bearer ${(await store.get())!.accessToken}`]);
+    });
+
+    it.each([['http://api.example.com'], ['ftp://127.0.0.1'], ['not a url']])('apiOrigins refuses %s (https only, http on loopback)', (origin) => {
+      expect(() => newClient(recorder(), { apiOrigins: [origin] })).toThrow(/apiOrigins/);
+    });
   });
 });

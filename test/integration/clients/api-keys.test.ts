@@ -42,7 +42,7 @@ describeBackends('API keys', (backend) => {
     expect(rows[0]!.key_hash).toMatch(/^\$argon2id\$/);
     const list = await a.app.inject({ method: 'GET', url: '/internal/api-keys', headers: adminHeaders });
     expect(list.json().api_keys.find((k: { id: string }) => k.id === body.id)).toEqual({
-      id: body.id, name: 'reviews', scopes: ['tokens'], created_at: expect.any(String), last_used_at: null, revoked: false,
+      id: body.id, name: 'reviews', scopes: ['tokens'], default_subject: null, allowed_clients: [], created_at: expect.any(String), last_used_at: null, revoked: false,
     });
     expect(list.body).not.toContain(body.api_key);
     expect(list.body).not.toContain('argon2');

@@ -81,6 +81,8 @@ describeBackends('browser sessions', (backend) => {
     expect(session).not.toMatch(/; Secure/);
     // the state cookie is cleared by the callback
     expect(steps.callback.setCookies.find((c) => c.startsWith('gh_google_state='))).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
+    // no __Host- prefix on http: browsers would refuse a prefixed cookie without Secure
+    expect([...steps.start.setCookies, ...steps.callback.setCookies].filter((c) => c.startsWith('__Host-'))).toEqual([]);
   });
 
   it('logout needs the session CSRF token, then ends the session everywhere', async () => {
@@ -182,13 +184,27 @@ describeBackends('browser sessions on an https PUBLIC_URL', (backend) => {
     await storage?.close();
   });
 
-  it('marks both cookies Secure and sends HSTS', async () => {
+  // Spec, Policy "Cookies (r2)"; RFC 6265bis §4.1.3.2: a "__Host-" cookie is Secure, Path=/,
+  // without Domain.
+  it('names both cookies __Host- (Secure, Path=/, no Domain), signs in with them, and sends HSTS', async () => {
     const browser = new Browser({ from: publicUrl, to: t.url });
     const steps = await signInWithGoogle(browser, t.url, 'secure@example.com');
     expect(mock.control.lastAuthorizeRequest()!.redirect_uri).toBe(`${publicUrl}/auth/google/callback`);
-    expect(steps.start.setCookies.find((c) => c.startsWith('gh_google_state='))).toMatch(/; Secure/);
-    expect(steps.callback.status).toBe(302);
-    expect(steps.callback.setCookies.find((c) => c.startsWith('gh_session='))).toMatch(/; Secure/);
+    const state = steps.start.setCookies.find((c) => c.startsWith('__Host-gh_google_state='))!;
+    expect(steps.callback.status, steps.callback.text).toBe(302);
+    const session = steps.callback.setCookies.find((c) => c.startsWith('__Host-gh_session='))!;
+    for (const cookie of [state, session]) {
+      expect(cookie).toMatch(/; Secure/);
+      expect(cookie).toMatch(/; Path=\/(;|$)/);
+      expect(cookie).not.toMatch(/; Domain=/i);
+      expect(cookie).toMatch(/; HttpOnly/);
+    }
+    expect(steps.callback.setCookies.find((c) => c.startsWith('__Host-gh_google_state='))).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
+    expect([...steps.start.setCookies, ...steps.callback.setCookies].filter((c) => c.startsWith('gh_'))).toEqual([]);
+    // The prefixed session cookie is the one that signs the person in.
+    const account = await browser.get(`${t.url}/account`);
+    expect(account.status).toBe(200);
+    expect(account.text).toContain('secure@example.com');
     const login = await browser.get(`${t.url}/login`);
     expect(login.headers.get('strict-transport-security')).toContain('max-age=31536000');
   });

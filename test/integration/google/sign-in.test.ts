@@ -201,12 +201,32 @@ describeBackends('sign-in with Google', (backend) => {
     ['/\t/evil.example', 'a path with a tab'],
     ['javascript:alert(1)', 'a javascript: URL'],
     ['account', 'a relative path'],
-  ])('refuses return_to=%j (%s) with a 400 page', async (returnTo) => {
-    const res = await new Browser().get(`${t.url}/auth/google/start?return_to=${encodeURIComponent(returnTo)}`);
-    expect(res.status).toBe(400);
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.location).toBeUndefined();
-    expect(res.setCookies).toEqual([]);
+    ['/\u0101', 'a non-ASCII path'],
+    ['/caf\u00e9?x=\u{1F600}', 'a non-ASCII query'],
+  ])('refuses return_to=%j (%s) with a 400 page, at /auth/google/start and at /login', async (returnTo) => {
+    for (const path of ['/auth/google/start', '/login']) {
+      const res = await new Browser().get(`${t.url}${path}?return_to=${encodeURIComponent(returnTo)}`);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.location).toBeUndefined();
+      expect(res.setCookies).toEqual([]);
+    }
+  });
+
+  it('a state cookie whose return_to is not printable ASCII (written by an earlier version) ends in the 400 page, never a 500', async () => {
+    const browser = new Browser();
+    const steps = await signInWithGoogle(browser, t.url, 'unicode.return@example.com', {
+      beforeCallback: () => {
+        const cookie = browser.jar.get('gh_google_state')!;
+        const unsigned = t.app.unsignCookie(cookie.value);
+        const payload = JSON.parse(Buffer.from(unsigned.value!, 'base64url').toString('utf8')) as Record<string, unknown>;
+        const tampered = Buffer.from(JSON.stringify({ ...payload, r: '/\u0101' })).toString('base64url');
+        browser.jar.set('gh_google_state', t.app.signCookie(tampered), '/auth/google');
+      },
+    });
+    expect(steps.callback.status, steps.callback.text).toBe(400);
+    expect(steps.callback.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(browser.jar.get('gh_session')).toBeUndefined();
   });
 
   it('refuses a replayed code, even with a fresh and valid state', async () => {

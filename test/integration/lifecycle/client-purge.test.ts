@@ -27,11 +27,11 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
     const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
 
   const introspect = async (app: TestApp['app'], token: string) =>
-    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json() as { active: boolean };
+    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>();
 
   const rowsOf = async (clientId: string) => {
     const n = async (table: string, extra = '') =>
@@ -87,14 +87,15 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
     expect((await rowsOf(bystander.client_id)).refresh_tokens).toBe(1);
   });
 
-  it('without purge only disables, as before', async () => {
+  it('without purge disables (its access tokens are denied) and deletes nothing', async () => {
     const { client, tokens } = await usedClient();
     const before = await rowsOf(client.client_id);
     const res = await t.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}`, headers: adminHeaders });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ success: true, client_id: client.client_id, disabled: true });
     expect(await rowsOf(client.client_id)).toEqual(before);
-    expect((await introspect(t.app, tokens[1]!.access_token)).active).toBe(true);
+    // Disabling alone also ends the client's live access tokens (spec: ending access ends all of it).
+    expect((await introspect(t.app, tokens[1]!.access_token)).active).toBe(false);
     // purge=false is the same as no purge
     const again = await t.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}?purge=false`, headers: adminHeaders });
     expect(again.json()).toEqual({ success: true, client_id: client.client_id, disabled: true });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHANGED_SINCE_SQL } from '../../../src/repositories/access-denials.js';
 import { janitorStatements } from '../../../src/repositories/janitor.js';
 import type { Database } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
@@ -31,6 +32,7 @@ async function fillTables(db: Database): Promise<void> {
   await db.query(`INSERT INTO connect_links (id, connection_id, expires_at, used_at)
                   SELECT 'l' || g, 'conn', ${ts('10 minutes', '2 days')}, CASE WHEN g % 3 = 0 THEN now() END FROM ${g}`);
   await db.query(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT 'j' || g, ${ts('10 minutes', '1 hour')} FROM ${g}`);
+  await db.query(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', 'c' || g, ${ts('10 minutes', '1 hour')} FROM ${g}`);
   await db.query(`INSERT INTO audit_events (occurred_at, event, actor, subject, details)
                   SELECT CASE WHEN g % 100 = 0 THEN now() - interval '100 days' ELSE now() - interval '1 day' END, 'login', 'u' || g, 'u' || g, '{}' FROM ${g}`);
   await db.query(`INSERT INTO google_credentials (id, user_id, key_id, last_refreshed_at, updated_at)
@@ -107,6 +109,13 @@ describeBackends('indexes: janitor and hot queries are index scans', (backend) =
 
   it.each([...janitorCases, ...HOT])('%s', async (_name, sql, params) => {
     const { seqScans: scans, plan } = await explain(storage.db, sql, params);
+    expect(scans, JSON.stringify(plan, null, 1)).toEqual([]);
+  });
+
+  // Every instance runs it every 2 s: it must walk the transaction-id indexes, not the tables.
+  it('deny-list sync since a recent horizon', async () => {
+    const { rows } = await storage.db.query<{ horizon: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon');
+    const { seqScans: scans, plan } = await explain(storage.db, CHANGED_SINCE_SQL, [rows[0]!.horizon]);
     expect(scans, JSON.stringify(plan, null, 1)).toEqual([]);
   });
 

@@ -33,11 +33,11 @@ describeBackends('DELETE /users/:id', (backend) => {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
     const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
 
   const introspect = async (app: TestApp['app'], token: string) =>
-    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json() as { active: boolean };
+    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>();
 
   /** A person with everything Gatehouse can hold about them. */
   async function fullyUsedUser() {

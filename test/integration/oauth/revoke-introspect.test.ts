@@ -4,7 +4,7 @@ import { describeBackends } from '../../helpers/backends.js';
 import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { buildSecondInstance } from '../../helpers/instances.js';
-import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { FORM, form, mintCode, pkcePair, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
 
 describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend) => {
   let storage: TestStorage;
@@ -32,7 +32,7 @@ describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend)
     const code = await mintCode(t.db, { clientId: c.client_id, userId: user.id, redirectUri: null });
     const res = await post(c, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
 
   it('introspects an active access token with the RFC 7662 fields', async () => {
@@ -79,6 +79,24 @@ describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend)
     const missing = await post(client, '/oauth/introspect', {});
     expect(missing.statusCode).toBe(400);
     expect(missing.json().error).toBe('invalid_request');
+  });
+
+  // RFC 7662 §2.1: the endpoint "MUST also require some form of authorization"; a client_id
+  // alone (a public client, or the well-known login client) is none.
+  it('a public client, and the login client id, cannot introspect: 401 invalid_client', async () => {
+    const pub = await registerClient(t.app, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+    const { verifier, challenge } = pkcePair();
+    const code = await mintCode(t.db, { clientId: pub.client_id, userId: user.id, redirectUri: null, challenge });
+    const asPublic = (url: string, params: Record<string, string>) => t.app.inject({ method: 'POST', url, headers: FORM, payload: form(params) });
+    const issued = await asPublic('/oauth/token', { grant_type: 'authorization_code', code, client_id: pub.client_id, code_verifier: verifier });
+    expect(issued.statusCode, issued.body).toBe(200);
+    const { access_token, refresh_token } = issued.json() as { access_token: string; refresh_token: string };
+    for (const [clientId, token] of [[pub.client_id, refresh_token], [pub.client_id, access_token], [t.config.google.login_client_id, refresh_token]]) {
+      const res = await asPublic('/oauth/introspect', { client_id: clientId!, token: token! });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ success: false, error: 'invalid_client' });
+      expect(res.body).not.toContain(user.username);
+    }
   });
 
   it('revoking an unknown token answers 200', async () => {

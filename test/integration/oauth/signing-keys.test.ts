@@ -26,7 +26,7 @@ const keyRows = async (db: Database, alg: string | null = 'ES256') =>
 /** The published kids of the access-token algorithm, in JWKS order. */
 const jwksKids = async (t: TestApp, alg = 'ES256') => {
   const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
-  return (res.json() as { keys: { kid: string; alg: string }[] }).keys.filter((k) => k.alg === alg).map((k) => k.kid);
+  return res.json<{ keys: { kid: string; alg: string }[] }>().keys.filter((k) => k.alg === alg).map((k) => k.kid);
 };
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/admin.js';
@@ -216,6 +217,40 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
       const again = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
       expect(again.statusCode).toBe(400);
       expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(400);
+    } finally {
+      await graceful.close();
+    }
+  });
+
+  it('a grace retry denies the lost response\'s access token and continues the grant in a new family', async () => {
+    const graceful = await buildTestApp(storage, { file: { security: { refresh_token_grace_seconds: 30 } } });
+    try {
+      const tok = (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p);
+      const introspect = (token: string) => postAs(graceful.app, client, '/oauth/introspect', { token });
+      const first = (await codeExchange()).res.json();
+      const lost = (await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).json();
+      expect((await introspect(lost.access_token)).json().active).toBe(true);
+      const retry = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+      expect(retry.statusCode, retry.body).toBe(200);
+      // Nobody holds the lost response's access token but whoever intercepted it.
+      expect((await introspect(lost.access_token)).json()).toEqual({ active: false });
+      expect((await introspect(retry.json().access_token)).json().active).toBe(true);
+      expect(decodeJwt(retry.json().access_token).fid).not.toBe(decodeJwt(lost.access_token).fid);
+      // The grant goes on from the retry.
+      expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(200);
+    } finally {
+      await graceful.close();
+    }
+  });
+
+  it('a grace retry of an expired refresh token is refused (RFC 6749 §6)', async () => {
+    const graceful = await buildTestApp(storage, { file: { security: { refresh_token_grace_seconds: 30 } } });
+    try {
+      const tok = (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p);
+      const first = (await codeExchange()).res.json();
+      expect((await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode).toBe(200);
+      await t.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [sha256Hex(first.refresh_token)]);
+      expectError(await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
     } finally {
       await graceful.close();
     }

@@ -84,7 +84,7 @@ describeBackends('access and ID tokens', (backend) => {
       const t = apps.get(alg)!;
       const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
       expect(res.statusCode).toBe(200);
-      const jwks = res.json() as { keys: Record<string, string>[] };
+      const jwks = res.json<{ keys: Record<string, string>[] }>();
       const allowed = new Set(['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use']);
       for (const key of jwks.keys) {
         for (const member of Object.keys(key)) expect(allowed).toContain(member);
@@ -137,7 +137,7 @@ describeBackends('access and ID tokens', (backend) => {
 
     it('HS256 keyed with our public key (algorithm confusion)', async () => {
       const kid = ours.signingKey().kid;
-      const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as { keys: { kid: string }[] };
+      const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{ keys: { kid: string }[] }>();
       const publicJwk = jwks.keys.find((k) => k.kid === kid)!;
       const publicKey = ours.verificationKey(kid)!.key;
       const secrets = [

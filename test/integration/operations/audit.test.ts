@@ -59,7 +59,7 @@ describeBackends('audit log', (backend) => {
   it('writes in the background: an event reaches the table within the flush interval', async () => {
     const t = await buildTestApp(storage);
     try {
-      t.app.audit({ event: 'login', subject: 'user-bg', ip: '10.9.0.2' });
+      t.app.audit({ event: 'login_success', subject: 'user-bg', ip: '10.9.0.2' });
       expect(t.app.auditLog.pending).toBe(1);
       await vi.waitFor(async () => expect(await rows('subject = $1', ['user-bg'])).toHaveLength(1), { timeout: 2000, interval: 50 });
     } finally {

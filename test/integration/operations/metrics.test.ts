@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsServer, stopMetricsServer } from '../../../src/metrics/metrics-server.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
@@ -54,6 +55,44 @@ describeBackends('metrics', (backend) => {
     expect(ratio).toBeLessThanOrEqual(1);
     expect(text).toContain('gatehouse_client_cache_lookups_total{source="local"}');
     expect(sample(text, 'gatehouse_event_loop_lag_seconds{quantile="p99"}')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('carries the process and Node runtime series and gatehouse_build_info', async () => {
+    const text = (await t.app.inject({ url: '/metrics', headers: adminHeaders })).body;
+    for (const series of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_active_handles_total']) {
+      expect(sample(text, series), series).toBeGreaterThanOrEqual(0);
+    }
+    expect(text).toContain('# TYPE nodejs_gc_duration_seconds histogram');
+    const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    // Tests run the sources (no dist/build-info.json): the commit comes from GIT_COMMIT, else "unknown".
+    expect(sample(text, `gatehouse_build_info{version="${version}",commit="${process.env.GIT_COMMIT || 'unknown'}"}`)).toBe(1);
+  });
+
+  describe('METRICS_TOKEN', () => {
+    const token = 'm'.repeat(20) + 'etrics-scrape-token-0123456789';
+    let scraped: TestApp;
+    beforeAll(async () => {
+      scraped = await buildTestApp(storage, { env: { METRICS_TOKEN: token } });
+    });
+    afterAll(() => scraped?.close());
+
+    it('reads /metrics as a Bearer token; the admin key still works', async () => {
+      for (const authorization of [`Bearer ${token}`, `bearer ${token}`]) {
+        const res = await scraped.app.inject({ url: '/metrics', headers: { authorization } });
+        expect(res.statusCode).toBe(200);
+        expect(res.body).toContain('gatehouse_build_info');
+      }
+      expect((await scraped.app.inject({ url: '/metrics', headers: adminHeaders })).statusCode).toBe(200);
+    });
+
+    it('a wrong token is refused like a missing admin key, and the token opens nothing else', async () => {
+      const wrong = await scraped.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token.slice(0, -1)}x` }, remoteAddress: '10.8.0.2' });
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'X-Admin-Key header required' });
+      const admin = await scraped.app.inject({ url: '/clients', headers: { authorization: `Bearer ${token}` }, remoteAddress: '10.8.0.3' });
+      expect(admin.statusCode).toBe(401);
+      expect((await scraped.app.inject({ url: '/metrics', headers: { 'x-admin-key': token }, remoteAddress: '10.8.0.4' })).statusCode).toBe(401);
+    });
   });
 
   it('answers 401 without the admin key', async () => {

@@ -175,6 +175,9 @@ describeBackends('POST /api/login', (backend) => {
       ['our aud but a foreign azp', async () => kit.sign(claims({ azp: 'another-app.apps.googleusercontent.com' }))],
       ['a wrong iss', async () => kit.sign(claims({ iss: 'https://evil.example.com' }))],
       ['an expired token', async () => kit.sign(claims({ iat: now() - 7200, exp: now() - 3600 }))],
+      // OIDC Core §3.1.3.7 (10): iat bounds, whatever exp says.
+      ['an iat in the future beyond the clock skew', async () => kit.sign(claims({ iat: now() + 300, exp: now() + 3900 }))],
+      ['an iat older than an hour (Google\'s ID-token lifetime)', async () => kit.sign(claims({ iat: now() - 7200, exp: now() + 600 }))],
       ['an unsigned (alg none) token', async () => unsignedJwt(claims())],
       ['a token signed by a key not in Google\'s JWKS', async () => {
         const { privateKey } = await generateKeyPair('RS256');

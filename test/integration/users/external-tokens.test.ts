@@ -11,6 +11,8 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
   let t: TestApp;
   let client: RegisteredClient;
   let resourceServer: RegisteredClient;
+  let other: RegisteredClient;
+  let disabled: RegisteredClient;
   let externalKey: string;
   let tokensKey: string;
 
@@ -19,7 +21,11 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
     t = await buildTestApp(storage);
     client = await registerClient(t.app, { scope: 'openid profile email reports' });
     resourceServer = await registerClient(t.app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
-    externalKey = (await createApiKey(t.app, { name: 'external-auth', scopes: ['external'] })).api_key;
+    other = await registerClient(t.app, { scope: 'openid' });
+    disabled = await registerClient(t.app);
+    // 'no-such-client' is allowed, so the unknown-client answer can be seen past the allow-list.
+    const allowed = [client, resourceServer, other, disabled].map((c) => c.client_id).concat('no-such-client');
+    externalKey = (await createApiKey(t.app, { name: 'external-auth', scopes: ['external'], allowed_clients: allowed })).api_key;
     tokensKey = (await createApiKey(t.app, { name: 'broker-user' })).api_key;
   }, 60_000);
   afterAll(async () => {
@@ -101,7 +107,6 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
     const unknown = await mint({ client_id: 'no-such-client', subject: user.id, scope: 'openid' });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ success: false, error: 'invalid_request' });
-    const disabled = await registerClient(t.app);
     expect((await t.app.inject({ method: 'DELETE', url: `/clients/${disabled.client_id}`, headers: adminHeaders })).statusCode).toBe(200);
     expect((await mint({ client_id: disabled.client_id, subject: user.id, scope: 'openid' })).json().error).toBe('invalid_request');
     const tooMuch = await mint({ client_id: client.client_id, subject: user.id, scope: 'openid admin' });
@@ -114,7 +119,6 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
 
   it("revoke ends the user's families for that client only, access tokens included", async () => {
     const user = await seedUser(t.db);
-    const other = await registerClient(t.app, { scope: 'openid' });
     const first = (await mint({ client_id: client.client_id, subject: user.id, scope: 'openid' })).json();
     const second = (await mint({ client_id: client.client_id, subject: user.username, scope: 'openid reports' })).json();
     const elsewhere = (await mint({ client_id: other.client_id, subject: user.id, scope: 'openid' })).json();
@@ -142,6 +146,66 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
     for (const secret of [minted.access_token, minted.refresh_token, externalKey, tokensKey]) {
       expect(t.logs.text).not.toContain(secret);
       expect(JSON.stringify(audits)).not.toContain(secret);
+    }
+  });
+
+  it('mints only for the clients in the key\'s allowed_clients: none by default, never the login client unless listed', async () => {
+    const user = await seedUser(t.db);
+    const unlisted = await registerClient(t.app, { scope: 'openid' });
+    const bare = (await createApiKey(t.app, { name: 'external-bare', scopes: ['external'] })).api_key;
+    const listed = await t.app.inject({ method: 'GET', url: '/internal/api-keys', headers: adminHeaders });
+    expect(listed.json().api_keys.find((k: { name: string }) => k.name === 'external-bare')).toMatchObject({ allowed_clients: [], default_subject: null });
+    for (const [key, clientId] of [[bare, client.client_id], [bare, 'gatehouse'], [externalKey, 'gatehouse'], [externalKey, unlisted.client_id]] as const) {
+      const res = await mint({ client_id: clientId, subject: user.id, scope: 'openid' }, key);
+      expect(res.statusCode, `${clientId}: ${res.body}`).toBe(403);
+      expect(res.json()).toEqual({ success: false, error: 'forbidden', error_description: "this API key may not act for that client_id (see the key's allowed_clients)" });
+      expect((await revoke({ client_id: clientId, subject: user.id }, key)).statusCode).toBe(403);
+    }
+    // No tokens were issued for the refused client.
+    const { rows } = await t.db.query('SELECT 1 FROM token_families WHERE user_id = $1', [user.id]);
+    expect(rows).toHaveLength(0);
+    // allowed_clients is for external keys only, and holds client ids.
+    for (const body of [
+      { name: 'x', scopes: ['tokens'], allowed_clients: [client.client_id] },
+      { name: 'x', scopes: ['external'], allowed_clients: 'not-a-list' },
+      { name: 'x', scopes: ['external'], allowed_clients: ['has space'] },
+    ]) {
+      const res = await t.app.inject({ method: 'POST', url: '/internal/api-keys', headers: adminHeaders, payload: body });
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json()).toMatchObject({ success: false, error: 'invalid_request' });
+    }
+  });
+
+  it('resolves an email subject to verified accounts only; two verified matches are 409 ambiguous_subject', async () => {
+    // The sequence from the report: the external service creates a person by email; then
+    // someone signs in with a Google account whose unverified email is the same address.
+    const address = `victim.${Date.now()}@example.com`;
+    const created = await mint({ client_id: client.client_id, subject: address, scope: 'openid', create: true });
+    expect(created.statusCode, created.body).toBe(200);
+    const victimId = decodeJwt(created.json().access_token).sub;
+    const attacker = await t.app.users.upsertFromGoogle({ sub: `attacker-${Date.now()}`, email: address, emailVerified: false, name: 'Mallory' });
+    expect(attacker.id).not.toBe(victimId);
+
+    // create: true finds the person this service created, never the unverified Google account.
+    const again = await mint({ client_id: client.client_id, subject: address, scope: 'openid', create: true });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(decodeJwt(again.json().access_token).sub).toBe(victimId);
+    // Without create, an email that matches no verified account names nobody.
+    const plain = await mint({ client_id: client.client_id, subject: address, scope: 'openid' });
+    expect(plain.statusCode).toBe(404);
+    expect(plain.json().error).toBe('not_found');
+
+    // Two verified accounts (two Google subs) with one email: nobody is picked by recency.
+    const shared = `shared.${Date.now()}@example.com`;
+    await t.app.users.upsertFromGoogle({ sub: `first-${Date.now()}`, email: shared, emailVerified: true });
+    await t.app.users.upsertFromGoogle({ sub: `second-${Date.now()}`, email: shared, emailVerified: true });
+    for (const res of [
+      await mint({ client_id: client.client_id, subject: shared, scope: 'openid' }),
+      await mint({ client_id: client.client_id, subject: shared.toUpperCase(), scope: 'openid', create: true }),
+      await revoke({ client_id: client.client_id, subject: shared }),
+    ]) {
+      expect(res.statusCode, res.body).toBe(409);
+      expect(res.json()).toMatchObject({ success: false, error: 'ambiguous_subject' });
     }
   });
 });

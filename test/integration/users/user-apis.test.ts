@@ -12,12 +12,14 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
   let mock: StandaloneMockGoogle;
   let t: TestApp;
   let client: RegisteredClient;
+  let firstParty: RegisteredClient;
 
   beforeAll(async () => {
     storage = await openStorage(backend);
     mock = await startMockGoogle();
     t = await buildTestApp(storage, { env: mock.env });
     client = await registerClient(t.app, { scope: 'openid profile email reports' });
+    firstParty = await registerClient(t.app, { first_party: true });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -29,17 +31,17 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
   });
 
   /** A user token through the token endpoint, for a seeded user. */
-  async function tokensFor(user: SeededUser, scope = 'openid profile email') {
-    const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null, scope });
-    const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
+  async function tokensFor(user: SeededUser, scope = 'openid profile email', as: RegisteredClient = client) {
+    const code = await mintCode(t.db, { clientId: as.client_id, userId: user.id, redirectUri: null, scope });
+    const res = await postAs(t.app, as, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
   async function apiLogin(email: string) {
     const google = await googleTokensFor(t.app, mock, email);
     const res = await t.app.inject({ method: 'POST', url: '/api/login', payload: { access_token: google.access_token } });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string; user: { id: string; username: string } };
+    return res.json<{ access_token: string; refresh_token: string; user: { id: string; username: string } }>();
   }
   const userInfo = (token: string | undefined, username?: string) => t.app.inject({
     method: 'GET',
@@ -54,6 +56,7 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
   describe_userInfo();
   describe_userinfo();
   describe_updateUsername();
+  describe_usernameRules();
   describe_refreshAndLogout();
 
   function describe_userInfo() {
@@ -145,7 +148,7 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
 
     it("/user/info: a renamed user's old token works for the new name and is 403 for the old one", async () => {
       const user = await seedUser(t.db);
-      const old = (await tokensFor(user)).access_token;
+      const old = (await tokensFor(user, undefined, firstParty)).access_token;
       const newName = `renamed_${user.username.slice(-8)}`;
       expect((await rename(old, newName)).statusCode).toBe(200);
       expect(decodeJwt(old).username).toBe(user.username);
@@ -153,11 +156,13 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect(res.statusCode).toBe(200);
       expect(res.json().user_data.username).toBe(newName);
       expect((await userInfo(old, user.username)).statusCode).toBe(403);
-      // Someone who takes the freed name later is not reachable with the old token either.
+      // Someone who takes the freed name later (after its 30-day hold) is not reachable with
+      // the old token either.
+      await t.db.query(`UPDATE username_holds SET released_at = now() - interval '31 days' WHERE username_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`, [user.username]);
       const squatter = await seedUser(t.db, { username: user.username });
       expect((await userInfo(old, squatter.username)).statusCode).toBe(403);
       // Newly issued tokens carry the new name.
-      expect(decodeJwt((await tokensFor(user)).access_token).username).toBe(newName);
+      expect(decodeJwt((await tokensFor(user, undefined, firstParty)).access_token).username).toBe(newName);
     });
   }
 
@@ -203,7 +208,7 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
     it('/api/update_username: canonicalises, refuses bad and reserved names, 409 when taken', async () => {
       const user = await seedUser(t.db);
       const other = await seedUser(t.db);
-      const { access_token } = await tokensFor(user);
+      const { access_token } = await tokensFor(user, undefined, firstParty);
       const wanted = `Ｎew_${user.username.slice(-6)}`; // fullwidth N folds to n under NFKC
       const ok = await rename(access_token, wanted);
       expect(ok.statusCode, ok.body).toBe(200);
@@ -226,7 +231,7 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
 
     it('/api/update_username: 20 users racing for one name, exactly one wins', async () => {
       const users = await Promise.all(Array.from({ length: 20 }, () => seedUser(t.db)));
-      const tokens = await Promise.all(users.map(async (u) => (await tokensFor(u)).access_token));
+      const tokens = await Promise.all(users.map(async (u) => (await tokensFor(u, undefined, firstParty)).access_token));
       const name = `race_${Date.now().toString(36)}`;
       const results = await Promise.all(tokens.map((token) => rename(token, name)));
       const codes = results.map((r) => r.statusCode).sort();
@@ -235,6 +240,58 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       for (const r of results.filter((r) => r.statusCode === 409)) expect(r.json().error).toBe('username_taken');
       const { rows } = await t.db.query('SELECT id FROM users WHERE username = $1', [name]);
       expect(rows).toHaveLength(1);
+    });
+  }
+
+  function describe_usernameRules() {
+    it("/api/update_username: a third-party client's token is refused (403), whatever its scope; login and first-party clients' are accepted", async () => {
+      const user = await seedUser(t.db);
+      // The report's sequence: a third-party app the person granted only `reports`.
+      const thirdParty = await tokensFor(user, 'reports');
+      const refused = await rename(thirdParty.access_token, `taken_${user.username.slice(-6)}`);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toEqual({ success: false, error: 'forbidden', error_description: 'only the login client or a first-party client may change a username' });
+      const full = await tokensFor(user, 'openid profile email reports');
+      expect((await rename(full.access_token, `taken_${user.username.slice(-6)}`)).statusCode).toBe(403);
+      const { rows } = await t.db.query<{ username: string }>('SELECT username FROM users WHERE id = $1', [user.id]);
+      expect(rows[0]!.username).toBe(user.username);
+
+      const viaFirstParty = await rename((await tokensFor(user, undefined, firstParty)).access_token, `fp_${user.username.slice(-6)}`);
+      expect(viaFirstParty.statusCode, viaFirstParty.body).toBe(200);
+      const login = await apiLogin(`login.rename.${Date.now()}@example.com`);
+      const viaLogin = await rename(login.access_token, `login_${Date.now().toString(36)}`);
+      expect(viaLogin.statusCode, viaLogin.body).toBe(200);
+    });
+
+    it('a username given up by a rename or a deletion is held for 30 days; its last owner may take it back', async () => {
+      const [owner, other] = [await seedUser(t.db), await seedUser(t.db)];
+      const ownerToken = (await tokensFor(owner, undefined, firstParty)).access_token;
+      const otherToken = (await tokensFor(other, undefined, firstParty)).access_token;
+      const released = owner.username;
+      expect((await rename(ownerToken, `${released}_new`)).statusCode).toBe(200);
+      const grabbed = await rename(otherToken, released);
+      expect(grabbed.statusCode).toBe(409);
+      expect(grabbed.json()).toMatchObject({ success: false, error: 'username_taken' });
+      // A new person whose email would derive the held name gets another one.
+      const newcomer = await t.app.users.upsertFromGoogle({ sub: `held-${Date.now()}`, email: `${released}@example.com`, emailVerified: true });
+      expect(newcomer.username).not.toBe(released);
+      // The person who gave it up takes it back.
+      const back = await rename(ownerToken, released);
+      expect(back.statusCode, back.body).toBe(200);
+      expect(back.json().username).toBe(released);
+
+      // Released again; 30 days later anyone may have it.
+      expect((await rename(ownerToken, `${released}_2`)).statusCode).toBe(200);
+      expect((await rename(otherToken, released)).statusCode).toBe(409);
+      await t.db.query(`UPDATE username_holds SET released_at = now() - interval '30 days 1 minute' WHERE username_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`, [released]);
+      expect((await rename(otherToken, released)).statusCode).toBe(200);
+
+      // A deleted person's name is held too.
+      const leaver = await seedUser(t.db);
+      await t.db.query('DELETE FROM users WHERE id = $1', [leaver.id]);
+      const after = await rename((await tokensFor(await seedUser(t.db), undefined, firstParty)).access_token, leaver.username);
+      expect(after.statusCode).toBe(409);
+      expect(after.json().error).toBe('username_taken');
     });
   }
 
@@ -291,6 +348,21 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       const tokens = await tokensFor(user);
       expect((await post('/api/logout', { refresh_token: tokens.refresh_token })).statusCode).toBe(200);
       expect((await userInfo(tokens.access_token)).statusCode).toBe(200);
+    });
+
+    // Spec, Policy (r2): "/api/logout revokes only families of the login client"; "Revoking
+    // another client's token answers 200 and changes nothing".
+    it("/api/logout with another client's access token answers 200 and changes nothing: that family still refreshes", async () => {
+      const user = await seedUser(t.db);
+      const tokens = await tokensFor(user);
+      const res = await post('/api/logout', undefined, bearer(tokens.access_token));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ success: true });
+      expect((await userInfo(tokens.access_token)).statusCode).toBe(200);
+      const refreshed = await postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+      const { rows } = await t.db.query('SELECT revoked_at FROM token_families WHERE id = $1', [decodeJwt(tokens.access_token).fid]);
+      expect(rows).toEqual([{ revoked_at: null }]);
     });
   }
 });

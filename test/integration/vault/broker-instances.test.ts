@@ -5,6 +5,7 @@ import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../..
 import { describeBackends, type Backend } from '../../helpers/backends.js';
 import { unavailableFor } from '../../helpers/failing-cache.js';
 import { buildSecondInstance } from '../../helpers/instances.js';
+import { subjectCacheKey } from '../../../src/vault/subject.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
 import { msUntil } from '../../helpers/wait.js';
 
@@ -16,6 +17,9 @@ async function instanceWithoutVaultCache(backend: Backend, storage: TestStorage,
   const t = await buildTestApp(storage, { env, db, cache: unavailableFor(cache.cache, 'vault:') });
   return { ...t, close: async () => { await t.close(); await cache.close(); } };
 }
+
+/** What the broker keys a person's mapping by in memory. */
+const personKey = (subject: string) => subjectCacheKey({ kind: 'person', subject });
 
 describeBackends('Google token broker across instances', (backend) => {
   let storage: TestStorage;
@@ -70,7 +74,7 @@ describeBackends('Google token broker across instances', (backend) => {
   /** Until the instance answers from process memory: the first call reads Postgres, the next Redis. */
   async function servedFromMemory(i: TestApp, subject: string) {
     for (let n = 0; n < 2; n++) expect((await brokerCall(i.app, key, subject)).statusCode).toBe(200);
-    expect(i.app.vault.tokenCache.peek(subject)).toBeDefined();
+    expect(i.app.vault.tokenCache.peek(personKey(subject))).toBeDefined();
   }
 
   it('a person deleted on instance A stops being served from instance B\'s memory within 1 s', async () => {
@@ -81,8 +85,8 @@ describeBackends('Google token broker across instances', (backend) => {
     const del = await a.app.inject({ method: 'DELETE', url: `/users/${s.user.id}`, headers: adminHeaders });
     const deletedAt = Date.now(); // committed, and the drop published, when the admin call returns
     expect(del.statusCode, del.body).toBe(200);
-    expect(await msUntil(deletedAt, async () => b.app.vault.tokenCache.peek(s.user.id) === undefined)).toBeLessThan(1000);
-    expect(b.app.vault.tokenCache.peek(s.user.email!)).toBeUndefined();
+    expect(await msUntil(deletedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id)) === undefined)).toBeLessThan(1000);
+    expect(b.app.vault.tokenCache.peek(personKey(s.user.email!))).toBeUndefined();
     expect((await brokerCall(b.app, key, s.user.id)).statusCode).toBe(404);
     expect((await brokerCall(b.app, key, s.user.email!)).statusCode).toBe(404);
   });
@@ -96,7 +100,7 @@ describeBackends('Google token broker across instances', (backend) => {
     expect(forced.statusCode, forced.body).toBe(200);
     const fresh = forced.json().access_token as string;
     expect(fresh).not.toBe(s.accessToken);
-    expect(await msUntil(refreshedAt, async () => b.app.vault.tokenCache.peek(s.user.id)?.accessToken !== s.accessToken)).toBeLessThan(1000);
+    expect(await msUntil(refreshedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id))?.accessToken !== s.accessToken)).toBeLessThan(1000);
     expect((await brokerCall(b.app, key, s.user.id)).json().access_token).toBe(fresh);
   });
 
@@ -108,7 +112,7 @@ describeBackends('Google token broker across instances', (backend) => {
     const forced = await brokerCall(a.app, key, s.user.id, 'refresh');
     const markedAt = Date.now();
     expect(forced.json().error).toBe('reauth_required');
-    expect(await msUntil(markedAt, async () => b.app.vault.tokenCache.peek(s.user.id) === undefined)).toBeLessThan(1000);
+    expect(await msUntil(markedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id)) === undefined)).toBeLessThan(1000);
     expect((await brokerCall(b.app, key, s.user.id)).json().error).toBe('reauth_required');
   });
 

@@ -19,7 +19,7 @@ describeBackends('Google token broker', (backend) => {
     storage = await openStorage(backend);
     mock = await startMockGoogle();
     counting = countingDatabase(storage.db);
-    t = await buildTestApp(storage, { env: mock.env, db: counting.db, extend: counting.instrument });
+    t = await buildTestApp(storage, { env: mock.env, db: counting.db, extend: (app) => counting.instrument(app) });
     key = (await createApiKey(t.app, { scopes: ['tokens'] })).api_key;
   }, 60_000);
   afterAll(async () => {
@@ -80,7 +80,7 @@ describeBackends('Google token broker', (backend) => {
     expect(mock.control.calls('token')).toBe(before + 1);
   });
 
-  it('resolves the subject by user id, email, username and connection id, answering the canonical subject', async () => {
+  it('resolves a person by user id, email and username and a connection by connection_id, answering the canonical subject', async () => {
     const address = email();
     const s = await seedCredential(t.app, mock, address);
     for (const subject of [s.user.id, address, address.toUpperCase(), s.user.username]) {
@@ -95,15 +95,17 @@ describeBackends('Google token broker', (backend) => {
     await t.app.googleCredentials.save({ connectionId: 'shop:branch-7' }, {
       accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token, scope: tokens.scope,
     });
-    const res = await brokerCall(t.app, key, 'shop:branch-7', 'tokens');
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ subject: 'shop:branch-7', access_token: tokens.access_token });
+    for (const via of ['token', 'tokens', 'refresh'] as const) {
+      const res = await brokerCall(t.app, key, { connection_id: 'shop:branch-7' }, via);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().subject).toBe('shop:branch-7');
+    }
   });
 
   it('answers 404 not_found for an unknown subject and for a person without a Google credential', async () => {
-    for (const subject of ['nobody@example.com', 'no-such-user', '6f1c3e4a-1111-4222-8333-944455556666', 'shop:none']) {
+    for (const subject of ['nobody@example.com', 'no-such-user', '6f1c3e4a-1111-4222-8333-944455556666', 'shop:none', { connection_id: 'shop:none' }]) {
       const res = await brokerCall(t.app, key, subject);
-      expect(res.statusCode, subject).toBe(404);
+      expect(res.statusCode, JSON.stringify(subject)).toBe(404);
       expect(res.json()).toEqual({ success: false, error: 'not_found', error_description: 'no Google credential is held for this subject' });
       expect(res.headers['cache-control']).toBe('no-store');
     }
@@ -114,7 +116,11 @@ describeBackends('Google token broker', (backend) => {
       method: 'POST', url: '/oauth/token', payload,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
     });
-    expect((await post('')).json()).toMatchObject({ error: 'invalid_request', error_description: 'subject is required' });
+    expect((await post('')).json()).toEqual({
+      success: false,
+      error: 'invalid_request',
+      error_description: 'subject or connection_id is required; send exactly one of subject=<user id | username | verified email> (a person) or connection_id=<id> (a connection), or give the API key a default_subject',
+    });
     expect((await post('subject=a&subject=b')).json()).toMatchObject({ error: 'invalid_request' });
     expect((await post('subject=a%0Ab')).statusCode).toBe(400);
     expect((await post(`subject=${'a'.repeat(400)}`)).statusCode).toBe(400);
@@ -254,7 +260,8 @@ describeBackends('Google token broker', (backend) => {
       }
     }
     const { tokenCacheKeys } = await import('../../../src/vault/token-cache.js');
-    const keys = [tokenCacheKeys.tokenKey(credentialId), ...subjects.map(tokenCacheKeys.subjectKey)];
+    const { subjectCacheKey } = await import('../../../src/vault/subject.js');
+    const keys = [tokenCacheKeys.tokenKey(credentialId), ...subjects.map((subject) => tokenCacheKeys.subjectKey(subjectCacheKey({ kind: 'person', subject })))];
     const values = await Promise.all(keys.map((k) => t.cache.get(k)));
     return values.filter((v): v is string => v !== null);
   }

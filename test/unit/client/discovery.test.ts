@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatehouseClient, MemoryTokenStorage } from '../../../src/client/index.js';
-import { parseIssuer } from '../../../src/client/discovery.js';
+import { GatehouseClient, MemoryTokenStorage } from '@gatehouse/client';
+import { parseIssuer } from '../../../packages/client/src/discovery.js';
 
 describe('issuer transport', () => {
   it.each(['https://auth.example.com', 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://localhost:3000'])('accepts %s', (issuer) => {

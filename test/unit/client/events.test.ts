@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TypedEvents } from '../../../src/client/events.js';
+import { TypedEvents } from '../../../packages/client/src/events.js';
 
 type Events = { ping: [n: number]; done: [] };
 

@@ -2,7 +2,7 @@ import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileTokenStorage, defaultTokenPath } from '../../../src/client/file-storage.js';
+import { FileTokenStorage, defaultTokenPath } from '../../../packages/client/src/file-storage.js';
 import { tempDir } from '../../helpers/processes.js';
 
 const session = { accessToken: 'at', refreshToken: 'rt', expiresAt: 1_700_000_000_000, scope: 'openid', idTokenUser: { sub: 'u1' } };

@@ -9,6 +9,7 @@ const prodEnv = {
   GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
   GOOGLE_CLIENT_SECRET: 'secret',
   PUBLIC_URL: 'https://auth.example.com',
+  DATABASE_URL: 'postgres://gatehouse@db.internal:5432/gatehouse',
 };
 
 function failure(env: Record<string, string>, file: unknown = {}): string {
@@ -93,13 +94,20 @@ describe('loadConfig', () => {
     [{}, { google: { drop_unused_after_days: 0 } }, /google\.drop_unused_after_days/],
     [{}, { janitor: { interval_seconds: -1 } }, /janitor\.interval_seconds/],
   ])('rejects %j / %j with one line naming the key', (env, file, pattern) => {
-    const message = failure(env as Record<string, string>, file);
+    const message = failure(env, file);
     expect(message).toMatch(pattern);
     expect(message).not.toContain('\n');
   });
 
   it('rejects a config.yml that is not a mapping', () => {
     expect(failure({}, ['a'])).toBe('Invalid configuration: config.yml must be a mapping of sections');
+  });
+
+  it('serves server.metrics_port on loopback unless metrics_host says otherwise; METRICS_TOKEN is at least 32 characters', () => {
+    expect(loadConfig({ METRICS_PORT: '9464' }).server.metrics_host).toBe('127.0.0.1');
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).server.metrics_host).toBe('10.0.0.5');
+    expect(loadConfig({ METRICS_TOKEN: 't'.repeat(32) }).secrets.metrics_token).toBe('t'.repeat(32));
+    expect(failure({ METRICS_TOKEN: 'short' })).toBe('Invalid configuration: secrets.metrics_token (METRICS_TOKEN): must be at least 32 characters');
   });
 
   describe('production', () => {
@@ -134,6 +142,29 @@ describe('loadConfig', () => {
       const dev = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 's'.repeat(32) }, hs);
       expect(dev.security.jwt_algorithm).toBe('HS256');
       expect(dev.security.id_token_algorithm).toBe('RS256');
+    });
+
+    it('refuses embedded storage: without DATABASE_URL or DB_* the start fails with one line naming the setting', () => {
+      const { DATABASE_URL: _, ...env } = prodEnv;
+      expect(failure(env)).toBe(
+        'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
+      );
+      expect(loadConfig({ ...env, DB_HOST: 'db.internal', DB_USER: 'gatehouse' }).database_url).toBe('postgres://gatehouse@db.internal:5432/gatehouse');
+      const embedded = loadConfig(env, { database: { embedded_in_production: true } });
+      expect(embedded.database_url).toBeUndefined();
+    });
+
+    it('reports every bad value at once, one line each', () => {
+      const message = failure({ NODE_ENV: 'production', PORT: 'abc', PUBLIC_URL: 'http://auth.example.com' }, { security: { session_days: 0 } });
+      expect(message.split('\n').sort()).toEqual([
+        'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
+        'Invalid configuration: google.client_id (GOOGLE_CLIENT_ID): is required in production (the mock Google is dev-only)',
+        'Invalid configuration: secrets.admin_key (ADMIN_KEY): is required in production',
+        'Invalid configuration: secrets.encryption_keys (ENCRYPTION_KEYS): is required in production',
+        'Invalid configuration: server.port (PORT): Invalid input: expected number, received NaN',
+        'Invalid configuration: server.public_url (PUBLIC_URL): must be https in production (http only on 127.0.0.1, [::1] or localhost)',
+        'Invalid configuration: security.session_days: Too small: expected number to be >=1',
+      ].sort());
     });
 
     it('refuses plain http on a public host', () => {

@@ -1,4 +1,4 @@
-/** gatehouse/client: the SDK for apps that sign a person in through Gatehouse. */
+/** @gatehouse/client: the SDK for apps that sign a person in through Gatehouse. */
 export { GatehouseClient, type GatehouseClientOptions, type LoginOptions, type LoginPrompt, type LogoutOptions } from './client.js';
 export { GatehouseClientError, type GatehouseClientErrorCode } from './errors.js';
 export type { GatehouseEvents, TokenInfo } from './events.js';

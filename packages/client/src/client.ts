@@ -45,6 +45,12 @@ export interface GatehouseClientOptions {
   redirectPath?: string;
   /** Refresh this long before expiry. Default: 30 s. */
   refreshSkewMs?: number;
+  /**
+   * Origins besides the issuer's to which fetch() sends the access token, e.g.
+   * ['https://api.example.com'] (a path is ignored; https only, http only on loopback).
+   * Requests to any other origin go out unchanged, without the token. Default: none.
+   */
+  apiOrigins?: string[];
 }
 
 /**
@@ -61,6 +67,8 @@ export class GatehouseClient {
   private readonly openBrowser: (url: string) => void | Promise<void>;
   private readonly loginTimeoutMs: number;
   private readonly redirectPath: string;
+  /** Where fetch() may send the access token: the issuer's origin and options.apiOrigins. */
+  private readonly tokenOrigins: ReadonlySet<string>;
   private discovery: Promise<ServerContext> | null = null;
 
   constructor(private readonly options: GatehouseClientOptions) {
@@ -70,6 +78,7 @@ export class GatehouseClient {
     this.openBrowser = options.openBrowser ?? openSystemBrowser;
     this.loginTimeoutMs = options.loginTimeoutMs ?? 5 * 60_000;
     this.redirectPath = options.redirectPath ?? '/callback';
+    this.tokenOrigins = new Set([this.issuer.origin, ...(options.apiOrigins ?? []).map(parseApiOrigin)]);
     this.storage = options.storage ?? new FileTokenStorage(defaultTokenPath(options.issuer, options.clientId));
     this.events = new TypedEvents<GatehouseEvents>();
     this.tokens = new TokenManager({
@@ -104,7 +113,7 @@ export class GatehouseClient {
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const nonce = this.scopes.includes('openid') ? oauth.generateRandomNonce() : undefined;
-    const listener = await startLoopbackListener(this.redirectPath);
+    const listener = await startLoopbackListener(this.redirectPath, state);
     try {
       const url = new URL(as.authorization_endpoint);
       url.search = new URLSearchParams({
@@ -161,16 +170,26 @@ export class GatehouseClient {
   async getUser(): Promise<GatehouseUser> {
     const { as, client } = await this.server();
     const session = await this.tokens.freshSession();
-    return fetchUser(as, client, (url) => this.fetch(url, { headers: { accept: 'application/json' } }), session.idTokenUser);
+    // The userinfo endpoint comes from the validated discovery document: it gets the token
+    // whatever its origin.
+    return fetchUser(as, client, (url) => this.fetchWithToken(url, { headers: { accept: 'application/json' } }), session.idTokenUser);
   }
 
   /**
-   * fetch with `Authorization: Bearer <access token>`. A token expiring within the skew is
-   * refreshed first; a 401 refreshes once and retries once (RFC 6750 §3.1: invalid_token, "The
-   * client MAY request a new access token and retry"). A body that is a stream cannot be sent
-   * twice, so that request is not retried and the 401 is returned.
+   * fetch with `Authorization: Bearer <access token>` for the issuer's origin and apiOrigins;
+   * a request to any other origin goes out unchanged, without the token (RFC 6750 §5.3: bearer
+   * tokens must not leak to parties that should not hold them). A token expiring within the
+   * skew is refreshed first; a 401 refreshes once and retries once (RFC 6750 §3.1:
+   * invalid_token, "The client MAY request a new access token and retry"). A body that is a
+   * stream cannot be sent twice, so that request is not retried and the 401 is returned.
    */
   async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const target = new URL(input instanceof Request ? input.url : input);
+    if (!this.tokenOrigins.has(target.origin)) return this.fetchImpl(input, init);
+    return this.fetchWithToken(input, init);
+  }
+
+  private async fetchWithToken(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const session = await this.tokens.freshSession();
     const again = input instanceof Request ? input.clone() : input;
     const first = await this.fetchImpl(input, withBearer(input, init, session.accessToken));
@@ -270,6 +289,17 @@ function validateCallback(as: oauth.AuthorizationServer, client: oauth.Client, c
     }
     throw loginFailed(`the authorization response was refused (${(err as Error).message})`, err);
   }
+}
+
+/** An apiOrigins entry as an origin; the same transport rule as the issuer (no token over plain http off this machine). */
+function parseApiOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = parseIssuer(value);
+  } catch {
+    throw new TypeError(`apiOrigins entries must be https URLs (http only on loopback): ${value}`);
+  }
+  return url.origin;
 }
 
 function withBearer(input: string | URL | Request, init: RequestInit | undefined, accessToken: string): RequestInit {

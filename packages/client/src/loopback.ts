@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -11,7 +12,7 @@ export interface LoopbackCallback {
 export interface LoopbackListener {
   /** http://127.0.0.1:<port><path>, the redirect_uri for this login. */
   redirectUri: string;
-  /** Settles with the first request to the callback path. */
+  /** Settles with the first request to the callback path that carries this login's state. */
   callback: Promise<LoopbackCallback>;
   close(): Promise<void>;
 }
@@ -20,11 +21,16 @@ export interface LoopbackListener {
  * RFC 8252 §7.3: "Native apps that are able to open a port on the loopback network interface
  * without needing special permissions ... can use the loopback interface to receive the OAuth
  * redirect." The port is the OS's choice (listen on 0); §8.3 prefers the IP literal to
- * `localhost`, so nothing else on the machine can answer for the name. Exactly one callback is
- * accepted: the first request to the path stops the listener, later ones (and any other path,
- * such as /favicon.ico) get 404.
+ * `localhost`, so nothing else on the machine can answer for the name.
+ *
+ * Exactly one callback is accepted: the first request to the path whose `state` is this
+ * login's. RFC 6749 §10.12 binds the response to the request through `state`, and any local
+ * process can reach the port, so a request with another state (or none) is not this login's
+ * answer: it gets a 400 page and the listener keeps waiting for the real one (login() times out
+ * otherwise). After the accepted callback the listener stops; later requests, and any other
+ * path such as /favicon.ico, get 404.
  */
-export async function startLoopbackListener(path: string): Promise<LoopbackListener> {
+export async function startLoopbackListener(path: string, expectedState: string): Promise<LoopbackListener> {
   let deliver!: (callback: LoopbackCallback) => void;
   const callback = new Promise<LoopbackCallback>((resolve) => (deliver = resolve));
   let accepted = false;
@@ -33,6 +39,10 @@ export async function startLoopbackListener(path: string): Promise<LoopbackListe
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (accepted || req.method !== 'GET' || url.pathname !== path) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+      return;
+    }
+    if (!sameState(url.searchParams.get('state'), expectedState)) {
+      void answer(res, 'foreign');
       return;
     }
     accepted = true;
@@ -59,10 +69,22 @@ export async function startLoopbackListener(path: string): Promise<LoopbackListe
   };
 }
 
-function answer(res: ServerResponse, outcome: 'ok' | 'failed'): Promise<void> {
-  const page = outcome === 'ok'
-    ? { status: 200, title: 'Signed in', message: 'You are signed in. You can close this window and return to the application.' }
-    : { status: 400, title: 'Sign-in failed', message: 'Sign-in did not complete. You can close this window; the application explains what went wrong.' };
+/** Constant-time, so a local process cannot learn the state a byte at a time. */
+function sameState(received: string | null, expected: string): boolean {
+  if (received === null) return false;
+  const a = Buffer.from(received);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const PAGES = {
+  ok: { status: 200, title: 'Signed in', message: 'You are signed in. You can close this window and return to the application.' },
+  failed: { status: 400, title: 'Sign-in failed', message: 'Sign-in did not complete. You can close this window; the application explains what went wrong.' },
+  foreign: { status: 400, title: 'Not this sign-in', message: 'This address does not belong to the sign-in the application is waiting for. Start the sign-in again from the application.' },
+} as const;
+
+function answer(res: ServerResponse, outcome: keyof typeof PAGES): Promise<void> {
+  const page = PAGES[outcome];
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${page.title}</title></head>`
     + `<body style="font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem"><h1>${page.title}</h1><p>${page.message}</p></body></html>`;
   return new Promise((resolve) => {

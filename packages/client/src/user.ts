@@ -49,5 +49,5 @@ export async function fetchUser(
   // OIDC Core §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match
   // the sub Claim in the ID Token".
   const expectedSubject = idTokenUser?.sub ?? oauth.skipSubjectCheck;
-  return (await oauth.processUserInfoResponse(as, client, expectedSubject, response)) as GatehouseUser;
+  return await oauth.processUserInfoResponse(as, client, expectedSubject, response);
 }

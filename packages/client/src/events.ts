@@ -40,9 +40,9 @@ export class TypedEvents<E extends { [K in keyof E]: unknown[] }> {
 
   off<K extends keyof E & string>(event: K, listener: Listener<E[K]>): void {
     const byListener = this.wrapped.get(event);
-    const wrapper = byListener?.get(listener as Listener<never>);
+    const wrapper = byListener?.get(listener);
     if (!wrapper) return;
-    byListener!.delete(listener as Listener<never>);
+    byListener!.delete(listener);
     this.emitter.off(event, wrapper as Listener<unknown[]>);
   }
 
@@ -52,8 +52,8 @@ export class TypedEvents<E extends { [K in keyof E]: unknown[] }> {
 
   private add<K extends keyof E & string>(event: K, listener: Listener<E[K]>, once: boolean): () => void {
     let byListener = this.wrapped.get(event);
-    if (!byListener) this.wrapped.set(event, (byListener = new Map()));
-    if (!byListener.has(listener as Listener<never>)) {
+    if (!byListener) this.wrapped.set(event, (byListener = new Map<Listener<never>, Listener<never>>()));
+    if (!byListener.has(listener)) {
       const wrapper = (...args: E[K]) => {
         if (once) this.off(event, listener);
         try {
@@ -62,7 +62,7 @@ export class TypedEvents<E extends { [K in keyof E]: unknown[] }> {
           this.onListenerError(err);
         }
       };
-      byListener.set(listener as Listener<never>, wrapper as Listener<never>);
+      byListener.set(listener, wrapper);
       this.emitter.on(event, wrapper as Listener<unknown[]>);
     }
     return () => this.off(event, listener);

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
+import type { Queryable } from '../../../src/storage/database.js';
+import { describeBackends } from '../../helpers/backends.js';
+import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
+import { buildSecondInstance } from '../../helpers/instances.js';
+import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { outageDatabase } from '../../helpers/outage-db.js';
+import { bearer } from '../../helpers/users.js';
+import { msUntil } from '../../helpers/wait.js';
+
+/**
+ * The deny list's Postgres sync is what catches a revocation whose pub/sub message was lost. It
+ * must find every committed revocation, however late its transaction commits, and catch up as
+ * soon as Postgres answers again after an outage.
+ */
+describeBackends('deny-list sync', (backend) => {
+  let storage: TestStorage;
+  let a: TestApp;
+  let client: RegisteredClient;
+  let resourceServer: RegisteredClient;
+  let user: SeededUser;
+
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    a = await buildTestApp(storage);
+    client = await registerClient(a.app, { scope: 'openid profile email reports' });
+    resourceServer = await registerClient(a.app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
+    user = await seedUser(a.db);
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await storage?.close();
+  });
+
+  async function userTokens(c = client) {
+    const code = await mintCode(a.db, { clientId: c.client_id, userId: user.id, redirectUri: null });
+    const res = await postAs(a.app, c, '/oauth/token', { grant_type: 'authorization_code', code });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { access_token: string; refresh_token: string };
+  }
+  const active = async (app: TestApp['app'], token: string) =>
+    ((await postAs(app, resourceServer, '/oauth/introspect', { token })).json() as { active: boolean }).active;
+
+  // Two transactions at once need two connections: PGlite has one.
+  if (backend.name === 'real') {
+    /**
+     * Each statement writes a revocation the way the server does, but nobody publishes it (the
+     * message was lost), inside a transaction that stays open while the other instance syncs
+     * several times. `now()` is the transaction's start time: a transaction that had been
+     * running for 30 s stamps its rows 30 s in the past.
+     */
+    type Claims = { fid: string; jti: string; exp: number };
+    it.each<[string, (tx: Queryable, claims: Claims) => Promise<unknown>]>([
+      ['a family revocation', (tx, c) => tx.query(
+        `UPDATE token_families SET revoked_at = now() - interval '30 seconds', revoked_reason = 'test' WHERE id = $1`, [c.fid])],
+      ['an access-token revocation', (tx, c) => tx.query(
+        `INSERT INTO revoked_access_tokens (jti, expires_at, revoked_at) VALUES ($1, to_timestamp($2), now() - interval '30 seconds')`, [c.jti, c.exp])],
+      ['a client denial', (tx) => tx.query(
+        `INSERT INTO access_denials (kind, value, expires_at, created_at) VALUES ('client', $1, now() + interval '11 minutes', now() - interval '30 seconds')`,
+        [client.client_id])],
+    ])('%s committed late by a long transaction, with its message lost, is found by the next sync of another instance', async (_name, revoke) => {
+      const second = await buildSecondInstance(backend, storage);
+      try {
+        const tokens = await userTokens();
+        const claims = decodeJwt(tokens.access_token) as Claims;
+        expect(await active(second.app, tokens.access_token)).toBe(true);
+
+        let commit!: () => void;
+        const held = new Promise<void>((r) => {
+          commit = r;
+        });
+        const writing = storage.db.transaction(async (tx) => {
+          await revoke(tx, claims);
+          await held;
+        });
+        // The other instance syncs while the revoking transaction is still open...
+        for (let i = 0; i < 3; i++) await second.app.denyList.sync();
+        expect(await active(second.app, tokens.access_token)).toBe(true);
+        // ...and once it commits, its next sync finds the revocation.
+        commit();
+        await writing;
+        await second.app.denyList.sync();
+        expect(await active(second.app, tokens.access_token)).toBe(false);
+      } finally {
+        await second.close();
+      }
+    });
+  }
+
+  it('re-syncs as soon as Postgres answers again after an outage, not at the next timer tick', async () => {
+    const flaky = outageDatabase(storage.db);
+    const solo = await buildTestApp(storage, { db: flaky.db });
+    try {
+      // Its own client: the cases above may have denied the shared one.
+      const { access_token } = await userTokens(await registerClient(a.app));
+      const userInfo = () => solo.app.inject({ method: 'GET', url: '/user/info', headers: bearer(access_token) });
+      expect((await userInfo()).statusCode).toBe(200);
+
+      flaky.goDown();
+      // Down long enough that the revocation state counts as unknown.
+      await msUntil(Date.now(), async () => isStale(solo), 15_000);
+      // Spec, Policy "Fail closed": revocation state that cannot be read is 503, never "active".
+      expect((await userInfo()).statusCode).toBe(503);
+      const backAt = await flaky.comeBackAfterNextFailure();
+      // The sync timer runs every 2 s; the instance must not wait for it.
+      expect(await msUntil(backAt, async () => (await userInfo()).statusCode === 200)).toBeLessThan(1000);
+    } finally {
+      await solo.close();
+    }
+  }, 30_000);
+});
+
+function isStale(t: TestApp): boolean {
+  try {
+    t.app.denyList.assertFresh();
+    return false;
+  } catch {
+    return true;
+  }
+}
