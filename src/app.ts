@@ -24,6 +24,7 @@ import { openapiPlugin } from './plugins/openapi.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthRoutes } from './routes/oauth/index.js';
+import { rpLogoutRoutes } from './routes/rp-logout.js';
 import { clientRoutes } from './routes/clients.js';
 import { internalRoutes } from './routes/internal.js';
 import { tokensPlugin } from './plugins/tokens.js';
@@ -164,6 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(loginRoutes);
   await app.register(accountRoutes);
   await app.register(authorizeRoutes);
+  await app.register(rpLogoutRoutes);
   await app.register(userRoutes);
   await app.register(apiLoginRoutes);
   await app.register(externalTokenRoutes);

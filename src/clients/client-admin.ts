@@ -10,7 +10,7 @@ import { clientsRepository } from '../repositories/clients.js';
 import type { Database, Queryable } from '../storage/database.js';
 import type { Client } from './client.js';
 import type { ClientStore } from './client-store.js';
-import { registrationSchema } from './registration.js';
+import { clientPatchSchema, registrationSchema } from './registration.js';
 
 /**
  * Register, disable and rotate: the one implementation behind both the admin HTTP API and the
@@ -45,17 +45,23 @@ function auditAdmin(deps: ClientAdminDeps, by: AdminActor, action: string, clien
   deps.audit({ event: 'admin_action', actor: by.actor, ip: by.ip, subject: client.id, client_id: client.id, details: { action, ...details } });
 }
 
+/** Validates registration metadata; refusals are RFC 7591 §3.2.2 errors. */
+function parseRegistration(body: unknown) {
+  const parsed = registrationSchema.safeParse(body ?? {});
+  if (!parsed.success) throw metadataError(parsed.error.issues[0]!);
+  return parsed.data;
+}
+
+function metadataError(issue: { path: PropertyKey[]; message: string }) {
+  const field = String(issue.path[0] ?? 'body');
+  const description = `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`;
+  // RFC 7591 §3.2.2: redirect problems have their own error code.
+  return field.startsWith('redirect_url') || field.startsWith('post_logout_redirect_url') ? invalidRedirectUri(description) : invalidClientMetadata(description);
+}
+
 /** Validates RFC 7591 metadata (unknown body shape allowed) and creates the client. */
 export async function registerClient(deps: ClientAdminDeps, body: unknown, by: AdminActor): Promise<{ client: Client; secret?: string }> {
-  const parsed = registrationSchema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = String(issue.path[0] ?? 'body');
-    const description = `${issue.path.join('.') || 'body'}: ${issue.message}`;
-    // RFC 7591 §3.2.2: redirect problems have their own error code.
-    throw field.startsWith('redirect_url') ? invalidRedirectUri(description) : invalidClientMetadata(description);
-  }
-  const reg = parsed.data;
+  const reg = parseRegistration(body);
   const secret = reg.token_endpoint_auth_method === 'none' ? undefined : randomToken(32);
   const client = await clientsRepository.insert(deps.db, {
     id: newClientId(),
@@ -70,6 +76,46 @@ export async function registerClient(deps: ClientAdminDeps, body: unknown, by: A
     redirect_uris: client.redirect_uris,
   });
   return secret ? { client, secret } : { client };
+}
+
+/**
+ * PATCH: changes the named fields. The client as it would be afterwards passes the same
+ * validation as a registration (a code client keeps a redirect URL, and so on).
+ */
+export async function updateClient(deps: ClientAdminDeps, id: string, body: unknown, by: AdminActor): Promise<Client> {
+  const patch = clientPatchSchema.safeParse(body ?? {});
+  if (!patch.success) throw metadataError(patch.error.issues[0]!);
+  const existing = await clientsRepository.findById(deps.db, id);
+  if (!existing) throw notFound('no such client');
+  const next = parseRegistration({
+    app_name: existing.app_name,
+    contact_email: existing.contact_email,
+    redirect_urls: existing.redirect_uris,
+    post_logout_redirect_urls: existing.post_logout_redirect_uris,
+    grant_types: existing.grant_types,
+    scope: existing.scope,
+    token_endpoint_auth_method: existing.token_endpoint_auth_method,
+    first_party: existing.first_party,
+    resource_server: existing.resource_server,
+    ...(existing.id_token_signed_response_alg ? { id_token_signed_response_alg: existing.id_token_signed_response_alg } : {}),
+    ...patch.data,
+  });
+  const changed = Object.keys(patch.data);
+  const client = await clientsRepository.update(deps.db, id, {
+    app_name: next.app_name,
+    contact_email: next.contact_email,
+    redirect_uris: next.redirect_uris,
+    post_logout_redirect_uris: next.post_logout_redirect_uris,
+    scope: next.scope,
+    grant_types: next.grant_types,
+    first_party: next.first_party,
+    resource_server: next.resource_server,
+    id_token_signed_response_alg: next.id_token_signed_response_alg,
+  });
+  if (!client) throw notFound('no such client');
+  await deps.store.changed(client);
+  auditAdmin(deps, by, 'client.update', client, { fields: changed });
+  return client;
 }
 
 /**
@@ -146,6 +192,8 @@ export function registrationResponse(client: Client, secret: string | undefined)
     scope: client.scope,
     first_party: client.first_party,
     resource_server: client.resource_server,
+    post_logout_redirect_urls: client.post_logout_redirect_uris,
+    ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
   };
 }
 

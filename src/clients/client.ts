@@ -4,6 +4,10 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export type TokenEndpointAuthMethod = (typeof AUTH_METHODS)[number];
 
+/** OIDC Discovery §3: RS256 MUST be supported; listed first. */
+export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type IdTokenAlgorithm = (typeof ID_TOKEN_ALGORITHMS)[number];
+
 /** A registered OAuth client as every OAuth endpoint sees it. */
 export interface Client {
   id: string;
@@ -16,6 +20,10 @@ export interface Client {
   token_endpoint_auth_method: TokenEndpointAuthMethod;
   first_party: boolean;
   resource_server: boolean;
+  /** OIDC Registration §2: the ID token algorithm; null means security.id_token_algorithm. */
+  id_token_signed_response_alg: IdTokenAlgorithm | null;
+  /** RP-Initiated Logout §3.1: where /oauth/logout may send the browser afterwards. */
+  post_logout_redirect_uris: string[];
   /** argon2id hash of the secret; null for public clients. Never leaves the server. */
   secret_hash: string | null;
   disabled: boolean;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLoopbackHost } from '../config/schema.js';
-import { GRANT_TYPES, AUTH_METHODS } from './client.js';
+import { GRANT_TYPES, AUTH_METHODS, ID_TOKEN_ALGORITHMS } from './client.js';
 
 export const DEFAULT_CLIENT_SCOPE = 'openid profile email';
 export const MAX_REDIRECT_URIS = 10;
@@ -40,6 +40,9 @@ export const registrationSchema = z
     contact_email: z.email().max(254),
     redirect_url: redirectUri.optional(),
     redirect_urls: z.array(redirectUri).max(MAX_REDIRECT_URIS).optional(),
+    // RP-Initiated Logout §3.1 (post_logout_redirect_uris); the spec's name ends in _urls.
+    post_logout_redirect_urls: z.array(redirectUri).max(MAX_REDIRECT_URIS).optional(),
+    id_token_signed_response_alg: z.enum(ID_TOKEN_ALGORITHMS).optional(),
     grant_types: z.array(z.enum(GRANT_TYPES)).min(1).optional(),
     scope: z
       .string()
@@ -82,5 +85,27 @@ export const registrationSchema = z
       token_endpoint_auth_method: method,
       first_party: b.first_party ?? false,
       resource_server: b.resource_server ?? false,
+      id_token_signed_response_alg: b.id_token_signed_response_alg ?? null,
+      post_logout_redirect_uris: [...new Set(b.post_logout_redirect_urls ?? [])],
     };
   });
+
+/**
+ * PATCH /clients/:id: the fields an admin may change (strict: anything else, such as the
+ * authentication method or the secret, is refused). The merged client is then validated as a
+ * registration.
+ */
+export const clientPatchSchema = z
+  .object({
+    app_name: z.string().trim().min(1).max(100),
+    contact_email: z.email().max(254),
+    redirect_urls: z.array(redirectUri).max(MAX_REDIRECT_URIS),
+    post_logout_redirect_urls: z.array(redirectUri).max(MAX_REDIRECT_URIS),
+    scope: z.string().max(1000),
+    grant_types: z.array(z.enum(GRANT_TYPES)).min(1),
+    first_party: z.boolean(),
+    resource_server: z.boolean(),
+    id_token_signed_response_alg: z.enum(ID_TOKEN_ALGORITHMS),
+  })
+  .partial()
+  .strict();

@@ -123,6 +123,7 @@ export const configSchema = z
     security: z
       .object({
         jwt_algorithm: z.enum(['ES256', 'EdDSA', 'RS256', 'HS256']).default('ES256'),
+        id_token_algorithm: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
         access_token_expiry_minutes: int(1, 24 * 60).default(10),
         access_token_audience: z.string().min(1).optional(),
         refresh_token_expiry_days: int(1, 3650).default(30),
@@ -220,6 +221,8 @@ export const configSchema = z
       need(['secrets', 'jwt_secret'], 'is required when security.jwt_algorithm is HS256');
     }
     if (!production) return;
+    // HS256 signs with a shared secret: relying parties cannot verify it without holding it.
+    if (c.security.jwt_algorithm === 'HS256') need(['security', 'jwt_algorithm'], 'HS256 is refused in production (use ES256, EdDSA or RS256)');
     if (!c.secrets.admin_key) need(['secrets', 'admin_key'], 'is required in production');
     if (!c.secrets.encryption_keys) need(['secrets', 'encryption_keys'], 'is required in production');
     if (!c.google.client_id) need(['google', 'client_id'], 'is required in production (the mock Google is dev-only)');

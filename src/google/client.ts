@@ -21,6 +21,8 @@ export interface AuthorizationUrlParams {
   scopes?: readonly string[];
   /** Ask Google to show consent again: the only way to get a new refresh token. */
   promptConsent: boolean;
+  /** Ask Google to let the person pick (and re-enter) their account: re-authentication. */
+  selectAccount?: boolean;
   loginHint?: string;
 }
 
@@ -61,7 +63,8 @@ export function createGoogleClient(settings: GoogleSettings): GoogleClient {
       // authorization keeps the scopes granted earlier in the new grant.
       q.set('access_type', 'offline');
       q.set('include_granted_scopes', 'true');
-      if (p.promptConsent) q.set('prompt', 'consent');
+      const prompt = [...(p.selectAccount ? ['select_account'] : []), ...(p.promptConsent ? ['consent'] : [])];
+      if (prompt.length > 0) q.set('prompt', prompt.join(' '));
       if (p.loginHint) q.set('login_hint', p.loginHint);
       return url.toString();
     },

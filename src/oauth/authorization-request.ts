@@ -21,6 +21,10 @@ export interface AuthorizationRequest extends TrustedTarget {
   nonce: string | undefined;
   codeChallenge: string | undefined;
   prompt: Set<string>;
+  /** OIDC Core §3.1.2.1 max_age in seconds. */
+  maxAge: number | undefined;
+  idTokenHint: string | undefined;
+  loginHint: string | undefined;
 }
 
 /** An error that must be shown on our own page: the redirect target is not trusted (RFC 6749 §4.1.2.1). */
@@ -46,8 +50,10 @@ export async function resolveTarget(store: ClientStore, query: Query): Promise<T
   if (!client || client.disabled) throw new UntrustedRedirectError('This application is not registered, or has been disabled.');
   const requested = query.redirect_uri;
   if (requested === undefined) {
-    // RFC 6749 §3.1.2.3: without redirect_uri, only a single registered URI is unambiguous.
-    if (client.redirect_uris.length !== 1) throw new UntrustedRedirectError('The request has no redirect_uri.');
+    // OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID request (scope has openid).
+    // RFC 6749 §3.1.2.3: otherwise, only a single registered URI is unambiguous.
+    const openid = (query.scope ?? '').split(' ').includes('openid');
+    if (openid || client.redirect_uris.length !== 1) throw new UntrustedRedirectError('The request has no redirect_uri.');
     return { client, redirectUri: client.redirect_uris[0]!, redirectUriSent: false };
   }
   if (!matchesRegisteredRedirect(client.redirect_uris, requested)) {
@@ -63,6 +69,10 @@ export function validateAuthorizationParams(target: TrustedTarget, query: Query)
     throw new AuthorizationRedirectError(error, description);
   };
   if (query.state !== undefined && query.state.length > MAX_STATE) fail('invalid_request', 'state is too long');
+  // OIDC Core §6: an OP that does not process request objects answers these errors instead of
+  // ignoring the parameter (state and nonce inside one would otherwise be lost silently).
+  if (query.request !== undefined) fail('request_not_supported', 'request objects are not supported');
+  if (query.request_uri !== undefined) fail('request_uri_not_supported', 'request_uri is not supported');
   if (query.response_type !== 'code') {
     fail(query.response_type ? 'unsupported_response_type' : 'invalid_request', 'response_type must be code');
   }
@@ -75,9 +85,11 @@ export function validateAuthorizationParams(target: TrustedTarget, query: Query)
   } catch {
     return fail('invalid_scope', 'scope is malformed');
   }
-  // offline_access is accepted and ignored: refresh tokens follow the client's grant types.
-  scopes = scopes.filter((s) => s !== 'offline_access');
-  const allowed = new Set(client.scope.split(' '));
+  // offline_access (OIDC Core §11) is granted, and kept in the granted scope, for clients allowed
+  // refresh tokens; for others it is dropped (refresh tokens follow the client's grant types).
+  const offline = client.grant_types.includes('refresh_token');
+  if (!offline) scopes = scopes.filter((s) => s !== 'offline_access');
+  const allowed = new Set([...client.scope.split(' '), ...(offline ? ['offline_access'] : [])]);
   const extra = scopes.filter((s) => !allowed.has(s));
   if (extra.length > 0) fail('invalid_scope', `scope not allowed for this client: ${extra.join(' ')}`);
   if (scopes.length === 0) scopes = client.scope.split(' ').filter((s) => s !== 'offline_access');
@@ -97,7 +109,17 @@ export function validateAuthorizationParams(target: TrustedTarget, query: Query)
   for (const p of prompt) if (!PROMPTS.has(p)) fail('invalid_request', `unsupported prompt value: ${p}`);
   if (prompt.has('none') && prompt.size > 1) fail('invalid_request', 'prompt=none cannot be combined with other values');
 
-  return { ...target, scopes, state: query.state, nonce: query.nonce, codeChallenge: challenge, prompt };
+  let maxAge: number | undefined;
+  if (query.max_age !== undefined) {
+    if (!/^\d{1,9}$/.test(query.max_age)) fail('invalid_request', 'max_age must be a non-negative integer');
+    maxAge = Number(query.max_age);
+  }
+  if (query.login_hint !== undefined && query.login_hint.length > 320) fail('invalid_request', 'login_hint is too long');
+
+  return {
+    ...target, scopes, state: query.state, nonce: query.nonce, codeChallenge: challenge, prompt, maxAge,
+    idTokenHint: query.id_token_hint, loginHint: query.login_hint,
+  };
 }
 
 /** The client's redirect with code or error, state and iss (RFC 6749 §4.1.2, RFC 9207 §2). */

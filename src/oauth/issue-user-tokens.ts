@@ -58,6 +58,7 @@ export async function issueUserTokens(
       user_id: user.id,
       scope: minted.response.scope,
       access_expires_at: minted.accessExpiresAt,
+      auth_time: input.authTime ?? null,
     });
   } else {
     await tokenFamiliesRepository.extendAccessExpiry(tx, familyId, minted.accessExpiresAt);
@@ -105,6 +106,7 @@ export async function mintUserTokens(deps: { tokens: TokenService; config: Confi
         nonce: input.nonce ?? undefined,
         auth_time: input.authTime ? Math.floor(input.authTime.getTime() / 1000) : undefined,
         claims: standardClaims(user, scopes),
+        alg: client.id_token_signed_response_alg,
       })
     : undefined;
 

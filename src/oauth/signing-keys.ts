@@ -1,5 +1,6 @@
 import type { CryptoKey, JWK } from 'jose';
 import type { Cache } from '../cache/cache.js';
+import { ID_TOKEN_ALGORITHMS as CLIENT_ID_TOKEN_ALGORITHMS } from '../clients/client.js';
 import type { Config } from '../config/schema.js';
 import { hmacSha256 } from '../crypto/hash.js';
 import type { Keyring } from '../crypto/keyring.js';
@@ -83,8 +84,7 @@ const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
  * Loads the signing keys once (creating the first key when there is none) and keeps them in
  * memory, so signing and verifying never touch the database.
  */
-export async function openSigningKeyStore(deps: SigningKeyStoreDeps): Promise<SigningKeyStore> {
-  const alg = deps.config.security.jwt_algorithm;
+export async function openSigningKeyStore(deps: SigningKeyStoreDeps, alg: SigningAlgorithm = deps.config.security.jwt_algorithm): Promise<SigningKeyStore> {
   if (alg === 'HS256') return sharedSecretKeyStore(deps.config);
   return databaseKeyStore(alg, deps);
 }
@@ -250,6 +250,27 @@ async function newSigningKeyRow(alg: AsymmetricAlgorithm, keyring: Keyring): Pro
   };
 }
 
+/** OIDC Discovery §3 id_token_signing_alg_values_supported: RS256 MUST be included (and is listed first). */
+export const ID_TOKEN_ALGORITHMS: readonly AsymmetricAlgorithm[] = CLIENT_ID_TOKEN_ALGORITHMS;
+
+/**
+ * Every algorithm Gatehouse keeps a signing key for: access tokens' security.jwt_algorithm and
+ * each ID token algorithm a client may register (the JWKS publishes a current key for each).
+ */
+export function algorithmsInUse(config: Config): SigningAlgorithm[] {
+  return [...new Set<SigningAlgorithm>([config.security.jwt_algorithm, ...ID_TOKEN_ALGORITHMS])];
+}
+
+/** Rotates the key of every algorithm in use (HS256 is rotated by changing JWT_SECRET). */
+export async function rotateSigningKeys(deps: { db: Database; cache: Cache; keyring: Keyring; config: Config }): Promise<(RotationResult & { alg: SigningAlgorithm })[]> {
+  const results: (RotationResult & { alg: SigningAlgorithm })[] = [];
+  for (const alg of algorithmsInUse(deps.config)) {
+    if (alg === 'HS256') continue;
+    results.push({ alg, ...(await rotateSigningKey(deps, alg)) });
+  }
+  return results;
+}
+
 export interface RotationResult {
   kid: string;
   retiredKid: string | null;
@@ -262,8 +283,10 @@ export interface RotationResult {
  * transaction, then tells every instance to reload. The retired key keeps verifying (and stays
  * in the JWKS) for signingKeyRetentionSeconds.
  */
-export async function rotateSigningKey(deps: { db: Database; cache: Cache; keyring: Keyring; config: Config }): Promise<RotationResult> {
-  const alg = deps.config.security.jwt_algorithm;
+export async function rotateSigningKey(
+  deps: { db: Database; cache: Cache; keyring: Keyring; config: Config },
+  alg: SigningAlgorithm = deps.config.security.jwt_algorithm,
+): Promise<RotationResult> {
   if (alg === 'HS256') throw new Error('HS256 signs with JWT_SECRET; rotate by changing the secret');
   const repo = createSigningKeysRepository(deps.db);
   const next = await newSigningKeyRow(alg, deps.keyring);

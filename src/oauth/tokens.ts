@@ -1,4 +1,5 @@
-import { decodeProtectedHeader, errors as jose, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { compactVerify, decodeProtectedHeader, errors as jose, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import type { AsymmetricAlgorithm } from '../crypto/signing-key-material.js';
 import { signCompactJws } from '../crypto/jws-signer.js';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -66,6 +67,13 @@ export interface IssueIdTokenInput {
   auth_time?: number;
   /** Extra claims (email, name, …); registered claims set here cannot be overridden by them. */
   claims?: Record<string, unknown>;
+  /** The client's id_token_signed_response_alg; default security.id_token_algorithm. */
+  alg?: AsymmetricAlgorithm | null;
+}
+
+export interface IdTokenHint {
+  sub: string;
+  aud: string[];
 }
 
 export interface TokenService {
@@ -74,6 +82,11 @@ export interface TokenService {
   /** The token's claims, or throws invalid_token (RFC 6750 §3.1). Does not consult the deny list. */
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   issueIdToken(input: IssueIdTokenInput): Promise<string>;
+  /**
+   * The sub and aud of an ID token this server issued (OIDC Core §3.1.2.1 id_token_hint:
+   * signature and issuer checked, expiry ignored), or null when it is not one.
+   */
+  verifyIdTokenHint(token: string): Promise<IdTokenHint | null>;
   /** The JWK Set document: public keys within their retention window (empty for HS256). */
   jwks(): { keys: JWK[] };
 }
@@ -81,6 +94,8 @@ export interface TokenService {
 export interface TokenServiceOptions {
   /** How many verified tokens to remember. */
   verifiedCacheSize?: number;
+  /** A key store per ID token algorithm; without it, ID tokens use the access token's keys. */
+  idTokenKeys?: ReadonlyMap<AsymmetricAlgorithm, SigningKeyStore>;
 }
 
 // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are REQUIRED.
@@ -185,8 +200,13 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
     return { claims: Object.freeze(stripUndefined(claims)), kid };
   }
 
+  const idTokenKeys = opts.idTokenKeys;
+  const idTokenStore = (alg: AsymmetricAlgorithm | null | undefined): SigningKeyStore =>
+    idTokenKeys?.get(alg ?? config.security.id_token_algorithm) ?? keys;
+  const allStores = [...new Set([keys, ...(idTokenKeys?.values() ?? [])])];
+
   async function issueIdToken(input: IssueIdTokenInput): Promise<string> {
-    const { kid, alg, key } = keys.signingKey();
+    const { kid, alg, key } = idTokenStore(input.alg).signingKey();
     const iat = nowSeconds();
     const payload: JWTPayload = {};
     for (const [name, value] of Object.entries(input.claims ?? {})) {
@@ -206,12 +226,51 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
     return signCompactJws(alg, { typ: 'JWT', kid }, payload, key);
   }
 
+  async function verifyIdTokenHint(token: string): Promise<IdTokenHint | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+    let header;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return null;
+    }
+    // An access token is not an ID token, whatever it says.
+    if (typeof header.kid !== 'string' || header.typ === ACCESS_TOKEN_TYPE) return null;
+    for (const store of allStores) {
+      const key = await store.resolveVerificationKey(header.kid);
+      if (!key) continue;
+      try {
+        // Signature only: the hint may have expired (OIDC Core §3.1.2.1).
+        const { payload } = await compactVerify(token, key.key, { algorithms: [key.alg] });
+        const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
+        if (claims.iss !== issuer || typeof claims.sub !== 'string' || 'client_id' in claims) return null;
+        const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a) => typeof a === 'string') : [];
+        return { sub: claims.sub, aud };
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+
   return {
     algorithm,
     issueAccessToken,
     verifyAccessToken,
     issueIdToken,
-    jwks: () => ({ keys: keys.publicJwks() }),
+    verifyIdTokenHint,
+    jwks: () => {
+      const seen = new Set<string>();
+      const published: JWK[] = [];
+      for (const store of allStores) {
+        for (const jwk of store.publicJwks()) {
+          if (jwk.kid && seen.has(jwk.kid)) continue;
+          if (jwk.kid) seen.add(jwk.kid);
+          published.push(jwk);
+        }
+      }
+      return { keys: published };
+    },
   };
 }
 

@@ -170,6 +170,8 @@ function revive(entry: CachedSession): CachedSession {
     session: {
       ...s,
       createdAt: new Date(s.createdAt),
+      // An entry cached before sessions recorded auth_time: the session opened at its callback.
+      authTime: new Date((s as Partial<Session>).authTime ?? s.createdAt),
       lastSeenAt: new Date(s.lastSeenAt),
       idleExpiresAt: new Date(s.idleExpiresAt),
       expiresAt: new Date(s.expiresAt),

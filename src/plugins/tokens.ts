@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
-import { openSigningKeyStore, SIGNING_KEYS_CHANNEL } from '../oauth/signing-keys.js';
+import type { AsymmetricAlgorithm } from '../crypto/signing-key-material.js';
+import { ID_TOKEN_ALGORITHMS, openSigningKeyStore, SIGNING_KEYS_CHANNEL, type SigningKeyStore } from '../oauth/signing-keys.js';
 import { createTokenService, type TokenService } from '../oauth/tokens.js';
 
 declare module 'fastify' {
@@ -16,15 +17,25 @@ declare module 'fastify' {
  */
 export const tokensPlugin = fp(
   async (app) => {
-    const keys = await openSigningKeyStore({ db: app.db, keyring: app.keyring, config: app.config, log: app.log });
-    app.decorate('tokens', createTokenService(app.config, keys));
+    const deps = { db: app.db, keyring: app.keyring, config: app.config, log: app.log };
+    const keys = await openSigningKeyStore(deps);
+    // One store per ID token algorithm (OIDC Discovery §3: RS256 at least); the access token's
+    // store is shared when it uses one of them.
+    const idTokenKeys = new Map<AsymmetricAlgorithm, SigningKeyStore>();
+    for (const alg of ID_TOKEN_ALGORITHMS) idTokenKeys.set(alg, alg === keys.algorithm ? keys : await openSigningKeyStore(deps, alg));
+    const stores = [...new Set([keys, ...idTokenKeys.values()])];
+    app.decorate('tokens', createTokenService(app.config, keys, { idTokenKeys }));
 
     await app.cache.subscribe(SIGNING_KEYS_CHANNEL, () => {
-      keys.reload().catch((err: unknown) => app.log.warn({ err }, 'signing key reload after rotation failed; keeping the loaded keys'));
+      for (const store of stores) {
+        store.reload().catch((err: unknown) => app.log.warn({ err }, 'signing key reload after rotation failed; keeping the loaded keys'));
+      }
     });
     // The Cache interface has no unsubscribe: after close the handler stays registered, and the
     // closed store ignores it.
-    app.addHook('onClose', async () => keys.close());
+    app.addHook('onClose', async () => {
+      for (const store of stores) store.close();
+    });
   },
   { name: 'tokens', dependencies: ['core'] },
 );

@@ -12,6 +12,8 @@ interface ClientRow {
   token_endpoint_auth_method: TokenEndpointAuthMethod;
   first_party: boolean;
   resource_server: boolean;
+  id_token_signed_response_alg: Client['id_token_signed_response_alg'];
+  post_logout_redirect_uris: string[] | null;
   version: number;
   disabled_at: Date | null;
   created_at: Date;
@@ -19,7 +21,8 @@ interface ClientRow {
 }
 
 const COLUMNS = `id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
-  token_endpoint_auth_method, first_party, resource_server, version, disabled_at, created_at, updated_at`;
+  token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris,
+  version, disabled_at, created_at, updated_at`;
 
 function toClient(r: ClientRow): Client {
   return {
@@ -32,6 +35,8 @@ function toClient(r: ClientRow): Client {
     token_endpoint_auth_method: r.token_endpoint_auth_method,
     first_party: r.first_party,
     resource_server: r.resource_server,
+    id_token_signed_response_alg: r.id_token_signed_response_alg ?? null,
+    post_logout_redirect_uris: r.post_logout_redirect_uris ?? [],
     secret_hash: r.secret_hash,
     disabled: r.disabled_at !== null,
     version: r.version,
@@ -40,6 +45,12 @@ function toClient(r: ClientRow): Client {
   };
 }
 
+/** The columns PATCH /clients/:id may change (names are a fixed list, never from input). */
+const EDITABLE = new Set(['app_name', 'contact_email', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'grant_types',
+  'first_party', 'resource_server', 'id_token_signed_response_alg']);
+export type ClientChanges = Partial<Pick<Client, 'app_name' | 'contact_email' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scope'
+  | 'grant_types' | 'first_party' | 'resource_server' | 'id_token_signed_response_alg'>>;
+
 export type NewClient = Omit<Client, 'disabled' | 'version' | 'created_at' | 'updated_at'>;
 
 /** All SQL for clients. Postgres is the truth; the cached lookup sits in front of findById. */
@@ -47,11 +58,11 @@ export const clientsRepository = {
   async insert(db: Queryable, c: NewClient): Promise<Client> {
     const { rows } = await db.query<ClientRow>(
       `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
-         token_endpoint_auth_method, first_party, resource_server)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        RETURNING ${COLUMNS}`,
       [c.id, c.app_name, c.contact_email, c.secret_hash, c.redirect_uris, c.grant_types, c.scope,
-        c.token_endpoint_auth_method, c.first_party, c.resource_server],
+        c.token_endpoint_auth_method, c.first_party, c.resource_server, c.id_token_signed_response_alg, c.post_logout_redirect_uris],
     );
     return toClient(rows[0]!);
   },
@@ -60,12 +71,12 @@ export const clientsRepository = {
   async insertIfAbsent(db: Queryable, c: NewClient): Promise<Client | null> {
     const { rows } = await db.query<ClientRow>(
       `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
-         token_endpoint_auth_method, first_party, resource_server)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (id) DO NOTHING
        RETURNING ${COLUMNS}`,
       [c.id, c.app_name, c.contact_email, c.secret_hash, c.redirect_uris, c.grant_types, c.scope,
-        c.token_endpoint_auth_method, c.first_party, c.resource_server],
+        c.token_endpoint_auth_method, c.first_party, c.resource_server, c.id_token_signed_response_alg, c.post_logout_redirect_uris],
     );
     return rows[0] ? toClient(rows[0]) : null;
   },
@@ -95,6 +106,23 @@ export const clientsRepository = {
       `UPDATE clients SET disabled_at = COALESCE(disabled_at, now()), version = version + 1, updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [id],
+    );
+    return rows[0] ? toClient(rows[0]) : null;
+  },
+
+  /** Sets the given admin-editable fields; returns the row as it now is, or null when there is none. */
+  async update(db: Queryable, id: string, changes: ClientChanges): Promise<Client | null> {
+    const sets: string[] = [];
+    const values: unknown[] = [id];
+    for (const [column, value] of Object.entries(changes)) {
+      if (value === undefined || !EDITABLE.has(column)) continue;
+      values.push(value);
+      sets.push(`${column} = $${values.length}`);
+    }
+    const { rows } = await db.query<ClientRow>(
+      `UPDATE clients SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      values,
     );
     return rows[0] ? toClient(rows[0]) : null;
   },

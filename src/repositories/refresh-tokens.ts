@@ -13,6 +13,8 @@ export interface RefreshTokenRecord {
   replaced_by: string | null;
   grace_used: boolean;
   family_revoked_at: Date | null;
+  /** When the person authenticated for the grant (OIDC Core §12.2: refreshed ID tokens keep it). */
+  family_auth_time: Date | null;
   username: string | null;
 }
 
@@ -50,7 +52,7 @@ export interface OneStatementRotation {
 type TokenAndUserRow = RefreshTokenRecord & Omit<UserClaims, 'id' | 'username'>;
 
 const TOKEN_AND_USER_COLUMNS = `r.token_hash, r.family_id, r.client_id, r.user_id, r.scope, r.expires_at, r.created_at,
-  r.rotated_at, r.replaced_by, r.grace_used, f.revoked_at AS family_revoked_at, ${USER_CLAIM_COLUMNS}`;
+  r.rotated_at, r.replaced_by, r.grace_used, f.revoked_at AS family_revoked_at, f.auth_time AS family_auth_time, ${USER_CLAIM_COLUMNS}`;
 
 function withUser(row: TokenAndUserRow): RefreshTokenWithUser {
   const { email, email_verified, name, first_name, last_name, picture, ...record } = row;
@@ -85,7 +87,7 @@ export const refreshTokensRepository = {
   async find(db: Queryable, tokenHash: string): Promise<RefreshTokenRecord | null> {
     const { rows } = await db.query<RefreshTokenRecord>(
       `SELECT r.token_hash, r.family_id, r.client_id, r.user_id, r.scope, r.expires_at, r.created_at,
-              r.rotated_at, r.replaced_by, r.grace_used, f.revoked_at AS family_revoked_at, u.username
+              r.rotated_at, r.replaced_by, r.grace_used, f.revoked_at AS family_revoked_at, f.auth_time AS family_auth_time, u.username
        FROM refresh_tokens r
        JOIN token_families f ON f.id = r.family_id
        LEFT JOIN users u ON u.id = r.user_id

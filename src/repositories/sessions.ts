@@ -7,6 +7,8 @@ export interface Session {
   idHash: string;
   userId: string;
   createdAt: Date;
+  /** OIDC Core §2 auth_time: the Google callback that opened this session. */
+  authTime: Date;
   lastSeenAt: Date;
   idleExpiresAt: Date;
   expiresAt: Date;
@@ -16,6 +18,7 @@ interface SessionRow {
   id_hash: string;
   user_id: string;
   created_at: Date | string;
+  auth_time: Date | string;
   last_seen_at: Date | string;
   idle_expires_at: Date | string;
   expires_at: Date | string;
@@ -38,7 +41,7 @@ export interface SessionsRepository {
   deleteForUser(userId: string, q?: Queryable): Promise<string[]>;
 }
 
-const COLUMNS = 'id_hash, user_id, created_at, last_seen_at, idle_expires_at, expires_at';
+const COLUMNS = 'id_hash, user_id, created_at, auth_time, last_seen_at, idle_expires_at, expires_at';
 
 export const sessionIdHash = (id: string) => sha256Hex(id);
 
@@ -88,6 +91,7 @@ function toSession(r: SessionRow): Session {
     idHash: r.id_hash,
     userId: r.user_id,
     createdAt: new Date(r.created_at),
+    authTime: new Date(r.auth_time),
     lastSeenAt: new Date(r.last_seen_at),
     idleExpiresAt: new Date(r.idle_expires_at),
     expiresAt: new Date(r.expires_at),

@@ -6,10 +6,13 @@ export interface RevokedFamily {
 }
 
 export const tokenFamiliesRepository = {
-  async insert(db: Queryable, f: { id: string; client_id: string; user_id: string | null; scope: string; access_expires_at: Date }): Promise<void> {
+  async insert(
+    db: Queryable,
+    f: { id: string; client_id: string; user_id: string | null; scope: string; access_expires_at: Date; auth_time?: Date | null },
+  ): Promise<void> {
     await db.query(
-      'INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [f.id, f.client_id, f.user_id, f.scope, f.access_expires_at],
+      'INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, auth_time) VALUES ($1, $2, $3, $4, $5, $6)',
+      [f.id, f.client_id, f.user_id, f.scope, f.access_expires_at, f.auth_time ?? null],
     );
   },
 

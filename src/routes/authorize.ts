@@ -1,11 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { beginGoogleSignIn } from '../auth/begin-google-sign-in.js';
+import { isLoopbackHost } from '../config/schema.js';
 import {
   AuthorizationRedirectError, UntrustedRedirectError, redirectWith, resolveTarget, validateAuthorizationParams,
   type AuthorizationRequest, type Query, type TrustedTarget,
 } from '../oauth/authorization-request.js';
+import { interactionToRequest, needsAuthentication } from '../oauth/authentication-age.js';
 import { issueAuthorizationCode } from '../oauth/issue-code.js';
+import { authorizationInteractionsRepository as interactions } from '../repositories/authorization-interactions.js';
 import { consentsRepository } from '../repositories/consents.js';
 import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
@@ -14,11 +18,14 @@ import { sendPage } from '../views/reply.js';
 import { useHtmlErrors } from './html-errors.js';
 
 const params = z.record(z.string(), z.string().max(4096));
+const RESUME_PATH = '/oauth/authorize/resume';
 
 /**
- * GET/POST /oauth/authorize (RFC 6749 §4.1.1). The spec's order: the client and redirect_uri
- * first (an error page, never a redirect, RFC 6749 §4.1.2.1), then the session (sign-in), then the
- * other parameters (errors go back to the client with state and iss, RFC 9207).
+ * GET/POST /oauth/authorize (RFC 6749 §4.1.1; OIDC Core §3.1.2.1: both methods), the resumption
+ * after a sign-in, and the consent decision. The client and redirect_uri are checked first (an
+ * error page, never a redirect, RFC 6749 §4.1.2.1); every other error goes back to the client
+ * with state and iss (RFC 9207). A request waiting for the person (sign-in or consent) is kept
+ * server-side as an interaction: the browser carries only its id.
  */
 export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -27,49 +34,103 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     reply.header('cache-control', 'no-store');
   });
 
-  app.get('/oauth/authorize', { schema: { querystring: params } }, async (request, reply) => {
-    const query: Query = request.query;
-    const target = await trustTarget(query, reply);
-    if (!target) return reply;
-    const prompt = new Set((query.prompt ?? '').split(' '));
-    if (!request.user || !request.session || prompt.has('login')) {
-      if (prompt.has('none')) return redirectError(reply, target, query.state, 'login_required', 'the person is not signed in', 302);
-      // Come back here after signing in; prompt=login is dropped so the return does not loop.
-      const back = new URL(request.url, app.config.public_url);
-      back.searchParams.delete('prompt');
-      return reply.redirect(`/login?${new URLSearchParams({ return_to: back.pathname + back.search })}`, 302);
-    }
-    const authz = validateOrRedirect(target, query, reply, 302);
-    if (!authz) return reply;
+  app.get('/oauth/authorize', { schema: { querystring: params } }, async (request, reply) => authorizationRequest(request, reply, request.query, 302));
 
-    const granted = await consentsRepository.grantedScopes(app.db, request.user.id, authz.client.id);
-    const needsConsent = !authz.client.first_party && (authz.prompt.has('consent') || authz.scopes.some((s) => !granted.has(s)));
-    if (!needsConsent) return approve(request, reply, authz, 302);
-    if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'consent_required', 'the person has not approved this application', 302);
-    return showConsent(request, reply, authz);
+  // OIDC Core §3.1.2.1: "Authorization Servers MUST support the use of the HTTP GET and POST methods".
+  app.post('/oauth/authorize', { schema: { body: params } }, async (request, reply) => authorizationRequest(request, reply, request.body, 303));
+
+  app.get(RESUME_PATH, { schema: { querystring: z.object({ interaction: z.string().min(1).max(128) }) } }, async (request, reply) => {
+    const id = request.query.interaction;
+    const interaction = await interactions.find(app.db, id);
+    const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
+    // Only sign-in interactions resume here; a consent interaction ends at the decision.
+    if (!interaction || interaction.userId !== null || !client || client.disabled) return expired(reply);
+    const authz = interactionToRequest(client, interaction);
+    // Signed in at Google since the interaction began: its authentication requirements are met.
+    // Otherwise the session may still do (a POST from another site arrives without the SameSite
+    // session cookie, which this GET carries).
+    const session = request.session;
+    const fresh = session !== null && interaction.loginAfter !== null && session.authTime >= interaction.loginAfter;
+    if (!fresh && needsAuthentication(session, authz, undefined)) return sendToSignIn(request, reply, authz, id);
+    await interactions.delete(app.db, id);
+    return decide(request, reply, authz, 302);
   });
 
-  app.post('/oauth/authorize', { schema: { body: params } }, async (request, reply) => {
-    const body: Query = request.body;
-    const target = await trustTarget(body, reply);
-    if (!target) return reply;
+  app.post('/oauth/authorize/decision', {
+    schema: { body: z.object({ interaction: z.string().max(128).optional(), csrf_token: z.string().max(256).optional(), decision: z.string().max(32).optional() }) },
+  }, async (request, reply) => {
+    const body = request.body;
     if (!request.user || !request.session) {
       return sendPage(reply, errorPage({ title: 'Your sign-in has ended', message: 'Please start again from the application.' }), 400);
     }
-    // The consent form is only valid with the CSRF token of this browser's session.
+    // The decision is only valid with the CSRF token of this browser's session.
     if (!verifyCsrf(request, body.csrf_token)) {
       return sendPage(reply, errorPage({ title: 'This form has expired', message: 'Please start again from the application.' }), 403);
     }
-    const authz = validateOrRedirect(target, body, reply, 303);
-    if (!authz) return reply;
+    // Single use, and only by the person it was shown to.
+    const interaction = body.interaction ? await interactions.consume(app.db, body.interaction, request.user.id) : null;
+    const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
+    if (!interaction || !client || client.disabled) return expired(reply);
+    const authz = interactionToRequest(client, interaction);
     if (body.decision !== 'approve') {
-      app.audit({ event: 'consent_denied', actor: request.user.id, client_id: authz.client.id, ip: request.ip });
+      app.audit({ event: 'consent_denied', actor: request.user.id, client_id: client.id, ip: request.ip });
       return redirectError(reply, authz, authz.state, 'access_denied', 'the person denied the request', 303);
     }
-    await consentsRepository.grant(app.db, request.user.id, authz.client.id, authz.scopes);
-    app.audit({ event: 'consent_granted', actor: request.user.id, client_id: authz.client.id, ip: request.ip, details: { scope: authz.scopes.join(' ') } });
+    // Exactly what the page showed: the stored scope, never anything the form carried.
+    await consentsRepository.grant(app.db, request.user.id, client.id, authz.scopes);
+    app.audit({ event: 'consent_granted', actor: request.user.id, client_id: client.id, ip: request.ip, details: { scope: authz.scopes.join(' ') } });
     return approve(request, reply, authz, 303);
   });
+
+  async function authorizationRequest(request: FastifyRequest, reply: FastifyReply, query: Query, status: 302 | 303) {
+    const target = await trustTarget(query, reply);
+    if (!target) return reply;
+    const authz = validateOrRedirect(target, query, reply, status);
+    if (!authz) return reply;
+    const hint = authz.idTokenHint === undefined ? undefined : await app.tokens.verifyIdTokenHint(authz.idTokenHint);
+    if (hint === null) return redirectError(reply, authz, authz.state, 'invalid_request', 'id_token_hint is not an ID token issued here', status);
+    const reason = needsAuthentication(request.session, authz, hint?.sub);
+    if (reason) {
+      // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any
+      // authentication or consent user interface pages."
+      if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'login_required', reason, status);
+      const id = await interactions.create(app.db, toNewInteraction(authz, null, true));
+      await interactions.deleteExpired(app.db);
+      // A cross-site POST carries no SameSite=Lax session cookie: look again on a GET first.
+      if (!request.session && request.method === 'POST') return reply.redirect(resumePath(id), 303);
+      return sendToSignIn(request, reply, authz, id);
+    }
+    return decide(request, reply, authz, status);
+  }
+
+  /** Signed in well enough: consent (remembered, first-party, or asked for), then a code. */
+  async function decide(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, status: 302 | 303) {
+    const granted = await consentsRepository.grantedScopes(app.db, request.user!.id, authz.client.id);
+    // RFC 8252 §8.6: a loopback redirect proves nothing about which program listens there, so a
+    // public client using one is always asked again.
+    const loopbackPublic = authz.client.token_endpoint_auth_method === 'none' && isLoopbackHost(new URL(authz.redirectUri).hostname);
+    const needsConsent = loopbackPublic
+      || (!authz.client.first_party && (authz.prompt.has('consent') || authz.scopes.some((s) => !granted.has(s))));
+    if (!needsConsent) return approve(request, reply, authz, status);
+    if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'consent_required', 'the person has not approved this application', status);
+    const id = await interactions.create(app.db, toNewInteraction(authz, request.user!.id, false));
+    await interactions.deleteExpired(app.db);
+    return showConsent(request, reply, authz, id);
+  }
+
+  async function sendToSignIn(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, interactionId: string) {
+    const returnTo = resumePath(interactionId);
+    if (!request.session && authz.loginHint === undefined && !authz.prompt.has('login') && !authz.prompt.has('select_account')) {
+      return reply.redirect(`/login?${new URLSearchParams({ return_to: returnTo })}`, 302);
+    }
+    // A fresh round trip through Google (OIDC Core §3.1.2.1 prompt=login, max_age), letting the
+    // person pick the account, with the hint the client gave or the signed-in person's address.
+    return beginGoogleSignIn(request, reply, {
+      returnTo,
+      selectAccount: request.session !== null || authz.prompt.has('login') || authz.prompt.has('select_account'),
+      loginHint: authz.loginHint ?? request.user?.email ?? undefined,
+    });
+  }
 
   async function trustTarget(query: Query, reply: FastifyReply): Promise<TrustedTarget | null> {
     try {
@@ -95,27 +156,17 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     return reply.redirect(redirectWith(target.redirectUri, { error, error_description: description, state }, app.config.public_url), status);
   }
 
+  function expired(reply: FastifyReply) {
+    return sendPage(reply, errorPage({ title: 'This sign-in has expired', message: 'Please start again from the application.' }), 400);
+  }
+
   async function approve(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, status: 302 | 303) {
-    const code = await issueAuthorizationCode(app.db, app.config, authz, { id: request.user!.id, authTime: request.session!.createdAt });
+    const code = await issueAuthorizationCode(app.db, app.config, authz, { id: request.user!.id, authTime: request.session!.authTime });
     return reply.redirect(redirectWith(authz.redirectUri, { code, state: authz.state }, app.config.public_url), status);
   }
 
-  function showConsent(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest) {
+  function showConsent(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, interactionId: string) {
     const redirect = new URL(authz.redirectUri);
-    const fields: Record<string, string> = {
-      client_id: authz.client.id,
-      response_type: 'code',
-      scope: authz.scopes.join(' '),
-      csrf_token: csrfTokenFor(request)!,
-    };
-    // Repeat only what the request carried, so redirect_uri binding stays as it was.
-    if (authz.redirectUriSent) fields.redirect_uri = authz.redirectUri;
-    if (authz.state !== undefined) fields.state = authz.state;
-    if (authz.nonce !== undefined) fields.nonce = authz.nonce;
-    if (authz.codeChallenge !== undefined) {
-      fields.code_challenge = authz.codeChallenge;
-      fields.code_challenge_method = 'S256';
-    }
     // Browsers apply form-action to the redirect that follows the form POST, so the client's
     // origin must be allowed on this one page.
     const csp = String(reply.getHeader('content-security-policy') ?? '');
@@ -125,7 +176,27 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       redirectHost: redirect.host,
       username: request.user!.username,
       scopes: authz.scopes,
-      fields,
+      fields: { interaction: interactionId, csrf_token: csrfTokenFor(request)! },
     }));
   }
+}
+
+function resumePath(interactionId: string): string {
+  return `${RESUME_PATH}?${new URLSearchParams({ interaction: interactionId })}`;
+}
+
+function toNewInteraction(authz: AuthorizationRequest, userId: string | null, requireLogin: boolean) {
+  return {
+    clientId: authz.client.id,
+    redirectUri: authz.redirectUri,
+    redirectUriSent: authz.redirectUriSent,
+    scope: authz.scopes.join(' '),
+    state: authz.state ?? null,
+    nonce: authz.nonce ?? null,
+    codeChallenge: authz.codeChallenge ?? null,
+    prompt: [...authz.prompt].join(' '),
+    maxAge: authz.maxAge ?? null,
+    userId,
+    requireLogin,
+  };
 }

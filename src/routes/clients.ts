@@ -3,9 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicView } from '../clients/client.js';
 import {
-  disableClient, purgeClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, type ClientAdminDeps,
+  disableClient, purgeClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, updateClient, type ClientAdminDeps,
 } from '../clients/client-admin.js';
-import { registrationSchema } from '../clients/registration.js';
+import { clientPatchSchema, registrationSchema } from '../clients/registration.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { notFound } from '../oauth/errors.js';
 import { adminActor } from '../plugins/admin-guard.js';
@@ -24,6 +24,8 @@ const clientView = z.object({
   token_endpoint_auth_method: z.string(),
   first_party: z.boolean(),
   resource_server: z.boolean(),
+  id_token_signed_response_alg: z.string().nullable(),
+  post_logout_redirect_uris: z.array(z.string()),
   disabled: z.boolean(),
   version: z.number(),
   created_at: z.string(),
@@ -44,6 +46,8 @@ const registered = z.object({
   scope: z.string(),
   first_party: z.boolean(),
   resource_server: z.boolean(),
+  post_logout_redirect_urls: z.array(z.string()),
+  id_token_signed_response_alg: z.string().optional(),
 });
 
 const tags = ['clients'];
@@ -124,6 +128,29 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
     async (request) => {
       const client = await clientsRepository.findById(app.db, request.params.id);
       if (!client) throw notFound('no such client');
+      return { success: true, client: publicView(client) };
+    },
+  );
+
+  app.patch(
+    '/clients/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a client (the fields given); the result is validated as a registration',
+        description: 'Errors: 400 invalid_redirect_uri or invalid_client_metadata, 404 not_found.',
+        security: security.adminKey,
+        params: clientIdParams,
+      },
+      config: {
+        openapi: {
+          body: clientPatchSchema,
+          response: { 200: ok('The client', z.object({ success: z.literal(true), client: clientView })), ...errors(400, 404, ...ADMIN_ERRORS) },
+        },
+      },
+    },
+    async (request) => {
+      const client = await updateClient(deps, request.params.id, request.body, adminActor(request));
       return { success: true, client: publicView(client) };
     },
   );

@@ -13,6 +13,14 @@ import { noStore } from './no-store.js';
 
 const userInfoQuery = z.object({ username: z.string().max(256).optional() });
 const updateUsernameBody = z.object({ new_username: z.string().max(256) });
+const userinfoBody = z.object({ access_token: z.string().max(8192).optional() }).nullish();
+
+/** RFC 6750 §2.2: access_token in an application/x-www-form-urlencoded body (POST only). */
+function bodyAccessToken(request: FastifyRequest): string | undefined {
+  if (request.method !== 'POST' || !String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
+  const body = request.body as { access_token?: string } | undefined;
+  return body?.access_token;
+}
 
 /** GET /user/info, GET|POST /userinfo, POST /api/update_username: a person's own data. */
 export const userRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -36,12 +44,19 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     if (asked !== undefined && asked !== user.username && canonicalUsername(asked) !== user.username) {
       throw forbidden('this access token belongs to another user');
     }
-    return userInfoResponse(user);
+    return userInfoResponse(user, parseScope(claims.scope));
   });
 
   // OIDC Core §5.3.1: "The UserInfo Endpoint MUST support the use of the HTTP GET and HTTP POST
   // methods" and the access token is sent as a Bearer token (RFC 6750).
   const userinfo = async (request: FastifyRequest) => {
+    const formToken = bodyAccessToken(request);
+    if (formToken !== undefined) {
+      // RFC 6750 §2.2 form-encoded body parameter; §3.1: "more than one method" is invalid_request.
+      if (request.headers.authorization !== undefined) throw invalidRequest('send the access token in one place only');
+      // Checked exactly like the header form (one verification path for every Bearer check).
+      request.headers.authorization = `Bearer ${formToken}`;
+    }
     if (request.headers.authorization === undefined) {
       // RFC 6750 §3.1: "If the request lacks any authentication information ..., the resource
       // server SHOULD NOT include an error code or other error information."
@@ -60,7 +75,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     return { sub: user.id, ...standardClaims(user, scopes) };
   };
   app.get('/userinfo', userinfo);
-  app.post('/userinfo', userinfo);
+  app.post('/userinfo', { schema: { body: userinfoBody } }, userinfo);
 
   async function isFirstPartyClient(clientId: string): Promise<boolean> {
     if (clientId === app.config.google.login_client_id) return true;

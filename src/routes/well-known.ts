@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { JWK } from 'jose';
 import type { Config } from '../config/schema.js';
+import { ID_TOKEN_ALGORITHMS } from '../clients/client.js';
 import { publicMembersOf } from '../crypto/signing-key-material.js';
 
 /** Public, identical for every caller, and only changes on rotation (which keeps old keys listed). */
@@ -10,7 +11,7 @@ const CACHE_CONTROL = 'public, max-age=300';
  * RFC 8414 §2 and OpenID Connect Discovery 1.0 §3. One document serves both paths: every
  * member is valid in both registries, and clients of either find what they look for.
  */
-export function authorizationServerMetadata(config: Config, signingAlgorithm: string) {
+export function authorizationServerMetadata(config: Config) {
   const base = config.public_url;
   return {
     issuer: base,
@@ -19,6 +20,8 @@ export function authorizationServerMetadata(config: Config, signingAlgorithm: st
     revocation_endpoint: `${base}/oauth/revoke`,
     introspection_endpoint: `${base}/oauth/introspect`,
     userinfo_endpoint: `${base}/userinfo`,
+    // OpenID Connect RP-Initiated Logout 1.0 §2.1.
+    end_session_endpoint: `${base}/oauth/logout`,
     jwks_uri: `${base}/.well-known/jwks.json`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
@@ -34,18 +37,24 @@ export function authorizationServerMetadata(config: Config, signingAlgorithm: st
     // RFC 9207 §3: the authorization response carries iss.
     authorization_response_iss_parameter_supported: true,
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [signingAlgorithm],
+    // OIDC Discovery §3: "The value RS256 MUST be included."
+    id_token_signing_alg_values_supported: [...ID_TOKEN_ALGORITHMS],
     claims_supported: [
       'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce',
       'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'email', 'email_verified',
     ],
-    // OIDC Discovery §3: request_uri_parameter_supported defaults to true when omitted.
+    // OIDC Core §6: request objects are answered with request_not_supported /
+    // request_uri_not_supported. OIDC Discovery §3: request_uri_parameter_supported defaults to
+    // true when omitted, so both are stated.
+    request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
   };
 }
 
 export const wellKnownRoutes: FastifyPluginAsync = async (app) => {
-  const metadata = authorizationServerMetadata(app.config, app.tokens.algorithm);
+  const metadata = authorizationServerMetadata(app.config);
 
   app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
     reply.header('cache-control', CACHE_CONTROL);

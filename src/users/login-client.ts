@@ -25,6 +25,8 @@ export function loginClientDefinition(config: Config): NewClient {
     token_endpoint_auth_method: 'none',
     first_party: true,
     resource_server: false,
+    id_token_signed_response_alg: null,
+    post_logout_redirect_uris: [],
     secret_hash: null,
   };
 }

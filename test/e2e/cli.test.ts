@@ -75,7 +75,7 @@ describe('CLI arguments', () => {
   it('prints usage for --help, and help for each command', async () => {
     const all = await cli(['--help'], env);
     expect(all.code).toBe(0);
-    for (const name of ['migrate', 'clients create', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list', 'webhooks create', 'webhooks list', 'webhooks delete']) {
+    for (const name of ['migrate', 'clients create', 'clients update', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list', 'webhooks create', 'webhooks list', 'webhooks delete']) {
       expect(all.stdout).toContain(name);
     }
     const one = await cli(['clients', 'create', '--help'], env);
@@ -155,6 +155,14 @@ describeBackends('CLI commands', (backend) => {
     secret = rotated.json().client_secret;
     expect(secret).not.toBe(body.client_secret);
 
+    // clients update: the PATCH /clients/:id rules (only the options given change).
+    const updated = await cli(['clients', 'update', clientId, '--post-logout-redirect-url', 'https://shop.example/bye', '--name', 'Shop 2'], env);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.json().client).toMatchObject({ app_name: 'Shop 2', post_logout_redirect_uris: ['https://shop.example/bye'], redirect_uris: ['https://shop.example/cb'], scope: 'openid reports' });
+    const badUpdate = await cli(['clients', 'update', clientId, '--post-logout-redirect-url', 'http://shop.example/bye'], env);
+    expect(badUpdate.code).toBe(2);
+    expect(badUpdate.stderr).toContain('invalid_redirect_uri');
+
     const missing = await cli(['clients', 'disable', 'no-such-client'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('gatehouse clients disable: not_found: no such client');
@@ -203,7 +211,7 @@ describeBackends('CLI commands', (backend) => {
 
     const actions = await withApp(async (app) =>
       (await app.db.query<{ action: string; actor: string }>("SELECT details->>'action' AS action, actor FROM audit_events ORDER BY id")).rows);
-    expect(actions.map((a) => a.action)).toEqual(['client.register', 'client.rotate_secret', 'client.disable', 'api_key.create', 'api_key.revoke']);
+    expect(actions.map((a) => a.action)).toEqual(['client.register', 'client.rotate_secret', 'client.update', 'client.disable', 'api_key.create', 'api_key.revoke']);
     expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
   }, 90_000);
 
@@ -226,14 +234,21 @@ describeBackends('CLI commands', (backend) => {
     }
   }, 90_000);
 
-  it('keys rotate makes a new signing key active and keeps the old one in the JWKS', async () => {
-    const before = await withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid));
-    expect(before).toHaveLength(1);
+  it('keys rotate makes a new signing key active for every algorithm and keeps the old ones in the JWKS', async () => {
+    type Jwk = { kid: string; alg: string };
+    const jwks = () => withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys as Jwk[]);
+    const before = await jwks();
+    // The access-token key (ES256) and one per ID token algorithm (RS256 first in discovery).
+    expect(before.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     const r = await cli(['keys', 'rotate'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json()).toMatchObject({ success: true, kid: expect.any(String), retiredKid: before[0] });
-    const after = await withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid));
-    expect(after.sort()).toEqual([before[0], r.json().kid].sort());
+    const es256 = before.find((k) => k.alg === 'ES256')!.kid;
+    expect(r.json()).toMatchObject({ success: true, kid: expect.any(String), retiredKid: es256 });
+    expect((r.json().rotated as { alg: string }[]).map((x) => x.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
+    const after = await jwks();
+    for (const k of before) expect(after.map((a) => a.kid)).toContain(k.kid);
+    expect(after).toHaveLength(6);
+    expect(after.filter((k) => k.alg === 'ES256').map((k) => k.kid).sort()).toEqual([es256, r.json().kid].sort());
   }, 90_000);
 
   it('janitor run deletes expired rows and reports counts', async () => {

@@ -9,6 +9,23 @@ import type { TokenStorage } from './storage.js';
 import { TokenManager } from './token-manager.js';
 import { fetchUser, type GatehouseUser } from './user.js';
 
+/** OIDC Core §3.1.2.1 prompt values login() may send. */
+export type LoginPrompt = 'login' | 'consent' | 'select_account' | 'none';
+
+export interface LoginOptions {
+  /** login: sign in again at Google; consent: show the consent page; none: no page at all. */
+  prompt?: LoginPrompt;
+}
+
+export interface LogoutOptions {
+  /**
+   * Also end the person's Gatehouse session in the browser (OpenID Connect RP-Initiated Logout:
+   * the system browser opens end_session_endpoint with the ID token as id_token_hint), so the next
+   * login() asks who is signing in. Default true.
+   */
+  endProviderSession?: boolean;
+}
+
 export interface GatehouseClientOptions {
   /** The Gatehouse base URL, e.g. https://auth.example.com (http only on loopback). */
   issuer: string;
@@ -89,7 +106,7 @@ export class GatehouseClient {
    * the tokens are stored; emits `tokens`, then `login(user)`. The browser is answered as soon
    * as the code is exchanged.
    */
-  async login(): Promise<GatehouseUser> {
+  async login(opts: LoginOptions = {}): Promise<GatehouseUser> {
     const { as, client, http } = await this.server();
     if (!as.authorization_endpoint) throw new Error('the server metadata has no authorization_endpoint');
     // RFC 7636 §4.1-4.2: a fresh high-entropy verifier per request, sent only as its S256 hash.
@@ -108,6 +125,7 @@ export class GatehouseClient {
         code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
         ...(nonce ? { nonce } : {}),
+        ...(opts.prompt ? { prompt: opts.prompt } : {}),
       }).toString();
       const callback = await this.waitForCallback(listener.callback, url.href);
       try {
@@ -185,12 +203,15 @@ export class GatehouseClient {
    * Revokes the refresh token (RFC 7009; a public client identifies itself with client_id only),
    * which at Gatehouse also ends the access tokens issued with it, then clears storage and emits
    * `logout`. The local session ends even if the server cannot be reached: `revoked` says
-   * whether the server confirmed.
+   * whether the server confirmed. Then, unless told otherwise, the system browser ends the
+   * Gatehouse session at end_session_endpoint (with the ID token as id_token_hint).
    */
-  async logout(): Promise<{ revoked: boolean }> {
+  async logout(opts: LogoutOptions = {}): Promise<{ revoked: boolean }> {
     await this.tokens.settle();
     let revoked = false;
+    let idToken: string | undefined;
     await this.tokens.end(async (session) => {
+      idToken = session.idToken;
       if (!session.refreshToken) return;
       try {
         const { as, client, http } = await this.server();
@@ -205,7 +226,22 @@ export class GatehouseClient {
         // Offline or refused: the local logout still happens; `revoked: false` reports it.
       }
     });
+    if (opts.endProviderSession !== false && idToken) await this.endProviderSession(idToken);
     return { revoked };
+  }
+
+  /** OpenID Connect RP-Initiated Logout §2: a valid id_token_hint ends the session without asking. */
+  private async endProviderSession(idToken: string): Promise<void> {
+    try {
+      const { as, client } = await this.server();
+      const endpoint = (as as { end_session_endpoint?: string }).end_session_endpoint;
+      if (!endpoint) return;
+      const url = new URL(endpoint);
+      url.search = new URLSearchParams({ id_token_hint: idToken, client_id: client.client_id }).toString();
+      await this.openBrowser(url.href);
+    } catch {
+      // The local logout is done; a browser that cannot be opened leaves only the provider session.
+    }
   }
 
   /** Discovery once per client; a failure is not cached, so the next call tries again. */

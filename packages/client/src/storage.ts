@@ -9,6 +9,8 @@ export interface StoredSession {
   scope?: string;
   /** The person per the last validated ID token: getUser()'s fallback without userinfo. */
   idTokenUser?: GatehouseUser;
+  /** The last ID token, sent as id_token_hint when logout() ends the provider session. */
+  idToken?: string;
 }
 
 /** Where a session lives. `get` answers null when there is none (or it is unreadable). */
@@ -43,5 +45,6 @@ export function isStoredSession(value: unknown): value is StoredSession {
     && (v.refreshToken === undefined || typeof v.refreshToken === 'string')
     && (v.expiresAt === undefined || typeof v.expiresAt === 'number')
     && (v.scope === undefined || typeof v.scope === 'string')
+    && (v.idToken === undefined || typeof v.idToken === 'string')
     && (v.idTokenUser === undefined || (typeof v.idTokenUser === 'object' && v.idTokenUser !== null && typeof (v.idTokenUser as GatehouseUser).sub === 'string'));
 }

@@ -133,6 +133,8 @@ export function sessionFrom(tokens: oauth.TokenEndpointResponse, previous?: Stor
   if (scope) session.scope = scope;
   const idTokenUser = claims ? userFromIdTokenClaims(claims) : previous?.idTokenUser;
   if (idTokenUser) session.idTokenUser = idTokenUser;
+  const idToken = tokens.id_token ?? previous?.idToken;
+  if (idToken) session.idToken = idToken;
   return session;
 }
 

@@ -1,10 +1,10 @@
 import { publicView } from '../../clients/client.js';
 import {
-  disableClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, type ClientAdminDeps,
+  disableClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, updateClient, type ClientAdminDeps,
 } from '../../clients/client-admin.js';
 import { DenyList } from '../../oauth/deny-list.js';
 import { clientsRepository } from '../../repositories/clients.js';
-import { positiveInt, requiredString, stringList, type Command } from '../command.js';
+import { UsageError, positiveInt, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
@@ -41,9 +41,11 @@ const create: Command = {
     'auth-method': { type: 'string' },
     'first-party': { type: 'boolean' },
     'resource-server': { type: 'boolean' },
+    'post-logout-redirect-url': { type: 'string', multiple: true },
   },
   async run(ctx, args) {
     const body = {
+      post_logout_redirect_urls: stringList(args, 'post-logout-redirect-url'),
       app_name: requiredString(args, 'name'),
       contact_email: requiredString(args, 'email'),
       redirect_urls: stringList(args, 'redirect-url'),
@@ -55,6 +57,52 @@ const create: Command = {
     };
     const { client, secret } = await registerClient(await adminDeps(ctx), body, ctx.actor);
     return registrationResponse(client, secret);
+  },
+};
+
+const update: Command = {
+  name: 'clients update',
+  summary: 'change a client (same rules as PATCH /clients/:id); only the options given change',
+  synopsis: '<client id> [--name <app name>] [--email <contact>] [--redirect-url <url>…] [--post-logout-redirect-url <url>…] [--grant-type <type>…] [--scope "<scopes>"] [--first-party true|false] [--resource-server true|false] [--id-token-alg RS256|ES256|EdDSA]',
+  details: [
+    '--redirect-url               repeatable; replaces the registered redirect URLs',
+    '--post-logout-redirect-url   repeatable; replaces where /oauth/logout may return to ("" clears them)',
+  ],
+  positionals: ['client id'],
+  options: {
+    name: { type: 'string' },
+    email: { type: 'string' },
+    'redirect-url': { type: 'string', multiple: true },
+    'post-logout-redirect-url': { type: 'string', multiple: true },
+    'grant-type': { type: 'string', multiple: true },
+    scope: { type: 'string' },
+    'first-party': { type: 'string' },
+    'resource-server': { type: 'string' },
+    'id-token-alg': { type: 'string' },
+  },
+  async run(ctx, args) {
+    const v = args.values;
+    const flag = (name: 'first-party' | 'resource-server') => {
+      const value = v[name];
+      if (value === undefined) return undefined;
+      if (value !== 'true' && value !== 'false') throw new UsageError(`--${name} must be true or false`);
+      return value === 'true';
+    };
+    const list = (name: 'redirect-url' | 'post-logout-redirect-url' | 'grant-type') =>
+      v[name] === undefined ? undefined : stringList(args, name) ?? [];
+    const body = Object.fromEntries(Object.entries({
+      app_name: v.name,
+      contact_email: v.email,
+      redirect_urls: list('redirect-url'),
+      post_logout_redirect_urls: list('post-logout-redirect-url'),
+      grant_types: list('grant-type'),
+      scope: v.scope,
+      first_party: flag('first-party'),
+      resource_server: flag('resource-server'),
+      id_token_signed_response_alg: v['id-token-alg'],
+    }).filter(([, value]) => value !== undefined));
+    const client = await updateClient(await adminDeps(ctx), args.positionals[0]!, body, ctx.actor);
+    return { success: true, client: publicView(client) };
   },
 };
 
@@ -94,4 +142,4 @@ const rotateSecret: Command = {
   },
 };
 
-export const clientCommands: Command[] = [create, list, disable, rotateSecret];
+export const clientCommands: Command[] = [create, update, list, disable, rotateSecret];

@@ -1,20 +1,24 @@
 import { createKeyring } from '../../crypto/keyring.js';
-import { rotateSigningKey } from '../../oauth/signing-keys.js';
+import { rotateSigningKeys } from '../../oauth/signing-keys.js';
 import { reencryptGoogleCredentials } from '../../vault/reencrypt.js';
 import { UsageError, positiveInt, type Command } from '../command.js';
 
 const rotate: Command = {
   name: 'keys rotate',
-  summary: 'make a new signing key active; old public keys stay in the JWKS until their tokens expire',
+  summary: 'make a new signing key active for every algorithm in use (access and ID tokens); old public keys stay in the JWKS until their tokens expire',
   synopsis: '',
   options: {},
   async run(ctx) {
     const keys = ctx.config.secrets.encryption_keys;
     if (!keys) throw new UsageError('ENCRYPTION_KEYS is not configured');
-    const result = await rotateSigningKey({ db: await ctx.db(), cache: await ctx.cache(), keyring: createKeyring(keys), config: ctx.config });
+    const results = await rotateSigningKeys({ db: await ctx.db(), cache: await ctx.cache(), keyring: createKeyring(keys), config: ctx.config });
     const audit = await ctx.audit();
-    audit.record({ event: 'admin_action', ...ctx.actor, subject: result.kid, details: { action: 'keys.rotate', retired_kid: result.retiredKid } });
-    return { success: true, ...result };
+    for (const result of results) {
+      audit.record({ event: 'admin_action', ...ctx.actor, subject: result.kid, details: { action: 'keys.rotate', alg: result.alg, retired_kid: result.retiredKid } });
+    }
+    // The access-token key first, in the shape this command always printed; every rotation listed.
+    const primary = results.find((r) => r.alg === ctx.config.security.jwt_algorithm) ?? results[0];
+    return { success: true, ...primary, rotated: results };
   },
 };
 

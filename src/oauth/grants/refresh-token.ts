@@ -164,6 +164,7 @@ function tokenInput(client: Client, record: RefreshTokenWithUser, requested: str
     newFamily: false,
     refresh,
     refreshScopes: original,
+    ...(record.family_auth_time ? { authTime: new Date(record.family_auth_time) } : {}),
   };
 }
 

@@ -5,13 +5,17 @@ const DESCRIPTIONS: Record<string, string> = {
   openid: 'Know who you are on Gatehouse',
   profile: 'See your name, username and profile picture',
   email: 'See your email address',
+  offline_access: 'Stay signed in to it when you are not using it',
 };
 
 export function describeScope(scope: string): string {
   return DESCRIPTIONS[scope] ?? `Use the "${scope}" permission`;
 }
 
-/** The consent page: which app, what it may do, where it sends you; Approve or Deny. */
+/**
+ * The consent page: which app, what it may do, where it sends you; Approve or Deny. The form
+ * carries only the interaction id and the CSRF token: the grant is what this page lists.
+ */
 export function consentPage(p: {
   appName: string;
   redirectHost: string;
@@ -24,7 +28,7 @@ export function consentPage(p: {
 <p><strong>${p.appName}</strong> wants to use your Gatehouse account <strong>${p.username}</strong> to:</p>
 <ul class="scopes">${p.scopes.map((s) => html`<li>${describeScope(s)}</li>`)}</ul>
 <p class="muted">Afterwards you will be sent to ${p.redirectHost}. You can remove this access at any time on your account page.</p>
-<form method="post" action="/oauth/authorize">
+<form method="post" action="/oauth/authorize/decision">
 ${hidden}
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>

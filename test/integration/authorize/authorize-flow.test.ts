@@ -63,7 +63,7 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const login = new URL(first.location!);
     expect(login.pathname).toBe('/login');
     const returnTo = login.searchParams.get('return_to')!;
-    expect(returnTo.startsWith('/oauth/authorize?')).toBe(true);
+    expect(returnTo).toMatch(/^\/oauth\/authorize\/resume\?interaction=[A-Za-z0-9_-]{43}$/);
 
     const steps = await signInWithGoogle(browser, t.url, 'grace.hopper@example.com', { returnTo });
     expect(steps.callback.location).toBe(`${t.url}${returnTo}`);
@@ -76,7 +76,7 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     expect(consent.headers.get('x-frame-options')).toBe('DENY');
 
     const form = readForm(consent.text, consent.headers.get('location') ?? t.url);
-    const approved = await browser.post(`${t.url}/oauth/authorize`, { ...form.fields, decision: 'approve' });
+    const approved = await browser.post(form.action, { ...form.fields, decision: 'approve' });
     const callback = expectRedirect(approved, REDIRECT, { state: 's-1', iss: t.url, code: /^[A-Za-z0-9_-]{43}$/ });
 
     const issuer = new URL(t.url);
@@ -97,7 +97,7 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const browser = await signedIn();
     const page = await browser.get(authorizeUrl({ scope: 'openid email', state: 'a' }));
     const form = readForm(page.text, t.url);
-    expectRedirect(await browser.post(`${t.url}/oauth/authorize`, { ...form.fields, decision: 'approve' }), REDIRECT, { state: 'a', code: /.+/ });
+    expectRedirect(await browser.post(form.action, { ...form.fields, decision: 'approve' }), REDIRECT, { state: 'a', code: /.+/ });
     expectRedirect(await browser.get(authorizeUrl({ scope: 'email', state: 'b' })), REDIRECT, { state: 'b', code: /.+/ });
     const more = await browser.get(authorizeUrl({ scope: 'openid email profile', state: 'c' }));
     expect(more.status).toBe(200);
@@ -116,7 +116,7 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const browser = await signedIn();
     const page = await browser.get(authorizeUrl({ state: 'deny-me' }));
     const form = readForm(page.text, t.url);
-    const denied = await browser.post(`${t.url}/oauth/authorize`, { ...form.fields, decision: 'deny' });
+    const denied = await browser.post(form.action, { ...form.fields, decision: 'deny' });
     expect(denied.status).toBe(303);
     expectRedirect(denied, REDIRECT, { error: 'access_denied', state: 'deny-me', iss: t.url });
   });
@@ -126,13 +126,13 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const page = await browser.get(authorizeUrl({ state: 'x' }));
     const { fields } = readForm(page.text, t.url);
     const { csrf_token: _drop, ...noCsrf } = fields;
-    const missing = await browser.post(`${t.url}/oauth/authorize`, { ...noCsrf, decision: 'approve' });
+    const missing = await browser.post(`${t.url}/oauth/authorize/decision`, { ...noCsrf, decision: 'approve' });
     expect(missing.status).toBe(403);
     expect(missing.location).toBeUndefined();
     const other = await signedIn();
-    const forged = await other.post(`${t.url}/oauth/authorize`, { ...fields, decision: 'approve' });
+    const forged = await other.post(`${t.url}/oauth/authorize/decision`, { ...fields, decision: 'approve' });
     expect(forged.status).toBe(403);
-    const anonymous = await new Browser().post(`${t.url}/oauth/authorize`, { ...fields, decision: 'approve' });
+    const anonymous = await new Browser().post(`${t.url}/oauth/authorize/decision`, { ...fields, decision: 'approve' });
     expect(anonymous.status).toBe(400);
     expect(anonymous.location).toBeUndefined();
   });
@@ -177,7 +177,24 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const loopback = 'http://127.0.0.1:51432/native';
     expectRedirect(await browser.get(authorizeUrl({ redirect_uri: loopback, state: 'p' }, pub)), 'http://127.0.0.1:51432/native', { error: 'invalid_request', state: 'p' });
     const { challenge } = pkcePair();
-    expectRedirect(await browser.get(authorizeUrl({ redirect_uri: loopback, state: 'q', code_challenge: challenge, code_challenge_method: 'S256' }, pub)), 'http://127.0.0.1:51432/native', { code: /.+/, state: 'q' });
+    const page = await browser.get(authorizeUrl({ redirect_uri: loopback, state: 'q', code_challenge: challenge, code_challenge_method: 'S256' }, pub));
+    const form = readForm(page.text, t.url);
+    expectRedirect(await browser.post(form.action, { ...form.fields, decision: 'approve' }), 'http://127.0.0.1:51432/native', { code: /.+/, state: 'q' });
+  });
+
+  // RFC 8252 §8.6: any local program can listen on a loopback port, so a public client with a
+  // loopback redirect is shown consent every time, first-party and remembered consent or not.
+  it('always shows consent to a public client with a loopback redirect URI', async () => {
+    const pub = await registerClient(t.app, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], redirect_url: 'http://127.0.0.1/native', first_party: true });
+    const browser = await signedIn();
+    const ask = () => browser.get(authorizeUrl({ redirect_uri: 'http://127.0.0.1:40001/native', state: 'l', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, pub));
+    const first = await ask();
+    expect(first.status).toBe(200);
+    const form = readForm(first.text, t.url);
+    expectRedirect(await browser.post(form.action, { ...form.fields, decision: 'approve' }), 'http://127.0.0.1:40001/native', { code: /.+/ });
+    const second = await ask();
+    expect(second.status).toBe(200);
+    expect(second.text).toContain('/oauth/authorize/decision');
   });
 
   it('prompt=none answers login_required or consent_required instead of pages', async () => {
@@ -202,7 +219,7 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     const browser = await signedIn();
     const page = await browser.get(authorizeUrl({ scope: 'openid email', state: 'acc' }));
     const form = readForm(page.text, t.url);
-    const code = expectRedirect(await browser.post(`${t.url}/oauth/authorize`, { ...form.fields, decision: 'approve' }), REDIRECT, { code: /.+/ }).searchParams.get('code')!;
+    const code = expectRedirect(await browser.post(form.action, { ...form.fields, decision: 'approve' }), REDIRECT, { code: /.+/ }).searchParams.get('code')!;
     const auth = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
     const post = (path: string, body: Record<string, string>) => fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
     const tokens = await (await post('/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT })).json();

@@ -285,6 +285,33 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     expect((await gc.fetch(`${t.url}/test/me`)).status).toBe(200);
   });
 
+  // OpenID Connect RP-Initiated Logout §2: the browser goes to end_session_endpoint with the
+  // ID token as id_token_hint, so the provider session ends and the next login() asks again.
+  it('logout also ends the Gatehouse session through end_session_endpoint (opt-out available)', async () => {
+    const { gc, store, user, browser } = await loggedIn();
+    const idToken = (await store.get())!.idToken!;
+    expect(idToken).toEqual(expect.any(String));
+    expect(await gc.logout()).toEqual({ revoked: true });
+    const opened = new URL(browser.opened.at(-1)!);
+    expect(`${opened.origin}${opened.pathname}`).toBe(`${t.url}/oauth/logout`);
+    expect(opened.searchParams.get('client_id')).toBe(registered.client_id);
+    expect(opened.searchParams.get('id_token_hint')).toBe(idToken);
+    expect((await t.app.tokens.verifyIdTokenHint(idToken))?.sub).toBe(user.sub);
+
+    const second = await loggedIn();
+    const count = second.browser.opened.length;
+    await second.gc.logout({ endProviderSession: false });
+    expect(second.browser.opened).toHaveLength(count);
+  });
+
+  it('login({ prompt }) sends the prompt to the authorization endpoint', async () => {
+    const email = newEmail();
+    const browser = scriptedBrowser(t.url, email);
+    const { gc } = newClient(recorder(), { openBrowser: browser.open });
+    await gc.login({ prompt: 'consent' });
+    expect(new URL(browser.opened[0]!).searchParams.get('prompt')).toBe('consent');
+  });
+
   it('logout revokes the refresh token at the revocation endpoint, clears storage, emits logout once', async () => {
     const { gc, store, events } = await loggedIn();
     const before = (await store.get())!;

@@ -42,6 +42,7 @@ describeBackends('client registration and admin API', (backend) => {
       scope: 'openid profile email',
       first_party: false,
       resource_server: false,
+      post_logout_redirect_urls: [],
     });
     issuedSecrets.push(body.client_secret);
     const { rows } = await t.db.query<{ secret_hash: string }>('SELECT secret_hash FROM clients WHERE id = $1', [body.client_id]);

@@ -67,35 +67,32 @@ describeBackends('access and ID tokens', (backend) => {
       ).rejects.toThrow(RangeError);
     });
 
-    it('issues an ID token with the same key', async () => {
+    // OIDC Discovery §3: RS256 for ID tokens by default, whatever signs access tokens; never HS256.
+    it('issues ID tokens with security.id_token_algorithm (RS256), verifiable against the JWKS', async () => {
       const t = apps.get(alg)!;
       const idToken = await t.app.tokens.issueIdToken({
         sub: 'user-1', aud: 'client-1', nonce: 'n-0S6', auth_time: 1_700_000_000,
         claims: { email: 'alice@example.test', iss: 'https://evil.example', sub: 'someone-else' },
       });
-      expect(decodeProtectedHeader(idToken)).toMatchObject({ alg, typ: 'JWT' });
-      // A client verifies against the published JWKS (HS256: only the holder of JWT_SECRET can).
+      expect(decodeProtectedHeader(idToken)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
       const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
-      const { payload } = alg === 'HS256'
-        ? await jwtVerify(idToken, new TextEncoder().encode(JWT_SECRET), { issuer: PUBLIC_URL, audience: 'client-1' })
-        : await jwtVerify(idToken, createLocalJWKSet(jwks), { issuer: PUBLIC_URL, audience: 'client-1', algorithms: [alg] });
+      const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks), { issuer: PUBLIC_URL, audience: 'client-1', algorithms: ['RS256'] });
       expect(payload).toMatchObject({ sub: 'user-1', nonce: 'n-0S6', auth_time: 1_700_000_000, email: 'alice@example.test' });
     });
 
-    it('publishes a JWKS that verifies access tokens and holds no private member', async () => {
+    it('publishes a JWKS with a key per algorithm in use that verifies access tokens and holds no private member', async () => {
       const t = apps.get(alg)!;
       const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
       expect(res.statusCode).toBe(200);
       const jwks = res.json<{ keys: Record<string, string>[] }>();
-      if (alg === 'HS256') {
-        expect(jwks).toEqual({ keys: [] });
-        return;
-      }
       const allowed = new Set(['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use']);
       for (const key of jwks.keys) {
         for (const member of Object.keys(key)) expect(allowed).toContain(member);
-        expect(key).toMatchObject({ alg, use: 'sig', kid: expect.any(String) });
+        expect(key).toMatchObject({ use: 'sig', kid: expect.any(String) });
       }
+      // The ID token algorithms always; HS256 (JWT_SECRET) is never published.
+      expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
+      if (alg === 'HS256') return;
       const { token } = await t.app.tokens.issueAccessToken({ sub: 'u', client_id: 'c', scope: 'openid' });
       await expect(jwtVerify(token, createLocalJWKSet(jwks), { algorithms: [alg], typ: 'at+jwt' })).resolves.toBeDefined();
     });

@@ -11,6 +11,7 @@ const EXPECTED_METADATA = {
   revocation_endpoint: `${PUBLIC_URL}/oauth/revoke`,
   introspection_endpoint: `${PUBLIC_URL}/oauth/introspect`,
   userinfo_endpoint: `${PUBLIC_URL}/userinfo`,
+  end_session_endpoint: `${PUBLIC_URL}/oauth/logout`,
   jwks_uri: `${PUBLIC_URL}/.well-known/jwks.json`,
   response_types_supported: ['code'],
   response_modes_supported: ['query'],
@@ -22,12 +23,15 @@ const EXPECTED_METADATA = {
   scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
   authorization_response_iss_parameter_supported: true,
   subject_types_supported: ['public'],
-  id_token_signing_alg_values_supported: ['ES256'],
+  id_token_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
   claims_supported: [
     'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce',
     'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'email', 'email_verified',
   ],
+  request_parameter_supported: false,
   request_uri_parameter_supported: false,
+  claims_parameter_supported: false,
+  prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
 };
 
 describeBackends('well-known documents', (backend) => {
@@ -54,13 +58,19 @@ describeBackends('well-known documents', (backend) => {
     },
   );
 
-  it('GET /.well-known/jwks.json lists the active public key and nothing private', async () => {
+  it('GET /.well-known/jwks.json lists the active public key of each algorithm in use and nothing private', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('public, max-age=300');
-    const { rows } = await storage.db.query<{ kid: string }>('SELECT kid FROM signing_keys WHERE retired_at IS NULL');
+    const { rows } = await storage.db.query<{ kid: string; algorithm: string }>('SELECT kid, algorithm FROM signing_keys WHERE retired_at IS NULL');
+    const kid = (alg: string) => rows.find((r) => r.algorithm === alg)!.kid;
+    // The access token's ES256 key first, then one for each ID token algorithm (RS256 the default).
     expect(res.json()).toEqual({
-      keys: [{ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: rows[0]!.kid, alg: 'ES256', use: 'sig' }],
+      keys: [
+        { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: kid('ES256'), alg: 'ES256', use: 'sig' },
+        { kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: kid('RS256'), alg: 'RS256', use: 'sig' },
+        { kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: kid('EdDSA'), alg: 'EdDSA', use: 'sig' },
+      ],
     });
     expect(res.body).not.toMatch(/"(d|p|q|dp|dq|qi|k|oth)"/);
   });

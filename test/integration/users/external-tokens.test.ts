@@ -54,8 +54,12 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
     const active = (await introspect(body.access_token)).json();
     expect(active).toMatchObject({ active: true, sub: user.id, client_id: client.client_id, username: user.username, scope: 'openid reports' });
     expect((await introspect(body.refresh_token)).json()).toMatchObject({ active: true, sub: user.id });
-    // A real user token: it passes user endpoints as that user.
-    expect((await t.app.inject({ method: 'GET', url: '/user/info', headers: bearer(body.access_token) })).json().user_data.username).toBe(user.username);
+    // A real user token: it passes user endpoints as that user (its scopes, openid reports,
+    // release none of the profile or email fields).
+    const info = await t.app.inject({ method: 'GET', url: `/user/info?username=${user.username}`, headers: bearer(body.access_token) });
+    expect(info.statusCode, info.body).toBe(200);
+    expect(info.json().user_data).toEqual({});
+    expect((await t.app.inject({ method: 'GET', url: '/user/info?username=someone_else', headers: bearer(body.access_token) })).statusCode).toBe(403);
   });
 
   it('creates the user with create: true and an email, once, also over a form body', async () => {

@@ -60,6 +60,27 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
   describe_refreshAndLogout();
 
   function describe_userInfo() {
+    // OIDC Core §5.4: scopes decide which claims are released; the same on both endpoints.
+    it('/user/info and /userinfo: only what the token\'s scopes cover (a reports-only token gets none of it)', async () => {
+      const user = await seedUser(t.db);
+      const reports = await tokensFor(user, 'reports');
+      const none = await userInfo(reports.access_token);
+      expect(none.statusCode, none.body).toBe(200);
+      expect(none.json().user_data).toEqual({});
+      expect((await t.app.inject({ method: 'GET', url: '/userinfo', headers: bearer(reports.access_token) })).statusCode).toBe(403);
+
+      const email = await tokensFor(user, 'openid email');
+      expect((await userInfo(email.access_token)).json().user_data).toEqual({ email: user.email, verified: true });
+      const oidc = await t.app.inject({ method: 'GET', url: '/userinfo', headers: bearer(email.access_token) });
+      expect(oidc.json()).toEqual({ sub: user.id, email: user.email, email_verified: true });
+
+      const profile = await tokensFor(user, 'openid profile');
+      expect((await userInfo(profile.access_token)).json().user_data).toEqual({ first_name: 'Ada', last_name: 'Lovelace', username: user.username, two_factor: false });
+      const oidcProfile = (await t.app.inject({ method: 'GET', url: '/userinfo', headers: bearer(profile.access_token) })).json();
+      expect(oidcProfile.email).toBeUndefined();
+      expect(oidcProfile.preferred_username).toBe(user.username);
+    });
+
     it('/user/info: own data with or without the username, in the seed shape', async () => {
       const user = await seedUser(t.db);
       const { access_token } = await tokensFor(user);

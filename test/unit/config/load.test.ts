@@ -142,6 +142,15 @@ describe('loadConfig', () => {
       expect(failure(env)).toMatch(pattern);
     });
 
+    // HS256 signs with the server's own secret: relying parties cannot verify such tokens.
+    it('refuses security.jwt_algorithm HS256 in production, and allows it outside', () => {
+      const hs = { security: { jwt_algorithm: 'HS256' } };
+      expect(failure({ ...prodEnv, JWT_SECRET: 's'.repeat(32) }, hs)).toMatch(/security\.jwt_algorithm.*HS256 is refused in production/);
+      const dev = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 's'.repeat(32) }, hs);
+      expect(dev.security.jwt_algorithm).toBe('HS256');
+      expect(dev.security.id_token_algorithm).toBe('RS256');
+    });
+
     it('refuses embedded storage: without DATABASE_URL or DB_* the start fails with one line naming the setting', () => {
       const { DATABASE_URL: _, ...env } = prodEnv;
       expect(failure(env)).toBe(
