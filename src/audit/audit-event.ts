@@ -13,6 +13,8 @@ export type AuditEventName =
   | 'revoke'
   | 'reauth_required'
   | 'admin_action'
+  | 'device_authorization_requested'
+  | 'device_user_code_refused'
   | (string & {});
 
 /** What callers pass to `app.audit(…)`. Never put a secret in it; `details` is scrubbed anyway. */
