@@ -12,7 +12,7 @@ ${p.problem ? html`<p class="error" role="alert">${p.problem}</p>` : ''}
 <form method="post" action="/device">
 <input type="hidden" name="csrf_token" value="${p.csrfToken}">
 <label for="user_code">Code</label>
-<input id="user_code" name="user_code" value="${p.userCode ?? ''}" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" placeholder="XXXX-XXXX" required autofocus>
+<input type="text" id="user_code" name="user_code" value="${p.userCode ?? ''}" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" placeholder="XXXX-XXXX" required autofocus>
 <button type="submit">Continue</button>
 </form>`);
 }
