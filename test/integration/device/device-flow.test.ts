@@ -254,6 +254,27 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     expect(page.headers.get('x-frame-options') ?? page.headers.get('content-security-policy')).toMatch(/DENY|frame-ancestors 'none'/i);
   });
 
+  it('audits the request, the decision and the issuance, without the device code or user code', async () => {
+    const a = await authorize(tv, 'openid');
+    const browser = await signedIn();
+    await decide(browser, a.user_code, 'approve');
+    expect((await poll(tv, a.device_code)).status).toBe(200);
+    await t.app.auditLog.flush();
+    const { rows } = await t.db.query<{ event: string; actor: string | null; subject: string | null; details: Record<string, unknown> }>(
+      `SELECT event, actor, subject, details FROM audit_events
+       WHERE client_id = $1 AND occurred_at > now() - interval '1 minute' ORDER BY id DESC LIMIT 3`,
+      [tv.client_id],
+    );
+    expect(rows.map((r) => r.event).reverse()).toEqual(['device_authorization_requested', 'consent_granted', 'token_issued']);
+    const [issued, granted] = rows;
+    expect(issued!.details).toMatchObject({ grant_type: GRANT });
+    expect(granted!.details).toMatchObject({ grant_type: 'device_code', scope: 'openid' });
+    expect(issued!.subject).toBe(granted!.actor);
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(a.device_code);
+    expect(text).not.toContain(a.user_code);
+  });
+
   // Last: it uses up this address's wrong-code allowance.
   it('wrong user codes are limited per address: 10 per minute, then 429 (RFC 8628 §5.1)', async () => {
     const a = await authorize(tv);
@@ -266,5 +287,8 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(blocked.text).toContain('Too many attempts');
+    await t.app.auditLog.flush();
+    const { rows } = await t.db.query<{ n: string }>("SELECT count(*) AS n FROM audit_events WHERE event = 'device_user_code_refused'");
+    expect(Number(rows[0]!.n)).toBe(10);
   });
 });
