@@ -19,3 +19,6 @@ CREATE TABLE device_authorizations (
   CONSTRAINT device_authorizations_ttl CHECK (expires_at <= created_at + interval '10 minutes')
 );
 CREATE INDEX device_authorizations_expires_idx ON device_authorizations (expires_at);
+-- Deleting a client or a person cascades here without scanning the table.
+CREATE INDEX device_authorizations_client_idx ON device_authorizations (client_id);
+CREATE INDEX device_authorizations_user_idx ON device_authorizations (user_id) WHERE user_id IS NOT NULL;
