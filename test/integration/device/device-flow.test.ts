@@ -97,6 +97,17 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     expect(typeof body.error_description).toBe('string');
   }
 
+  /** The HTML security headers every Gatehouse page carries, and no caching. */
+  function expectPageHeaders(headers: Headers) {
+    expect(headers.get('content-type')).toMatch(/^text\/html/);
+    expect(headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(headers.get('x-frame-options')).toBe('DENY');
+    expect(headers.get('referrer-policy')).toBe('no-referrer');
+    expect(headers.get('x-content-type-options')).toBe('nosniff');
+    expect(headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(headers.get('cache-control')).toContain('no-store');
+  }
+
   it('discovery lists the device authorization endpoint and grant type (RFC 8628 §4)', async () => {
     const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(meta.device_authorization_endpoint).toBe(`${t.url}/oauth/device_authorization`);
@@ -250,8 +261,12 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     const page = await browser.get(steps.callback.location!);
     expect(page.status).toBe(200);
     expect(page.text).toContain(`value="${a.user_code}"`);
-    expect(page.headers.get('content-security-policy')).toBeTruthy();
-    expect(page.headers.get('x-frame-options') ?? page.headers.get('content-security-policy')).toMatch(/DENY|frame-ancestors 'none'/i);
+    expectPageHeaders(page.headers);
+    // The consent page carries them too, with form-action still limited to this origin.
+    const consent = await browser.post(`${t.url}/device`, { ...readForm(page.text, t.url).fields, user_code: a.user_code });
+    expect(consent.status).toBe(200);
+    expectPageHeaders(consent.headers);
+    expect(consent.headers.get('content-security-policy')).toContain("form-action 'self'");
   });
 
   it('audits the request, the decision and the issuance, without the device code or user code', async () => {
@@ -287,6 +302,7 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(blocked.text).toContain('Too many attempts');
+    expectPageHeaders(blocked.headers);
     await t.app.auditLog.flush();
     const { rows } = await t.db.query<{ n: string }>("SELECT count(*) AS n FROM audit_events WHERE event = 'device_user_code_refused'");
     expect(Number(rows[0]!.n)).toBe(10);
