@@ -61,6 +61,8 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
   }, async (request, reply) => {
     if (!request.session || !request.user) return signIn(reply, request.body.user_code, 303);
     if (!verifyCsrf(request, request.body.csrf_token)) return formExpired(reply);
+    // A blocked address guesses no further, here either.
+    if (await refuseBlocked(request, reply)) return reply;
     const userCode = normalizeUserCode(request.body.user_code ?? '');
     const approve = request.body.decision === 'approve';
     const decided = userCode
@@ -85,12 +87,7 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
    * page that says why. Unknown codes count toward the per-address limit.
    */
   async function lookUp(request: FastifyRequest, reply: FastifyReply, typed: string | undefined): Promise<{ userCode: string; authorization: DeviceAuthorizationView } | null> {
-    const blocked = await limiter.isBlocked(request.ip);
-    if (blocked) {
-      reply.header('retry-after', String(blocked.retryAfterSeconds));
-      sendPage(reply, errorPage({ title: 'Too many attempts', message: 'Too many wrong codes were entered from your network. Please wait a minute and try again.', retryUrl: DEVICE_VERIFICATION_PATH }), 429);
-      return null;
-    }
+    if (await refuseBlocked(request, reply)) return null;
     const userCode = normalizeUserCode(typed ?? '');
     const authorization = userCode ? await devices.findByUserCode(app.db, userCode) : null;
     if (!userCode || !authorization) {
@@ -106,6 +103,15 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
       return null;
     }
     return { userCode, authorization };
+  }
+
+  /** True after answering 429 when this address has used up its wrong codes for the minute. */
+  async function refuseBlocked(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const blocked = await limiter.isBlocked(request.ip);
+    if (!blocked) return false;
+    reply.header('retry-after', String(blocked.retryAfterSeconds));
+    sendPage(reply, errorPage({ title: 'Too many attempts', message: 'Too many wrong codes were entered from your network. Please wait a minute and try again.', retryUrl: DEVICE_VERIFICATION_PATH }), 429);
+    return true;
   }
 
   async function unknownCode(request: FastifyRequest, reply: FastifyReply, typed: string) {

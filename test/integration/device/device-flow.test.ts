@@ -303,6 +303,12 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     expect(blocked.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(blocked.text).toContain('Too many attempts');
     expectPageHeaders(blocked.headers);
+    // Posting straight to the decision endpoint guesses no further: the right code is refused
+    // too, and the device authorization stays pending.
+    const form = readForm((await browser.get(`${t.url}/device`)).text, t.url);
+    const direct = await browser.post(`${t.url}/device/decision`, { csrf_token: form.fields.csrf_token!, user_code: a.user_code, decision: 'approve' });
+    expect(direct.status).toBe(429);
+    await expectError(await poll(tv, a.device_code), 400, 'authorization_pending');
     await t.app.auditLog.flush();
     const { rows } = await t.db.query<{ n: string }>("SELECT count(*) AS n FROM audit_events WHERE event = 'device_user_code_refused'");
     expect(Number(rows[0]!.n)).toBe(10);
