@@ -31,33 +31,55 @@ const DEFAULT_INTERVAL_SECONDS = 5;
  * hands it to onCode, then polls the token endpoint at the server's interval until the person
  * approves (the token response), denies or lets the code expire (a GatehouseClientError).
  */
-export async function runDeviceLogin(server: ServerContext, scopes: string[], opts: DeviceLoginOptions): Promise<oauth.TokenEndpointResponse> {
+export async function runDeviceLogin(
+  server: ServerContext,
+  scopes: string[],
+  opts: DeviceLoginOptions,
+): Promise<oauth.TokenEndpointResponse> {
   const { as, client, http } = server;
   if (!as.device_authorization_endpoint) throw loginFailed('the server does not offer the device authorization grant');
-  const started = await oauth.deviceAuthorizationRequest(as, client, oauth.None(), { scope: scopes.join(' ') }, { ...http, signal: opts.signal });
+  const started = await oauth.deviceAuthorizationRequest(
+    as,
+    client,
+    oauth.None(),
+    { scope: scopes.join(' ') },
+    { ...http, signal: opts.signal },
+  );
   const authorization = await withServerErrors(() => oauth.processDeviceAuthorizationResponse(as, client, started));
   await opts.onCode({
     userCode: authorization.user_code,
     verificationUri: authorization.verification_uri,
-    ...(authorization.verification_uri_complete ? { verificationUriComplete: authorization.verification_uri_complete } : {}),
+    ...(authorization.verification_uri_complete
+      ? { verificationUriComplete: authorization.verification_uri_complete }
+      : {}),
     expiresIn: authorization.expires_in,
   });
   let interval = authorization.interval ?? DEFAULT_INTERVAL_SECONDS;
   for (;;) {
     await sleep(interval * 1000, opts.signal);
-    const response = await oauth.deviceCodeGrantRequest(as, client, oauth.None(), authorization.device_code, { ...http, signal: opts.signal });
+    const response = await oauth.deviceCodeGrantRequest(as, client, oauth.None(), authorization.device_code, {
+      ...http,
+      signal: opts.signal,
+    });
     try {
       return await oauth.processDeviceCodeResponse(as, client, response);
     } catch (err) {
-      if (!(err instanceof oauth.ResponseBodyError)) throw loginFailed(`the token response was refused (${(err as Error).message})`, err);
+      if (!(err instanceof oauth.ResponseBodyError))
+        throw loginFailed(`the token response was refused (${(err as Error).message})`, err);
       if (err.error === 'authorization_pending') continue;
       if (err.error === 'slow_down') {
         interval += SLOW_DOWN_STEP_SECONDS;
         continue;
       }
-      if (err.error === 'expired_token') throw new GatehouseClientError('login_timeout', 'the code expired before the person approved it', { cause: err });
+      if (err.error === 'expired_token')
+        throw new GatehouseClientError('login_timeout', 'the code expired before the person approved it', {
+          cause: err,
+        });
       if (err.error === 'access_denied') throw loginFailed('the person denied the request', err);
-      throw loginFailed(`the server answered ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`, err);
+      throw loginFailed(
+        `the server answered ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`,
+        err,
+      );
     }
   }
 }
@@ -66,7 +88,11 @@ async function withServerErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof oauth.ResponseBodyError) throw loginFailed(`the server answered ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`, err);
+    if (err instanceof oauth.ResponseBodyError)
+      throw loginFailed(
+        `the server answered ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`,
+        err,
+      );
     throw err;
   }
 }

@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
  * the 10-minute lifetime and the per-address limit on wrong entries keeps guessing out of reach.
  */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
-export const USER_CODE_LENGTH = 8;
+const USER_CODE_LENGTH = 8;
 
 /** A new user code, shown as XXXX-XXXX. */
 export function generateUserCode(): string {

@@ -7,9 +7,9 @@ import type { Queryable } from '../storage/database.js';
 export const DEVICE_CODE_TTL_SECONDS = 600;
 export const DEVICE_POLL_INTERVAL_SECONDS = 5;
 /** RFC 8628 §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all subsequent requests". */
-export const SLOW_DOWN_STEP_SECONDS = 5;
+const SLOW_DOWN_STEP_SECONDS = 5;
 
-export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'consumed';
 
 /** What /device shows for a user code. */
 export interface DeviceAuthorizationView {
@@ -20,7 +20,7 @@ export interface DeviceAuthorizationView {
 }
 
 /** What the token endpoint sees for a device code, read under a row lock. */
-export interface DevicePoll {
+interface DevicePoll {
   clientId: string;
   scope: string;
   status: DeviceAuthorizationStatus;
@@ -46,7 +46,10 @@ export const deviceAuthorizationsRepository = {
    * Stores a new device authorization; returns the device code and the user code (XXXX-XXXX).
    * Only their SHA-256 hashes are stored. A user code colliding with a stored one is drawn again.
    */
-  async create(db: Queryable, a: { clientId: string; scope: string }): Promise<{ deviceCode: string; userCode: string }> {
+  async create(
+    db: Queryable,
+    a: { clientId: string; scope: string },
+  ): Promise<{ deviceCode: string; userCode: string }> {
     const deviceCode = randomToken(32);
     for (let attempt = 0; ; attempt++) {
       const userCode = generateUserCode();
@@ -54,7 +57,14 @@ export const deviceAuthorizationsRepository = {
         `INSERT INTO device_authorizations (device_code_hash, user_code_hash, client_id, scope, interval_seconds, expires_at)
          VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
          ON CONFLICT (user_code_hash) DO NOTHING`,
-        [sha256Hex(deviceCode), hashUserCode(userCode), a.clientId, a.scope, DEVICE_POLL_INTERVAL_SECONDS, DEVICE_CODE_TTL_SECONDS],
+        [
+          sha256Hex(deviceCode),
+          hashUserCode(userCode),
+          a.clientId,
+          a.scope,
+          DEVICE_POLL_INTERVAL_SECONDS,
+          DEVICE_CODE_TTL_SECONDS,
+        ],
       );
       if (rowCount === 1) return { deviceCode, userCode };
       if (attempt >= 4) throw new Error('could not draw an unused user code');
@@ -63,7 +73,12 @@ export const deviceAuthorizationsRepository = {
 
   /** The authorization a (normalized or typed) user code names, expired or not; null when unknown. */
   async findByUserCode(db: Queryable, userCode: string): Promise<DeviceAuthorizationView | null> {
-    const { rows } = await db.query<{ client_id: string; scope: string; status: DeviceAuthorizationStatus; expired: boolean }>(
+    const { rows } = await db.query<{
+      client_id: string;
+      scope: string;
+      status: DeviceAuthorizationStatus;
+      expired: boolean;
+    }>(
       'SELECT client_id, scope, status, expires_at <= now() AS expired FROM device_authorizations WHERE user_code_hash = $1',
       [hashUserCode(userCode)],
     );
@@ -76,7 +91,11 @@ export const deviceAuthorizationsRepository = {
    * records who decided. Returns the authorization, or null when it is unknown, expired or
    * already decided.
    */
-  async decide(db: Queryable, userCode: string, d: { userId: string; authTime: Date; approve: boolean }): Promise<{ clientId: string; scope: string } | null> {
+  async decide(
+    db: Queryable,
+    userCode: string,
+    d: { userId: string; authTime: Date; approve: boolean },
+  ): Promise<{ clientId: string; scope: string } | null> {
     const { rows } = await db.query<{ client_id: string; scope: string }>(
       `UPDATE device_authorizations SET status = $2, user_id = $3, auth_time = $4
        WHERE user_code_hash = $1 AND status = 'pending' AND expires_at > now()
@@ -119,7 +138,9 @@ export const deviceAuthorizationsRepository = {
 
   /** Marks an approved authorization as spent: its tokens were issued. */
   async consume(tx: Queryable, deviceCode: string): Promise<void> {
-    await tx.query("UPDATE device_authorizations SET status = 'consumed' WHERE device_code_hash = $1", [sha256Hex(deviceCode)]);
+    await tx.query("UPDATE device_authorizations SET status = 'consumed' WHERE device_code_hash = $1", [
+      sha256Hex(deviceCode),
+    ]);
   },
 
   /** Removes expired authorizations (called as new ones are made; at most a small batch). */

@@ -9,8 +9,14 @@ import { listenTestApp, type ListeningTestApp } from '../helpers/server.js';
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 // The launch flags of sign-in.browser.test.ts (Debian's chromium, no network chatter).
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -30,7 +36,13 @@ describe('real browser /device (chromium, dev-mode mock Google)', () => {
     mkdirSync('test-results', { recursive: true });
     storage = await openStorage(backends[backends.length - 1]!);
     t = await listenTestApp(storage, { env: { LOG_LEVEL: 'warn' } }); // no GOOGLE_CLIENT_ID: dev mode
-    tv = await registerClient(t.app, { app_name: 'Living Room TV', redirect_url: undefined, token_endpoint_auth_method: 'none', grant_types: [GRANT], scope: 'openid profile' });
+    tv = await registerClient(t.app, {
+      app_name: 'Living Room TV',
+      redirect_url: undefined,
+      token_endpoint_auth_method: 'none',
+      grant_types: [GRANT],
+      scope: 'openid profile',
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   }, 120_000);
   afterAll(async () => {
@@ -40,7 +52,11 @@ describe('real browser /device (chromium, dev-mode mock Google)', () => {
   });
 
   const post = (url: string, params: Record<string, string>) =>
-    fetch(`${t.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+    fetch(`${t.url}${url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params),
+    });
 
   it('signs in, enters the code, approves, and the device gets its tokens', async () => {
     const started = await post('/oauth/device_authorization', { client_id: tv.client_id, scope: 'openid profile' });
@@ -70,7 +86,11 @@ describe('real browser /device (chromium, dev-mode mock Google)', () => {
     await page.getByRole('heading', { name: 'Device connected' }).waitFor();
     await page.screenshot({ path: 'test-results/device-connected-page.png', fullPage: true });
 
-    const polled = await post('/oauth/token', { client_id: tv.client_id, grant_type: GRANT, device_code: device.device_code });
+    const polled = await post('/oauth/token', {
+      client_id: tv.client_id,
+      grant_type: GRANT,
+      device_code: device.device_code,
+    });
     expect(polled.status).toBe(200);
     expect(((await polled.json()) as { scope: string }).scope).toBe('openid profile');
     expect(cspViolations).toEqual([]);

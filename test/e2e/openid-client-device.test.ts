@@ -47,17 +47,26 @@ describeBackends('openid-client device flow against Gatehouse', (backend) => {
   }
 
   async function deviceFlow(registered: RegisteredClient, auth?: oidc.ClientAuth) {
-    const config = await oidc.discovery(new URL(t.url), registered.client_id, registered.client_secret, auth, { execute: [oidc.allowInsecureRequests] });
+    const config = await oidc.discovery(new URL(t.url), registered.client_id, registered.client_secret, auth, {
+      execute: [oidc.allowInsecureRequests],
+    });
     expect(config.serverMetadata().device_authorization_endpoint).toBe(`${t.url}/oauth/device_authorization`);
     const response = await oidc.initiateDeviceAuthorization(config, { scope: 'openid profile offline_access' });
     expect(response.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
-    const [tokens] = await Promise.all([oidc.pollDeviceAuthorizationGrant(config, response), approveAt(response.verification_uri_complete!)]);
+    const [tokens] = await Promise.all([
+      oidc.pollDeviceAuthorizationGrant(config, response),
+      approveAt(response.verification_uri_complete!),
+    ]);
     return tokens;
   }
 
   it('a public client (CLI) completes and receives an ID token and a refresh token', async () => {
     const cli = await registerClient(t.app, {
-      app_name: 'CLI', redirect_url: undefined, token_endpoint_auth_method: 'none', grant_types: [GRANT, 'refresh_token'], scope: 'openid profile',
+      app_name: 'CLI',
+      redirect_url: undefined,
+      token_endpoint_auth_method: 'none',
+      grant_types: [GRANT, 'refresh_token'],
+      scope: 'openid profile',
     });
     const tokens = await deviceFlow(cli, oidc.None());
     expect(tokens.claims()!.aud).toBe(cli.client_id);
@@ -66,7 +75,12 @@ describeBackends('openid-client device flow against Gatehouse', (backend) => {
   }, 60_000);
 
   it('a confidential client (console) completes with client_secret_basic', async () => {
-    const consoleClient = await registerClient(t.app, { app_name: 'Console', redirect_url: undefined, grant_types: [GRANT], scope: 'openid profile' });
+    const consoleClient = await registerClient(t.app, {
+      app_name: 'Console',
+      redirect_url: undefined,
+      grant_types: [GRANT],
+      scope: 'openid profile',
+    });
     const tokens = await deviceFlow(consoleClient);
     expect(tokens.claims()!.sub).toEqual(expect.any(String));
     expect(tokens.refresh_token).toBeUndefined();

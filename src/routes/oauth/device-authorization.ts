@@ -4,7 +4,9 @@ import { deviceRequestScopes } from '../../oauth/device-scope.js';
 import { unauthorizedClient } from '../../oauth/errors.js';
 import { readParams } from '../../oauth/form-params.js';
 import {
-  DEVICE_CODE_TTL_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, deviceAuthorizationsRepository as devices,
+  DEVICE_CODE_TTL_SECONDS,
+  DEVICE_POLL_INTERVAL_SECONDS,
+  deviceAuthorizationsRepository as devices,
 } from '../../repositories/device-authorizations.js';
 
 /** Where the person enters the user code (RFC 8628 §3.2 verification_uri). */
@@ -25,7 +27,12 @@ export const deviceAuthorizationRoute: FastifyPluginAsync = async (app) => {
     const scopes = deviceRequestScopes(client, params.scope);
     const { deviceCode, userCode } = await devices.create(app.db, { clientId: client.id, scope: scopes.join(' ') });
     await devices.deleteExpired(app.db);
-    app.audit({ event: 'device_authorization_requested', client_id: client.id, ip: request.ip, details: { scope: scopes.join(' ') } });
+    app.audit({
+      event: 'device_authorization_requested',
+      client_id: client.id,
+      ip: request.ip,
+      details: { scope: scopes.join(' ') },
+    });
     const verificationUri = `${app.config.public_url}${DEVICE_VERIFICATION_PATH}`;
     return {
       device_code: deviceCode,

@@ -22,8 +22,11 @@ describeBackends('gatehouse/client loginWithDevice', (backend) => {
     mock = await startMockGoogle();
     t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
     registered = await registerClient(t.app, {
-      app_name: 'Console game', token_endpoint_auth_method: 'none', redirect_url: undefined,
-      grant_types: [GRANT, 'refresh_token'], scope: 'openid profile email',
+      app_name: 'Console game',
+      token_endpoint_auth_method: 'none',
+      redirect_url: undefined,
+      grant_types: [GRANT, 'refresh_token'],
+      scope: 'openid profile email',
     });
   }, 60_000);
   afterAll(async () => {
@@ -75,8 +78,13 @@ describeBackends('gatehouse/client loginWithDevice', (backend) => {
   it('rejects with login_failed when the person denies', async () => {
     const client = newClient();
     let denied: Promise<void> | undefined;
-    await expect(client.loginWithDevice({ onCode: (code) => { denied = person(code, 'no.thanks@example.com', 'deny'); } }))
-      .rejects.toMatchObject({ code: 'login_failed', message: expect.stringContaining('denied') });
+    await expect(
+      client.loginWithDevice({
+        onCode: (code) => {
+          denied = person(code, 'no.thanks@example.com', 'deny');
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'login_failed', message: expect.stringContaining('denied') });
     await denied;
     expect(await client.isLoggedIn()).toBe(false);
   }, 60_000);
@@ -84,8 +92,12 @@ describeBackends('gatehouse/client loginWithDevice', (backend) => {
   it('stops polling when the signal aborts', async () => {
     const client = newClient();
     const controller = new AbortController();
-    await expect(client.loginWithDevice({ signal: controller.signal, onCode: () => controller.abort(new Error('cancelled by the player')) }))
-      .rejects.toThrow('cancelled by the player');
+    await expect(
+      client.loginWithDevice({
+        signal: controller.signal,
+        onCode: () => controller.abort(new Error('cancelled by the player')),
+      }),
+    ).rejects.toThrow('cancelled by the player');
     expect(await client.isLoggedIn()).toBe(false);
   });
 });

@@ -36,9 +36,24 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     storage = await openStorage(backend);
     mock = await startMockGoogle();
     t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-    tv = await registerClient(t.app, { app_name: 'Living Room TV', redirect_url: undefined, grant_types: [GRANT, 'refresh_token'], scope: 'openid profile email' });
-    cli = await registerClient(t.app, { app_name: 'Gatehouse CLI', redirect_url: undefined, grant_types: [GRANT], token_endpoint_auth_method: 'none', scope: 'openid profile' });
-    noDevice = await registerClient(t.app, { grant_types: ['client_credentials'], redirect_url: undefined, scope: 'reports' });
+    tv = await registerClient(t.app, {
+      app_name: 'Living Room TV',
+      redirect_url: undefined,
+      grant_types: [GRANT, 'refresh_token'],
+      scope: 'openid profile email',
+    });
+    cli = await registerClient(t.app, {
+      app_name: 'Gatehouse CLI',
+      redirect_url: undefined,
+      grant_types: [GRANT],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid profile',
+    });
+    noDevice = await registerClient(t.app, {
+      grant_types: ['client_credentials'],
+      redirect_url: undefined,
+      scope: 'reports',
+    });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -66,7 +81,10 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
 
   /** Lets the next poll come after the interval without sleeping in the test. */
   async function intervalElapsed(deviceCode: string) {
-    await t.db.query(`UPDATE device_authorizations SET last_polled_at = now() - interval '1 minute' WHERE device_code_hash = $1`, [sha256Hex(deviceCode)]);
+    await t.db.query(
+      `UPDATE device_authorizations SET last_polled_at = now() - interval '1 minute' WHERE device_code_hash = $1`,
+      [sha256Hex(deviceCode)],
+    );
   }
 
   async function signedIn(email = `d.${Math.random().toString(36).slice(2)}@example.com`) {
@@ -122,7 +140,10 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     expect(a.verification_uri_complete).toBe(`${t.url}/device?user_code=${a.user_code}`);
     expect(a.expires_in).toBe(600);
     expect(a.interval).toBe(5);
-    const { rows } = await t.db.query<Record<string, unknown>>('SELECT * FROM device_authorizations WHERE device_code_hash = $1', [sha256Hex(a.device_code)]);
+    const { rows } = await t.db.query<Record<string, unknown>>(
+      'SELECT * FROM device_authorizations WHERE device_code_hash = $1',
+      [sha256Hex(a.device_code)],
+    );
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(a.device_code);
     expect(JSON.stringify(rows)).not.toContain(a.user_code.replace('-', ''));
@@ -136,7 +157,10 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     await expectError(await post('/oauth/device_authorization', { client_id: tv.client_id }), 401, 'invalid_client');
     const wrong = await fetch(`${t.url}/oauth/device_authorization`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(tv.client_id, 'wrong-secret') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(tv.client_id, 'wrong-secret'),
+      },
       body: '',
     });
     await expectError(wrong, 401, 'invalid_client');
@@ -146,7 +170,11 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     await expectError(await post('/oauth/device_authorization', {}, noDevice), 400, 'unauthorized_client');
     await expectError(await post('/oauth/device_authorization', { scope: 'openid reports' }, tv), 400, 'invalid_scope');
     // Form bodies only.
-    const json = await fetch(`${t.url}/oauth/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: cli.client_id }) });
+    const json = await fetch(`${t.url}/oauth/device_authorization`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: cli.client_id }),
+    });
     expect(json.status).toBe(415);
   });
 
@@ -155,7 +183,10 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     await expectError(await poll(tv, a.device_code), 400, 'authorization_pending');
     await expectError(await poll(tv, a.device_code), 400, 'slow_down');
     await expectError(await poll(tv, a.device_code), 400, 'slow_down');
-    const { rows } = await t.db.query<{ interval_seconds: number }>('SELECT interval_seconds FROM device_authorizations WHERE device_code_hash = $1', [sha256Hex(a.device_code)]);
+    const { rows } = await t.db.query<{ interval_seconds: number }>(
+      'SELECT interval_seconds FROM device_authorizations WHERE device_code_hash = $1',
+      [sha256Hex(a.device_code)],
+    );
     expect(rows[0]!.interval_seconds).toBe(15);
     await intervalElapsed(a.device_code);
     await expectError(await poll(tv, a.device_code), 400, 'authorization_pending');
@@ -178,7 +209,11 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     await intervalElapsed(a.device_code);
     await expectError(await poll(tv, a.device_code), 400, 'invalid_grant');
     // The refresh token works like any other.
-    const refreshed = await post('/oauth/token', { grant_type: 'refresh_token', refresh_token: String(body.refresh_token) }, tv);
+    const refreshed = await post(
+      '/oauth/token',
+      { grant_type: 'refresh_token', refresh_token: String(body.refresh_token) },
+      tv,
+    );
     expect(refreshed.status).toBe(200);
   });
 
@@ -199,7 +234,10 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     for (const r of answers.filter((x) => x.status !== 200)) await expectError(r, 400, 'invalid_grant');
-    const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM token_families WHERE client_id = $1 AND user_id = (SELECT user_id FROM device_authorizations WHERE device_code_hash = $2)', [tv.client_id, sha256Hex(a.device_code)]);
+    const { rows } = await t.db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM token_families WHERE client_id = $1 AND user_id = (SELECT user_id FROM device_authorizations WHERE device_code_hash = $2)',
+      [tv.client_id, sha256Hex(a.device_code)],
+    );
     expect(Number(rows[0]!.n)).toBe(1);
   });
 
@@ -213,7 +251,10 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
 
   it('expired: expired_token at the token endpoint and an expired page at /device', async () => {
     const a = await authorize(tv);
-    await t.db.query(`UPDATE device_authorizations SET expires_at = now() - interval '1 second' WHERE device_code_hash = $1`, [sha256Hex(a.device_code)]);
+    await t.db.query(
+      `UPDATE device_authorizations SET expires_at = now() - interval '1 second' WHERE device_code_hash = $1`,
+      [sha256Hex(a.device_code)],
+    );
     await expectError(await poll(tv, a.device_code), 400, 'expired_token');
     const page = await enterCode(await signedIn(), a.user_code);
     expect(page.status).toBe(400);
@@ -226,7 +267,11 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     await expectError(await poll(tv, 'not-a-device-code'), 400, 'invalid_grant');
     await expectError(await post('/oauth/token', { grant_type: GRANT }, tv), 400, 'invalid_request');
     // A client not registered for the grant may not poll at all.
-    await expectError(await post('/oauth/token', { grant_type: GRANT, device_code: a.device_code }, noDevice), 400, 'unauthorized_client');
+    await expectError(
+      await post('/oauth/token', { grant_type: GRANT, device_code: a.device_code }, noDevice),
+      400,
+      'unauthorized_client',
+    );
   });
 
   it('a used code shows a clear page; the decision form needs the session CSRF token', async () => {
@@ -256,14 +301,19 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     const login = new URL(first.location!);
     expect(login.pathname).toBe('/login');
     expect(login.searchParams.get('return_to')).toBe(`/device?user_code=${a.user_code}`);
-    const steps = await signInWithGoogle(browser, t.url, 'back.again@example.com', { returnTo: login.searchParams.get('return_to')! });
+    const steps = await signInWithGoogle(browser, t.url, 'back.again@example.com', {
+      returnTo: login.searchParams.get('return_to')!,
+    });
     expect(steps.callback.location).toBe(a.verification_uri_complete);
     const page = await browser.get(steps.callback.location!);
     expect(page.status).toBe(200);
     expect(page.text).toContain(`value="${a.user_code}"`);
     expectPageHeaders(page.headers);
     // The consent page carries them too, with form-action still limited to this origin.
-    const consent = await browser.post(`${t.url}/device`, { ...readForm(page.text, t.url).fields, user_code: a.user_code });
+    const consent = await browser.post(`${t.url}/device`, {
+      ...readForm(page.text, t.url).fields,
+      user_code: a.user_code,
+    });
     expect(consent.status).toBe(200);
     expectPageHeaders(consent.headers);
     expect(consent.headers.get('content-security-policy')).toContain("form-action 'self'");
@@ -275,12 +325,21 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     await decide(browser, a.user_code, 'approve');
     expect((await poll(tv, a.device_code)).status).toBe(200);
     await t.app.auditLog.flush();
-    const { rows } = await t.db.query<{ event: string; actor: string | null; subject: string | null; details: Record<string, unknown> }>(
+    const { rows } = await t.db.query<{
+      event: string;
+      actor: string | null;
+      subject: string | null;
+      details: Record<string, unknown>;
+    }>(
       `SELECT event, actor, subject, details FROM audit_events
        WHERE client_id = $1 AND occurred_at > now() - interval '1 minute' ORDER BY id DESC LIMIT 3`,
       [tv.client_id],
     );
-    expect(rows.map((r) => r.event).reverse()).toEqual(['device_authorization_requested', 'consent_granted', 'token_issued']);
+    expect(rows.map((r) => r.event).reverse()).toEqual([
+      'device_authorization_requested',
+      'consent_granted',
+      'token_issued',
+    ]);
     const [issued, granted] = rows;
     expect(issued!.details).toMatchObject({ grant_type: GRANT });
     expect(granted!.details).toMatchObject({ grant_type: 'device_code', scope: 'openid' });
@@ -306,11 +365,17 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     // Posting straight to the decision endpoint guesses no further: the right code is refused
     // too, and the device authorization stays pending.
     const form = readForm((await browser.get(`${t.url}/device`)).text, t.url);
-    const direct = await browser.post(`${t.url}/device/decision`, { csrf_token: form.fields.csrf_token!, user_code: a.user_code, decision: 'approve' });
+    const direct = await browser.post(`${t.url}/device/decision`, {
+      csrf_token: form.fields.csrf_token!,
+      user_code: a.user_code,
+      decision: 'approve',
+    });
     expect(direct.status).toBe(429);
     await expectError(await poll(tv, a.device_code), 400, 'authorization_pending');
     await t.app.auditLog.flush();
-    const { rows } = await t.db.query<{ n: string }>("SELECT count(*) AS n FROM audit_events WHERE event = 'device_user_code_refused'");
+    const { rows } = await t.db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM audit_events WHERE event = 'device_user_code_refused'",
+    );
     expect(Number(rows[0]!.n)).toBe(10);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { USER_CODE_ALPHABET, formatUserCode, generateUserCode, normalizeUserCode } from '../../../src/oauth/user-code.js';
+import {
+  USER_CODE_ALPHABET,
+  formatUserCode,
+  generateUserCode,
+  normalizeUserCode,
+} from '../../../src/oauth/user-code.js';
 
 describe('user codes (RFC 8628 §6.1)', () => {
   it('are 8 characters of BCDFGHJKLMNPQRSTVWXZ shown as XXXX-XXXX', () => {
