@@ -39,6 +39,7 @@ import { assetRoutes } from './routes/assets.js';
 import { loginRoutes } from './routes/login.js';
 import { accountRoutes } from './routes/account.js';
 import { authorizeRoutes } from './routes/authorize.js';
+import { deviceRoutes } from './routes/device.js';
 import { loginClientPlugin } from './plugins/login-client.js';
 import { userRoutes } from './routes/users.js';
 import { apiLoginRoutes } from './routes/api-login.js';
@@ -165,6 +166,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(loginRoutes);
   await app.register(accountRoutes);
   await app.register(authorizeRoutes);
+  await app.register(deviceRoutes);
   await app.register(rpLogoutRoutes);
   await app.register(userRoutes);
   await app.register(apiLoginRoutes);

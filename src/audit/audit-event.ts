@@ -11,6 +11,9 @@ export const AUDIT_EVENT_NAMES = [
   'code_replay',
   'revoke',
   'token_exchanged',
+  // Device authorization (RFC 8628)
+  'device_authorization_requested',
+  'device_user_code_refused',
   // Consent screen
   'consent_granted',
   'consent_denied',

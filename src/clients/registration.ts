@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLoopbackHost } from '../config/schema.js';
-import { GRANT_TYPES, AUTH_METHODS, ID_TOKEN_ALGORITHMS } from './client.js';
+import { DEVICE_CODE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, GRANT_TYPES, AUTH_METHODS, ID_TOKEN_ALGORITHMS } from './client.js';
 
 export const DEFAULT_CLIENT_SCOPE = 'openid profile email';
 export const MAX_REDIRECT_URIS = 10;
@@ -66,14 +66,14 @@ export const registrationSchema = z
     if (grant_types.includes('authorization_code') && redirect_uris.length === 0) {
       return fail('redirect_urls', 'authorization_code clients need at least one redirect URL');
     }
-    if (grant_types.includes('refresh_token') && !grant_types.includes('authorization_code')) {
-      return fail('grant_types', 'refresh_token is only issued with authorization_code');
+    if (grant_types.includes('refresh_token') && !grant_types.includes('authorization_code') && !grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
+      return fail('grant_types', `refresh_token is only issued with authorization_code or ${DEVICE_CODE_GRANT_TYPE}`);
     }
     if (method === 'none' && grant_types.includes('client_credentials')) {
       return fail('token_endpoint_auth_method', "a public client ('none') cannot use client_credentials");
     }
     // RFC 8693 token exchange hands out Google tokens: only to clients that authenticate.
-    if (method === 'none' && grant_types.includes('urn:ietf:params:oauth:grant-type:token-exchange')) {
+    if (method === 'none' && grant_types.includes(TOKEN_EXCHANGE_GRANT_TYPE)) {
       return fail('token_endpoint_auth_method', "a public client ('none') cannot use token exchange");
     }
     return {

@@ -25,6 +25,11 @@ export const invalidGrant = make('invalid_grant', 400);
 export const unauthorizedClient = make('unauthorized_client', 400);
 export const unsupportedGrantType = make('unsupported_grant_type', 400);
 export const invalidScope = make('invalid_scope', 400);
+// RFC 8628 §3.5: device access token polling answers (400 like RFC 6749 §5.2).
+export const authorizationPending = make('authorization_pending', 400);
+export const slowDown = make('slow_down', 400);
+export const accessDenied = make('access_denied', 400);
+export const expiredToken = make('expired_token', 400);
 // RFC 7591 §3.2.2
 export const invalidRedirectUri = make('invalid_redirect_uri', 400);
 export const invalidClientMetadata = make('invalid_client_metadata', 400);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { JWK } from 'jose';
 import type { Config } from '../config/schema.js';
-import { ID_TOKEN_ALGORITHMS } from '../clients/client.js';
+import { GRANT_TYPES, ID_TOKEN_ALGORITHMS } from '../clients/client.js';
 import { publicMembersOf } from '../crypto/signing-key-material.js';
 
 /** Public, identical for every caller, and only changes on rotation (which keeps old keys listed). */
@@ -25,7 +25,9 @@ export function authorizationServerMetadata(config: Config) {
     jwks_uri: `${base}/.well-known/jwks.json`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+    // RFC 8628 §4: the device authorization endpoint and its grant type.
+    device_authorization_endpoint: `${base}/oauth/device_authorization`,
+    grant_types_supported: [...GRANT_TYPES],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     // RFC 7009 §2.1: public clients revoke by naming their client_id.
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { openSystemBrowser } from './browser.js';
+import { runDeviceLogin, type DeviceLoginOptions } from './device-login.js';
 import { discover, httpOptions, parseIssuer, type ServerContext } from './discovery.js';
 import { loginFailed, loginTimeout } from './errors.js';
 import { TypedEvents, type GatehouseEvents } from './events.js';
@@ -149,6 +150,20 @@ export class GatehouseClient {
     } finally {
       await listener.close();
     }
+  }
+
+  /**
+   * Sign in on a device without a usable browser (TV, console, headless CLI) with the device
+   * authorization grant (RFC 8628): onCode receives the code and the page where the person
+   * enters it; resolves with the user once they approve there. Needs a client registered for
+   * urn:ietf:params:oauth:grant-type:device_code. Emits `tokens`, then `login(user)`.
+   */
+  async loginWithDevice(opts: DeviceLoginOptions): Promise<GatehouseUser> {
+    const tokens = await runDeviceLogin(await this.server(), this.scopes, opts);
+    await this.tokens.store(tokens);
+    const user = await this.getUser();
+    this.events.emit('login', user);
+    return user;
   }
 
   /** Whether a session is stored (its access token may need a refresh, which may fail). */

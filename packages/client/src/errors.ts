@@ -3,7 +3,8 @@
  * - `not_logged_in`: no stored session; call login().
  * - `session_ended`: the server refused the refresh token (revoked or expired); storage was
  *   cleared and `logout` was emitted.
- * - `login_timeout`: the browser never came back to the loopback redirect in time.
+ * - `login_timeout`: the browser never came back to the loopback redirect in time, or the
+ *   device code expired before the person approved it (loginWithDevice).
  * - `login_failed`: the authorization response was an error or failed validation.
  * - `no_user_claims`: neither the userinfo endpoint nor an ID token could describe the user.
  */

@@ -1,10 +1,9 @@
 import { isUserToken } from '../../plugins/bearer-auth.js';
 import { insufficientScope, invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
-import { isPublicClient } from '../../clients/client.js';
+import { isPublicClient, TOKEN_EXCHANGE_GRANT_TYPE } from '../../clients/client.js';
 import { parseScope } from '../scopes.js';
 import { expiresIn, type Grant } from './grant.js';
 
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 /** RFC 8693 §3: "Indicates that the token is an OAuth 2.0 access token". */
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 /** The one target Gatehouse exchanges for: Google, named by resource URI or by audience. */
@@ -20,7 +19,7 @@ const invalidTarget = (description: string) => new OAuthError('invalid_target', 
  * first-party client); never for client tokens.
  */
 export const tokenExchangeGrant: Grant = {
-  grantType: TOKEN_EXCHANGE_GRANT,
+  grantType: TOKEN_EXCHANGE_GRANT_TYPE,
   parameters: new Set(['subject_token', 'subject_token_type', 'requested_token_type', 'resource', 'audience', 'scope', 'actor_token', 'actor_token_type']),
   async handler({ client, params, deps }) {
     if (isPublicClient(client)) throw unauthorizedClient('token exchange is for confidential clients');
@@ -53,7 +52,7 @@ export const tokenExchangeGrant: Grant = {
     const missing = requested.filter((s) => !held.has(s));
     if (missing.length > 0) throw insufficientScope(`the Google grant lacks: ${missing.join(' ')}`);
 
-    deps.emit({ event: 'token_exchanged', client_id: client.id, subject: claims.sub, details: { grant_type: TOKEN_EXCHANGE_GRANT, subject_token_client_id: claims.client_id } });
+    deps.emit({ event: 'token_exchanged', client_id: client.id, subject: claims.sub, details: { grant_type: TOKEN_EXCHANGE_GRANT_TYPE, subject_token_client_id: claims.client_id } });
     const expiry = Math.floor(google.expiresAt.getTime() / 1000);
     return {
       access_token: google.accessToken,

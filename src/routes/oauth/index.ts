@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { deviceAuthorizationRoute } from './device-authorization.js';
 import { introspectRoute } from './introspect.js';
 import { brokerRefreshRoute } from './refresh.js';
 import { revokeRoute } from './revoke.js';
@@ -14,4 +15,5 @@ export const oauthRoutes: FastifyPluginAsync = async (app) => {
   await app.register(revokeRoute);
   await app.register(introspectRoute);
   await app.register(brokerRefreshRoute);
+  await app.register(deviceAuthorizationRoute);
 };

@@ -72,7 +72,7 @@ describeBackends('client registration and admin API', (backend) => {
     [{ ...valid, contact_email: 'not-an-email' }, 'invalid_client_metadata', 'contact_email: Invalid email address'],
     [{ ...valid, grant_types: ['implicit'] }, 'invalid_client_metadata', expect.stringContaining('grant_types.0: Invalid option')],
     [{ ...valid, grant_types: ['password'] }, 'invalid_client_metadata', expect.stringContaining('grant_types.0')],
-    [{ ...valid, grant_types: ['refresh_token'] }, 'invalid_client_metadata', 'grant_types: refresh_token is only issued with authorization_code'],
+    [{ ...valid, grant_types: ['refresh_token'] }, 'invalid_client_metadata', 'grant_types: refresh_token is only issued with authorization_code or urn:ietf:params:oauth:grant-type:device_code'],
     [{ ...valid, token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] }, 'invalid_client_metadata', "token_endpoint_auth_method: a public client ('none') cannot use client_credentials"],
     [{ ...valid, token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', expect.stringContaining('token_endpoint_auth_method')],
     [{ ...valid, scope: 'openid "quoted"' }, 'invalid_client_metadata', 'scope: scope must be space-separated RFC 6749 scope tokens'],
@@ -89,6 +89,16 @@ describeBackends('client registration and admin API', (backend) => {
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ grant_types: ['client_credentials'], redirect_urls: [], redirect_url: null, scope: 'reports:read inventory' });
     issuedSecrets.push(res.json().client_secret);
+  });
+
+  it('accepts device-flow clients (RFC 8628) without redirect URLs, with refresh tokens, public or confidential', async () => {
+    const grantTypes = ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'];
+    const pub = await register({ app_name: 'TV', contact_email: 'tv@x.example', grant_types: grantTypes, token_endpoint_auth_method: 'none', scope: 'openid profile' });
+    expect(pub.statusCode).toBe(201);
+    expect(pub.json()).toMatchObject({ grant_types: grantTypes, redirect_urls: [], token_endpoint_auth_method: 'none' });
+    const confidential = await register({ app_name: 'Console', contact_email: 'c@x.example', grant_types: grantTypes, scope: 'openid' });
+    expect(confidential.statusCode).toBe(201);
+    issuedSecrets.push(confidential.json().client_secret);
   });
 
   it('lists and shows clients without secrets or hashes', async () => {

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { DEVICE_CODE_GRANT_TYPE } from '../../clients/client.js';
+import { deviceRequestScopes } from '../../oauth/device-scope.js';
+import { unauthorizedClient } from '../../oauth/errors.js';
+import { readParams } from '../../oauth/form-params.js';
+import {
+  DEVICE_CODE_TTL_SECONDS,
+  DEVICE_POLL_INTERVAL_SECONDS,
+  deviceAuthorizationsRepository as devices,
+} from '../../repositories/device-authorizations.js';
+
+/** Where the person enters the user code (RFC 8628 §3.2 verification_uri). */
+export const DEVICE_VERIFICATION_PATH = '/device';
+
+/**
+ * POST /oauth/device_authorization (RFC 8628 §3.1–3.2). "The client authentication requirements
+ * of Section 3.2.1 of [RFC6749] apply to requests on this endpoint": confidential clients
+ * authenticate as at the token endpoint, public clients send client_id.
+ */
+export const deviceAuthorizationRoute: FastifyPluginAsync = async (app) => {
+  app.post('/oauth/device_authorization', async (request) => {
+    const params = readParams(request.body);
+    const { client } = await app.authenticateClient(request);
+    if (!client.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
+      throw unauthorizedClient(`this client is not allowed the ${DEVICE_CODE_GRANT_TYPE} grant`);
+    }
+    const scopes = deviceRequestScopes(client, params.scope);
+    const { deviceCode, userCode } = await devices.create(app.db, { clientId: client.id, scope: scopes.join(' ') });
+    await devices.deleteExpired(app.db);
+    app.audit({
+      event: 'device_authorization_requested',
+      client_id: client.id,
+      ip: request.ip,
+      details: { scope: scopes.join(' ') },
+    });
+    const verificationUri = `${app.config.public_url}${DEVICE_VERIFICATION_PATH}`;
+    return {
+      device_code: deviceCode,
+      user_code: userCode,
+      verification_uri: verificationUri,
+      // RFC 8628 §3.3.1: the user code in the URI, so the person need not type it.
+      verification_uri_complete: `${verificationUri}?${new URLSearchParams({ user_code: userCode })}`,
+      expires_in: DEVICE_CODE_TTL_SECONDS,
+      interval: DEVICE_POLL_INTERVAL_SECONDS,
+    };
+  });
+};
