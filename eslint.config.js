@@ -7,15 +7,43 @@ import tseslint from 'typescript-eslint';
 /** The globals plain Node.js scripts use (TypeScript files get theirs from @types/node). */
 const NODE_GLOBALS = Object.fromEntries(
   [
-    'process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'fetch', 'Request', 'Response', 'Headers',
-    'ReadableStream', 'AbortController', 'AbortSignal', 'TextEncoder', 'TextDecoder', 'structuredClone',
-    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'queueMicrotask', 'globalThis',
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'fetch',
+    'Request',
+    'Response',
+    'Headers',
+    'ReadableStream',
+    'AbortController',
+    'AbortSignal',
+    'TextEncoder',
+    'TextDecoder',
+    'structuredClone',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'queueMicrotask',
+    'globalThis',
   ].map((name) => [name, 'readonly']),
 );
 
 export default defineConfig(
   {
-    ignores: ['**/node_modules/', '**/dist/', 'data/', 'logs/', 'test-results/', 'coverage/', 'bench/results/', 'packages/python-client/'],
+    ignores: [
+      '**/node_modules/',
+      '**/dist/',
+      'data/',
+      'logs/',
+      'test-results/',
+      'coverage/',
+      'bench/results/',
+      'packages/python-client/',
+    ],
   },
   {
     linterOptions: {

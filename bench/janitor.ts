@@ -74,19 +74,33 @@ async function main(): Promise<void> {
     await migrate(seedDb);
     const config = loadConfig(
       {
-        NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, ADMIN_KEY,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: url,
+        ADMIN_KEY,
         ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
       },
       { janitor: { interval_seconds: 0 } },
     );
-    const db = createPgDatabase({ url, poolMax: config.database.pool_max, statementTimeoutMs: config.database.statement_timeout_ms });
+    const db = createPgDatabase({
+      url,
+      poolMax: config.database.pool_max,
+      statementTimeoutMs: config.database.statement_timeout_ms,
+    });
     const cache = createMemoryCache();
     const app = await buildApp(config, { db, cache });
     await app.ready();
     try {
       const reg = await app.inject({
-        method: 'POST', url: '/clients/register', headers: { 'x-admin-key': ADMIN_KEY },
-        payload: { app_name: 'Bench', contact_email: 'b@example.com', grant_types: ['client_credentials'], scope: 'reports' },
+        method: 'POST',
+        url: '/clients/register',
+        headers: { 'x-admin-key': ADMIN_KEY },
+        payload: {
+          app_name: 'Bench',
+          contact_email: 'b@example.com',
+          grant_types: ['client_credentials'],
+          scope: 'reports',
+        },
       });
       const { client_id, client_secret } = reg.json<{ client_id: string; client_secret: string }>();
       const basic = `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}`;
@@ -94,8 +108,11 @@ async function main(): Promise<void> {
       console.log(`seeding ${ROWS} expired and ${LIVE_ROWS} live refresh tokens …`);
       const seedStart = performance.now();
       await seedDb.query(`INSERT INTO users (id, username) VALUES ('bench-user', 'benchuser')`);
-      await seedDb.query(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-                          VALUES ('bench-family', $1, 'bench-user', 'openid', now() + interval '1 day')`, [client_id]);
+      await seedDb.query(
+        `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+                          VALUES ('bench-family', $1, 'bench-user', 'openid', now() + interval '1 day')`,
+        [client_id],
+      );
       for (let from = 1; from <= ROWS; from += 250_000) {
         const to = Math.min(ROWS, from + 249_999);
         await seedDb.query(
@@ -116,7 +133,8 @@ async function main(): Promise<void> {
 
       const tokenRequest = async () => {
         const res = await app.inject({
-          method: 'POST', url: '/oauth/token',
+          method: 'POST',
+          url: '/oauth/token',
           headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
           payload: 'grant_type=client_credentials&scope=reports',
         });
@@ -125,7 +143,12 @@ async function main(): Promise<void> {
       let n = 0;
       const dbRequest = async () => {
         n++;
-        const found = await refreshTokensRepository.find(db, createHash('md5').update(`l${(n % LIVE_ROWS) + 1}`).digest('hex'));
+        const found = await refreshTokensRepository.find(
+          db,
+          createHash('md5')
+            .update(`l${(n % LIVE_ROWS) + 1}`)
+            .digest('hex'),
+        );
         if (!found) throw new Error('a live refresh token was not found');
         await db.query(
           `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
@@ -140,12 +163,20 @@ async function main(): Promise<void> {
 
       const log = { info: () => {}, warn: console.warn, error: console.error };
       const pass = runJanitorPass({ db, config, log, batchSize: BATCH });
-      const [duringToken, duringDb, result] = await Promise.all([loop(tokenRequest, pass), loop(dbRequest, pass), pass]);
+      const [duringToken, duringDb, result] = await Promise.all([
+        loop(tokenRequest, pass),
+        loop(dbRequest, pass),
+        pass,
+      ]);
 
-      const left = await seedDb.query<{ n: number }>(`SELECT count(*)::int AS n FROM refresh_tokens WHERE expires_at < now()`);
+      const left = await seedDb.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM refresh_tokens WHERE expires_at < now()`,
+      );
       console.log('');
-      console.log(`janitor pass: ${result.counts.refresh_tokens} refresh tokens deleted in ${(result.durationMs / 1000).toFixed(1)} s ` +
-        `(batch ${BATCH}; ${Math.round(result.counts.refresh_tokens / (result.durationMs / 1000))} rows/s); expired left: ${left.rows[0]!.n}; failed kinds: ${result.failed.join(',') || 'none'}`);
+      console.log(
+        `janitor pass: ${result.counts.refresh_tokens} refresh tokens deleted in ${(result.durationMs / 1000).toFixed(1)} s ` +
+          `(batch ${BATCH}; ${Math.round(result.counts.refresh_tokens / (result.durationMs / 1000))} rows/s); expired left: ${left.rows[0]!.n}; failed kinds: ${result.failed.join(',') || 'none'}`,
+      );
       console.log(stats('client_credentials, before', baseToken));
       console.log(stats('client_credentials, during', duringToken));
       console.log(stats('db lookup+insert, before', baseDb));

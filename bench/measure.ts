@@ -45,7 +45,12 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
     const pid = o.pidOf(x.scenario.server);
     const cpuBefore = cpuSeconds(pid);
     try {
-      const result = await runLoad({ baseUrl: x.scenario.baseUrl, request, connections: o.connections, durationSeconds: seconds });
+      const result = await runLoad({
+        baseUrl: x.scenario.baseUrl,
+        request,
+        connections: o.connections,
+        durationSeconds: seconds,
+      });
       const requests = result.ok + result.non2xx;
       const cpuUs = requests > 0 ? ((cpuSeconds(pid) - cpuBefore) / requests) * 1e6 : NaN;
       return { ...result, cpuUsPerRequest: cpuUs };
@@ -56,7 +61,9 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
   if (o.warmupSeconds > 0) {
     for (const x of live) {
       o.log(`  warm-up ${x.scenario.id} (${o.warmupSeconds} s)`);
-      await once(x, o.warmupSeconds).catch((err: Error) => o.log(`  warm-up of ${x.scenario.id} failed: ${err.message}`));
+      await once(x, o.warmupSeconds).catch((err: Error) =>
+        o.log(`  warm-up of ${x.scenario.id} failed: ${err.message}`),
+      );
     }
   }
   for (let round = 1; round <= o.rounds; round++) {
@@ -66,9 +73,11 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
         const result = await once(x, o.durationSeconds);
         const rss = rssBytes(o.pidOf(x.scenario.server));
         x.rounds.push({ ...result, rssBytes: rss });
-        o.log(`  round ${round}/${o.rounds} ${x.scenario.id.padEnd(24)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ` +
-          `cpu ${result.cpuUsPerRequest.toFixed(0)} µs/req` +
-          `${result.non2xx ? `  non-2xx ${result.non2xx}` : ''}${result.stoppedEarly ? '  (pool ran out)' : ''}`);
+        o.log(
+          `  round ${round}/${o.rounds} ${x.scenario.id.padEnd(24)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ` +
+            `cpu ${result.cpuUsPerRequest.toFixed(0)} µs/req` +
+            `${result.non2xx ? `  non-2xx ${result.non2xx}` : ''}${result.stoppedEarly ? '  (pool ran out)' : ''}`,
+        );
       } catch (err) {
         x.status = 'error';
         x.reason = (err as Error).message.split('\n')[0];

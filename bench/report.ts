@@ -58,7 +58,13 @@ export function buildRows(outcomes: ScenarioOutcome[]): Row[] {
   return outcomes.map((o) => {
     if (o.status !== 'ok') return { id: o.scenario.id, status: o.status, reason: o.reason, notes: [] };
     const own = rps.get(o.scenario.id)!;
-    if (!(own > 0)) return { id: o.scenario.id, status: 'error', reason: 'no successful responses (server stalled or every request failed)', notes: [] };
+    if (!(own > 0))
+      return {
+        id: o.scenario.id,
+        status: 'error',
+        reason: 'no successful responses (server stalled or every request failed)',
+        notes: [],
+      };
     const bare = rps.get(o.scenario.method === 'GET' ? BARE_GET : BARE_POST);
     const peer = o.scenario.peer ? rps.get(o.scenario.peer) : undefined;
     const notes: string[] = [];
@@ -97,18 +103,26 @@ export function markdownTable(rows: Row[]): string {
   ];
   for (const r of rows) {
     if (r.status !== 'ok') {
-      lines.push(`| ${r.id} | ${r.status === 'unavailable' ? 'not available' : 'ERROR'} | | | | | | | ${r.reason ?? ''} |`);
+      lines.push(
+        `| ${r.id} | ${r.status === 'unavailable' ? 'not available' : 'ERROR'} | | | | | | | ${r.reason ?? ''} |`,
+      );
       continue;
     }
-    lines.push(`| ${r.id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs)} | ${fmt(r.rssMB)} | ${ratio(r.vsFastify)} | ${ratio(r.vsOidcProvider)} | ${r.notes.join('; ')} |`);
+    lines.push(
+      `| ${r.id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs)} | ${fmt(r.rssMB)} | ${ratio(r.vsFastify)} | ${ratio(r.vsOidcProvider)} | ${r.notes.join('; ')} |`,
+    );
   }
   return lines.join('\n');
 }
 
 export function factsLine(f: RunFacts): string {
-  const extra = Object.entries(f.extra ?? {}).map(([k, v]) => `, ${k} ${v}`).join('');
-  return `${f.date} · ${f.cores} cores (${f.cpu}) · Node ${f.node} · ${f.pinned ? 'servers pinned to core 0, load generator to core 1 (taskset)' : 'not pinned (no taskset)'} · ` +
-    `${f.connections} connections, ${f.rounds} × ${f.durationSeconds} s rounds interleaved, medians${extra} · \`${f.command}\``;
+  const extra = Object.entries(f.extra ?? {})
+    .map(([k, v]) => `, ${k} ${v}`)
+    .join('');
+  return (
+    `${f.date} · ${f.cores} cores (${f.cpu}) · Node ${f.node} · ${f.pinned ? 'servers pinned to core 0, load generator to core 1 (taskset)' : 'not pinned (no taskset)'} · ` +
+    `${f.connections} connections, ${f.rounds} × ${f.durationSeconds} s rounds interleaved, medians${extra} · \`${f.command}\``
+  );
 }
 
 export function machineFacts(): Pick<RunFacts, 'node' | 'cores' | 'cpu'> {
@@ -120,6 +134,17 @@ export function machineFacts(): Pick<RunFacts, 'node' | 'cores' | 'cpu'> {
 export function writeResults(dir: string, name: string, facts: RunFacts, rows: Row[], targets: string[]): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ facts, rows, targets }, null, 2)}\n`);
-  const md = [`# Gatehouse benchmark`, '', factsLine(facts), '', markdownTable(rows), '', '## Targets (issue 10)', '', ...targets.map((t) => `- ${t}`), ''];
+  const md = [
+    `# Gatehouse benchmark`,
+    '',
+    factsLine(facts),
+    '',
+    markdownTable(rows),
+    '',
+    '## Targets (issue 10)',
+    '',
+    ...targets.map((t) => `- ${t}`),
+    '',
+  ];
   writeFileSync(join(dir, `${name}.md`), md.join('\n'));
 }

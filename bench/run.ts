@@ -5,7 +5,13 @@
 import { join } from 'node:path';
 import { parseBenchArgs } from './lib/cli-args.js';
 import { canPin, pinSelf, ProcessGroup } from './lib/processes.js';
-import { createScratchDatabase, DEFAULT_POSTGRES, DEFAULT_REDIS, dropRedisPrefix, scratchRedisPrefix } from './lib/scratch.js';
+import {
+  createScratchDatabase,
+  DEFAULT_POSTGRES,
+  DEFAULT_REDIS,
+  dropRedisPrefix,
+  scratchRedisPrefix,
+} from './lib/scratch.js';
 import { measure, selectScenarios } from './measure.js';
 import { buildRows, machineFacts, markdownTable, factsLine, writeResults, type RunFacts } from './report.js';
 import { baselineScenarios } from './scenarios/baseline.js';
@@ -13,7 +19,15 @@ import { gatehouseScenarios } from './scenarios/gatehouse.js';
 import { oidcProviderScenarios } from './scenarios/oidc-provider.js';
 import type { ServerName } from './scenarios/scenario.js';
 import { GatehouseSeeder } from './seed/gatehouse-seed.js';
-import { LOAD_CORE, REPO_ROOT, startBareFastify, startGatehouse, startOidcProvider, type RunningGatehouse, type RunningServer } from './servers/start.js';
+import {
+  LOAD_CORE,
+  REPO_ROOT,
+  startBareFastify,
+  startGatehouse,
+  startOidcProvider,
+  type RunningGatehouse,
+  type RunningServer,
+} from './servers/start.js';
 import { measureEs256SignRate } from './lib/sign-rate.js';
 import { judgeTargets } from './targets.js';
 
@@ -33,20 +47,30 @@ async function main(): Promise<void> {
   let seeder: GatehouseSeeder | undefined;
   try {
     const [gatehouse, fastify, peer] = await Promise.all([
-      startGatehouse(group, { databaseUrl: db.url, redisUrl: redis, redisPrefix, cpuProfDir: args.cpuProf ? RESULTS_DIR : undefined }),
+      startGatehouse(group, {
+        databaseUrl: db.url,
+        redisUrl: redis,
+        redisPrefix,
+        cpuProfDir: args.cpuProf ? RESULTS_DIR : undefined,
+      }),
       startBareFastify(group),
       startOidcProvider(group),
     ]);
     gh = gatehouse;
     seeder = new GatehouseSeeder(gh.baseUrl, gh.adminKey, db.url);
     const servers: Record<ServerName, RunningServer> = { gatehouse: gh, fastify, 'oidc-provider': peer };
-    const scenarios = selectScenarios([
-      ...baselineScenarios(fastify),
-      ...gatehouseScenarios({ gh, seeder, connections: args.connections, rounds: args.rounds }),
-      ...oidcProviderScenarios(peer, { connections: args.connections, rounds: args.rounds }),
-    ], args.only);
+    const scenarios = selectScenarios(
+      [
+        ...baselineScenarios(fastify),
+        ...gatehouseScenarios({ gh, seeder, connections: args.connections, rounds: args.rounds }),
+        ...oidcProviderScenarios(peer, { connections: args.connections, rounds: args.rounds }),
+      ],
+      args.only,
+    );
     if (scenarios.length === 0) throw new Error(`--only ${args.only.join(',')} matches no scenario`);
-    log(`${scenarios.length} scenarios × ${args.rounds} rounds × ${args.durationSeconds} s, ${args.connections} connections`);
+    log(
+      `${scenarios.length} scenarios × ${args.rounds} rounds × ${args.durationSeconds} s, ${args.connections} connections`,
+    );
 
     const signRate = await measureEs256SignRate();
     log(`jose ES256 sign on the load core: ${signRate.toFixed(0)}/s`);

@@ -16,11 +16,18 @@ export function judgeTargets(rows: Row[], signRate?: number): string[] {
   const judge = (label: string, value: number | undefined, goal: number, unit: string, higherIsBetter = true) => {
     if (value === undefined || Number.isNaN(value)) return out.push(`${label}: not measured`);
     const met = higherIsBetter ? value >= goal : value <= goal;
-    out.push(`${met ? 'MET' : 'MISSED'} — ${label}: ${value.toFixed(2)}${unit} (target ${higherIsBetter ? '≥' : '≤'} ${goal}${unit})`);
+    out.push(
+      `${met ? 'MET' : 'MISSED'} — ${label}: ${value.toFixed(2)}${unit} (target ${higherIsBetter ? '≥' : '≤'} ${goal}${unit})`,
+    );
   };
   const cc = by.get('gh.client_credentials');
   judge('client_credentials vs oidc-provider', cc?.vsOidcProvider, 2.0, '×');
-  judge('client_credentials vs single-core ceiling (14k)', cc?.rps !== undefined ? cc.rps / CLIENT_CREDENTIALS_CEILING : undefined, 0.8, '');
+  judge(
+    'client_credentials vs single-core ceiling (14k)',
+    cc?.rps !== undefined ? cc.rps / CLIENT_CREDENTIALS_CEILING : undefined,
+    0.8,
+    '',
+  );
   const post = by.get(BARE_POST)?.rps;
   const ceiling = post && signRate ? 1 / (1 / post + 1 / signRate) : undefined;
   judge(

@@ -14,7 +14,10 @@ const bad = [];
 for (const [path, meta] of Object.entries(lock.packages)) {
   const wanted = meta.engines?.node ?? (Array.isArray(meta.engines) ? undefined : undefined);
   if (!path || typeof wanted !== 'string') continue;
-  if (!semver.satisfies(floor, wanted, { includePrerelease: true })) bad.push(`${path.replace(/^.*node_modules\//, '')}@${meta.version}${meta.dev ? ' (dev)' : ''} needs node ${wanted}`);
+  if (!semver.satisfies(floor, wanted, { includePrerelease: true }))
+    bad.push(
+      `${path.replace(/^.*node_modules\//, '')}@${meta.version}${meta.dev ? ' (dev)' : ''} needs node ${wanted}`,
+    );
 }
 if (bad.length) {
   console.error(`engines.node is ${root.engines.node}, but:\n  ${bad.join('\n  ')}`);

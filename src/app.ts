@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyReply, type FastifyRequest,
-  type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault,
+import Fastify, {
+  LogController,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
   type RouteOptions,
 } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -62,7 +69,8 @@ class OneLinePerRequest extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    if (error)
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
     else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
@@ -102,7 +110,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // them in the spec's shape too (400 / 414), never Fastify's default body.
     frameworkErrors: (err, _request, reply) => {
       const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-      void sendError(new OAuthError('invalid_request', status, status === 414 ? 'a path parameter is too long' : 'malformed URL'), reply);
+      void sendError(
+        new OAuthError('invalid_request', status, status === 414 ? 'a path parameter is too long' : 'malformed URL'),
+        reply,
+      );
     },
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const app = await buildApp(config, { db, cache });
   if (config.node_env === 'production' && cache.kind === 'memory') {
     // Rate limits, the deny list, locks and cache invalidation live in this process only.
-    app.log.warn('REDIS_URL is not set: the cache is in-process, so only ONE instance of Gatehouse may run against this database');
+    app.log.warn(
+      'REDIS_URL is not set: the cache is in-process, so only ONE instance of Gatehouse may run against this database',
+    );
   }
 
   let metricsServer: Server | undefined;
@@ -46,7 +48,11 @@ async function main(): Promise<void> {
   if (config.server.metrics_port) {
     // No credentials on this port: it listens on server.metrics_host (loopback by default), where
     // only Prometheus should reach it.
-    metricsServer = await startMetricsServer(app.metrics.registry, config.server.metrics_host, config.server.metrics_port);
+    metricsServer = await startMetricsServer(
+      app.metrics.registry,
+      config.server.metrics_host,
+      config.server.metrics_port,
+    );
   }
   app.log.info(
     { database: db.kind, cache: cache.kind, public_url: config.public_url },

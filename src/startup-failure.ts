@@ -19,7 +19,8 @@ export function describeFailure(err: unknown): string {
 
 function ownMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const inner = err instanceof AggregateError ? [...new Set(err.errors.map(ownMessage).filter(Boolean))].join('; ') : '';
+  const inner =
+    err instanceof AggregateError ? [...new Set(err.errors.map(ownMessage).filter(Boolean))].join('; ') : '';
   const own = err.message || (err as { code?: string }).code || '';
   if (own && inner) return `${own} (${inner})`;
   return own || inner || err.name;

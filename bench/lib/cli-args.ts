@@ -9,11 +9,20 @@ export interface BenchArgs {
   warmupSeconds: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--duration <s>] [--rounds <n>] [--connections <n>] [--only a,b] [--warmup <s>] [--cpu-prof]';
+const USAGE =
+  'usage: npm run bench -- [--duration <s>] [--rounds <n>] [--connections <n>] [--only a,b] [--warmup <s>] [--cpu-prof]';
 
 /** Parses the bench flags; throws with the usage line on anything unknown or out of range. */
 export function parseBenchArgs(argv: string[], defaults: Partial<BenchArgs> = {}): BenchArgs {
-  const args: BenchArgs = { durationSeconds: 10, rounds: 3, connections: 50, only: [], cpuProf: false, warmupSeconds: 2, ...defaults };
+  const args: BenchArgs = {
+    durationSeconds: 10,
+    rounds: 3,
+    connections: 50,
+    only: [],
+    cpuProf: false,
+    warmupSeconds: 2,
+    ...defaults,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -23,17 +32,34 @@ export function parseBenchArgs(argv: string[], defaults: Partial<BenchArgs> = {}
     };
     const positive = (v: string, max: number) => {
       const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0 || n > max) throw new Error(`${flag} must be a number in (0, ${max}]\n${USAGE}`);
+      if (!Number.isFinite(n) || n <= 0 || n > max)
+        throw new Error(`${flag} must be a number in (0, ${max}]\n${USAGE}`);
       return n;
     };
     switch (flag) {
-      case '--duration': args.durationSeconds = positive(value(), 600); break;
-      case '--rounds': args.rounds = Math.round(positive(value(), 20)); break;
-      case '--connections': args.connections = Math.round(positive(value(), 1000)); break;
-      case '--warmup': args.warmupSeconds = Number(value()); break;
-      case '--only': args.only = value().split(',').map((s) => s.trim()).filter(Boolean); break;
-      case '--cpu-prof': args.cpuProf = true; break;
-      default: throw new Error(`unknown flag ${flag}\n${USAGE}`);
+      case '--duration':
+        args.durationSeconds = positive(value(), 600);
+        break;
+      case '--rounds':
+        args.rounds = Math.round(positive(value(), 20));
+        break;
+      case '--connections':
+        args.connections = Math.round(positive(value(), 1000));
+        break;
+      case '--warmup':
+        args.warmupSeconds = Number(value());
+        break;
+      case '--only':
+        args.only = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        break;
+      case '--cpu-prof':
+        args.cpuProf = true;
+        break;
+      default:
+        throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
   return args;

@@ -7,7 +7,11 @@ export interface LoadRequest {
   headers?: Record<string, string>;
   body?: string;
   /** `stop()` ends the run early (a pool of single-use credentials is running out). */
-  setupRequest?: (req: autocannon.Request, context: Record<string, unknown>, stop: () => void) => autocannon.Request | null;
+  setupRequest?: (
+    req: autocannon.Request,
+    context: Record<string, unknown>,
+    stop: () => void,
+  ) => autocannon.Request | null;
   onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
 }
 
@@ -44,21 +48,31 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
   const setupRequest = r.setupRequest;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({
-    url: o.baseUrl,
-    connections: o.connections,
-    duration: o.durationSeconds,
-    timeout: 10,
-    // Responses are only read when a scenario needs them (refresh chains); recording bodies costs.
-    requests: [{
-      method: r.method ?? 'GET',
-      path: r.path,
-      headers: r.headers,
-      body: r.body,
-      ...(setupRequest ? { setupRequest: ((req: autocannon.Request, ctx: Record<string, unknown>) => setupRequest(req, ctx, stop)) as never } : {}),
-      ...(r.onResponse ? { onResponse: r.onResponse as never } : {}),
-    }],
-    }, (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)));
+    instance = autocannon(
+      {
+        url: o.baseUrl,
+        connections: o.connections,
+        duration: o.durationSeconds,
+        timeout: 10,
+        // Responses are only read when a scenario needs them (refresh chains); recording bodies costs.
+        requests: [
+          {
+            method: r.method ?? 'GET',
+            path: r.path,
+            headers: r.headers,
+            body: r.body,
+            ...(setupRequest
+              ? {
+                  setupRequest: ((req: autocannon.Request, ctx: Record<string, unknown>) =>
+                    setupRequest(req, ctx, stop)) as never,
+                }
+              : {}),
+            ...(r.onResponse ? { onResponse: r.onResponse as never } : {}),
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)),
+    );
   });
   const seconds = Math.max(0.001, result.duration);
   const ok = result['2xx'];

@@ -12,7 +12,9 @@ export const canPin: boolean = (() => {
 
 function cpuCount(): number {
   try {
-    return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
+    return readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('processor')).length;
   } catch {
     return 1;
   }
@@ -131,7 +133,12 @@ export function cpuSeconds(pid: number | undefined): number {
 }
 
 /** Polls url until it answers 2xx, the child exits, or timeoutMs passes (bounded loop). */
-export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 60_000, describe = () => ''): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  timeoutMs = 60_000,
+  describe = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; attempt < 10_000 && Date.now() < deadline; attempt++) {
     if (child.exitCode !== null) throw new Error(`server for ${url} exited with ${child.exitCode}\n${describe()}`);

@@ -7,7 +7,8 @@ import { SignJWT, generateKeyPair } from 'jose';
  */
 export async function measureEs256SignRate(seconds = 1.5): Promise<number> {
   const { privateKey } = await generateKeyPair('ES256');
-  const sign = () => new SignJWT({ sub: 'bench', scope: 'api' }).setProtectedHeader({ alg: 'ES256' }).setIssuedAt().sign(privateKey);
+  const sign = () =>
+    new SignJWT({ sub: 'bench', scope: 'api' }).setProtectedHeader({ alg: 'ES256' }).setIssuedAt().sign(privateKey);
   for (let i = 0; i < 200; i++) await sign();
   const deadline = performance.now() + seconds * 1000;
   const start = performance.now();

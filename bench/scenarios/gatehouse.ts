@@ -1,5 +1,12 @@
 import type { RunningGatehouse } from '../servers/start.js';
-import { FORM_HEADERS, formBody, REDIRECT_URI, type BenchClient, type GatehouseSeeder, type SeededUser } from '../seed/gatehouse-seed.js';
+import {
+  FORM_HEADERS,
+  formBody,
+  REDIRECT_URI,
+  type BenchClient,
+  type GatehouseSeeder,
+  type SeededUser,
+} from '../seed/gatehouse-seed.js';
 import { RefreshChains } from './refresh-chains.js';
 import { fixedScenario, type Scenario } from './scenario.js';
 
@@ -42,7 +49,9 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
     });
     const text = await res.text();
     if (res.status === 404 || (res.status === 400 && text.includes('only accepted by the Google token broker'))) {
-      return { unavailable: `broker not built in this tree (POST /oauth/token with an API key → ${res.status})` } as const;
+      return {
+        unavailable: `broker not built in this tree (POST /oauth/token with an API key → ${res.status})`,
+      } as const;
     }
     if (res.status !== 200) throw new Error(`broker probe: ${res.status} ${text}`);
     return { apiKey, subject } as const;
@@ -58,7 +67,7 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
   return [
     fixedScenario({
       id: 'gh.health',
-      description: '`GET /health`: Gatehouse\'s framework overhead (hooks, headers, logging) with no work',
+      description: "`GET /health`: Gatehouse's framework overhead (hooks, headers, logging) with no work",
       server: 'gatehouse',
       baseUrl,
       method: 'GET',
@@ -72,12 +81,18 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
       method: 'POST',
       peer: 'oidc.client_credentials',
       async nextRound() {
-        return { method: 'POST', path: '/oauth/token', headers: await tokenHeaders(), body: 'grant_type=client_credentials&scope=api' };
+        return {
+          method: 'POST',
+          path: '/oauth/token',
+          headers: await tokenHeaders(),
+          body: 'grant_type=client_credentials&scope=api',
+        };
       },
     },
     {
       id: 'gh.refresh_token',
-      description: '`POST /oauth/token` grant_type=refresh_token with strict rotation on Postgres; every request spends a fresh token (chains pre-minted by code exchange)',
+      description:
+        '`POST /oauth/token` grant_type=refresh_token with strict rotation on Postgres; every request spends a fresh token (chains pre-minted by code exchange)',
       server: 'gatehouse',
       baseUrl,
       method: 'POST',
@@ -89,21 +104,29 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
         refreshChains = new RefreshChains(tokens.map((t) => t.refresh_token));
       },
       async nextRound() {
-        return refreshChains!.request('/oauth/token', await tokenHeaders(), (rt) => formBody({ grant_type: 'refresh_token', refresh_token: rt }));
+        return refreshChains!.request('/oauth/token', await tokenHeaders(), (rt) =>
+          formBody({ grant_type: 'refresh_token', refresh_token: rt }),
+        );
       },
       finishRound: () => {
-        if (refreshChains?.failures.length) console.log(`  gh.refresh_token failures: ${refreshChains.failures.join(' | ')}`);
+        if (refreshChains?.failures.length)
+          console.log(`  gh.refresh_token failures: ${refreshChains.failures.join(' | ')}`);
       },
     },
     {
       id: 'gh.authorization_code',
-      description: '`POST /oauth/token` grant_type=authorization_code: code consumed, family + refresh token written, JWT access + ES256 ID token (codes pre-minted in SQL)',
+      description:
+        '`POST /oauth/token` grant_type=authorization_code: code consumed, family + refresh token written, JWT access + ES256 ID token (codes pre-minted in SQL)',
       server: 'gatehouse',
       baseUrl,
       method: 'POST',
       async nextRound(durationSeconds) {
         const c = await client();
-        codes = await seeder.mintCodes(c.id, (await user()).id, Math.min(MAX_CODES_PER_ROUND, Math.ceil(durationSeconds * CODES_PER_SECOND)));
+        codes = await seeder.mintCodes(
+          c.id,
+          (await user()).id,
+          Math.min(MAX_CODES_PER_ROUND, Math.ceil(durationSeconds * CODES_PER_SECOND)),
+        );
         const keep = o.connections;
         return {
           method: 'POST',
@@ -128,12 +151,17 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
         accessToken = await seeder.clientCredentialsToken(await client());
       },
       async nextRound() {
-        return { method: 'POST', path: '/oauth/introspect', headers: await tokenHeaders(), body: formBody({ token: accessToken }) };
+        return {
+          method: 'POST',
+          path: '/oauth/introspect',
+          headers: await tokenHeaders(),
+          body: formBody({ token: accessToken }),
+        };
       },
     },
     {
       id: 'gh.user_info',
-      description: '`GET /user/info?username=…` with a user\'s Bearer access token',
+      description: "`GET /user/info?username=…` with a user's Bearer access token",
       server: 'gatehouse',
       baseUrl,
       method: 'GET',
@@ -153,7 +181,8 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
     },
     {
       id: 'gh.broker',
-      description: 'broker hot path: `POST /oauth/token` with `Authorization: Bearer <api key>` and `subject=<user id>`, Google token still fresh',
+      description:
+        'broker hot path: `POST /oauth/token` with `Authorization: Bearer <api key>` and `subject=<user id>`, Google token still fresh',
       server: 'gatehouse',
       baseUrl,
       method: 'POST',
@@ -164,7 +193,12 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
       async nextRound() {
         const b = await broker();
         if ('unavailable' in b) throw new Error('unreachable');
-        return { method: 'POST', path: '/oauth/token', headers: { ...FORM_HEADERS, authorization: `Bearer ${b.apiKey}` }, body: formBody({ subject: b.subject }) };
+        return {
+          method: 'POST',
+          path: '/oauth/token',
+          headers: { ...FORM_HEADERS, authorization: `Bearer ${b.apiKey}` },
+          body: formBody({ subject: b.subject }),
+        };
       },
     },
     {
@@ -178,7 +212,8 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
         if ('unavailable' in b) return { unavailable: b.unavailable! };
         gh.mockGoogle.control.setAccessTokenLifetime(SHORT_GOOGLE_TOKEN_SECONDS);
         const stamp = Date.now();
-        for (let i = 0; i < REFRESH_SUBJECTS; i++) refreshSubjects.push(await seeder.signInWithGoogle(`bench.refresh.${stamp}.${i}@example.com`));
+        for (let i = 0; i < REFRESH_SUBJECTS; i++)
+          refreshSubjects.push(await seeder.signInWithGoogle(`bench.refresh.${stamp}.${i}@example.com`));
       },
       async nextRound() {
         const b = await broker();
@@ -188,7 +223,10 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
           method: 'POST',
           path: '/oauth/token',
           headers: { ...FORM_HEADERS, authorization: `Bearer ${b.apiKey}` },
-          setupRequest: (req) => ({ ...req, body: formBody({ subject: refreshSubjects[next++ % refreshSubjects.length]! }) }),
+          setupRequest: (req) => ({
+            ...req,
+            body: formBody({ subject: refreshSubjects[next++ % refreshSubjects.length]! }),
+          }),
         };
       },
     },

@@ -18,25 +18,34 @@ export function oidcProviderScenarios(peer: RunningServer, o: { connections: num
       server: 'oidc-provider',
       baseUrl,
       method: 'POST',
-      nextRound: async () => ({ method: 'POST', path: '/token', headers, body: 'grant_type=client_credentials&scope=api' }),
+      nextRound: async () => ({
+        method: 'POST',
+        path: '/token',
+        headers,
+        body: 'grant_type=client_credentials&scope=api',
+      }),
     },
     {
       id: 'oidc.refresh_token',
-      description: 'oidc-provider refresh_token with rotation (in memory): JWT access + ES256 ID token + new refresh token',
+      description:
+        'oidc-provider refresh_token with rotation (in memory): JWT access + ES256 ID token + new refresh token',
       server: 'oidc-provider',
       baseUrl,
       method: 'POST',
       async prepare() {
-        const res = await fetch(`${baseUrl}/__bench/refresh-tokens?n=${o.connections * (o.rounds + 3) + 100}`, { method: 'POST' });
+        const res = await fetch(`${baseUrl}/__bench/refresh-tokens?n=${o.connections * (o.rounds + 3) + 100}`, {
+          method: 'POST',
+        });
         if (res.status !== 200) throw new Error(`oidc-provider refresh seeding: ${res.status} ${await res.text()}`);
         chains = new RefreshChains(((await res.json()) as { tokens: string[] }).tokens);
       },
-      nextRound: async () => chains!.request('/token', headers, (rt) => formBody({ grant_type: 'refresh_token', refresh_token: rt })),
-
+      nextRound: async () =>
+        chains!.request('/token', headers, (rt) => formBody({ grant_type: 'refresh_token', refresh_token: rt })),
     },
     {
       id: 'oidc.introspection',
-      description: 'oidc-provider `POST /token/introspection` of one opaque access token (it cannot introspect JWT access tokens)',
+      description:
+        'oidc-provider `POST /token/introspection` of one opaque access token (it cannot introspect JWT access tokens)',
       server: 'oidc-provider',
       baseUrl,
       method: 'POST',
@@ -50,7 +59,12 @@ export function oidcProviderScenarios(peer: RunningServer, o: { connections: num
         if (!body.access_token) throw new Error(`oidc-provider opaque token: ${res.status} ${JSON.stringify(body)}`);
         opaqueToken = body.access_token;
       },
-      nextRound: async () => ({ method: 'POST', path: '/token/introspection', headers, body: formBody({ token: opaqueToken }) }),
+      nextRound: async () => ({
+        method: 'POST',
+        path: '/token/introspection',
+        headers,
+        body: formBody({ token: opaqueToken }),
+      }),
     },
   ];
 }

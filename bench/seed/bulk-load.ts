@@ -13,10 +13,19 @@ export interface BulkCounts {
  * measured here, not secrets), users, one token family per user, and refresh tokens spread
  * over the families. Returns seconds per table.
  */
-export async function bulkLoad(seeder: GatehouseSeeder, counts: BulkCounts, log: (line: string) => void): Promise<Record<string, number>> {
+export async function bulkLoad(
+  seeder: GatehouseSeeder,
+  counts: BulkCounts,
+  log: (line: string) => void,
+): Promise<Record<string, number>> {
   const secretHash = await argon2.hash('scale-secret-not-used', { type: argon2.argon2id });
   const timings: Record<string, number> = {};
-  const sliced = async (table: string, total: number, slice: number, sql: (from: number, to: number) => [string, unknown[]]) => {
+  const sliced = async (
+    table: string,
+    total: number,
+    slice: number,
+    sql: (from: number, to: number) => [string, unknown[]],
+  ) => {
     const started = Date.now();
     for (let from = 1; from <= total; from += slice) {
       const [text, params] = sql(from, Math.min(total, from + slice - 1));
@@ -30,20 +39,28 @@ export async function bulkLoad(seeder: GatehouseSeeder, counts: BulkCounts, log:
      SELECT 'scale_' || g, 'Scale app ' || g, 'scale' || g || '@example.com', $3,
             ARRAY['https://app' || g || '.example.com/callback'], ARRAY['authorization_code','refresh_token','client_credentials'],
             'openid profile email api', 'client_secret_basic'
-     FROM generate_series($1::int, $2::int) AS g`, [a, b, secretHash]]);
+     FROM generate_series($1::int, $2::int) AS g`,
+    [a, b, secretHash],
+  ]);
   await sliced('users', counts.users, 50_000, (a, b) => [
     `INSERT INTO users (id, google_sub, email, email_verified, username, first_name, last_name, name)
      SELECT 'scale-user-' || g, 'scale-sub-' || g, 'scale.user' || g || '@example.com', true, 'scale_user_' || g, 'Scale', 'User', 'Scale User'
-     FROM generate_series($1::int, $2::int) AS g`, [a, b]]);
+     FROM generate_series($1::int, $2::int) AS g`,
+    [a, b],
+  ]);
   await sliced('token_families', counts.users, 50_000, (a, b) => [
     `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
      SELECT 'scale-fam-' || g, 'scale_' || (1 + g % $3), 'scale-user-' || g, 'openid profile email', now() + interval '10 minutes'
-     FROM generate_series($1::int, $2::int) AS g`, [a, b, counts.clients]]);
+     FROM generate_series($1::int, $2::int) AS g`,
+    [a, b, counts.clients],
+  ]);
   await sliced('refresh_tokens', counts.refreshTokens, 100_000, (a, b) => [
     `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
      SELECT encode(sha256(('scale-rt-' || g)::bytea), 'hex'), 'scale-fam-' || (1 + g % $3), 'scale_' || (1 + (1 + g % $3) % $4),
             'scale-user-' || (1 + g % $3), 'openid profile email', now() + interval '30 days'
-     FROM generate_series($1::int, $2::int) AS g`, [a, b, counts.users, counts.clients]]);
+     FROM generate_series($1::int, $2::int) AS g`,
+    [a, b, counts.users, counts.clients],
+  ]);
   const started = Date.now();
   await seeder.query('ANALYZE');
   timings.analyze = (Date.now() - started) / 1000;

@@ -34,7 +34,11 @@ export const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded
 export class GatehouseSeeder {
   private readonly pool: pg.Pool;
 
-  constructor(private readonly baseUrl: string, private readonly adminKey: string, databaseUrl: string) {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly adminKey: string,
+    databaseUrl: string,
+  ) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   }
 
@@ -94,7 +98,11 @@ export class GatehouseSeeder {
   }
 
   /** Exchanges codes for tokens over HTTP, `concurrency` at a time. */
-  async exchangeCodes(client: BenchClient, codes: string[], concurrency = 8): Promise<Array<{ access_token: string; refresh_token: string }>> {
+  async exchangeCodes(
+    client: BenchClient,
+    codes: string[],
+    concurrency = 8,
+  ): Promise<Array<{ access_token: string; refresh_token: string }>> {
     const out: Array<{ access_token: string; refresh_token: string }> = [];
     let next = 0;
     const worker = async () => {
@@ -106,7 +114,8 @@ export class GatehouseSeeder {
           body: formBody({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }),
         });
         const body = (await res.json()) as { access_token?: string; refresh_token?: string };
-        if (res.status !== 200 || !body.access_token || !body.refresh_token) throw new Error(`code exchange: ${res.status} ${JSON.stringify(body)}`);
+        if (res.status !== 200 || !body.access_token || !body.refresh_token)
+          throw new Error(`code exchange: ${res.status} ${JSON.stringify(body)}`);
         out.push({ access_token: body.access_token, refresh_token: body.refresh_token });
       }
     };
@@ -121,7 +130,8 @@ export class GatehouseSeeder {
       body: formBody({ grant_type: 'client_credentials', scope: 'api' }),
     });
     const body = (await res.json()) as { access_token?: string };
-    if (res.status !== 200 || !body.access_token) throw new Error(`client_credentials: ${res.status} ${JSON.stringify(body)}`);
+    if (res.status !== 200 || !body.access_token)
+      throw new Error(`client_credentials: ${res.status} ${JSON.stringify(body)}`);
     return body.access_token;
   }
 
@@ -151,7 +161,13 @@ export class GatehouseSeeder {
     // A callback may bounce once more through Google with prompt=consent (no refresh token yet).
     let next: string | undefined = decision.location;
     for (let hop = 0; hop < 6 && next; hop++) {
-      if (!next.startsWith(this.baseUrl) && !next.includes('/auth/google/') && !next.includes('/o/oauth2') && !next.includes('authorize')) break;
+      if (
+        !next.startsWith(this.baseUrl) &&
+        !next.includes('/auth/google/') &&
+        !next.includes('/o/oauth2') &&
+        !next.includes('authorize')
+      )
+        break;
       const res = await browser.get(next);
       if (res.status === 200 && /<form/.test(res.text) && /decision/.test(res.text)) {
         const again = readForm(res.text, next);
@@ -160,7 +176,10 @@ export class GatehouseSeeder {
       }
       next = res.status >= 300 && res.status < 400 ? res.location : undefined;
     }
-    const { rows } = await this.query('SELECT u.id FROM users u JOIN google_credentials g ON g.user_id = u.id WHERE lower(u.email) = lower($1)', [email]);
+    const { rows } = await this.query(
+      'SELECT u.id FROM users u JOIN google_credentials g ON g.user_id = u.id WHERE lower(u.email) = lower($1)',
+      [email],
+    );
     const id = rows[0]?.id as string | undefined;
     if (!id) throw new Error(`sign-in of ${email} left no Google credential`);
     return id;

@@ -22,16 +22,18 @@ const jwk = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: '
 
 const provider = new Provider(issuer, {
   jwks: { keys: [jwk] },
-  clients: [{
-    client_id: clientId,
-    client_secret: clientSecret,
-    token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: ['client_credentials', 'refresh_token', 'authorization_code'],
-    response_types: ['code'],
-    redirect_uris: ['https://app.example.com/callback'],
-    id_token_signed_response_alg: 'ES256',
-    scope: 'openid offline_access api',
-  }],
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials', 'refresh_token', 'authorization_code'],
+      response_types: ['code'],
+      redirect_uris: ['https://app.example.com/callback'],
+      id_token_signed_response_alg: 'ES256',
+      scope: 'openid offline_access api',
+    },
+  ],
   scopes: ['openid', 'offline_access', 'api'],
   findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
   features: {
@@ -46,7 +48,9 @@ const provider = new Provider(issuer, {
         scope: 'api',
         audience: resource,
         accessTokenTTL: 600,
-        ...(resource === OPAQUE_RESOURCE ? { accessTokenFormat: 'opaque' as const } : { accessTokenFormat: 'jwt' as const, jwt: { sign: { alg: 'ES256' as const } } }),
+        ...(resource === OPAQUE_RESOURCE
+          ? { accessTokenFormat: 'opaque' as const }
+          : { accessTokenFormat: 'jwt' as const, jwt: { sign: { alg: 'ES256' as const } } }),
       }),
     },
   },
@@ -85,8 +89,14 @@ const server = createServer((req, res) => {
   if (req.method === 'POST' && url.pathname === '/__bench/refresh-tokens') {
     const n = Math.min(100_000, Math.max(1, Number(url.searchParams.get('n') ?? '1')));
     mintRefreshTokens(n).then(
-      (tokens) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ tokens })); },
-      (err: Error) => { res.statusCode = 500; res.end(err.message); },
+      (tokens) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ tokens }));
+      },
+      (err: Error) => {
+        res.statusCode = 500;
+        res.end(err.message);
+      },
     );
     return;
   }

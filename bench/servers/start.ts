@@ -23,7 +23,13 @@ function baseEnv(): Record<string, string | undefined> {
   return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
 }
 
-async function startNodeServer(group: ProcessGroup, name: string, script: string, env: Record<string, string>, healthPath: string): Promise<RunningServer> {
+async function startNodeServer(
+  group: ProcessGroup,
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  healthPath: string,
+): Promise<RunningServer> {
   const port = await freePort();
   const child = group.start({
     name,
@@ -44,10 +50,16 @@ export function startBareFastify(group: ProcessGroup): Promise<RunningServer> {
 export const OIDC_CLIENT = { id: 'bench', secret: 'bench-secret-0123456789abcdef0123456789' };
 
 export function startOidcProvider(group: ProcessGroup): Promise<RunningServer> {
-  return startNodeServer(group, 'oidc-provider', 'bench/servers/oidc-provider-server.ts', {
-    BENCH_CLIENT_ID: OIDC_CLIENT.id,
-    BENCH_CLIENT_SECRET: OIDC_CLIENT.secret,
-  }, '/__bench/health');
+  return startNodeServer(
+    group,
+    'oidc-provider',
+    'bench/servers/oidc-provider-server.ts',
+    {
+      BENCH_CLIENT_ID: OIDC_CLIENT.id,
+      BENCH_CLIENT_SECRET: OIDC_CLIENT.secret,
+    },
+    '/__bench/health',
+  );
 }
 
 export interface GatehouseOptions {
@@ -92,7 +104,13 @@ export async function startGatehouse(group: ProcessGroup, o: GatehouseOptions): 
     ENCRYPTION_KEYS: `bench1:${randomBytes(32).toString('base64')}`,
   };
   const profile = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
-  const child = group.start({ name: 'gatehouse', args: [...profile, '--import', 'tsx', 'src/main.ts'], env, cwd: REPO_ROOT, core: SERVER_CORE });
+  const child = group.start({
+    name: 'gatehouse',
+    args: [...profile, '--import', 'tsx', 'src/main.ts'],
+    env,
+    cwd: REPO_ROOT,
+    core: SERVER_CORE,
+  });
   try {
     await waitForHttp(`${publicUrl}/health`, child, 90_000, () => group.tail('gatehouse'));
   } catch (err) {

@@ -10,7 +10,11 @@ import { defaultSubjectSchema, type DefaultSubject } from '../vault/subject.js';
 import { API_KEY_SCOPES, generateApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
 
 /** Client ids are generated (and the login client's is configured): short, printable. */
-const clientIdSchema = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'must be a client id');
+const clientIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'must be a client id');
 
 /** POST /internal/api-keys body, and `gatehouse api-keys create` options. */
 export const apiKeyCreateSchema = z
@@ -61,8 +65,17 @@ export async function createApiKey(
     allowedClients: [...new Set(input.allowed_clients ?? [])],
   });
   deps.audit({
-    event: 'admin_action', actor: by.actor, ip: by.ip, subject: apiKey.id,
-    details: { action: 'api_key.create', name: apiKey.name, scopes: apiKey.scopes, allowed_clients: apiKey.allowed_clients, has_default_subject: apiKey.default_subject !== null },
+    event: 'admin_action',
+    actor: by.actor,
+    ip: by.ip,
+    subject: apiKey.id,
+    details: {
+      action: 'api_key.create',
+      name: apiKey.name,
+      scopes: apiKey.scopes,
+      allowed_clients: apiKey.allowed_clients,
+      has_default_subject: apiKey.default_subject !== null,
+    },
   });
   return { apiKey, key };
 }
@@ -72,6 +85,12 @@ export async function revokeApiKey(deps: ApiKeyAdminDeps, id: string, by: AdminA
   const apiKey = await apiKeysRepository.revoke(deps.db, id);
   if (!apiKey) throw notFound('no such API key');
   await deps.changed(apiKey);
-  deps.audit({ event: 'admin_action', actor: by.actor, ip: by.ip, subject: apiKey.id, details: { action: 'api_key.revoke', name: apiKey.name } });
+  deps.audit({
+    event: 'admin_action',
+    actor: by.actor,
+    ip: by.ip,
+    subject: apiKey.id,
+    details: { action: 'api_key.revoke', name: apiKey.name },
+  });
   return apiKey;
 }

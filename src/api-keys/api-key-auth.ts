@@ -36,7 +36,13 @@ export class ApiKeyAuthenticator {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { db: Database; cache: Cache; hasher: SecretHasher; limits: CredentialLimits; log: CacheLog },
+    private readonly deps: {
+      db: Database;
+      cache: Cache;
+      hasher: SecretHasher;
+      limits: CredentialLimits;
+      log: CacheLog;
+    },
   ) {
     // Key rows in process only (no Redis copy): kept coherent by the cache/ primitive's rules.
     this.rows = new CoherentCache<ApiKey>({
@@ -119,8 +125,9 @@ export async function announceApiKeyChange(cache: Cache, key: ApiKey): Promise<v
 function bearer(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) throw new OAuthError('invalid_request', 401, 'expected Authorization: Bearer <api key>', {
-    headers: { 'www-authenticate': 'Bearer realm="gatehouse"' },
-  });
+  if (!m)
+    throw new OAuthError('invalid_request', 401, 'expected Authorization: Bearer <api key>', {
+      headers: { 'www-authenticate': 'Bearer realm="gatehouse"' },
+    });
   return m[1];
 }

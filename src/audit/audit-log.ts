@@ -135,10 +135,16 @@ export class AuditLog {
     for (let i = 0; i < forDb.length; i += AUDIT_ROWS_PER_INSERT) {
       const chunk = forDb.slice(i, i + AUDIT_ROWS_PER_INSERT);
       try {
-        await auditRepository.insertMany(this.opts.db, chunk.map((p) => p.record));
+        await auditRepository.insertMany(
+          this.opts.db,
+          chunk.map((p) => p.record),
+        );
         for (const p of chunk) p.inDb = true;
       } catch (err) {
-        this.opts.log.warn({ err, events: forDb.length - i }, 'audit events not written to the database; retrying on the next flush');
+        this.opts.log.warn(
+          { err, events: forDb.length - i },
+          'audit events not written to the database; retrying on the next flush',
+        );
         break;
       }
     }
@@ -159,7 +165,10 @@ export class AuditLog {
       await appendFile(this.file, entries.map((p) => p.line).join(''), { mode: 0o640 });
       for (const p of entries) p.inFile = true;
     } catch (err) {
-      this.opts.log.warn({ err, events: entries.length, file: this.file }, 'audit events not written to the file; retrying on the next flush');
+      this.opts.log.warn(
+        { err, events: entries.length, file: this.file },
+        'audit events not written to the file; retrying on the next flush',
+      );
     }
   }
 

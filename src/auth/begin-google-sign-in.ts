@@ -16,7 +16,11 @@ export interface BeginSignInOptions {
  * (RFC 6749 §10.12, RFC 7636), as /auth/google/start does, for a caller that needs a new
  * authentication (OIDC Core §3.1.2.1 prompt=login, max_age).
  */
-export async function beginGoogleSignIn(request: FastifyRequest, reply: FastifyReply, opts: BeginSignInOptions): Promise<FastifyReply> {
+export async function beginGoogleSignIn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  opts: BeginSignInOptions,
+): Promise<FastifyReply> {
   const app = request.server;
   const config = app.config;
   // Google returns a refresh token only when consent is shown: ask for it when the signed-in
@@ -30,7 +34,11 @@ export async function beginGoogleSignIn(request: FastifyRequest, reply: FastifyR
   const nonce = randomToken(32);
   const pkce = createPkcePair();
   const secure = new URL(config.public_url).protocol === 'https:';
-  setStateCookie(reply, { state, nonce, verifier: pkce.verifier, returnTo: opts.returnTo, promptedConsent: promptConsent }, secure);
+  setStateCookie(
+    reply,
+    { state, nonce, verifier: pkce.verifier, returnTo: opts.returnTo, promptedConsent: promptConsent },
+    secure,
+  );
   const url = app.google.buildAuthorizationUrl({
     state,
     nonce,

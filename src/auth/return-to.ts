@@ -26,4 +26,6 @@ export function isSafeReturnTo(value: string): boolean {
   }
 }
 
-export const returnToSchema = z.string().refine(isSafeReturnTo, 'must be a path on this site starting with a single "/"');
+export const returnToSchema = z
+  .string()
+  .refine(isSafeReturnTo, 'must be a path on this site starting with a single "/"');

@@ -44,7 +44,12 @@ const payloadSchema = z.object({
 
 export function setStateCookie(reply: FastifyReply, state: Omit<LoginState, 'issuedAt'>, secure: boolean): void {
   const payload: z.infer<typeof payloadSchema> = {
-    s: state.state, n: state.nonce, v: state.verifier, r: state.returnTo, c: state.promptedConsent, t: Date.now(),
+    s: state.state,
+    n: state.nonce,
+    v: state.verifier,
+    r: state.returnTo,
+    c: state.promptedConsent,
+    t: Date.now(),
     ...(state.connectLinkId ? { k: state.connectLinkId } : {}),
   };
   const cookie = stateCookie(secure);
@@ -76,7 +81,15 @@ export function readStateCookie(request: FastifyRequest, secure: boolean): Login
   const p = parsed.data;
   // The cookie's Max-Age is advice to the browser; the signed timestamp is what we enforce.
   if (Date.now() - p.t > STATE_TTL_SECONDS * 1000 || p.t > Date.now() + 60_000) return null;
-  return { state: p.s, nonce: p.n, verifier: p.v, returnTo: p.r, promptedConsent: p.c, connectLinkId: p.k, issuedAt: p.t };
+  return {
+    state: p.s,
+    nonce: p.n,
+    verifier: p.v,
+    returnTo: p.r,
+    promptedConsent: p.c,
+    connectLinkId: p.k,
+    issuedAt: p.t,
+  };
 }
 
 export function clearStateCookie(reply: FastifyReply, secure: boolean): void {

@@ -166,7 +166,10 @@ export class CoherentCache<V> {
     }
     this.stats.rejectedEntries++;
     // The id only: the entry may hold a secret hash, and a planted value is not ours to log.
-    this.opts.log.warn({ cache: this.opts.name, id }, 'shared cache entry failed its integrity check; reading Postgres');
+    this.opts.log.warn(
+      { cache: this.opts.name, id },
+      'shared cache entry failed its integrity check; reading Postgres',
+    );
     return null;
   }
 
@@ -194,7 +197,10 @@ export class CoherentCache<V> {
    */
   private repairLater(id: string, value: V | null): void {
     this.coherence.reset();
-    this.opts.log.warn({ cache: this.opts.name, id }, 'cache change not announced through Redis; local copies distrusted, retrying');
+    this.opts.log.warn(
+      { cache: this.opts.name, id },
+      'cache change not announced through Redis; local copies distrusted, retrying',
+    );
     this.repairs.set(id, value);
     this.repairTimer ??= setInterval(() => void this.repair(), REPAIR_INTERVAL_MS);
     this.repairTimer.unref();

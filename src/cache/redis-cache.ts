@@ -127,7 +127,9 @@ export async function createRedisCache(opts: RedisCacheOptions): Promise<Cache> 
         // A Cluster pipeline must stay within one slot: one SET per key instead.
         if (clustered) {
           const px = ttlMs ? Math.max(1, Math.round(ttlMs)) : undefined;
-          await Promise.all(entries.map(([key, value]) => (px ? redis.set(key, value, 'PX', px) : redis.set(key, value))));
+          await Promise.all(
+            entries.map(([key, value]) => (px ? redis.set(key, value, 'PX', px) : redis.set(key, value))),
+          );
           return;
         }
         const pipeline = redis.pipeline();

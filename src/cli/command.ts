@@ -39,7 +39,11 @@ export function requiredString(args: ParsedArgs, name: string): string {
 export function stringList(args: ParsedArgs, name: string): string[] | undefined {
   const v = args.values[name];
   if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v]).map(String).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return (Array.isArray(v) ? v : [v])
+    .map(String)
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function positiveInt(args: ParsedArgs, name: string, fallback: number, max: number): number {

@@ -33,7 +33,12 @@ function usage(): string {
 }
 
 function commandHelp(c: Command): string {
-  return [`usage: gatehouse ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}`, '', `  ${c.summary}`, ...(c.details ?? []).map((d) => `  ${d}`)].join('\n');
+  return [
+    `usage: gatehouse ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}`,
+    '',
+    `  ${c.summary}`,
+    ...(c.details ?? []).map((d) => `  ${d}`),
+  ].join('\n');
 }
 
 /** The command named by the first one or two words, and the arguments after it. */
@@ -73,7 +78,11 @@ function parse(command: Command, rest: string[]): ParsedArgs & { help: boolean }
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
-export async function runCli(argv: string[], io: CliIo, openContext: () => CliContext = () => CliContext.load()): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  openContext: () => CliContext = () => CliContext.load(),
+): Promise<number> {
   if (argv.length === 0 || (argv.length === 1 && HELP.has(argv[0]!))) {
     (argv.length === 0 ? io.err : io.out)(usage());
     return argv.length === 0 ? EXIT_USAGE : EXIT_OK;

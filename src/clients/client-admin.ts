@@ -41,8 +41,21 @@ function newClientId(): string {
   return randomBytes(20).toString('hex');
 }
 
-function auditAdmin(deps: ClientAdminDeps, by: AdminActor, action: string, client: Client, details: Record<string, unknown> = {}): void {
-  deps.audit({ event: 'admin_action', actor: by.actor, ip: by.ip, subject: client.id, client_id: client.id, details: { action, ...details } });
+function auditAdmin(
+  deps: ClientAdminDeps,
+  by: AdminActor,
+  action: string,
+  client: Client,
+  details: Record<string, unknown> = {},
+): void {
+  deps.audit({
+    event: 'admin_action',
+    actor: by.actor,
+    ip: by.ip,
+    subject: client.id,
+    client_id: client.id,
+    details: { action, ...details },
+  });
 }
 
 /** Validates registration metadata; refusals are RFC 7591 §3.2.2 errors. */
@@ -56,11 +69,17 @@ function metadataError(issue: { path: PropertyKey[]; message: string }) {
   const field = String(issue.path[0] ?? 'body');
   const description = `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`;
   // RFC 7591 §3.2.2: redirect problems have their own error code.
-  return field.startsWith('redirect_url') || field.startsWith('post_logout_redirect_url') ? invalidRedirectUri(description) : invalidClientMetadata(description);
+  return field.startsWith('redirect_url') || field.startsWith('post_logout_redirect_url')
+    ? invalidRedirectUri(description)
+    : invalidClientMetadata(description);
 }
 
 /** Validates RFC 7591 metadata (unknown body shape allowed) and creates the client. */
-export async function registerClient(deps: ClientAdminDeps, body: unknown, by: AdminActor): Promise<{ client: Client; secret?: string }> {
+export async function registerClient(
+  deps: ClientAdminDeps,
+  body: unknown,
+  by: AdminActor,
+): Promise<{ client: Client; secret?: string }> {
   const reg = parseRegistration(body);
   const secret = reg.token_endpoint_auth_method === 'none' ? undefined : randomToken(32);
   const client = await clientsRepository.insert(deps.db, {
@@ -97,7 +116,9 @@ export async function updateClient(deps: ClientAdminDeps, id: string, body: unkn
     token_endpoint_auth_method: existing.token_endpoint_auth_method,
     first_party: existing.first_party,
     resource_server: existing.resource_server,
-    ...(existing.id_token_signed_response_alg ? { id_token_signed_response_alg: existing.id_token_signed_response_alg } : {}),
+    ...(existing.id_token_signed_response_alg
+      ? { id_token_signed_response_alg: existing.id_token_signed_response_alg }
+      : {}),
     ...patch.data,
   });
   const changed = Object.keys(patch.data);
@@ -137,8 +158,16 @@ export async function disableClient(deps: ClientAdminDeps, id: string, by: Admin
  * transaction, revokes its families and deletes its refresh tokens, codes and consents, so no
  * token can be issued between the two.
  */
-export async function purgeClient(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<{ client: Client; counts: ClientPurgeCounts }> {
-  const { client, deniedUntil, extra: purged } = await disableAndDeny(deps, id, (tx, clientId) => clientPurgeRepository.purge(tx, clientId));
+export async function purgeClient(
+  deps: ClientAdminDeps,
+  id: string,
+  by: AdminActor,
+): Promise<{ client: Client; counts: ClientPurgeCounts }> {
+  const {
+    client,
+    deniedUntil,
+    extra: purged,
+  } = await disableAndDeny(deps, id, (tx, clientId) => clientPurgeRepository.purge(tx, clientId));
   await deps.denyList.denyClient(client.id, deniedUntil);
   for (const f of purged.revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);
   await deps.store.changed(client);
@@ -165,7 +194,11 @@ async function disableAndDeny<T>(
 }
 
 /** A new secret, shown once; the old one stops working on every instance at once. */
-export async function rotateClientSecret(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<{ client: Client; secret: string }> {
+export async function rotateClientSecret(
+  deps: ClientAdminDeps,
+  id: string,
+  by: AdminActor,
+): Promise<{ client: Client; secret: string }> {
   const existing = await clientsRepository.findById(deps.db, id);
   if (!existing) throw notFound('no such client');
   if (!existing.secret_hash) throw invalidRequest('a public client has no secret to rotate');
@@ -193,7 +226,9 @@ export function registrationResponse(client: Client, secret: string | undefined)
     first_party: client.first_party,
     resource_server: client.resource_server,
     post_logout_redirect_urls: client.post_logout_redirect_uris,
-    ...(client.id_token_signed_response_alg ? { id_token_signed_response_alg: client.id_token_signed_response_alg } : {}),
+    ...(client.id_token_signed_response_alg
+      ? { id_token_signed_response_alg: client.id_token_signed_response_alg }
+      : {}),
   };
 }
 

@@ -65,7 +65,10 @@ export class ClientStore {
   async reloadAll(): Promise<number> {
     const clients = await clientsRepository.all(this.db);
     for (let i = 0; i < clients.length; i += RELOAD_BATCH) {
-      await this.cache.setMany(clients.slice(i, i + RELOAD_BATCH).map((c) => this.cached.sealed(c.id, c)), REDIS_TTL_MS);
+      await this.cache.setMany(
+        clients.slice(i, i + RELOAD_BATCH).map((c) => this.cached.sealed(c.id, c)),
+        REDIS_TTL_MS,
+      );
     }
     await this.cached.changedAll();
     return clients.length;

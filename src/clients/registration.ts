@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { isLoopbackHost } from '../config/schema.js';
-import { DEVICE_CODE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE, GRANT_TYPES, AUTH_METHODS, ID_TOKEN_ALGORITHMS } from './client.js';
+import {
+  DEVICE_CODE_GRANT_TYPE,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  GRANT_TYPES,
+  AUTH_METHODS,
+  ID_TOKEN_ALGORITHMS,
+} from './client.js';
 
 export const DEFAULT_CLIENT_SCOPE = 'openid profile email';
 export const MAX_REDIRECT_URIS = 10;
@@ -47,7 +53,10 @@ export const registrationSchema = z
     scope: z
       .string()
       .max(1000)
-      .refine((s) => s.split(' ').every((t) => SCOPE_TOKEN.test(t)), 'scope must be space-separated RFC 6749 scope tokens')
+      .refine(
+        (s) => s.split(' ').every((t) => SCOPE_TOKEN.test(t)),
+        'scope must be space-separated RFC 6749 scope tokens',
+      )
       .optional(),
     token_endpoint_auth_method: z.enum(AUTH_METHODS).optional(),
     first_party: z.boolean().optional(),
@@ -55,18 +64,23 @@ export const registrationSchema = z
   })
   .transform((b, ctx) => {
     const redirect_uris = [...new Set([...(b.redirect_url ? [b.redirect_url] : []), ...(b.redirect_urls ?? [])])];
-    const grant_types = [...new Set(b.grant_types ?? ['authorization_code', 'refresh_token'] as const)];
+    const grant_types = [...new Set(b.grant_types ?? (['authorization_code', 'refresh_token'] as const))];
     const method = b.token_endpoint_auth_method ?? 'client_secret_basic';
     const scope = [...new Set((b.scope ?? DEFAULT_CLIENT_SCOPE).split(' '))].join(' ');
     const fail = (path: string, message: string) => {
       ctx.addIssue({ code: 'custom', path: [path], message });
       return z.NEVER;
     };
-    if (redirect_uris.length > MAX_REDIRECT_URIS) return fail('redirect_urls', `at most ${MAX_REDIRECT_URIS} redirect URLs`);
+    if (redirect_uris.length > MAX_REDIRECT_URIS)
+      return fail('redirect_urls', `at most ${MAX_REDIRECT_URIS} redirect URLs`);
     if (grant_types.includes('authorization_code') && redirect_uris.length === 0) {
       return fail('redirect_urls', 'authorization_code clients need at least one redirect URL');
     }
-    if (grant_types.includes('refresh_token') && !grant_types.includes('authorization_code') && !grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
+    if (
+      grant_types.includes('refresh_token') &&
+      !grant_types.includes('authorization_code') &&
+      !grant_types.includes(DEVICE_CODE_GRANT_TYPE)
+    ) {
       return fail('grant_types', `refresh_token is only issued with authorization_code or ${DEVICE_CODE_GRANT_TYPE}`);
     }
     if (method === 'none' && grant_types.includes('client_credentials')) {

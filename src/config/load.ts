@@ -48,7 +48,9 @@ export function loadConfig(env: Env, file: unknown = {}): Config {
 function databaseUrl(db: Config['database']): string | undefined {
   if (db.url) return db.url;
   if (!db.host) return undefined;
-  const auth = db.user ? `${encodeURIComponent(db.user)}${db.password ? `:${encodeURIComponent(db.password)}` : ''}@` : '';
+  const auth = db.user
+    ? `${encodeURIComponent(db.user)}${db.password ? `:${encodeURIComponent(db.password)}` : ''}@`
+    : '';
   return `postgres://${auth}${db.host}:${db.port}/${encodeURIComponent(db.name ?? 'gatehouse')}`;
 }
 

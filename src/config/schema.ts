@@ -29,34 +29,35 @@ const GOOGLE = 'https://accounts.google.com';
 
 export const ENCRYPTION_KEY_BYTES = 32;
 
-const encryptionKeys = z
-  .string()
-  .transform((raw, ctx) => {
-    const keys: { kid: string; key: Buffer }[] = [];
-    for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const idx = part.indexOf(':');
-      const kid = idx > 0 ? part.slice(0, idx) : '';
-      const key = Buffer.from(part.slice(idx + 1), 'base64');
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
-        ctx.addIssue({ code: 'custom', message: 'each entry must be kid:base64 with a kid of [A-Za-z0-9_-]{1,32}' });
-        return z.NEVER;
-      }
-      if (key.length !== ENCRYPTION_KEY_BYTES) {
-        ctx.addIssue({ code: 'custom', message: `key "${kid}" must decode to exactly 32 bytes` });
-        return z.NEVER;
-      }
-      if (keys.some((k) => k.kid === kid)) {
-        ctx.addIssue({ code: 'custom', message: `key id "${kid}" appears twice` });
-        return z.NEVER;
-      }
-      keys.push({ kid, key });
-    }
-    if (keys.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'must list at least one kid:base64 key' });
+const encryptionKeys = z.string().transform((raw, ctx) => {
+  const keys: { kid: string; key: Buffer }[] = [];
+  for (const part of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const idx = part.indexOf(':');
+    const kid = idx > 0 ? part.slice(0, idx) : '';
+    const key = Buffer.from(part.slice(idx + 1), 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
+      ctx.addIssue({ code: 'custom', message: 'each entry must be kid:base64 with a kid of [A-Za-z0-9_-]{1,32}' });
       return z.NEVER;
     }
-    return keys;
-  });
+    if (key.length !== ENCRYPTION_KEY_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `key "${kid}" must decode to exactly 32 bytes` });
+      return z.NEVER;
+    }
+    if (keys.some((k) => k.kid === kid)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${kid}" appears twice` });
+      return z.NEVER;
+    }
+    keys.push({ kid, key });
+  }
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must list at least one kid:base64 key' });
+    return z.NEVER;
+  }
+  return keys;
+});
 
 export const configSchema = z
   .object({
@@ -85,7 +86,10 @@ export const configSchema = z
           .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
           // Said here, at start: otherwise node-postgres fails on every connect and the
           // server reports "database unavailable". The value is never echoed (it may hold a password).
-          .refine(isParsableUrl, 'cannot be parsed as a URL (check the port, and percent-encode @ : / # in the password)')
+          .refine(
+            isParsableUrl,
+            'cannot be parsed as a URL (check the port, and percent-encode @ : / # in the password)',
+          )
           .optional(),
         host: z.string().min(1).optional(),
         port: int(1, 65535).default(5432),
@@ -107,7 +111,10 @@ export const configSchema = z
       .object({
         url: z
           .string()
-          .regex(/^rediss?(\+cluster|\+sentinel)?:\/\//, 'must be a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL')
+          .regex(
+            /^rediss?(\+cluster|\+sentinel)?:\/\//,
+            'must be a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL',
+          )
           .superRefine((url, ctx) => {
             try {
               parseRedisUrl(url);
@@ -151,7 +158,10 @@ export const configSchema = z
         scopes: spaceList.default([]),
         refresh_skew_seconds: int(0, 3600).default(120),
         request_timeout_ms: int(100, 60_000).default(5000),
-        login_client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('gatehouse'),
+        login_client_id: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,64}$/)
+          .default('gatehouse'),
         allowed_audiences: spaceList.default([]),
         proactive_refresh: bool.default(true),
         proactive_refresh_interval_seconds: int(1, 86_400).default(60),
@@ -186,10 +196,12 @@ export const configSchema = z
         max_response_bytes: int(0, 1024 * 1024).default(4096),
         concurrency: int(1, 256).default(16),
         // Waits after the 1st, 2nd, … failed attempt; the last repeats until give_up_after_seconds.
-        retry_seconds: z.preprocess(
-          (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
-          z.array(int(1, 86_400)).min(1),
-        ).default([10, 30, 120, 600, 3600]),
+        retry_seconds: z
+          .preprocess(
+            (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
+            z.array(int(1, 86_400)).min(1),
+          )
+          .default([10, 30, 120, 600, 3600]),
         give_up_after_seconds: int(1, 30 * 86_400).default(86_400),
       })
       .strict()
@@ -206,43 +218,58 @@ export const configSchema = z
       .prefault({}),
   })
   .strict()
-  .superRefine((c, ctx) => {
-    const production = c.node_env === 'production';
-    // Runs even when fields failed (see `when` below), so one start reports every bad value;
-    // a key that already failed its own check gets no second line.
-    const failed = new Set(ctx.issues.map((i) => i.path?.join('.')));
-    const need = (path: string[], message: string) => {
-      if (!failed.has(path.join('.'))) ctx.addIssue({ code: 'custom', path, message });
-    };
-    if (Boolean(c.google.client_id) !== Boolean(c.google.client_secret)) {
-      need(['google', c.google.client_id ? 'client_secret' : 'client_id'], 'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together');
-    }
-    if (c.security.jwt_algorithm === 'HS256' && !c.secrets.jwt_secret) {
-      need(['secrets', 'jwt_secret'], 'is required when security.jwt_algorithm is HS256');
-    }
-    if (!production) return;
-    // HS256 signs with a shared secret: relying parties cannot verify it without holding it.
-    if (c.security.jwt_algorithm === 'HS256') need(['security', 'jwt_algorithm'], 'HS256 is refused in production (use ES256, EdDSA or RS256)');
-    if (!c.secrets.admin_key) need(['secrets', 'admin_key'], 'is required in production');
-    if (!c.secrets.encryption_keys) need(['secrets', 'encryption_keys'], 'is required in production');
-    if (!c.google.client_id) need(['google', 'client_id'], 'is required in production (the mock Google is dev-only)');
-    if (c.server.public_url && URL.canParse(c.server.public_url) && !isSecureOrLoopback(c.server.public_url)) {
-      need(['server', 'public_url'], 'must be https in production (http only on 127.0.0.1, [::1] or localhost)');
-    }
-    if (!c.server.public_url) need(['server', 'public_url'], 'is required in production');
-    if (!c.database.url && !c.database.host && !c.database.embedded_in_production) {
-      need(['database', 'url'], 'is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite');
-    }
-    if (c.server.trust_proxy === true) {
-      need(['server', 'trust_proxy'], 'true (trust every address) is refused in production: give a hop count or the proxy addresses/CIDRs');
-    }
-  }, { when: (payload) => sectionsPresent(payload.value) });
+  .superRefine(
+    (c, ctx) => {
+      const production = c.node_env === 'production';
+      // Runs even when fields failed (see `when` below), so one start reports every bad value;
+      // a key that already failed its own check gets no second line.
+      const failed = new Set(ctx.issues.map((i) => i.path?.join('.')));
+      const need = (path: string[], message: string) => {
+        if (!failed.has(path.join('.'))) ctx.addIssue({ code: 'custom', path, message });
+      };
+      if (Boolean(c.google.client_id) !== Boolean(c.google.client_secret)) {
+        need(
+          ['google', c.google.client_id ? 'client_secret' : 'client_id'],
+          'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together',
+        );
+      }
+      if (c.security.jwt_algorithm === 'HS256' && !c.secrets.jwt_secret) {
+        need(['secrets', 'jwt_secret'], 'is required when security.jwt_algorithm is HS256');
+      }
+      if (!production) return;
+      // HS256 signs with a shared secret: relying parties cannot verify it without holding it.
+      if (c.security.jwt_algorithm === 'HS256')
+        need(['security', 'jwt_algorithm'], 'HS256 is refused in production (use ES256, EdDSA or RS256)');
+      if (!c.secrets.admin_key) need(['secrets', 'admin_key'], 'is required in production');
+      if (!c.secrets.encryption_keys) need(['secrets', 'encryption_keys'], 'is required in production');
+      if (!c.google.client_id) need(['google', 'client_id'], 'is required in production (the mock Google is dev-only)');
+      if (c.server.public_url && URL.canParse(c.server.public_url) && !isSecureOrLoopback(c.server.public_url)) {
+        need(['server', 'public_url'], 'must be https in production (http only on 127.0.0.1, [::1] or localhost)');
+      }
+      if (!c.server.public_url) need(['server', 'public_url'], 'is required in production');
+      if (!c.database.url && !c.database.host && !c.database.embedded_in_production) {
+        need(
+          ['database', 'url'],
+          'is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
+        );
+      }
+      if (c.server.trust_proxy === true) {
+        need(
+          ['server', 'trust_proxy'],
+          'true (trust every address) is refused in production: give a hop count or the proxy addresses/CIDRs',
+        );
+      }
+    },
+    { when: (payload) => sectionsPresent(payload.value) },
+  );
 
 /** The sections the cross-field checks read; one that is not a mapping has already failed. */
 function sectionsPresent(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const sections = ['server', 'database', 'security', 'google', 'secrets'];
-  return sections.every((k) => typeof (value as Record<string, unknown>)[k] === 'object' && (value as Record<string, unknown>)[k] !== null);
+  return sections.every(
+    (k) => typeof (value as Record<string, unknown>)[k] === 'object' && (value as Record<string, unknown>)[k] !== null,
+  );
 }
 
 type Parsed = z.output<typeof configSchema>;

@@ -21,7 +21,12 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
  * ES256 token than WebCrypto's async sign on this machine, and no thread-pool hop on the token
  * endpoint's hot path. Verification stays with jose (jwtVerify, algorithms pinned).
  */
-export function signCompactJws(alg: JwsAlgorithm, header: Record<string, unknown>, payload: Record<string, unknown>, key: CryptoKey | Uint8Array): string {
+export function signCompactJws(
+  alg: JwsAlgorithm,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key: CryptoKey | Uint8Array,
+): string {
   const input = `${b64url({ ...header, alg })}.${b64url(payload)}`;
   const data = Buffer.from(input);
   const ko = keyObjectOf(key);

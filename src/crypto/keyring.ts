@@ -21,7 +21,10 @@ export class DecryptionError extends Error {
    * `missingKid` is set when the ciphertext names a key this keyring does not hold: not damage
    * but configuration, typically an instance still on the old ENCRYPTION_KEYS during a rotation.
    */
-  constructor(message: string, readonly missingKid?: string) {
+  constructor(
+    message: string,
+    readonly missingKid?: string,
+  ) {
     super(message);
   }
 
@@ -61,7 +64,9 @@ export function createKeyring(keys: readonly { kid: string; key: Buffer }[]): Ke
         const decipher = createDecipheriv('aes-256-gcm', key, iv);
         decipher.setAAD(Buffer.from(`${kid}|${associatedData ?? ''}`));
         decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-        return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+        return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString(
+          'utf8',
+        );
       } catch {
         throw new DecryptionError(`ciphertext failed authentication under key "${kid}"`);
       }

@@ -75,7 +75,9 @@ export function createSecretHasher(opts: SecretHasherOptions = {}): SecretHasher
   return {
     hash: (secret) => slots.run(() => argon2.hash(secret, { type: argon2.argon2id })),
     isVerified(ownerId, secret, storedHash) {
-      return secret.length > 0 && secret.length <= MAX_SECRET_LENGTH && verified.has(entry(ownerId, secret, storedHash));
+      return (
+        secret.length > 0 && secret.length <= MAX_SECRET_LENGTH && verified.has(entry(ownerId, secret, storedHash))
+      );
     },
     async verify(ownerId, secret, storedHash) {
       if (secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return false;

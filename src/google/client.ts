@@ -3,8 +3,13 @@ import { GoogleError, type GoogleEndpoint } from './errors.js';
 import { callGoogle } from './http.js';
 import { createIdTokenVerifier, type IdTokenVerifyOptions } from './id-token.js';
 import {
-  tokenResponseSchema, tokeninfoSchema, userinfoSchema,
-  type GoogleIdTokenClaims, type GoogleTokenResponse, type GoogleTokeninfo, type GoogleUserinfo,
+  tokenResponseSchema,
+  tokeninfoSchema,
+  userinfoSchema,
+  type GoogleIdTokenClaims,
+  type GoogleTokenResponse,
+  type GoogleTokeninfo,
+  type GoogleUserinfo,
 } from './responses.js';
 import type { GoogleSettings } from './settings.js';
 
@@ -72,8 +77,17 @@ export function createGoogleClient(settings: GoogleSettings): GoogleClient {
     async exchangeCode(code, verifier, redirectUri) {
       // RFC 6749 §4.1.3 + RFC 7636 §4.5
       const body = await callGoogle({
-        endpoint: 'token', url: settings.tokenUrl, method: 'POST', timeoutMs,
-        form: { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, ...clientAuth },
+        endpoint: 'token',
+        url: settings.tokenUrl,
+        method: 'POST',
+        timeoutMs,
+        form: {
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: verifier,
+          redirect_uri: redirectUri,
+          ...clientAuth,
+        },
       });
       return parse(tokenResponseSchema, body, 'token');
     },
@@ -81,7 +95,9 @@ export function createGoogleClient(settings: GoogleSettings): GoogleClient {
     async refreshAccessToken(refreshToken, opts = {}) {
       // RFC 6749 §6
       const body = await callGoogle({
-        endpoint: 'token', url: settings.tokenUrl, method: 'POST',
+        endpoint: 'token',
+        url: settings.tokenUrl,
+        method: 'POST',
         timeoutMs: Math.max(1, Math.min(timeoutMs, opts.timeoutMs ?? timeoutMs)),
         form: { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth },
       });
@@ -92,7 +108,10 @@ export function createGoogleClient(settings: GoogleSettings): GoogleClient {
 
     async fetchUserinfo(accessToken) {
       const body = await callGoogle({
-        endpoint: 'userinfo', url: settings.userinfoUrl, method: 'GET', timeoutMs,
+        endpoint: 'userinfo',
+        url: settings.userinfoUrl,
+        method: 'GET',
+        timeoutMs,
         headers: { authorization: `Bearer ${accessToken}` },
       });
       return parse(userinfoSchema, body, 'userinfo');
@@ -102,7 +121,10 @@ export function createGoogleClient(settings: GoogleSettings): GoogleClient {
       // POST keeps the token out of URLs (and so out of any proxy's access log); Google's
       // tokeninfo accepts the form body as well as the query.
       const body = await callGoogle({
-        endpoint: 'tokeninfo', url: settings.tokeninfoUrl, method: 'POST', timeoutMs,
+        endpoint: 'tokeninfo',
+        url: settings.tokeninfoUrl,
+        method: 'POST',
+        timeoutMs,
         form: { access_token: accessToken },
       });
       return parse(tokeninfoSchema, body, 'tokeninfo');

@@ -48,7 +48,9 @@ export async function callGoogle(req: GoogleRequest): Promise<unknown> {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new GoogleError('invalid_response', req.endpoint, `status ${res.status} with a body that is not JSON`, { status: res.status });
+      throw new GoogleError('invalid_response', req.endpoint, `status ${res.status} with a body that is not JSON`, {
+        status: res.status,
+      });
     }
   }
   throw statusError(req.endpoint, res, text);
@@ -74,7 +76,10 @@ function statusError(endpoint: GoogleEndpoint, res: Response, text: string): Goo
   // invalid, expired, revoked ..." — the one answer that means "sign in again".
   if (googleError === 'invalid_grant') return new GoogleError('invalid_grant', endpoint, detail, opts);
   if (status === 429) {
-    return new GoogleError('rate_limited', endpoint, detail, { ...opts, retryAfter: parseRetryAfter(res.headers.get('retry-after')) });
+    return new GoogleError('rate_limited', endpoint, detail, {
+      ...opts,
+      retryAfter: parseRetryAfter(res.headers.get('retry-after')),
+    });
   }
   if (status >= 500) return new GoogleError('unavailable', endpoint, detail, opts);
   if (status >= 400) return new GoogleError('rejected', endpoint, detail, opts);

@@ -71,7 +71,10 @@ export function createIdTokenVerifier(settings: GoogleSettings) {
     // §3.1.3.7 (11) "If a nonce value was sent in the Authentication Request, a nonce Claim MUST
     // be present and its value checked to verify that it is the same value as the one that was
     // sent in the Authentication Request."
-    if (expectedNonce !== undefined && (claims.nonce === undefined || !constantTimeEqual(claims.nonce, expectedNonce))) {
+    if (
+      expectedNonce !== undefined &&
+      (claims.nonce === undefined || !constantTimeEqual(claims.nonce, expectedNonce))
+    ) {
       throw new GoogleError('invalid_response', 'id_token', 'nonce does not match the authentication request');
     }
     return claims;
@@ -85,7 +88,10 @@ function verificationError(err: unknown): GoogleError {
   if (err instanceof joseErrors.JOSEError) {
     // jose's codes (ERR_JWT_EXPIRED, ERR_JWT_CLAIM_VALIDATION_FAILED, …) and claim names are
     // safe; its messages never quote the token.
-    const claim = err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JWTExpired ? ` (${err.claim})` : '';
+    const claim =
+      err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JWTExpired
+        ? ` (${err.claim})`
+        : '';
     return new GoogleError('invalid_response', 'id_token', `verification failed: ${err.code}${claim}`, { cause: err });
   }
   // fetch of the JWKS failed below jose (connection refused, reset)

@@ -28,16 +28,18 @@ export const userinfoSchema = z.object({
 export type GoogleUserinfo = z.infer<typeof userinfoSchema>;
 
 /** https://oauth2.googleapis.com/tokeninfo?access_token=… (numbers arrive as strings). */
-export const tokeninfoSchema = z.object({
-  aud: z.string().optional(),
-  azp: z.string().optional(),
-  sub: z.string().optional(),
-  scope: z.string().optional(),
-  exp: z.coerce.number().optional(),
-  expires_in: z.coerce.number().optional(),
-  email: z.string().optional(),
-  email_verified: booleanish.optional(),
-}).loose();
+export const tokeninfoSchema = z
+  .object({
+    aud: z.string().optional(),
+    azp: z.string().optional(),
+    sub: z.string().optional(),
+    scope: z.string().optional(),
+    exp: z.coerce.number().optional(),
+    expires_in: z.coerce.number().optional(),
+    email: z.string().optional(),
+    email_verified: booleanish.optional(),
+  })
+  .loose();
 export type GoogleTokeninfo = z.infer<typeof tokeninfoSchema>;
 
 export const idTokenClaimsSchema = z.object({

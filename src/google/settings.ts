@@ -40,7 +40,8 @@ export function resolveGoogleSettings(config: Config): GoogleSettings {
     timeoutMs: g.request_timeout_ms,
   };
   if (!config.dev_mode) {
-    if (!g.client_id || !g.client_secret) throw new Error('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required outside dev mode');
+    if (!g.client_id || !g.client_secret)
+      throw new Error('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required outside dev mode');
     return {
       ...base,
       clientId: g.client_id,

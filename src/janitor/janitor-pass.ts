@@ -113,16 +113,21 @@ async function dropUnusedGoogleCredentials(deps: JanitorDeps, days: number): Pro
   while (!deps.signal?.aborted) {
     const deleted = await deps.db.transaction(async (tx) => {
       const ids = await unusedGoogleCredentialsRepository.lockUnused(tx, days, GOOGLE_BATCH_SIZE);
-      await Promise.all(ids.map(async (id) => {
-        try {
-          const tokens = await credentials.decryptTokens(id, tx);
-          // Google revokes the whole grant whichever token is sent; the refresh token outlives the other.
-          const token = tokens?.refreshToken ?? tokens?.accessToken;
-          if (token) await google.revoke(token);
-        } catch (err) {
-          deps.log.warn({ err: errorSummary(err), credential_id: id }, 'janitor: could not revoke an unused Google grant; deleting it anyway');
-        }
-      }));
+      await Promise.all(
+        ids.map(async (id) => {
+          try {
+            const tokens = await credentials.decryptTokens(id, tx);
+            // Google revokes the whole grant whichever token is sent; the refresh token outlives the other.
+            const token = tokens?.refreshToken ?? tokens?.accessToken;
+            if (token) await google.revoke(token);
+          } catch (err) {
+            deps.log.warn(
+              { err: errorSummary(err), credential_id: id },
+              'janitor: could not revoke an unused Google grant; deleting it anyway',
+            );
+          }
+        }),
+      );
       return { count: await unusedGoogleCredentialsRepository.deleteByIds(tx, ids), batch: ids.length };
     });
     total += deleted.count;

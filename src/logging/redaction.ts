@@ -8,11 +8,46 @@ import { createHash } from 'node:crypto';
 export const CENSOR = '[REDACTED]';
 
 const SECRET_FIELDS = [
-  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'key', 'x-admin-key', 'x-api-key', 'password', 'passwd',
-  'secret', 'client_secret', 'token', 'access_token', 'refresh_token', 'id_token', 'code', 'authorization_code',
-  'code_verifier', 'api_key', 'apiKey', 'admin_key', 'adminKey', 'session', 'csrf', 'csrf_token', 'state', 'nonce',
-  'assertion', 'client_assertion', 'subject_token', 'new_secret', 'private_key', 'ciphertext', 'jwt', 'bearer',
-  'signature', 'sig', 'credential', 'credentials', 'otp',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'key',
+  'x-admin-key',
+  'x-api-key',
+  'password',
+  'passwd',
+  'secret',
+  'client_secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'code',
+  'authorization_code',
+  'code_verifier',
+  'api_key',
+  'apiKey',
+  'admin_key',
+  'adminKey',
+  'session',
+  'csrf',
+  'csrf_token',
+  'state',
+  'nonce',
+  'assertion',
+  'client_assertion',
+  'subject_token',
+  'new_secret',
+  'private_key',
+  'ciphertext',
+  'jwt',
+  'bearer',
+  'signature',
+  'sig',
+  'credential',
+  'credentials',
+  'otp',
 ];
 
 const SECRET_NAMES = new Set(SECRET_FIELDS.map((f) => f.toLowerCase()));
@@ -21,7 +56,8 @@ const SECRET_NAMES = new Set(SECRET_FIELDS.map((f) => f.toLowerCase()));
  * `x-goog-api-key`, `accessToken`), without catching descriptive names such as
  * `token_endpoint_auth_method`, `api_key_id` or `status_code`.
  */
-const SECRET_SUFFIX = /(^|[_.-])(secret|password|passwd|token|key|api_?key|admin_?key|private_?key|verifier|cookie|assertion|ciphertext|hash|auth_code|device_code|user_code|jwt|bearer|signature|sig|credentials?|otp)$/i;
+const SECRET_SUFFIX =
+  /(^|[_.-])(secret|password|passwd|token|key|api_?key|admin_?key|private_?key|verifier|cookie|assertion|ciphertext|hash|auth_code|device_code|user_code|jwt|bearer|signature|sig|credentials?|otp)$/i;
 /** Words that make a name a secret's wherever they stand (`private_key_pem`, `password_new`). */
 const SECRET_WORD = /(^|[_.-])(password|passwd|private)([_.-]|$)/i;
 const MAX_DEPTH = 6;
@@ -37,7 +73,11 @@ export function isSecretFieldName(name: string): boolean {
   if (secret === undefined) {
     // camelCase reads as snake_case: accessToken → access_token.
     const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-    secret = SECRET_NAMES.has(name.toLowerCase()) || SECRET_NAMES.has(snake) || SECRET_SUFFIX.test(snake) || SECRET_WORD.test(snake);
+    secret =
+      SECRET_NAMES.has(name.toLowerCase()) ||
+      SECRET_NAMES.has(snake) ||
+      SECRET_SUFFIX.test(snake) ||
+      SECRET_WORD.test(snake);
     if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
     verdicts.set(name, secret);
   }
@@ -49,7 +89,8 @@ export function isSecretFieldName(name: string): boolean {
  * Google access tokens (`ya29.`), Google refresh tokens (`1//`), and JWTs (three base64url parts,
  * the first a JSON header `eyJ…`).
  */
-const SECRET_SHAPE = /gh_[A-Za-z0-9]{4,}_[A-Za-z0-9_-]{16,}|ya29\.[A-Za-z0-9_.~+/=-]+|(?<![A-Za-z0-9:/])1\/\/[A-Za-z0-9_.~+/=-]{8,}|eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const SECRET_SHAPE =
+  /gh_[A-Za-z0-9]{4,}_[A-Za-z0-9_-]{16,}|ya29\.[A-Za-z0-9_.~+/=-]+|(?<![A-Za-z0-9:/])1\/\/[A-Za-z0-9_.~+/=-]{8,}|eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 /** A cheap test first: most strings contain none of these. */
 const SHAPE_HINT = /gh_|ya29\.|1\/\/|eyJ/;
 
@@ -140,7 +181,8 @@ function strip(value: unknown, depth: number): unknown {
  * substring is enough): a URL is only ever logged, and a parameter such as `?x-admin-key=` or
  * `?authorization=` is a secret sent in the wrong place, not a description.
  */
-const SECRET_PARAM = /token|secret|code|pass|key|auth|cookie|session|assertion|verifier|state|nonce|csrf|jwt|bearer|sig|credential|otp|private/i;
+const SECRET_PARAM =
+  /token|secret|code|pass|key|auth|cookie|session|assertion|verifier|state|nonce|csrf|jwt|bearer|sig|credential|otp|private/i;
 
 /**
  * Path segments that name a person or a connection (`/tokens/<email>`, `/connections/<id>/token`)
@@ -164,7 +206,8 @@ export function redactUrl(url: string): string {
       const eq = pair.indexOf('=');
       const name = eq < 0 ? pair : pair.slice(0, eq);
       const value = eq < 0 ? '' : pair.slice(eq + 1);
-      if (!hasSecretShape(name) && !(eq >= 0 && (SECRET_PARAM.test(decodeSafe(name)) || hasSecretShape(value)))) return pair;
+      if (!hasSecretShape(name) && !(eq >= 0 && (SECRET_PARAM.test(decodeSafe(name)) || hasSecretShape(value))))
+        return pair;
       return `${hasSecretShape(name) ? CENSOR : name}=${CENSOR}`;
     });
   return `${path}?${params.join('&')}`;

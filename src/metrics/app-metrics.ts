@@ -97,10 +97,21 @@ export function createAppMetrics(deps: { db: Database; clientStore: ClientStore 
   });
 
   const pool = (name: string, help: string, pick: (s: ReturnType<Database['stats']>) => number) =>
-    new Gauge({ name, help, registers, collect() { this.set(pick(deps.db.stats())); } });
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(pick(deps.db.stats()));
+      },
+    });
   pool('gatehouse_db_pool_total', 'Postgres connections open (embedded PGlite: always 1)', (s) => s.total);
   pool('gatehouse_db_pool_idle', 'Postgres connections idle in the pool', (s) => s.idle);
-  pool('gatehouse_db_pool_waiting', 'Queries waiting for a pooled connection (above 0 for long: raise database.pool_max)', (s) => s.waiting);
+  pool(
+    'gatehouse_db_pool_waiting',
+    'Queries waiting for a pooled connection (above 0 for long: raise database.pool_max)',
+    (s) => s.waiting,
+  );
 
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();

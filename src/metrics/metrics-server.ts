@@ -10,16 +10,25 @@ export async function startMetricsServer(registry: Registry, host: string, port:
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ success: false, error: 'not_found', error_description: 'only GET /metrics is served on this port' }),
-      );
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            success: false,
+            error: 'not_found',
+            error_description: 'only GET /metrics is served on this port',
+          }),
+        );
       return;
     }
     registry.metrics().then(
       (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      () => res.writeHead(500, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ success: false, error: 'server_error', error_description: 'metrics collection failed' }),
-      ),
+      () =>
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ success: false, error: 'server_error', error_description: 'metrics collection failed' }),
+          ),
     );
   });
   await new Promise<void>((resolve, reject) => {

@@ -17,7 +17,10 @@ export function needsAuthentication(
 ): string | null {
   if (!session) return 'the person is not signed in';
   if (request.prompt.has('login') || request.prompt.has('select_account')) return 'the client asked for a new sign-in';
-  if (request.maxAge !== undefined && (request.maxAge === 0 || now - session.authTime.getTime() > request.maxAge * 1000)) {
+  if (
+    request.maxAge !== undefined &&
+    (request.maxAge === 0 || now - session.authTime.getTime() > request.maxAge * 1000)
+  ) {
     return 'the sign-in is older than max_age';
   }
   if (hintedSubject !== undefined && hintedSubject !== session.userId) return 'id_token_hint names another person';

@@ -47,13 +47,15 @@ export async function resolveTarget(store: ClientStore, query: Query): Promise<T
   const clientId = query.client_id;
   if (!clientId) throw new UntrustedRedirectError('The request has no client_id.');
   const client = await store.findById(clientId);
-  if (!client || client.disabled) throw new UntrustedRedirectError('This application is not registered, or has been disabled.');
+  if (!client || client.disabled)
+    throw new UntrustedRedirectError('This application is not registered, or has been disabled.');
   const requested = query.redirect_uri;
   if (requested === undefined) {
     // OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID request (scope has openid).
     // RFC 6749 §3.1.2.3: otherwise, only a single registered URI is unambiguous.
     const openid = (query.scope ?? '').split(' ').includes('openid');
-    if (openid || client.redirect_uris.length !== 1) throw new UntrustedRedirectError('The request has no redirect_uri.');
+    if (openid || client.redirect_uris.length !== 1)
+      throw new UntrustedRedirectError('The request has no redirect_uri.');
     return { client, redirectUri: client.redirect_uris[0]!, redirectUriSent: false };
   }
   if (!matchesRegisteredRedirect(client.redirect_uris, requested)) {
@@ -76,8 +78,10 @@ export function validateAuthorizationParams(target: TrustedTarget, query: Query)
   if (query.response_type !== 'code') {
     fail(query.response_type ? 'unsupported_response_type' : 'invalid_request', 'response_type must be code');
   }
-  if (query.response_mode !== undefined && query.response_mode !== 'query') fail('invalid_request', 'only response_mode=query is supported');
-  if (!client.grant_types.includes('authorization_code')) fail('unauthorized_client', 'this client may not use the authorization code flow');
+  if (query.response_mode !== undefined && query.response_mode !== 'query')
+    fail('invalid_request', 'only response_mode=query is supported');
+  if (!client.grant_types.includes('authorization_code'))
+    fail('unauthorized_client', 'this client may not use the authorization code flow');
 
   let scopes: string[];
   try {
@@ -99,7 +103,8 @@ export function validateAuthorizationParams(target: TrustedTarget, query: Query)
   if (challenge !== undefined || method !== undefined) {
     // Spec: S256 only; RFC 7636 §4.3 defaults a missing method to plain, which we refuse too.
     if (method !== 'S256') fail('invalid_request', 'code_challenge_method must be S256');
-    if (!challenge || !isValidS256Challenge(challenge)) fail('invalid_request', 'code_challenge must be 43 base64url characters');
+    if (!challenge || !isValidS256Challenge(challenge))
+      fail('invalid_request', 'code_challenge must be 43 base64url characters');
   } else if (client.token_endpoint_auth_method === 'none') {
     fail('invalid_request', 'PKCE (code_challenge with S256) is required for public clients');
   }
@@ -107,18 +112,27 @@ export function validateAuthorizationParams(target: TrustedTarget, query: Query)
 
   const prompt = new Set((query.prompt ?? '').split(' ').filter(Boolean));
   for (const p of prompt) if (!PROMPTS.has(p)) fail('invalid_request', `unsupported prompt value: ${p}`);
-  if (prompt.has('none') && prompt.size > 1) fail('invalid_request', 'prompt=none cannot be combined with other values');
+  if (prompt.has('none') && prompt.size > 1)
+    fail('invalid_request', 'prompt=none cannot be combined with other values');
 
   let maxAge: number | undefined;
   if (query.max_age !== undefined) {
     if (!/^\d{1,9}$/.test(query.max_age)) fail('invalid_request', 'max_age must be a non-negative integer');
     maxAge = Number(query.max_age);
   }
-  if (query.login_hint !== undefined && query.login_hint.length > 320) fail('invalid_request', 'login_hint is too long');
+  if (query.login_hint !== undefined && query.login_hint.length > 320)
+    fail('invalid_request', 'login_hint is too long');
 
   return {
-    ...target, scopes, state: query.state, nonce: query.nonce, codeChallenge: challenge, prompt, maxAge,
-    idTokenHint: query.id_token_hint, loginHint: query.login_hint,
+    ...target,
+    scopes,
+    state: query.state,
+    nonce: query.nonce,
+    codeChallenge: challenge,
+    prompt,
+    maxAge,
+    idTokenHint: query.id_token_hint,
+    loginHint: query.login_hint,
   };
 }
 

@@ -28,15 +28,25 @@ const FAILED = 'client authentication failed';
  * limited per client id and address and per address (across client ids and API keys), counted
  * before argon2 runs.
  */
-export function createClientAuthenticator(deps: { store: ClientStore; hasher: SecretHasher; limits: CredentialLimits }) {
+export function createClientAuthenticator(deps: {
+  store: ClientStore;
+  hasher: SecretHasher;
+  limits: CredentialLimits;
+}) {
   return async function authenticateClient(request: FastifyRequest): Promise<AuthenticatedClient> {
     const presented = readCredentials(request);
     const scheme = presented.viaHeader ? 'Basic' : undefined;
     const client = await deps.store.findById(presented.clientId);
     // Steady state: a secret this client already proved is accepted from memory, with no
     // argon2 and no failure-counter round trip (only the secret's holder can hit this path).
-    if (client && !client.disabled && client.secret_hash && presented.secret !== undefined && presented.method !== 'none' &&
-        deps.hasher.isVerified(client.id, presented.secret, client.secret_hash)) {
+    if (
+      client &&
+      !client.disabled &&
+      client.secret_hash &&
+      presented.secret !== undefined &&
+      presented.method !== 'none' &&
+      deps.hasher.isVerified(client.id, presented.secret, client.secret_hash)
+    ) {
       return { client, method: presented.method };
     }
     // A known public client presenting no secret cannot fail here: it only waits out a block.
@@ -48,7 +58,10 @@ export function createClientAuthenticator(deps: { store: ClientStore; hasher: Se
 
     const fail = (): never => {
       attempt.failed();
-      request.log.info({ client_id: presented.clientId.slice(0, 64), method: presented.method }, 'client authentication failed');
+      request.log.info(
+        { client_id: presented.clientId.slice(0, 64), method: presented.method },
+        'client authentication failed',
+      );
       throw invalidClient(FAILED, scheme);
     };
 
@@ -77,12 +90,14 @@ function readCredentials(request: FastifyRequest): Presented {
     const basic = parseBasic(header);
     // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
     if (bodySecret !== undefined) throw invalidRequest('client authentication must use exactly one method');
-    if (bodyId !== undefined && bodyId !== basic.clientId) throw invalidRequest('client_id in the body does not match the Authorization header');
+    if (bodyId !== undefined && bodyId !== basic.clientId)
+      throw invalidRequest('client_id in the body does not match the Authorization header');
     return basic;
   }
   if (bodyId === undefined) throw invalidClient('client authentication required');
   checkLengths(bodyId, bodySecret, false);
-  if (bodySecret !== undefined) return { clientId: bodyId, secret: bodySecret, method: 'client_secret_post', viaHeader: false };
+  if (bodySecret !== undefined)
+    return { clientId: bodyId, secret: bodySecret, method: 'client_secret_post', viaHeader: false };
   return { clientId: bodyId, secret: undefined, method: 'none', viaHeader: false };
 }
 

@@ -107,10 +107,12 @@ export class DenyList {
    */
   isDenied(claims: DeniableClaims): boolean {
     this.assertFresh();
-    return this.has(`j:${claims.jti}`)
-      || (claims.fid !== undefined && this.has(`f:${claims.fid}`))
-      || this.has(`c:${claims.client_id}`)
-      || (this.holdsSubjects && this.has(`u:${subjectDigest(claims.sub)}`));
+    return (
+      this.has(`j:${claims.jti}`) ||
+      (claims.fid !== undefined && this.has(`f:${claims.fid}`)) ||
+      this.has(`c:${claims.client_id}`) ||
+      (this.holdsSubjects && this.has(`u:${subjectDigest(claims.sub)}`))
+    );
   }
 
   /** Call after the revocation committed in Postgres. */

@@ -55,7 +55,9 @@ export function invalidToken(description: string): OAuthError {
 export function insufficientScope(description: string): OAuthError {
   const safe = description.replace(/["\\]/g, '');
   return new OAuthError('insufficient_scope', 403, description, {
-    headers: { 'www-authenticate': `Bearer realm="gatehouse", error="insufficient_scope", error_description="${safe}"` },
+    headers: {
+      'www-authenticate': `Bearer realm="gatehouse", error="insufficient_scope", error_description="${safe}"`,
+    },
   });
 }
 
@@ -72,7 +74,10 @@ export function conflict(description: string, code = 'conflict'): OAuthError {
   return new OAuthError(code, 409, description);
 }
 
-export function tooManyRequests(retryAfterSeconds: number, description = 'too many requests; try again later'): OAuthError {
+export function tooManyRequests(
+  retryAfterSeconds: number,
+  description = 'too many requests; try again later',
+): OAuthError {
   return new OAuthError('too_many_requests', 429, description, {
     headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   });

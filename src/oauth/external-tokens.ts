@@ -36,28 +36,38 @@ export interface MintRequest {
  * forms cannot collide: ids are UUIDs, longer than any username, and no username contains
  * '@'). An email matching several verified accounts is 409 ambiguous_subject.
  */
-export const resolveSubject = (users: UsersRepository, subject: string, q: Queryable): Promise<User | null> => findPerson(users, subject, q);
+export const resolveSubject = (users: UsersRepository, subject: string, q: Queryable): Promise<User | null> =>
+  findPerson(users, subject, q);
 
 /**
  * The key may act only for the clients it lists (none by default): a trusted external service
  * must not mint tokens of the first-party login client, or of any client it was not set up for.
  */
 export function requireAllowedClient(allowedClients: readonly string[], clientId: string): void {
-  if (!allowedClients.includes(clientId)) throw forbidden('this API key may not act for that client_id (see the key\'s allowed_clients)');
+  if (!allowedClients.includes(clientId))
+    throw forbidden("this API key may not act for that client_id (see the key's allowed_clients)");
 }
 
 /** Unknown and disabled clients look the same to the caller. */
-async function requireClient(deps: ExternalTokenDeps, clientId: string, opts: { allowDisabled: boolean }): Promise<Client> {
+async function requireClient(
+  deps: ExternalTokenDeps,
+  clientId: string,
+  opts: { allowDisabled: boolean },
+): Promise<Client> {
   const client = await deps.findClient(clientId);
   if (!client || (client.disabled && !opts.allowDisabled)) throw invalidRequest('client_id is unknown or disabled');
   return client;
 }
 
-export async function mintExternalTokens(deps: ExternalTokenDeps, req: MintRequest): Promise<{ user: User; created: boolean; response: TokenResponse }> {
+export async function mintExternalTokens(
+  deps: ExternalTokenDeps,
+  req: MintRequest,
+): Promise<{ user: User; created: boolean; response: TokenResponse }> {
   requireAllowedClient(req.allowedClients, req.clientId);
   const client = await requireClient(deps, req.clientId, { allowDisabled: false });
   // Only clients that hold user tokens anyway; a client_credentials-only client gets none.
-  if (!client.grant_types.includes('authorization_code')) throw unauthorizedClient('this client does not take user tokens');
+  if (!client.grant_types.includes('authorization_code'))
+    throw unauthorizedClient('this client does not take user tokens');
   const scopes = parseScope(req.scope);
   if (scopes.length === 0) throw invalidRequest('scope is required');
   // As at /oauth/authorize: a client's registered scope is the set it may ask for (SPEC "Scopes").
@@ -106,7 +116,8 @@ function createEmail(req: MintRequest): string | undefined {
   if (!req.create) return undefined;
   const email = req.email ?? (req.subject.includes('@') ? req.subject : undefined);
   if (!email) throw invalidRequest('create: true needs an email');
-  if (req.subject.toLowerCase() !== email.toLowerCase()) throw invalidRequest('with create: true, subject must be the email');
+  if (req.subject.toLowerCase() !== email.toLowerCase())
+    throw invalidRequest('with create: true, subject must be the email');
   return email;
 }
 

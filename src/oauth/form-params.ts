@@ -7,7 +7,8 @@ import { invalidRequest } from './errors.js';
  */
 export function readParams(body: unknown): Partial<Record<string, string>> {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('the request body must be form-encoded parameters');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw invalidRequest('the request body must be form-encoded parameters');
   const params: Partial<Record<string, string>> = {};
   for (const [name, value] of Object.entries(body)) {
     if (typeof value !== 'string') throw invalidRequest(`parameter '${name}' must be a single string`);

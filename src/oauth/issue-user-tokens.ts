@@ -64,7 +64,12 @@ export async function issueUserTokens(
     await tokenFamiliesRepository.extendAccessExpiry(tx, familyId, minted.accessExpiresAt);
   }
   if (minted.refresh) {
-    await refreshTokensRepository.insert(tx, { ...minted.refresh, family_id: familyId, client_id: client.id, user_id: user.id });
+    await refreshTokensRepository.insert(tx, {
+      ...minted.refresh,
+      family_id: familyId,
+      client_id: client.id,
+      user_id: user.id,
+    });
   }
   return minted.response;
 }
@@ -74,7 +79,10 @@ export async function issueUserTokens(
  * the rows itself (the refresh grant's rotation statements). Nothing here may be sent before the
  * caller has committed `refresh` (or the given refresh token) and the family's access expiry.
  */
-export async function mintUserTokens(deps: { tokens: TokenService; config: Config }, input: UserTokenInput): Promise<MintedUserTokens> {
+export async function mintUserTokens(
+  deps: { tokens: TokenService; config: Config },
+  input: UserTokenInput,
+): Promise<MintedUserTokens> {
   const { client, user, scopes, familyId } = input;
   const scope = formatScope(scopes);
   const access = await deps.tokens.issueAccessToken({

@@ -10,7 +10,12 @@ import type { DenyList } from './deny-list.js';
  * redemption in flight, and the revocation, a later statement, then sees the family that
  * redemption created. The caller denies the returned families once this commits.
  */
-export async function endGrantsInTransaction(tx: Queryable, userId: string, clientId: string, reason: string): Promise<RevokedFamily[]> {
+export async function endGrantsInTransaction(
+  tx: Queryable,
+  userId: string,
+  clientId: string,
+  reason: string,
+): Promise<RevokedFamily[]> {
   await authorizationCodesRepository.deleteUnredeemed(tx, userId, clientId);
   return tokenFamiliesRepository.revokeForUserAndClient(tx, userId, clientId, reason);
 }

@@ -9,7 +9,8 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export function parseScope(value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') return [];
   const tokens = value.split(' ').filter(Boolean);
-  if (!tokens.every((t) => SCOPE_TOKEN.test(t))) throw invalidScope('scope contains characters outside RFC 6749 scope tokens');
+  if (!tokens.every((t) => SCOPE_TOKEN.test(t)))
+    throw invalidScope('scope contains characters outside RFC 6749 scope tokens');
   return [...new Set(tokens)];
 }
 

@@ -5,10 +5,18 @@ import type { Config } from '../config/schema.js';
 import { hmacSha256 } from '../crypto/hash.js';
 import type { Keyring } from '../crypto/keyring.js';
 import {
-  generateSigningKey, importPrivateKey, importPublicKey, publicMembersOf, type AsymmetricAlgorithm,
+  generateSigningKey,
+  importPrivateKey,
+  importPublicKey,
+  publicMembersOf,
+  type AsymmetricAlgorithm,
 } from '../crypto/signing-key-material.js';
 import {
-  createSigningKeysRepository, ONE_ACTIVE_KEY_INDEX, type NewSigningKey, type SigningKeysRepository, type UsableSigningKeyRow,
+  createSigningKeysRepository,
+  ONE_ACTIVE_KEY_INDEX,
+  type NewSigningKey,
+  type SigningKeysRepository,
+  type UsableSigningKeyRow,
 } from '../repositories/signing-keys.js';
 import { isUniqueViolation, type Database } from '../storage/database.js';
 
@@ -84,7 +92,10 @@ const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
  * Loads the signing keys once (creating the first key when there is none) and keeps them in
  * memory, so signing and verifying never touch the database.
  */
-export async function openSigningKeyStore(deps: SigningKeyStoreDeps, alg: SigningAlgorithm = deps.config.security.jwt_algorithm): Promise<SigningKeyStore> {
+export async function openSigningKeyStore(
+  deps: SigningKeyStoreDeps,
+  alg: SigningAlgorithm = deps.config.security.jwt_algorithm,
+): Promise<SigningKeyStore> {
   if (alg === 'HS256') return sharedSecretKeyStore(deps.config);
   return databaseKeyStore(alg, deps);
 }
@@ -143,19 +154,24 @@ async function databaseKeyStore(alg: AsymmetricAlgorithm, deps: SigningKeyStoreD
   const reload = (): Promise<void> => {
     if (queued) return queued;
     if (!running) return start();
-    queued = running.catch(() => {}).then(() => {
-      queued = null;
-      return start();
-    });
+    queued = running
+      .catch(() => {})
+      .then(() => {
+        queued = null;
+        return start();
+      });
     return queued;
   };
 
   const refreshMs = deps.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
-  const timer = refreshMs > 0
-    ? setInterval(() => {
-      reload().catch((err: unknown) => deps.log?.warn({ err }, 'periodic signing key refresh failed; keeping the loaded keys'));
-    }, refreshMs)
-    : undefined;
+  const timer =
+    refreshMs > 0
+      ? setInterval(() => {
+          reload().catch((err: unknown) =>
+            deps.log?.warn({ err }, 'periodic signing key refresh failed; keeping the loaded keys'),
+          );
+        }, refreshMs)
+      : undefined;
   timer?.unref();
 
   const live = (k: VerificationKey | undefined) => (k && k.usableUntil > Date.now() ? k : undefined);
@@ -218,11 +234,20 @@ async function loadKeySet(
     byKid.set(row.kid, { kid: row.kid, alg, key: await importPublicKey(row.public_jwk, alg), usableUntil });
     published.push({ jwk: { ...publicMembersOf(row.public_jwk), kid: row.kid, alg, use: 'sig' }, usableUntil });
   }
-  return { signing: { kid: active.kid, alg, key: await decryptSigningKey(active, alg, keyring) }, byKid, published, loadedAt: now };
+  return {
+    signing: { kid: active.kid, alg, key: await decryptSigningKey(active, alg, keyring) },
+    byKid,
+    published,
+    loadedAt: now,
+  };
 }
 
 /** Only the active key's private half is ever decrypted; retired keys only verify. */
-async function decryptSigningKey(row: UsableSigningKeyRow, alg: AsymmetricAlgorithm, keyring: Keyring): Promise<CryptoKey> {
+async function decryptSigningKey(
+  row: UsableSigningKeyRow,
+  alg: AsymmetricAlgorithm,
+  keyring: Keyring,
+): Promise<CryptoKey> {
   let plaintext: string;
   try {
     // The kid is the associated data: a ciphertext copied onto another row fails authentication.
@@ -262,7 +287,12 @@ export function algorithmsInUse(config: Config): SigningAlgorithm[] {
 }
 
 /** Rotates the key of every algorithm in use (HS256 is rotated by changing JWT_SECRET). */
-export async function rotateSigningKeys(deps: { db: Database; cache: Cache; keyring: Keyring; config: Config }): Promise<(RotationResult & { alg: SigningAlgorithm })[]> {
+export async function rotateSigningKeys(deps: {
+  db: Database;
+  cache: Cache;
+  keyring: Keyring;
+  config: Config;
+}): Promise<(RotationResult & { alg: SigningAlgorithm })[]> {
   const results: (RotationResult & { alg: SigningAlgorithm })[] = [];
   for (const alg of algorithmsInUse(deps.config)) {
     if (alg === 'HS256') continue;
@@ -298,7 +328,8 @@ export async function rotateSigningKey(
       return retired;
     });
   } catch (err) {
-    if (isUniqueViolation(err, ONE_ACTIVE_KEY_INDEX)) throw new Error('another signing key rotation ran at the same time; nothing was changed', { cause: err });
+    if (isUniqueViolation(err, ONE_ACTIVE_KEY_INDEX))
+      throw new Error('another signing key rotation ran at the same time; nothing was changed', { cause: err });
     throw err;
   }
   let notified = true;

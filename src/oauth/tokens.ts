@@ -116,14 +116,31 @@ const accessTokenClaimsSchema = z.object({
 });
 
 /** Registered ID token claims that extra claims must not replace. */
-const ID_TOKEN_RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'auth_time', 'azp', 'at_hash', 'c_hash']);
+const ID_TOKEN_RESERVED = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'nonce',
+  'auth_time',
+  'azp',
+  'at_hash',
+  'c_hash',
+]);
 
 interface VerifiedEntry {
   claims: AccessTokenClaims;
   kid: string;
 }
 
-export function createTokenService(config: Config, keys: SigningKeyStore, opts: TokenServiceOptions = {}): TokenService {
+export function createTokenService(
+  config: Config,
+  keys: SigningKeyStore,
+  opts: TokenServiceOptions = {},
+): TokenService {
   const issuer = config.public_url;
   const audience = config.security.access_token_audience ?? config.public_url;
   const maxLifetimeSeconds = config.security.access_token_expiry_minutes * 60;
@@ -144,7 +161,16 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
     const exp = iat + lifetime;
     const jti = randomToken(16);
     // RFC 9068 §2.2 claims.
-    const payload: JWTPayload = { iss: issuer, aud: audience, sub: input.sub, client_id: input.client_id, scope: input.scope, iat, exp, jti };
+    const payload: JWTPayload = {
+      iss: issuer,
+      aud: audience,
+      sub: input.sub,
+      client_id: input.client_id,
+      scope: input.scope,
+      iat,
+      exp,
+      jti,
+    };
     if (input.username !== undefined) payload.username = input.username;
     if (input.family_id !== undefined) payload.fid = input.family_id;
     const token = signCompactJws(alg, { typ: ACCESS_TOKEN_TYPE, kid }, payload, key);
@@ -195,7 +221,8 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
     const parsed = accessTokenClaimsSchema.safeParse(payload);
     if (!parsed.success) throw invalidToken('the access token has malformed claims');
     const claims: AccessTokenClaims = parsed.data;
-    if (claims.iat > nowSeconds() + CLOCK_TOLERANCE_SECONDS) throw invalidToken('the access token was issued in the future');
+    if (claims.iat > nowSeconds() + CLOCK_TOLERANCE_SECONDS)
+      throw invalidToken('the access token was issued in the future');
     // Frozen: the same object is handed to every caller that presents this token again.
     return { claims: Object.freeze(stripUndefined(claims)), kid };
   }
@@ -244,7 +271,12 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
         const { payload } = await compactVerify(token, key.key, { algorithms: [key.alg] });
         const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
         if (claims.iss !== issuer || typeof claims.sub !== 'string' || 'client_id' in claims) return null;
-        const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a) => typeof a === 'string') : [];
+        const aud =
+          typeof claims.aud === 'string'
+            ? [claims.aud]
+            : Array.isArray(claims.aud)
+              ? claims.aud.filter((a) => typeof a === 'string')
+              : [];
         return { sub: claims.sub, aud };
       } catch {
         return null;
@@ -277,8 +309,10 @@ export function createTokenService(config: Config, keys: SigningKeyStore, opts: 
 /** A short reason for WWW-Authenticate; never the token, never key material. */
 function describeVerificationFailure(err: unknown): OAuthError {
   if (err instanceof jose.JWTExpired) return invalidToken('the access token expired');
-  if (err instanceof jose.JWTClaimValidationFailed) return invalidToken(`the access token ${err.claim} claim is invalid`);
-  if (err instanceof jose.JOSEAlgNotAllowed) return invalidToken('the access token is signed with an algorithm that is not accepted');
+  if (err instanceof jose.JWTClaimValidationFailed)
+    return invalidToken(`the access token ${err.claim} claim is invalid`);
+  if (err instanceof jose.JOSEAlgNotAllowed)
+    return invalidToken('the access token is signed with an algorithm that is not accepted');
   if (err instanceof jose.JWSSignatureVerificationFailed) return invalidToken('the access token signature is invalid');
   return invalidToken('the access token is malformed');
 }

@@ -47,7 +47,10 @@ export type DocResponse = $ZodType | { description: string; content: Record<stri
 /** Documentation of error responses: `errors(400, 401)` → both as `$ref: Error` with a description. */
 export function errors(...statuses: number[]): Record<number, DocResponse> {
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: errorBody } } }]),
+    statuses.map((s) => [
+      s,
+      { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: errorBody } } },
+    ]),
   );
 }
 

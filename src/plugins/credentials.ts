@@ -27,7 +27,9 @@ export const CLIENT_FAILURES_PER_MINUTE = 20;
 /** Who is calling: OAuth clients (secrets) and internal services (API keys). */
 export const credentialsPlugin = fp(
   async (app) => {
-    const hasher = createSecretHasher({ maxConcurrent: app.config.security.max_concurrent_hashes ?? 2 * availableParallelism() });
+    const hasher = createSecretHasher({
+      maxConcurrent: app.config.security.max_concurrent_hashes ?? 2 * availableParallelism(),
+    });
     const store = new ClientStore(app.db, app.cache, cacheValueSigner(app.config), app.log);
     await store.start();
     const clientLimits = new CredentialLimits({
@@ -41,16 +43,27 @@ export const credentialsPlugin = fp(
       kind: 'api_key',
       failures: app.authFailures,
       refusal: 'too many failed API key attempts; try again later',
-      byAddress: [new FailureLimiter(app.cache, 'api-key-auth', CLIENT_FAILURES_PER_MINUTE, 60_000), app.addressFailureLimiter],
+      byAddress: [
+        new FailureLimiter(app.cache, 'api-key-auth', CLIENT_FAILURES_PER_MINUTE, 60_000),
+        app.addressFailureLimiter,
+      ],
     });
-    const apiKeys = new ApiKeyAuthenticator({ db: app.db, cache: app.cache, hasher, limits: apiKeyLimits, log: app.log });
+    const apiKeys = new ApiKeyAuthenticator({
+      db: app.db,
+      cache: app.cache,
+      hasher,
+      limits: apiKeyLimits,
+      log: app.log,
+    });
     await apiKeys.start();
 
     app.decorate('secretHasher', hasher);
     app.decorate('clientStore', store);
     app.decorate('authenticateClient', createClientAuthenticator({ store, hasher, limits: clientLimits }));
     app.decorate('apiKeys', apiKeys);
-    app.decorate('authenticateApiKey', (request: FastifyRequest, scope: ApiKeyScope) => apiKeys.authenticate(request, scope));
+    app.decorate('authenticateApiKey', (request: FastifyRequest, scope: ApiKeyScope) =>
+      apiKeys.authenticate(request, scope),
+    );
     app.addHook('onClose', async () => {
       store.stop();
       await apiKeys.stop();

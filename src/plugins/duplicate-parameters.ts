@@ -9,7 +9,8 @@ import { invalidRequest } from '../oauth/errors.js';
 export const duplicateParametersPlugin = fp(
   async (app) => {
     app.addHook('preValidation', (request, _reply, done) => {
-      const repeated = findRepeated(request.query) ??
+      const repeated =
+        findRepeated(request.query) ??
         (isForm(request.headers['content-type']) ? findRepeated(request.body) : undefined);
       done(repeated === undefined ? undefined : invalidRequest(`parameter '${repeated}' was sent more than once`));
     });

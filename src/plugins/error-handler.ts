@@ -5,8 +5,15 @@ import { DecryptionError } from '../crypto/keyring.js';
 import { HasherBusyError } from '../crypto/secret-hasher.js';
 import { DatabaseUnavailableError } from '../storage/unavailable.js';
 import {
-  OAuthError, errorBody, invalidRequest, notFound, payloadTooLarge, serverError, tooManyRequests,
-  unavailable, unsupportedMediaType,
+  OAuthError,
+  errorBody,
+  invalidRequest,
+  notFound,
+  payloadTooLarge,
+  serverError,
+  tooManyRequests,
+  unavailable,
+  unsupportedMediaType,
 } from '../oauth/errors.js';
 
 interface ValidationIssue {
@@ -23,7 +30,9 @@ interface ValidationIssue {
 export const errorHandlerPlugin = fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError, request, reply) => sendError(toOAuthError(err, request), reply));
-    app.setNotFoundHandler((request, reply) => sendError(notFound(`no route for ${request.method} ${request.url.split('?')[0]}`), reply));
+    app.setNotFoundHandler((request, reply) =>
+      sendError(notFound(`no route for ${request.method} ${request.url.split('?')[0]}`), reply),
+    );
   },
   { name: 'error-handler' },
 );
@@ -41,20 +50,29 @@ export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthE
   }
   if (err instanceof HasherBusyError) {
     // SPEC "Abuse limits": beyond the argon2 slots and their queue, 503 with Retry-After.
-    return new OAuthError('unavailable', 503, 'too many credential checks in progress; try again shortly', { headers: { 'retry-after': '1' } });
+    return new OAuthError('unavailable', 503, 'too many credential checks in progress; try again shortly', {
+      headers: { 'retry-after': '1' },
+    });
   }
   if (err instanceof DecryptionError && err.missingKid !== undefined) {
     // A rolling deploy that put a new key first before every instance knew it: this instance
     // cannot read what a newer one wrote. A configuration state to finish, not a server bug.
-    request.log.error({ err }, 'stored ciphertext is under an encryption key this instance does not hold; finish the ENCRYPTION_KEYS rotation');
-    return unavailable('this instance cannot decrypt the stored credential (an encryption key rotation is in progress); try again shortly');
+    request.log.error(
+      { err },
+      'stored ciphertext is under an encryption key this instance does not hold; finish the ENCRYPTION_KEYS rotation',
+    );
+    return unavailable(
+      'this instance cannot decrypt the stored credential (an encryption key rotation is in progress); try again shortly',
+    );
   }
   if (err.validation) return invalidRequest(describeValidation(err.validation, err.validationContext));
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return payloadTooLarge(`request body exceeds ${request.server.config.server.body_limit_bytes} bytes`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return unsupportedMediaType('unsupported Content-Type; send application/x-www-form-urlencoded or application/json');
+      return unsupportedMediaType(
+        'unsupported Content-Type; send application/x-www-form-urlencoded or application/json',
+      );
     case 'FST_ERR_RATE_LIMIT_EXCEEDED':
       return tooManyRequests(Number(err.message) || 60);
   }

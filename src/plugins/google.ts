@@ -1,7 +1,10 @@
 import fp from 'fastify-plugin';
 import { createGoogleClient, type GoogleClient } from '../google/client.js';
 import { resolveGoogleSettings } from '../google/settings.js';
-import { createGoogleCredentialsRepository, type GoogleCredentialsRepository } from '../repositories/google-credentials.js';
+import {
+  createGoogleCredentialsRepository,
+  type GoogleCredentialsRepository,
+} from '../repositories/google-credentials.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users.js';
 import { UserProfileCache } from '../users/profile-cache.js';
 

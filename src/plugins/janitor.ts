@@ -11,7 +11,13 @@ declare module 'fastify' {
 export const janitorPlugin = fp(
   async (app) => {
     const janitor = new JanitorSchedule(
-      { db: app.db, config: app.config, google: app.google, keyring: app.keyring, log: app.log.child({ component: 'janitor' }) },
+      {
+        db: app.db,
+        config: app.config,
+        google: app.google,
+        keyring: app.keyring,
+        log: app.log.child({ component: 'janitor' }),
+      },
       { intervalMs: app.config.janitor.interval_seconds * 1000 },
     );
     app.decorate('janitor', janitor);

@@ -17,9 +17,13 @@ export const loginClientPlugin = fp(
     app.addHook('onReady', async () => {
       const { created, client } = await ensureLoginClient(app.db, app.clientStore, app.config);
       if (created) app.log.info({ client_id: id }, 'created the first-party login client');
-      else if (client?.disabled) app.log.warn({ client_id: id }, 'the login client is disabled: /api/login answers 503');
+      else if (client?.disabled)
+        app.log.warn({ client_id: id }, 'the login client is disabled: /api/login answers 503');
       else if (client && !client.grant_types.includes('refresh_token')) {
-        app.log.warn({ client_id: id }, 'the login client lacks the refresh_token grant: /api/login issues no refresh token');
+        app.log.warn(
+          { client_id: id },
+          'the login client lacks the refresh_token grant: /api/login issues no refresh token',
+        );
       }
     });
     app.decorate('loginClient', async () => {

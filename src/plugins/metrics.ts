@@ -58,7 +58,8 @@ export const metricsPlugin = fp(
         {
           schema: {
             tags: ['operations'],
-            summary: 'Prometheus metrics: X-Admin-Key or `Authorization: Bearer <METRICS_TOKEN>` (on server.metrics_port instead, without credentials, when that is set)',
+            summary:
+              'Prometheus metrics: X-Admin-Key or `Authorization: Bearer <METRICS_TOKEN>` (on server.metrics_port instead, without credentials, when that is set)',
             security: security.adminKey,
           },
           config: { openapi: { response: errors(401, 429, 503) } },

@@ -61,8 +61,18 @@ export const openapiPlugin = fp(
           securitySchemes: {
             adminKey: { type: 'apiKey', in: 'header', name: 'X-Admin-Key', description: 'The ADMIN_KEY secret' },
             clientBasic: { type: 'http', scheme: 'basic', description: 'OAuth client id and secret (RFC 6749 §2.3.1)' },
-            apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'gh_<prefix>_<secret>', description: 'An internal service API key' },
-            accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Gatehouse access token (RFC 9068)' },
+            apiKey: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'gh_<prefix>_<secret>',
+              description: 'An internal service API key',
+            },
+            accessToken: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description: 'A Gatehouse access token (RFC 9068)',
+            },
           },
         },
         // Routes are public unless their schema says otherwise.
@@ -83,10 +93,8 @@ export const openapiPlugin = fp(
       staticCSP: DOCS_CSP,
       uiConfig: { deepLinking: false },
     });
-    app.get(
-      '/openapi.json',
-      { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document' } },
-      async () => app.swagger(),
+    app.get('/openapi.json', { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document' } }, async () =>
+      app.swagger(),
     );
   },
   { name: 'openapi', dependencies: ['core'] },

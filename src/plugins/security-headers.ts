@@ -48,11 +48,18 @@ export const securityHeadersPlugin = fp(
  * CORP and HSTS stay on every response.
  */
 const DOCUMENT_ONLY = new Set([
-  'cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options',
-  'x-permitted-cross-domain-policies', 'x-xss-protection',
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
 ]);
 
-export function splitForDocuments(headers: Record<string, string>): { always: Record<string, string>; documentOnly: Record<string, string> } {
+export function splitForDocuments(headers: Record<string, string>): {
+  always: Record<string, string>;
+  documentOnly: Record<string, string>;
+} {
   const always: Record<string, string> = {};
   const documentOnly: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) (DOCUMENT_ONLY.has(name) ? documentOnly : always)[name] = value;

@@ -2,7 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Cache } from '../cache/cache.js';
 import { createUsersRepository, type User } from '../repositories/users.js';
-import { createSessionsRepository, sessionIdHash, type Session, type SessionsRepository } from '../repositories/sessions.js';
+import {
+  createSessionsRepository,
+  sessionIdHash,
+  type Session,
+  type SessionsRepository,
+} from '../repositories/sessions.js';
 import { cookieName } from '../sessions/cookie-name.js';
 import { createCsrf, type Csrf } from '../sessions/csrf.js';
 import type { Queryable } from '../storage/database.js';
@@ -15,7 +20,10 @@ export const TOUCH_INTERVAL_MS = 60_000;
 export const SESSION_CACHE_TTL_MS = 30_000;
 
 /** The signed-in person, as pages need them. */
-export type SessionUser = Pick<User, 'id' | 'username' | 'email' | 'emailVerified' | 'name' | 'firstName' | 'lastName' | 'picture'>;
+export type SessionUser = Pick<
+  User,
+  'id' | 'username' | 'email' | 'emailVerified' | 'name' | 'firstName' | 'lastName' | 'picture'
+>;
 
 export interface SessionManager {
   readonly repository: SessionsRepository;

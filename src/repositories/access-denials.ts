@@ -39,7 +39,11 @@ export const accessDenialsRepository = {
    * `value` is a client id, or for a subject the deny list's subjectDigest of the user id.
    */
   async insert(tx: Queryable, kind: AccessDenialKind, value: string, expiresAt: Date): Promise<void> {
-    await tx.query('INSERT INTO access_denials (kind, value, expires_at) VALUES ($1, $2, $3)', [kind, value, expiresAt]);
+    await tx.query('INSERT INTO access_denials (kind, value, expires_at) VALUES ($1, $2, $3)', [
+      kind,
+      value,
+      expiresAt,
+    ]);
   },
 
   /**
@@ -50,9 +54,13 @@ export const accessDenialsRepository = {
    * next. Rows that were already read may be read again; adding them twice changes nothing.
    */
   async changedSince(db: Queryable, horizon: string): Promise<DenyListChanges> {
-    const { rows } = await db.query<{ horizon: string; key: string | null; expires_at: Date | null }>(CHANGED_SINCE_SQL, [horizon]);
+    const { rows } = await db.query<{ horizon: string; key: string | null; expires_at: Date | null }>(
+      CHANGED_SINCE_SQL,
+      [horizon],
+    );
     const entries: DenyListEntry[] = [];
-    for (const r of rows) if (r.key !== null && r.expires_at !== null) entries.push({ key: r.key, expires_at: r.expires_at });
+    for (const r of rows)
+      if (r.key !== null && r.expires_at !== null) entries.push({ key: r.key, expires_at: r.expires_at });
     return { entries, horizon: rows[0]!.horizon };
   },
 };

@@ -16,11 +16,14 @@ interface Row {
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, name, lookup_prefix, key_hash, scopes, default_subject_kind, default_subject, allowed_clients, created_at, last_used_at, revoked_at';
+const COLUMNS =
+  'id, name, lookup_prefix, key_hash, scopes, default_subject_kind, default_subject, allowed_clients, created_at, last_used_at, revoked_at';
 
 function defaultSubjectOf(r: Row): DefaultSubject | null {
   if (r.default_subject === null) return null;
-  return r.default_subject_kind === 'connection_id' ? { connection_id: r.default_subject } : { subject: r.default_subject };
+  return r.default_subject_kind === 'connection_id'
+    ? { connection_id: r.default_subject }
+    : { subject: r.default_subject };
 }
 
 function toApiKey(r: Row): ApiKey {
@@ -56,7 +59,11 @@ export const apiKeysRepository = {
       `INSERT INTO api_keys (id, name, lookup_prefix, key_hash, scopes, default_subject_kind, default_subject, allowed_clients)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
       [
-        k.id, k.name, k.lookupPrefix, k.keyHash, k.scopes,
+        k.id,
+        k.name,
+        k.lookupPrefix,
+        k.keyHash,
+        k.scopes,
         d ? ('subject' in d ? 'subject' : 'connection_id') : null,
         d ? ('subject' in d ? d.subject : d.connection_id) : null,
         k.allowedClients,

@@ -15,7 +15,9 @@ export interface AuthorizationCode {
   family_id: string | null;
 }
 
-export type NewAuthorizationCode = Omit<AuthorizationCode, 'consumed_at' | 'family_id' | 'auth_time'> & { auth_time?: Date };
+export type NewAuthorizationCode = Omit<AuthorizationCode, 'consumed_at' | 'family_id' | 'auth_time'> & {
+  auth_time?: Date;
+};
 
 const COLUMNS = `code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method,
   nonce, auth_time, expires_at, consumed_at, family_id`;
@@ -26,14 +28,27 @@ export const authorizationCodesRepository = {
       `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge,
          code_challenge_method, nonce, auth_time, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, now()), $10)`,
-      [c.code_hash, c.client_id, c.user_id, c.redirect_uri, c.scope, c.code_challenge, c.code_challenge_method,
-        c.nonce, c.auth_time ?? null, c.expires_at],
+      [
+        c.code_hash,
+        c.client_id,
+        c.user_id,
+        c.redirect_uri,
+        c.scope,
+        c.code_challenge,
+        c.code_challenge_method,
+        c.nonce,
+        c.auth_time ?? null,
+        c.expires_at,
+      ],
     );
   },
 
   /** Locks the code row for the rest of the transaction, so concurrent redemptions queue up. */
   async findForUpdate(tx: Queryable, codeHash: string): Promise<AuthorizationCode | null> {
-    const { rows } = await tx.query<AuthorizationCode>(`SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 FOR UPDATE`, [codeHash]);
+    const { rows } = await tx.query<AuthorizationCode>(
+      `SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 FOR UPDATE`,
+      [codeHash],
+    );
     return rows[0] ?? null;
   },
 
@@ -52,7 +67,10 @@ export const authorizationCodesRepository = {
    * the consumed code alone (replay detection needs it).
    */
   async deleteUnredeemed(tx: Queryable, userId: string, clientId: string): Promise<number> {
-    const r = await tx.query('DELETE FROM authorization_codes WHERE user_id = $1 AND client_id = $2 AND consumed_at IS NULL', [userId, clientId]);
+    const r = await tx.query(
+      'DELETE FROM authorization_codes WHERE user_id = $1 AND client_id = $2 AND consumed_at IS NULL',
+      [userId, clientId],
+    );
     return r.rowCount;
   },
 };

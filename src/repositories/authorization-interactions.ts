@@ -42,7 +42,8 @@ interface Row {
   expires_at: Date | string;
 }
 
-const COLUMNS = 'client_id, redirect_uri, redirect_uri_sent, scope, state, nonce, code_challenge, prompt, max_age, user_id, login_after, expires_at';
+const COLUMNS =
+  'client_id, redirect_uri, redirect_uri_sent, scope, state, nonce, code_challenge, prompt, max_age, user_id, login_after, expires_at';
 
 export type NewInteraction = Omit<AuthorizationInteraction, 'expiresAt' | 'loginAfter'> & { requireLogin: boolean };
 
@@ -54,8 +55,21 @@ export const authorizationInteractionsRepository = {
       `INSERT INTO authorization_interactions (id_hash, client_id, redirect_uri, redirect_uri_sent, scope, state, nonce,
          code_challenge, prompt, max_age, user_id, login_after, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $12 THEN now() END, now() + make_interval(secs => $13))`,
-      [sha256Hex(id), i.clientId, i.redirectUri, i.redirectUriSent, i.scope, i.state, i.nonce, i.codeChallenge, i.prompt,
-        i.maxAge, i.userId, i.requireLogin, INTERACTION_TTL_SECONDS],
+      [
+        sha256Hex(id),
+        i.clientId,
+        i.redirectUri,
+        i.redirectUriSent,
+        i.scope,
+        i.state,
+        i.nonce,
+        i.codeChallenge,
+        i.prompt,
+        i.maxAge,
+        i.userId,
+        i.requireLogin,
+        INTERACTION_TTL_SECONDS,
+      ],
     );
     return id;
   },

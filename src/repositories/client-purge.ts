@@ -27,7 +27,9 @@ export const clientPurgeRepository = {
     const refresh = await tx.query('DELETE FROM refresh_tokens WHERE client_id = $1', [clientId]);
     const codes = await tx.query('DELETE FROM authorization_codes WHERE client_id = $1', [clientId]);
     const consents = await tx.query('DELETE FROM consents WHERE client_id = $1', [clientId]);
-    const families = await tx.query('DELETE FROM token_families WHERE client_id = $1 AND access_expires_at <= now()', [clientId]);
+    const families = await tx.query('DELETE FROM token_families WHERE client_id = $1 AND access_expires_at <= now()', [
+      clientId,
+    ]);
     return {
       revoked: revoked.rows,
       counts: {

@@ -46,10 +46,31 @@ function toClient(r: ClientRow): Client {
 }
 
 /** The columns PATCH /clients/:id may change (names are a fixed list, never from input). */
-const EDITABLE = new Set(['app_name', 'contact_email', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'grant_types',
-  'first_party', 'resource_server', 'id_token_signed_response_alg']);
-export type ClientChanges = Partial<Pick<Client, 'app_name' | 'contact_email' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scope'
-  | 'grant_types' | 'first_party' | 'resource_server' | 'id_token_signed_response_alg'>>;
+const EDITABLE = new Set([
+  'app_name',
+  'contact_email',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'scope',
+  'grant_types',
+  'first_party',
+  'resource_server',
+  'id_token_signed_response_alg',
+]);
+export type ClientChanges = Partial<
+  Pick<
+    Client,
+    | 'app_name'
+    | 'contact_email'
+    | 'redirect_uris'
+    | 'post_logout_redirect_uris'
+    | 'scope'
+    | 'grant_types'
+    | 'first_party'
+    | 'resource_server'
+    | 'id_token_signed_response_alg'
+  >
+>;
 
 export type NewClient = Omit<Client, 'disabled' | 'version' | 'created_at' | 'updated_at'>;
 
@@ -61,8 +82,20 @@ export const clientsRepository = {
          token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        RETURNING ${COLUMNS}`,
-      [c.id, c.app_name, c.contact_email, c.secret_hash, c.redirect_uris, c.grant_types, c.scope,
-        c.token_endpoint_auth_method, c.first_party, c.resource_server, c.id_token_signed_response_alg, c.post_logout_redirect_uris],
+      [
+        c.id,
+        c.app_name,
+        c.contact_email,
+        c.secret_hash,
+        c.redirect_uris,
+        c.grant_types,
+        c.scope,
+        c.token_endpoint_auth_method,
+        c.first_party,
+        c.resource_server,
+        c.id_token_signed_response_alg,
+        c.post_logout_redirect_uris,
+      ],
     );
     return toClient(rows[0]!);
   },
@@ -75,8 +108,20 @@ export const clientsRepository = {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (id) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [c.id, c.app_name, c.contact_email, c.secret_hash, c.redirect_uris, c.grant_types, c.scope,
-        c.token_endpoint_auth_method, c.first_party, c.resource_server, c.id_token_signed_response_alg, c.post_logout_redirect_uris],
+      [
+        c.id,
+        c.app_name,
+        c.contact_email,
+        c.secret_hash,
+        c.redirect_uris,
+        c.grant_types,
+        c.scope,
+        c.token_endpoint_auth_method,
+        c.first_party,
+        c.resource_server,
+        c.id_token_signed_response_alg,
+        c.post_logout_redirect_uris,
+      ],
     );
     return rows[0] ? toClient(rows[0]) : null;
   },

@@ -25,7 +25,10 @@ export interface Connection {
 }
 
 export interface ConnectionsRepository {
-  createLink(link: Omit<ConnectLink, 'usedAt' | 'completedAt' | 'scopes'> & { scopes?: string[] }, q?: Queryable): Promise<void>;
+  createLink(
+    link: Omit<ConnectLink, 'usedAt' | 'completedAt' | 'scopes'> & { scopes?: string[] },
+    q?: Queryable,
+  ): Promise<void>;
   /**
    * Spends a link: exactly one caller gets `ok` (the UPDATE is the race arbiter); expiry is
    * judged by the database clock, like used_at.
@@ -104,13 +107,20 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
     },
 
     async find(id, q = db) {
-      const r = await q.query<{ id: string; created_by_api_key: string | null; created_at: Date | string; updated_at: Date | string }>(
-        `SELECT id, created_by_api_key, created_at, updated_at FROM connections WHERE id = $1`,
-        [id],
-      );
+      const r = await q.query<{
+        id: string;
+        created_by_api_key: string | null;
+        created_at: Date | string;
+        updated_at: Date | string;
+      }>(`SELECT id, created_by_api_key, created_at, updated_at FROM connections WHERE id = $1`, [id]);
       const row = r.rows[0];
       return row
-        ? { id: row.id, createdByApiKey: row.created_by_api_key, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at) }
+        ? {
+            id: row.id,
+            createdByApiKey: row.created_by_api_key,
+            createdAt: new Date(row.created_at),
+            updatedAt: new Date(row.updated_at),
+          }
         : null;
     },
 

@@ -3,7 +3,10 @@ import type { Queryable } from '../storage/database.js';
 /** What a person has allowed an app, remembered per user and client. */
 export const consentsRepository = {
   async grantedScopes(db: Queryable, userId: string, clientId: string): Promise<Set<string>> {
-    const { rows } = await db.query<{ scope: string }>('SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2', [userId, clientId]);
+    const { rows } = await db.query<{ scope: string }>(
+      'SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2',
+      [userId, clientId],
+    );
     return new Set((rows[0]?.scope ?? '').split(' ').filter(Boolean));
   },
 

@@ -87,18 +87,25 @@ const aad = (id: string, field: 'access_token' | 'refresh_token') => `google_cre
 
 export function createGoogleCredentialsRepository(db: Database, keyring: Keyring): GoogleCredentialsRepository {
   const ownerColumn = (owner: CredentialOwner) =>
-    'userId' in owner ? { column: 'user_id', value: owner.userId } : { column: 'connection_id', value: owner.connectionId };
+    'userId' in owner
+      ? { column: 'user_id', value: owner.userId }
+      : { column: 'connection_id', value: owner.connectionId };
 
   const saveIn = async (tx: Queryable, owner: CredentialOwner, g: GoogleGrant): Promise<SavedCredential> => {
     const { column, value } = ownerColumn(owner);
     const expiresAt = new Date(Date.now() + g.expiresIn * 1000);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const existing = await tx.query<CredentialRow>(`SELECT ${COLUMNS} FROM google_credentials WHERE ${column} = $1 FOR UPDATE`, [value]);
+      const existing = await tx.query<CredentialRow>(
+        `SELECT ${COLUMNS} FROM google_credentials WHERE ${column} = $1 FOR UPDATE`,
+        [value],
+      );
       const row = existing.rows[0];
       if (row) {
         // Keep the held refresh token when Google sent none (it only sends one on consent),
         // re-encrypted so the whole row is under the active key named by key_id.
-        const keptRefresh = g.refreshToken ?? (row.refresh_token_enc ? keyring.decrypt(row.refresh_token_enc, aad(row.id, 'refresh_token')) : null);
+        const keptRefresh =
+          g.refreshToken ??
+          (row.refresh_token_enc ? keyring.decrypt(row.refresh_token_enc, aad(row.id, 'refresh_token')) : null);
         const r = await tx.query<CredentialRow>(
           `UPDATE google_credentials SET access_token_enc = $2, access_token_expires_at = $3, refresh_token_enc = $4,
              scopes = COALESCE($5, scopes), google_sub = COALESCE($6, google_sub), email = COALESCE($7, email),
@@ -158,7 +165,9 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
     },
 
     async findByIdForUpdate(id, tx) {
-      const r = await tx.query<CredentialRow>(`SELECT ${COLUMNS} FROM google_credentials WHERE id = $1 FOR UPDATE`, [id]);
+      const r = await tx.query<CredentialRow>(`SELECT ${COLUMNS} FROM google_credentials WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
       return r.rows[0] ? toCredential(r.rows[0]) : null;
     },
 
@@ -169,7 +178,9 @@ export function createGoogleCredentialsRepository(db: Database, keyring: Keyring
       try {
         return {
           accessToken: row.access_token_enc ? keyring.decrypt(row.access_token_enc, aad(row.id, 'access_token')) : null,
-          refreshToken: row.refresh_token_enc ? keyring.decrypt(row.refresh_token_enc, aad(row.id, 'refresh_token')) : null,
+          refreshToken: row.refresh_token_enc
+            ? keyring.decrypt(row.refresh_token_enc, aad(row.id, 'refresh_token'))
+            : null,
         };
       } catch (err) {
         // A damaged or foreign row: name it in the log (the error handler logs this, and answers

@@ -59,14 +59,26 @@ function batchDelete(table: string, key: string, where: string, order: string, p
 const BEFORE_SECS = 'now() - make_interval(secs => $2)';
 
 /** The batch statements of each kind except google_credentials (that one calls Google first). */
-export function janitorStatements(p: ExpiryPolicy): Record<Exclude<JanitorKind, 'google_credentials'>, BatchStatement[]> {
+export function janitorStatements(
+  p: ExpiryPolicy,
+): Record<Exclude<JanitorKind, 'google_credentials'>, BatchStatement[]> {
   const margin = [p.marginSeconds];
   return {
-    authorization_codes: [batchDelete('authorization_codes', 'code_hash', `expires_at < ${BEFORE_SECS}`, 'expires_at', [p.codeKeepSeconds])],
+    authorization_codes: [
+      batchDelete('authorization_codes', 'code_hash', `expires_at < ${BEFORE_SECS}`, 'expires_at', [p.codeKeepSeconds]),
+    ],
     refresh_tokens: [batchDelete('refresh_tokens', 'token_hash', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin)],
     // A revoked family is needed only while the deny list must refuse its access tokens.
     // Its refresh tokens go with it (ON DELETE CASCADE); codes keep their row (SET NULL).
-    revoked_families: [batchDelete('token_families', 'id', `revoked_at IS NOT NULL AND access_expires_at < ${BEFORE_SECS}`, 'access_expires_at', margin)],
+    revoked_families: [
+      batchDelete(
+        'token_families',
+        'id',
+        `revoked_at IS NOT NULL AND access_expires_at < ${BEFORE_SECS}`,
+        'access_expires_at',
+        margin,
+      ),
+    ],
     // An unrevoked family is dead once no access or refresh token of it can be live. Every token
     // response extends access_expires_at and a refresh token lives at most refresh_token_expiry_days
     // from the response that carried it, so a family whose last access token is older than that
@@ -75,15 +87,17 @@ export function janitorStatements(p: ExpiryPolicy): Record<Exclude<JanitorKind, 
     // refresh lifetime that was shortened since older tokens were issued. Its OFFSET 0 keeps it
     // a per-family probe of refresh_tokens_family_idx: as an anti-join the planner may hash the
     // whole refresh_tokens table instead.
-    dead_families: [{
-      sql: `DELETE FROM token_families WHERE id = ANY(ARRAY(
+    dead_families: [
+      {
+        sql: `DELETE FROM token_families WHERE id = ANY(ARRAY(
               SELECT f.id FROM token_families f
               WHERE f.revoked_at IS NULL
                 AND f.access_expires_at < now() - make_interval(days => $3) - make_interval(secs => $2)
                 AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = f.id AND r.expires_at > now() OFFSET 0)
               ORDER BY f.access_expires_at LIMIT $1 FOR UPDATE OF f SKIP LOCKED))`,
-      params: [p.marginSeconds, p.refreshTokenDays],
-    }],
+        params: [p.marginSeconds, p.refreshTokenDays],
+      },
+    ],
     // Two statements rather than one with OR, so each walks its own index in order.
     sessions: [
       batchDelete('sessions', 'id_hash', 'idle_expires_at < now()', 'idle_expires_at', []),
@@ -91,14 +105,20 @@ export function janitorStatements(p: ExpiryPolicy): Record<Exclude<JanitorKind, 
     ],
     connect_links: [
       batchDelete('connect_links', 'id', `expires_at < ${BEFORE_SECS}`, 'expires_at', [p.connectLinkKeepSeconds]),
-      batchDelete('connect_links', 'id', `used_at IS NOT NULL AND used_at < ${BEFORE_SECS}`, 'used_at', [p.connectLinkKeepSeconds]),
+      batchDelete('connect_links', 'id', `used_at IS NOT NULL AND used_at < ${BEFORE_SECS}`, 'used_at', [
+        p.connectLinkKeepSeconds,
+      ]),
     ],
     // Deny-list rows past their expiry: revoked jtis, and client and subject denials.
     revoked_access_tokens: [
       batchDelete('revoked_access_tokens', 'jti', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin),
       batchDelete('access_denials', 'id', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin),
     ],
-    audit_events: [batchDelete('audit_events', 'id', 'occurred_at < now() - make_interval(days => $2)', 'occurred_at', [p.auditRetentionDays])],
+    audit_events: [
+      batchDelete('audit_events', 'id', 'occurred_at < now() - make_interval(days => $2)', 'occurred_at', [
+        p.auditRetentionDays,
+      ]),
+    ],
   };
 }
 

@@ -18,7 +18,12 @@ export interface StaleSigningKeyRow {
  * each other; `skip` lists rows that failed to decrypt, so they are not picked forever.
  */
 export const reencryptionRepository = {
-  async lockStaleCredentials(tx: Queryable, activeKid: string, skip: readonly string[], limit: number): Promise<StaleCredentialRow[]> {
+  async lockStaleCredentials(
+    tx: Queryable,
+    activeKid: string,
+    skip: readonly string[],
+    limit: number,
+  ): Promise<StaleCredentialRow[]> {
     const prefix = `${activeKid}.%`;
     const r = await tx.query<StaleCredentialRow>(
       `SELECT id, access_token_enc, refresh_token_enc FROM google_credentials
@@ -30,12 +35,26 @@ export const reencryptionRepository = {
     return r.rows;
   },
 
-  async updateCredential(tx: Queryable, id: string, access: string | null, refresh: string | null, activeKid: string): Promise<void> {
+  async updateCredential(
+    tx: Queryable,
+    id: string,
+    access: string | null,
+    refresh: string | null,
+    activeKid: string,
+  ): Promise<void> {
     // updated_at is left alone: the grant did not change, only its wrapping.
-    await tx.query(`UPDATE google_credentials SET access_token_enc = $2, refresh_token_enc = $3, key_id = $4 WHERE id = $1`, [id, access, refresh, activeKid]);
+    await tx.query(
+      `UPDATE google_credentials SET access_token_enc = $2, refresh_token_enc = $3, key_id = $4 WHERE id = $1`,
+      [id, access, refresh, activeKid],
+    );
   },
 
-  async lockStaleSigningKeys(tx: Queryable, activeKid: string, skip: readonly string[], limit: number): Promise<StaleSigningKeyRow[]> {
+  async lockStaleSigningKeys(
+    tx: Queryable,
+    activeKid: string,
+    skip: readonly string[],
+    limit: number,
+  ): Promise<StaleSigningKeyRow[]> {
     const r = await tx.query<StaleSigningKeyRow>(
       `SELECT kid, private_key_enc FROM signing_keys
         WHERE (encryption_key_id <> $1 OR private_key_enc NOT LIKE $2) AND NOT (kid = ANY($3::text[]))
@@ -46,7 +65,11 @@ export const reencryptionRepository = {
   },
 
   async updateSigningKey(tx: Queryable, kid: string, privateKeyEnc: string, activeKid: string): Promise<void> {
-    await tx.query(`UPDATE signing_keys SET private_key_enc = $2, encryption_key_id = $3 WHERE kid = $1`, [kid, privateKeyEnc, activeKid]);
+    await tx.query(`UPDATE signing_keys SET private_key_enc = $2, encryption_key_id = $3 WHERE kid = $1`, [
+      kid,
+      privateKeyEnc,
+      activeKid,
+    ]);
   },
 
   async countStale(q: Queryable, activeKid: string): Promise<{ googleCredentials: number; signingKeys: number }> {

@@ -56,14 +56,25 @@ const TOKEN_AND_USER_COLUMNS = `r.token_hash, r.family_id, r.client_id, r.user_i
 
 function withUser(row: TokenAndUserRow): RefreshTokenWithUser {
   const { email, email_verified, name, first_name, last_name, picture, ...record } = row;
-  const user = row.user_id !== null && row.username !== null
-    ? { id: row.user_id, username: row.username, email, email_verified, name, first_name, last_name, picture }
-    : null;
+  const user =
+    row.user_id !== null && row.username !== null
+      ? { id: row.user_id, username: row.username, email, email_verified, name, first_name, last_name, picture }
+      : null;
   return { ...record, user };
 }
 
 export const refreshTokensRepository = {
-  async insert(db: Queryable, t: { token_hash: string; family_id: string; client_id: string; user_id: string | null; scope: string; expires_at: Date }): Promise<void> {
+  async insert(
+    db: Queryable,
+    t: {
+      token_hash: string;
+      family_id: string;
+      client_id: string;
+      user_id: string | null;
+      scope: string;
+      expires_at: Date;
+    },
+  ): Promise<void> {
     await db.query(
       'INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
       [t.token_hash, t.family_id, t.client_id, t.user_id, t.scope, t.expires_at],
@@ -160,7 +171,10 @@ export const refreshTokensRepository = {
    * NULL`; the others (client, expiry, user, scope) never change on a stored token. Prepared:
    * it is the statement of every normal refresh.
    */
-  async findAndRotate(db: Queryable, r: OneStatementRotation): Promise<{ token: RefreshTokenWithUser; rotated: boolean } | null> {
+  async findAndRotate(
+    db: Queryable,
+    r: OneStatementRotation,
+  ): Promise<{ token: RefreshTokenWithUser; rotated: boolean } | null> {
     const { rows } = await db.query<TokenAndUserRow & { rotated: boolean }>(
       `WITH token AS (
          SELECT ${TOKEN_AND_USER_COLUMNS}
@@ -195,12 +209,18 @@ export const refreshTokensRepository = {
   },
 
   async markRotated(db: Queryable, tokenHash: string, replacedBy: string): Promise<void> {
-    await db.query('UPDATE refresh_tokens SET rotated_at = now(), replaced_by = $2 WHERE token_hash = $1', [tokenHash, replacedBy]);
+    await db.query('UPDATE refresh_tokens SET rotated_at = now(), replaced_by = $2 WHERE token_hash = $1', [
+      tokenHash,
+      replacedBy,
+    ]);
   },
 
   /** The grace retry: the previous token is re-pointed at the newest one and cannot retry again. */
   async spendGrace(db: Queryable, tokenHash: string, replacedBy: string): Promise<void> {
-    await db.query('UPDATE refresh_tokens SET grace_used = true, replaced_by = $2 WHERE token_hash = $1', [tokenHash, replacedBy]);
+    await db.query('UPDATE refresh_tokens SET grace_used = true, replaced_by = $2 WHERE token_hash = $1', [
+      tokenHash,
+      replacedBy,
+    ]);
   },
 
   /**

@@ -80,7 +80,9 @@ export function createSessionsRepository(db: Database, lifetimes: SessionLifetim
     },
 
     async deleteForUser(userId, q = db) {
-      const r = await q.query<{ id_hash: string }>('DELETE FROM sessions WHERE user_id = $1 RETURNING id_hash', [userId]);
+      const r = await q.query<{ id_hash: string }>('DELETE FROM sessions WHERE user_id = $1 RETURNING id_hash', [
+        userId,
+      ]);
       return r.rows.map((row) => row.id_hash);
     },
   };

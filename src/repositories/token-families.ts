@@ -8,7 +8,14 @@ export interface RevokedFamily {
 export const tokenFamiliesRepository = {
   async insert(
     db: Queryable,
-    f: { id: string; client_id: string; user_id: string | null; scope: string; access_expires_at: Date; auth_time?: Date | null },
+    f: {
+      id: string;
+      client_id: string;
+      user_id: string | null;
+      scope: string;
+      access_expires_at: Date;
+      auth_time?: Date | null;
+    },
   ): Promise<void> {
     await db.query(
       'INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, auth_time) VALUES ($1, $2, $3, $4, $5, $6)',
@@ -18,7 +25,10 @@ export const tokenFamiliesRepository = {
 
   /** Keeps access_expires_at at the latest access token issued, so a revocation denies them all. */
   async extendAccessExpiry(db: Queryable, id: string, accessExpiresAt: Date): Promise<void> {
-    await db.query('UPDATE token_families SET access_expires_at = GREATEST(access_expires_at, $2) WHERE id = $1', [id, accessExpiresAt]);
+    await db.query('UPDATE token_families SET access_expires_at = GREATEST(access_expires_at, $2) WHERE id = $1', [
+      id,
+      accessExpiresAt,
+    ]);
   },
 
   /** Revokes the family (idempotent) and returns it, or null when there is no such family. */
@@ -32,7 +42,12 @@ export const tokenFamiliesRepository = {
   },
 
   /** Every family of a user for a client (account page revoke, external revoke, logout). */
-  async revokeForUserAndClient(db: Queryable, userId: string, clientId: string, reason: string): Promise<RevokedFamily[]> {
+  async revokeForUserAndClient(
+    db: Queryable,
+    userId: string,
+    clientId: string,
+    reason: string,
+  ): Promise<RevokedFamily[]> {
     const { rows } = await db.query<RevokedFamily>(
       `UPDATE token_families SET revoked_at = now(), revoked_reason = $3
        WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL RETURNING id, access_expires_at`,
@@ -42,7 +57,10 @@ export const tokenFamiliesRepository = {
   },
 
   /** Apps holding a live grant of the user: an unrevoked family with a live refresh or access token. */
-  async appsOfUser(db: Queryable, userId: string): Promise<{ client_id: string; app_name: string; scope: string; since: Date }[]> {
+  async appsOfUser(
+    db: Queryable,
+    userId: string,
+  ): Promise<{ client_id: string; app_name: string; scope: string; since: Date }[]> {
     const { rows } = await db.query<{ client_id: string; app_name: string; scope: string; since: Date }>(
       `SELECT f.client_id, c.app_name, string_agg(DISTINCT f.scope, ' ') AS scope, min(f.created_at) AS since
        FROM token_families f JOIN clients c ON c.id = f.client_id

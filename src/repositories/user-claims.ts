@@ -19,7 +19,9 @@ export interface UserClaims {
 export const USER_CLAIM_COLUMNS = 'u.username, u.email, u.email_verified, u.name, u.first_name, u.last_name, u.picture';
 
 export async function findUserClaims(db: Queryable, userId: string): Promise<UserClaims | null> {
-  const { rows } = await db.query<UserClaims>(`SELECT u.id, ${USER_CLAIM_COLUMNS} FROM users u WHERE u.id = $1`, [userId]);
+  const { rows } = await db.query<UserClaims>(`SELECT u.id, ${USER_CLAIM_COLUMNS} FROM users u WHERE u.id = $1`, [
+    userId,
+  ]);
   return rows[0] ?? null;
 }
 

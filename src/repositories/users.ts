@@ -43,7 +43,8 @@ interface UserRow {
   updated_at: Date | string;
 }
 
-const COLUMNS = 'id, google_sub, email, email_verified, username, first_name, last_name, name, picture, two_factor, created_at, updated_at';
+const COLUMNS =
+  'id, google_sub, email, email_verified, username, first_name, last_name, name, picture, two_factor, created_at, updated_at';
 const USERNAME_ATTEMPTS = 20;
 
 export class UsernameTakenError extends Error {
@@ -94,7 +95,14 @@ export interface UsersRepository {
 
 export function createUsersRepository(db: Database, opts: { loginClientId: string }): UsersRepository {
   const upsertIn = async (tx: Queryable, p: GoogleProfile): Promise<User> => {
-    const values = [p.email ?? null, p.emailVerified ?? false, p.givenName ?? null, p.familyName ?? null, p.name ?? null, p.picture ?? null];
+    const values = [
+      p.email ?? null,
+      p.emailVerified ?? false,
+      p.givenName ?? null,
+      p.familyName ?? null,
+      p.name ?? null,
+      p.picture ?? null,
+    ];
     const updated = await tx.query<UserRow>(
       `UPDATE users SET email = $2, email_verified = $3, first_name = $4, last_name = $5, name = $6, picture = $7,
          updated_at = now()
@@ -121,7 +129,11 @@ export function createUsersRepository(db: Database, opts: { loginClientId: strin
    * Tries base, base2, … until an insert wins. A savepoint per attempt, because a unique
    * violation aborts the surrounding transaction otherwise.
    */
-  const insertWithFreeUsername = async (tx: Queryable, base: string, insert: (username: string) => Promise<UserRow>): Promise<User> => {
+  const insertWithFreeUsername = async (
+    tx: Queryable,
+    base: string,
+    insert: (username: string) => Promise<UserRow>,
+  ): Promise<User> => {
     let startAt = 1;
     for (let attempt = 0; attempt < USERNAME_ATTEMPTS; attempt++) {
       const taken = await takenUsernames(tx, base);

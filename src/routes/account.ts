@@ -17,7 +17,9 @@ export async function accountRoutes(scope: FastifyInstance): Promise<void> {
   app.get('/account', async (request, reply) => {
     const user = request.user ? await app.users.findById(request.user.id) : null;
     if (!user || !request.session) {
-      return reply.header('cache-control', 'no-store').redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
     }
     const [credential, apps] = await Promise.all([
       app.googleCredentials.findByOwner({ userId: user.id }),
@@ -29,14 +31,33 @@ export async function accountRoutes(scope: FastifyInstance): Promise<void> {
   /** Revokes everything the signed-in person gave one app (tokens and remembered consent). */
   app.post(
     '/account/apps/:clientId/revoke',
-    { schema: { params: z.object({ clientId: z.string().min(1).max(128) }), body: z.object({ csrf_token: z.string().max(256).optional() }) } },
+    {
+      schema: {
+        params: z.object({ clientId: z.string().min(1).max(128) }),
+        body: z.object({ csrf_token: z.string().max(256).optional() }),
+      },
+    },
     async (request, reply) => {
       if (!request.user || !request.session) return reply.redirect('/login?return_to=/account', 303);
       if (!verifyCsrf(request, request.body.csrf_token)) {
-        return sendPage(reply, errorPage({ title: 'This form has expired', message: 'Please reload your account page and try again.', retryUrl: '/account' }), 403);
+        return sendPage(
+          reply,
+          errorPage({
+            title: 'This form has expired',
+            message: 'Please reload your account page and try again.',
+            retryUrl: '/account',
+          }),
+          403,
+        );
       }
       const revoked = await revokeUserGrants(app, request.user.id, request.params.clientId, 'revoked_by_user');
-      app.audit({ event: 'revoke', actor: request.user.id, client_id: request.params.clientId, ip: request.ip, details: { families: revoked, by: 'account_page' } });
+      app.audit({
+        event: 'revoke',
+        actor: request.user.id,
+        client_id: request.params.clientId,
+        ip: request.ip,
+        details: { families: revoked, by: 'account_page' },
+      });
       return reply.redirect('/account', 303);
     },
   );

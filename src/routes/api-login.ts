@@ -25,7 +25,10 @@ const loginBody = z
     access_token: z.string().min(1).max(MAX_GOOGLE_TOKEN).optional(),
     id_token: z.string().min(1).max(MAX_ID_TOKEN).optional(),
   })
-  .refine((b) => (b.access_token === undefined) !== (b.id_token === undefined), 'send exactly one of access_token or id_token');
+  .refine(
+    (b) => (b.access_token === undefined) !== (b.id_token === undefined),
+    'send exactly one of access_token or id_token',
+  );
 
 const refreshBody = z.object({ refresh_token: z.string().min(1).max(MAX_REFRESH_TOKEN) });
 // A Bearer-only logout has no body at all.
@@ -62,14 +65,18 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
   };
 
   app.post('/api/login', { schema: { body: loginBody } }, async (request) => {
-    const credential: GoogleLoginCredential = request.body.id_token !== undefined
-      ? { kind: 'id_token', token: request.body.id_token }
-      : { kind: 'access_token', token: request.body.access_token! };
+    const credential: GoogleLoginCredential =
+      request.body.id_token !== undefined
+        ? { kind: 'id_token', token: request.body.id_token }
+        : { kind: 'access_token', token: request.body.access_token! };
     const method = credential.kind;
     let client: Client | undefined;
     try {
       client = await app.loginClient();
-      const profile = await verifyGoogleLogin({ google: app.google, allowedAudiences: app.config.google.allowed_audiences }, credential);
+      const profile = await verifyGoogleLogin(
+        { google: app.google, allowedAudiences: app.config.google.allowed_audiences },
+        credential,
+      );
       const loginClient = client;
       // Only the person and Gatehouse tokens are written: a Google token sent here creates no
       // broker credential (SPEC "/api/login tokens"); only browser sign-in stores those.
@@ -87,7 +94,12 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
         });
         return { user: upserted, tokens: issued };
       });
-      recordAuditEvent(app, { event: 'login_success', subject: user.id, client_id: loginClient.id, details: { method } });
+      recordAuditEvent(app, {
+        event: 'login_success',
+        subject: user.id,
+        client_id: loginClient.id,
+        details: { method },
+      });
       return {
         ...apiTokens(tokens),
         user: { id: user.id, name: user.name, email: user.email, picture: user.picture, username: user.username },
@@ -152,6 +164,7 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
 function loginError(err: unknown): OAuthError | null {
   if (err instanceof OAuthError) return err;
   if (err instanceof LoginRefusedError) return invalidToken(err.description);
-  if (err instanceof GoogleError) return upstreamUnavailable('Google could not be reached or gave an unusable answer; try again');
+  if (err instanceof GoogleError)
+    return upstreamUnavailable('Google could not be reached or gave an unusable answer; try again');
   return null;
 }

@@ -4,8 +4,14 @@ import { z } from 'zod';
 import { beginGoogleSignIn } from '../auth/begin-google-sign-in.js';
 import { isLoopbackHost } from '../config/schema.js';
 import {
-  AuthorizationRedirectError, UntrustedRedirectError, redirectWith, resolveTarget, validateAuthorizationParams,
-  type AuthorizationRequest, type Query, type TrustedTarget,
+  AuthorizationRedirectError,
+  UntrustedRedirectError,
+  redirectWith,
+  resolveTarget,
+  validateAuthorizationParams,
+  type AuthorizationRequest,
+  type Query,
+  type TrustedTarget,
 } from '../oauth/authorization-request.js';
 import { interactionToRequest, needsAuthentication } from '../oauth/authentication-age.js';
 import { issueAuthorizationCode } from '../oauth/issue-code.js';
@@ -34,53 +40,87 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     reply.header('cache-control', 'no-store');
   });
 
-  app.get('/oauth/authorize', { schema: { querystring: params } }, async (request, reply) => authorizationRequest(request, reply, request.query, 302));
+  app.get('/oauth/authorize', { schema: { querystring: params } }, async (request, reply) =>
+    authorizationRequest(request, reply, request.query, 302),
+  );
 
   // OIDC Core §3.1.2.1: "Authorization Servers MUST support the use of the HTTP GET and POST methods".
-  app.post('/oauth/authorize', { schema: { body: params } }, async (request, reply) => authorizationRequest(request, reply, request.body, 303));
+  app.post('/oauth/authorize', { schema: { body: params } }, async (request, reply) =>
+    authorizationRequest(request, reply, request.body, 303),
+  );
 
-  app.get(RESUME_PATH, { schema: { querystring: z.object({ interaction: z.string().min(1).max(128) }) } }, async (request, reply) => {
-    const id = request.query.interaction;
-    const interaction = await interactions.find(app.db, id);
-    const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
-    // Only sign-in interactions resume here; a consent interaction ends at the decision.
-    if (!interaction || interaction.userId !== null || !client || client.disabled) return expired(reply);
-    const authz = interactionToRequest(client, interaction);
-    // Signed in at Google since the interaction began: its authentication requirements are met.
-    // Otherwise the session may still do (a POST from another site arrives without the SameSite
-    // session cookie, which this GET carries).
-    const session = request.session;
-    const fresh = session !== null && interaction.loginAfter !== null && session.authTime >= interaction.loginAfter;
-    if (!fresh && needsAuthentication(session, authz, undefined)) return sendToSignIn(request, reply, authz, id);
-    await interactions.delete(app.db, id);
-    return decide(request, reply, authz, 302);
-  });
+  app.get(
+    RESUME_PATH,
+    { schema: { querystring: z.object({ interaction: z.string().min(1).max(128) }) } },
+    async (request, reply) => {
+      const id = request.query.interaction;
+      const interaction = await interactions.find(app.db, id);
+      const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
+      // Only sign-in interactions resume here; a consent interaction ends at the decision.
+      if (!interaction || interaction.userId !== null || !client || client.disabled) return expired(reply);
+      const authz = interactionToRequest(client, interaction);
+      // Signed in at Google since the interaction began: its authentication requirements are met.
+      // Otherwise the session may still do (a POST from another site arrives without the SameSite
+      // session cookie, which this GET carries).
+      const session = request.session;
+      const fresh = session !== null && interaction.loginAfter !== null && session.authTime >= interaction.loginAfter;
+      if (!fresh && needsAuthentication(session, authz, undefined)) return sendToSignIn(request, reply, authz, id);
+      await interactions.delete(app.db, id);
+      return decide(request, reply, authz, 302);
+    },
+  );
 
-  app.post('/oauth/authorize/decision', {
-    schema: { body: z.object({ interaction: z.string().max(128).optional(), csrf_token: z.string().max(256).optional(), decision: z.string().max(32).optional() }) },
-  }, async (request, reply) => {
-    const body = request.body;
-    if (!request.user || !request.session) {
-      return sendPage(reply, errorPage({ title: 'Your sign-in has ended', message: 'Please start again from the application.' }), 400);
-    }
-    // The decision is only valid with the CSRF token of this browser's session.
-    if (!verifyCsrf(request, body.csrf_token)) {
-      return sendPage(reply, errorPage({ title: 'This form has expired', message: 'Please start again from the application.' }), 403);
-    }
-    // Single use, and only by the person it was shown to.
-    const interaction = body.interaction ? await interactions.consume(app.db, body.interaction, request.user.id) : null;
-    const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
-    if (!interaction || !client || client.disabled) return expired(reply);
-    const authz = interactionToRequest(client, interaction);
-    if (body.decision !== 'approve') {
-      app.audit({ event: 'consent_denied', actor: request.user.id, client_id: client.id, ip: request.ip });
-      return redirectError(reply, authz, authz.state, 'access_denied', 'the person denied the request', 303);
-    }
-    // Exactly what the page showed: the stored scope, never anything the form carried.
-    await consentsRepository.grant(app.db, request.user.id, client.id, authz.scopes);
-    app.audit({ event: 'consent_granted', actor: request.user.id, client_id: client.id, ip: request.ip, details: { scope: authz.scopes.join(' ') } });
-    return approve(request, reply, authz, 303);
-  });
+  app.post(
+    '/oauth/authorize/decision',
+    {
+      schema: {
+        body: z.object({
+          interaction: z.string().max(128).optional(),
+          csrf_token: z.string().max(256).optional(),
+          decision: z.string().max(32).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!request.user || !request.session) {
+        return sendPage(
+          reply,
+          errorPage({ title: 'Your sign-in has ended', message: 'Please start again from the application.' }),
+          400,
+        );
+      }
+      // The decision is only valid with the CSRF token of this browser's session.
+      if (!verifyCsrf(request, body.csrf_token)) {
+        return sendPage(
+          reply,
+          errorPage({ title: 'This form has expired', message: 'Please start again from the application.' }),
+          403,
+        );
+      }
+      // Single use, and only by the person it was shown to.
+      const interaction = body.interaction
+        ? await interactions.consume(app.db, body.interaction, request.user.id)
+        : null;
+      const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
+      if (!interaction || !client || client.disabled) return expired(reply);
+      const authz = interactionToRequest(client, interaction);
+      if (body.decision !== 'approve') {
+        app.audit({ event: 'consent_denied', actor: request.user.id, client_id: client.id, ip: request.ip });
+        return redirectError(reply, authz, authz.state, 'access_denied', 'the person denied the request', 303);
+      }
+      // Exactly what the page showed: the stored scope, never anything the form carried.
+      await consentsRepository.grant(app.db, request.user.id, client.id, authz.scopes);
+      app.audit({
+        event: 'consent_granted',
+        actor: request.user.id,
+        client_id: client.id,
+        ip: request.ip,
+        details: { scope: authz.scopes.join(' ') },
+      });
+      return approve(request, reply, authz, 303);
+    },
+  );
 
   async function authorizationRequest(request: FastifyRequest, reply: FastifyReply, query: Query, status: 302 | 303) {
     const target = await trustTarget(query, reply);
@@ -88,7 +128,15 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     const authz = validateOrRedirect(target, query, reply, status);
     if (!authz) return reply;
     const hint = authz.idTokenHint === undefined ? undefined : await app.tokens.verifyIdTokenHint(authz.idTokenHint);
-    if (hint === null) return redirectError(reply, authz, authz.state, 'invalid_request', 'id_token_hint is not an ID token issued here', status);
+    if (hint === null)
+      return redirectError(
+        reply,
+        authz,
+        authz.state,
+        'invalid_request',
+        'id_token_hint is not an ID token issued here',
+        status,
+      );
     const reason = needsAuthentication(request.session, authz, hint?.sub);
     if (reason) {
       // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any
@@ -108,19 +156,39 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     const granted = await consentsRepository.grantedScopes(app.db, request.user!.id, authz.client.id);
     // RFC 8252 §8.6: a loopback redirect proves nothing about which program listens there, so a
     // public client using one is always asked again.
-    const loopbackPublic = authz.client.token_endpoint_auth_method === 'none' && isLoopbackHost(new URL(authz.redirectUri).hostname);
-    const needsConsent = loopbackPublic
-      || (!authz.client.first_party && (authz.prompt.has('consent') || authz.scopes.some((s) => !granted.has(s))));
+    const loopbackPublic =
+      authz.client.token_endpoint_auth_method === 'none' && isLoopbackHost(new URL(authz.redirectUri).hostname);
+    const needsConsent =
+      loopbackPublic ||
+      (!authz.client.first_party && (authz.prompt.has('consent') || authz.scopes.some((s) => !granted.has(s))));
     if (!needsConsent) return approve(request, reply, authz, status);
-    if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'consent_required', 'the person has not approved this application', status);
+    if (authz.prompt.has('none'))
+      return redirectError(
+        reply,
+        authz,
+        authz.state,
+        'consent_required',
+        'the person has not approved this application',
+        status,
+      );
     const id = await interactions.create(app.db, toNewInteraction(authz, request.user!.id, false));
     await interactions.deleteExpired(app.db);
     return showConsent(request, reply, authz, id);
   }
 
-  async function sendToSignIn(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, interactionId: string) {
+  async function sendToSignIn(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    authz: AuthorizationRequest,
+    interactionId: string,
+  ) {
     const returnTo = resumePath(interactionId);
-    if (!request.session && authz.loginHint === undefined && !authz.prompt.has('login') && !authz.prompt.has('select_account')) {
+    if (
+      !request.session &&
+      authz.loginHint === undefined &&
+      !authz.prompt.has('login') &&
+      !authz.prompt.has('select_account')
+    ) {
       return reply.redirect(`/login?${new URLSearchParams({ return_to: returnTo })}`, 302);
     }
     // A fresh round trip through Google (OIDC Core §3.1.2.1 prompt=login, max_age), letting the
@@ -137,12 +205,21 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       return await resolveTarget(app.clientStore, query);
     } catch (err) {
       if (!(err instanceof UntrustedRedirectError)) throw err;
-      sendPage(reply, errorPage({ title: 'This sign-in link is not valid', message: err.message, retryUrl: '/account' }), 400);
+      sendPage(
+        reply,
+        errorPage({ title: 'This sign-in link is not valid', message: err.message, retryUrl: '/account' }),
+        400,
+      );
       return null;
     }
   }
 
-  function validateOrRedirect(target: TrustedTarget, query: Query, reply: FastifyReply, status: 302 | 303): AuthorizationRequest | null {
+  function validateOrRedirect(
+    target: TrustedTarget,
+    query: Query,
+    reply: FastifyReply,
+    status: 302 | 303,
+  ): AuthorizationRequest | null {
     try {
       return validateAuthorizationParams(target, query);
     } catch (err) {
@@ -152,32 +229,57 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     }
   }
 
-  function redirectError(reply: FastifyReply, target: TrustedTarget, state: string | undefined, error: string, description: string, status: 302 | 303) {
-    return reply.redirect(redirectWith(target.redirectUri, { error, error_description: description, state }, app.config.public_url), status);
+  function redirectError(
+    reply: FastifyReply,
+    target: TrustedTarget,
+    state: string | undefined,
+    error: string,
+    description: string,
+    status: 302 | 303,
+  ) {
+    return reply.redirect(
+      redirectWith(target.redirectUri, { error, error_description: description, state }, app.config.public_url),
+      status,
+    );
   }
 
   function expired(reply: FastifyReply) {
-    return sendPage(reply, errorPage({ title: 'This sign-in has expired', message: 'Please start again from the application.' }), 400);
+    return sendPage(
+      reply,
+      errorPage({ title: 'This sign-in has expired', message: 'Please start again from the application.' }),
+      400,
+    );
   }
 
   async function approve(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, status: 302 | 303) {
-    const code = await issueAuthorizationCode(app.db, app.config, authz, { id: request.user!.id, authTime: request.session!.authTime });
+    const code = await issueAuthorizationCode(app.db, app.config, authz, {
+      id: request.user!.id,
+      authTime: request.session!.authTime,
+    });
     return reply.redirect(redirectWith(authz.redirectUri, { code, state: authz.state }, app.config.public_url), status);
   }
 
-  function showConsent(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, interactionId: string) {
+  function showConsent(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    authz: AuthorizationRequest,
+    interactionId: string,
+  ) {
     const redirect = new URL(authz.redirectUri);
     // Browsers apply form-action to the redirect that follows the form POST, so the client's
     // origin must be allowed on this one page.
     const csp = String(reply.getHeader('content-security-policy') ?? '');
     reply.header('content-security-policy', csp.replace(/form-action [^;]*/, `form-action 'self' ${redirect.origin}`));
-    return sendPage(reply, consentPage({
-      appName: authz.client.app_name,
-      redirectHost: redirect.host,
-      username: request.user!.username,
-      scopes: authz.scopes,
-      fields: { interaction: interactionId, csrf_token: csrfTokenFor(request)! },
-    }));
+    return sendPage(
+      reply,
+      consentPage({
+        appName: authz.client.app_name,
+        redirectHost: redirect.host,
+        username: request.user!.username,
+        scopes: authz.scopes,
+        fields: { interaction: interactionId, csrf_token: csrfTokenFor(request)! },
+      }),
+    );
   }
 }
 

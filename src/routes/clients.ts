@@ -3,7 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicView } from '../clients/client.js';
 import {
-  disableClient, purgeClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, updateClient, type ClientAdminDeps,
+  disableClient,
+  purgeClient,
+  registerClient,
+  registrationResponse,
+  rotateClientSecret,
+  rotationResponse,
+  updateClient,
+  type ClientAdminDeps,
 } from '../clients/client-admin.js';
 import { clientPatchSchema, registrationSchema } from '../clients/registration.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
@@ -71,7 +78,8 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
       schema: {
         tags,
         summary: 'Register an OAuth client (RFC 7591); the secret is shown once',
-        description: 'Errors: 400 invalid_redirect_uri for a bad redirect URL, 400 invalid_client_metadata for any other bad field.',
+        description:
+          'Errors: 400 invalid_redirect_uri for a bad redirect URL, 400 invalid_client_metadata for any other bad field.',
         security: security.adminKey,
       },
       // Documentation only: the handler validates itself so zod issues map to RFC 7591 codes.
@@ -102,7 +110,10 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
       },
       config: {
         openapi: {
-          response: { 200: ok('Clients', z.object({ success: z.literal(true), clients: z.array(clientView) })), ...errors(400, ...ADMIN_ERRORS) },
+          response: {
+            200: ok('Clients', z.object({ success: z.literal(true), clients: z.array(clientView) })),
+            ...errors(400, ...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -121,7 +132,10 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
       schema: { tags, summary: 'One client (never its secret)', security: security.adminKey, params: clientIdParams },
       config: {
         openapi: {
-          response: { 200: ok('The client', z.object({ success: z.literal(true), client: clientView })), ...errors(404, ...ADMIN_ERRORS) },
+          response: {
+            200: ok('The client', z.object({ success: z.literal(true), client: clientView })),
+            ...errors(404, ...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -145,7 +159,10 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
       config: {
         openapi: {
           body: clientPatchSchema,
-          response: { 200: ok('The client', z.object({ success: z.literal(true), client: clientView })), ...errors(400, 404, ...ADMIN_ERRORS) },
+          response: {
+            200: ok('The client', z.object({ success: z.literal(true), client: clientView })),
+            ...errors(400, 404, ...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -168,7 +185,15 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
       config: {
         openapi: {
           response: {
-            200: ok('Disabled', z.object({ success: z.literal(true), client_id: z.string(), disabled: z.literal(true), purged: z.record(z.string(), z.number()).optional() })),
+            200: ok(
+              'Disabled',
+              z.object({
+                success: z.literal(true),
+                client_id: z.string(),
+                disabled: z.literal(true),
+                purged: z.record(z.string(), z.number()).optional(),
+              }),
+            ),
             ...errors(404, ...ADMIN_ERRORS),
           },
         },
@@ -187,11 +212,24 @@ export const clientRoutes: FastifyPluginAsync = async (scope) => {
   app.post(
     '/clients/:id/rotate-secret',
     {
-      schema: { tags, summary: 'Replace a confidential client\'s secret; the new one is shown once', security: security.adminKey, params: clientIdParams },
+      schema: {
+        tags,
+        summary: "Replace a confidential client's secret; the new one is shown once",
+        security: security.adminKey,
+        params: clientIdParams,
+      },
       config: {
         openapi: {
           response: {
-            200: ok('The new secret', z.object({ success: z.literal(true), client_id: z.string(), client_secret: z.string(), client_secret_expires_at: z.literal(0) })),
+            200: ok(
+              'The new secret',
+              z.object({
+                success: z.literal(true),
+                client_id: z.string(),
+                client_secret: z.string(),
+                client_secret_expires_at: z.literal(0),
+              }),
+            ),
             ...errors(400, 404, ...ADMIN_ERRORS),
           },
         },

@@ -47,112 +47,226 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
     const check = verifyConnectLink(linkKeys, token);
     if (!check.ok) {
       return check.reason === 'expired'
-        ? page(reply, 410, 'This link has expired', 'Connect links work for 15 minutes. Ask the service that sent it for a new one.')
-        : page(reply, 400, 'This link is not valid', 'The link is incomplete or was changed. Open the link exactly as you received it, or ask for a new one.');
+        ? page(
+            reply,
+            410,
+            'This link has expired',
+            'Connect links work for 15 minutes. Ask the service that sent it for a new one.',
+          )
+        : page(
+            reply,
+            400,
+            'This link is not valid',
+            'The link is incomplete or was changed. Open the link exactly as you received it, or ask for a new one.',
+          );
     }
     const link = await app.connections.findLink(check.linkId);
     if (!link) return page(reply, 410, 'This link is no longer valid', 'Ask the service that sent it for a new one.');
-    if (link.usedAt) return page(reply, 410, 'This link was already used', 'Each connect link works once. Ask the service that sent it for a new one.');
+    if (link.usedAt)
+      return page(
+        reply,
+        410,
+        'This link was already used',
+        'Each connect link works once. Ask the service that sent it for a new one.',
+      );
     if (link.expiresAt.getTime() <= Date.now()) {
-      return page(reply, 410, 'This link has expired', 'Connect links work for 15 minutes. Ask the service that sent it for a new one.');
+      return page(
+        reply,
+        410,
+        'This link has expired',
+        'Connect links work for 15 minutes. Ask the service that sent it for a new one.',
+      );
     }
     return link;
   }
 
-  app.get('/connect', { schema: { querystring: z.object({ token: linkToken.optional() }) } }, async (request, reply) => {
-    const token = request.query.token ?? '';
-    const link = await openableLink(reply, token);
-    if (!isLink(link)) return link;
-    const key = link.apiKeyId ? await apiKeysRepository.findById(app.db, link.apiKeyId) : null;
-    const scopes = [...new Set([...IDENTITY_SCOPES, ...app.google.settings.scopes, ...link.scopes])];
-    // Browsers apply form-action to the redirect that follows the form POST: Google's origin
-    // must be allowed on this one page.
-    const csp = String(reply.getHeader('content-security-policy') ?? '');
-    reply.header('content-security-policy', csp.replace(/form-action [^;]*/, `form-action 'self' ${googleOrigin}`));
-    return sendPage(reply, connectConfirmPage({
-      serviceName: key?.name ?? 'A service',
-      connectionId: link.connectionId,
-      scopes,
-      token,
-      csrfToken: csrf.issue(reply, link.id),
-    }));
-  });
+  app.get(
+    '/connect',
+    { schema: { querystring: z.object({ token: linkToken.optional() }) } },
+    async (request, reply) => {
+      const token = request.query.token ?? '';
+      const link = await openableLink(reply, token);
+      if (!isLink(link)) return link;
+      const key = link.apiKeyId ? await apiKeysRepository.findById(app.db, link.apiKeyId) : null;
+      const scopes = [...new Set([...IDENTITY_SCOPES, ...app.google.settings.scopes, ...link.scopes])];
+      // Browsers apply form-action to the redirect that follows the form POST: Google's origin
+      // must be allowed on this one page.
+      const csp = String(reply.getHeader('content-security-policy') ?? '');
+      reply.header('content-security-policy', csp.replace(/form-action [^;]*/, `form-action 'self' ${googleOrigin}`));
+      return sendPage(
+        reply,
+        connectConfirmPage({
+          serviceName: key?.name ?? 'A service',
+          connectionId: link.connectionId,
+          scopes,
+          token,
+          csrfToken: csrf.issue(reply, link.id),
+        }),
+      );
+    },
+  );
 
-  app.post('/connect', {
-    schema: { body: z.object({ token: linkToken.optional(), csrf_token: z.string().max(256).optional() }) },
-  }, async (request, reply) => {
-    const token = request.body.token ?? '';
-    const opened = await openableLink(reply, token);
-    if (!isLink(opened)) return opened;
-    if (!csrf.verify(request, opened.id, request.body.csrf_token)) {
-      return page(reply, 403, 'Please confirm again', 'This form could not be verified. Open the link again and press the button on its page.');
-    }
-    csrf.clear(reply);
-    // Single use: spent now, whatever happens at Google (a cancelled consent needs a new link).
-    const spent = await app.connections.consumeLink(opened.id);
-    if (!spent.ok) {
-      return spent.reason === 'used'
-        ? page(reply, 410, 'This link was already used', 'Each connect link works once. Ask the service that sent it for a new one.')
-        : page(reply, 410, 'This link is no longer valid', 'Ask the service that sent it for a new one.');
-    }
-    const state = randomToken(32);
-    const nonce = randomToken(32);
-    const pkce = createPkcePair();
-    setStateCookie(reply, { state, nonce, verifier: pkce.verifier, returnTo: '/', promptedConsent: true, connectLinkId: spent.link.id }, secure);
-    // Consent every time: only a consent screen makes Google issue a refresh token.
-    const url = app.google.buildAuthorizationUrl({ state, nonce, codeChallenge: pkce.challenge, redirectUri, promptConsent: true, scopes: spent.link.scopes });
-    return reply.header('cache-control', 'no-store').redirect(url, 303);
-  });
+  app.post(
+    '/connect',
+    {
+      schema: { body: z.object({ token: linkToken.optional(), csrf_token: z.string().max(256).optional() }) },
+    },
+    async (request, reply) => {
+      const token = request.body.token ?? '';
+      const opened = await openableLink(reply, token);
+      if (!isLink(opened)) return opened;
+      if (!csrf.verify(request, opened.id, request.body.csrf_token)) {
+        return page(
+          reply,
+          403,
+          'Please confirm again',
+          'This form could not be verified. Open the link again and press the button on its page.',
+        );
+      }
+      csrf.clear(reply);
+      // Single use: spent now, whatever happens at Google (a cancelled consent needs a new link).
+      const spent = await app.connections.consumeLink(opened.id);
+      if (!spent.ok) {
+        return spent.reason === 'used'
+          ? page(
+              reply,
+              410,
+              'This link was already used',
+              'Each connect link works once. Ask the service that sent it for a new one.',
+            )
+          : page(reply, 410, 'This link is no longer valid', 'Ask the service that sent it for a new one.');
+      }
+      const state = randomToken(32);
+      const nonce = randomToken(32);
+      const pkce = createPkcePair();
+      setStateCookie(
+        reply,
+        { state, nonce, verifier: pkce.verifier, returnTo: '/', promptedConsent: true, connectLinkId: spent.link.id },
+        secure,
+      );
+      // Consent every time: only a consent screen makes Google issue a refresh token.
+      const url = app.google.buildAuthorizationUrl({
+        state,
+        nonce,
+        codeChallenge: pkce.challenge,
+        redirectUri,
+        promptConsent: true,
+        scopes: spent.link.scopes,
+      });
+      return reply.header('cache-control', 'no-store').redirect(url, 303);
+    },
+  );
 
-  app.get(CONNECT_CALLBACK_PATH, {
-    schema: { querystring: z.object({ code: param.optional(), state: param.optional(), error: param.optional(), error_description: param.optional() }) },
-  }, async (request, reply) => {
-    const q = request.query;
-    const saved = readStateCookie(request, secure);
-    clearStateCookie(reply, secure);
-    const link = saved?.connectLinkId ? await app.connections.findLink(saved.connectLinkId) : null;
-    if (!saved || !link?.usedAt) {
-      return page(reply, 400, 'Connection expired', 'This attempt expired or was started in another browser. Open a new connect link.');
-    }
-    if (link.completedAt) return refusedLink(reply);
-    // RFC 6749 §10.12: the state must match the value bound to this browser.
-    if (!q.state || !constantTimeEqual(q.state, saved.state)) {
-      return page(reply, 400, 'Connection could not be verified', 'The answer from Google did not belong to this attempt. Open a new connect link.');
-    }
+  app.get(
+    CONNECT_CALLBACK_PATH,
+    {
+      schema: {
+        querystring: z.object({
+          code: param.optional(),
+          state: param.optional(),
+          error: param.optional(),
+          error_description: param.optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const saved = readStateCookie(request, secure);
+      clearStateCookie(reply, secure);
+      const link = saved?.connectLinkId ? await app.connections.findLink(saved.connectLinkId) : null;
+      if (!saved || !link?.usedAt) {
+        return page(
+          reply,
+          400,
+          'Connection expired',
+          'This attempt expired or was started in another browser. Open a new connect link.',
+        );
+      }
+      if (link.completedAt) return refusedLink(reply);
+      // RFC 6749 §10.12: the state must match the value bound to this browser.
+      if (!q.state || !constantTimeEqual(q.state, saved.state)) {
+        return page(
+          reply,
+          400,
+          'Connection could not be verified',
+          'The answer from Google did not belong to this attempt. Open a new connect link.',
+        );
+      }
 
-    /** Ends the link without connecting anything, then tells the person (or their service). */
-    const endWithout = async (outcome: Exclude<Outcome, 'connected'>, status: number, title: string, message: string) => {
-      if (!(await app.connections.completeLink(link.id))) return refusedLink(reply);
-      return link.returnTo ? sendBack(reply, link, outcome) : page(reply, status, title, message);
-    };
+      /** Ends the link without connecting anything, then tells the person (or their service). */
+      const endWithout = async (
+        outcome: Exclude<Outcome, 'connected'>,
+        status: number,
+        title: string,
+        message: string,
+      ) => {
+        if (!(await app.connections.completeLink(link.id))) return refusedLink(reply);
+        return link.returnTo ? sendBack(reply, link, outcome) : page(reply, status, title, message);
+      };
 
-    if (q.error) {
-      return q.error === 'access_denied'
-        ? endWithout('denied', 400, 'Connection cancelled', 'You did not allow access, so nothing was connected.')
-        : endWithout('failed', 400, 'Google could not connect your account', 'Google ended the attempt with an error. Ask for a new link and try again.');
-    }
-    if (!q.code) return endWithout('failed', 400, 'Connection could not be completed', 'Google did not send a code. Open a new connect link.');
+      if (q.error) {
+        return q.error === 'access_denied'
+          ? endWithout('denied', 400, 'Connection cancelled', 'You did not allow access, so nothing was connected.')
+          : endWithout(
+              'failed',
+              400,
+              'Google could not connect your account',
+              'Google ended the attempt with an error. Ask for a new link and try again.',
+            );
+      }
+      if (!q.code)
+        return endWithout(
+          'failed',
+          400,
+          'Connection could not be completed',
+          'Google did not send a code. Open a new connect link.',
+        );
 
-    try {
-      await completeGoogleConnection(app, { code: q.code, verifier: saved.verifier, nonce: saved.nonce, redirectUri, link });
-    } catch (err) {
-      if (err instanceof ConnectLinkRefused) return refusedLink(reply);
-      if (!(err instanceof GoogleError)) throw err;
-      const upstream = err.kind === 'unavailable' || err.kind === 'rate_limited' || err.kind === 'rejected';
-      request.log[err.kind === 'rejected' ? 'error' : 'warn']({ kind: err.kind, endpoint: err.endpoint, status: err.status, googleError: err.googleError }, 'google connection failed');
-      return upstream
-        ? endWithout('failed', 502, 'Google is not answering', 'Google did not complete the connection. Ask for a new link and try again in a moment.')
-        : endWithout('failed', 400, 'Connection could not be completed', 'The answer from Google could not be used. Ask for a new link and try again.');
-    }
-    if (link.returnTo) return sendBack(reply, link, 'connected');
-    return page(reply, 200, 'Google account connected', 'You can close this page.', false);
-  });
+      try {
+        await completeGoogleConnection(app, {
+          code: q.code,
+          verifier: saved.verifier,
+          nonce: saved.nonce,
+          redirectUri,
+          link,
+        });
+      } catch (err) {
+        if (err instanceof ConnectLinkRefused) return refusedLink(reply);
+        if (!(err instanceof GoogleError)) throw err;
+        const upstream = err.kind === 'unavailable' || err.kind === 'rate_limited' || err.kind === 'rejected';
+        request.log[err.kind === 'rejected' ? 'error' : 'warn'](
+          { kind: err.kind, endpoint: err.endpoint, status: err.status, googleError: err.googleError },
+          'google connection failed',
+        );
+        return upstream
+          ? endWithout(
+              'failed',
+              502,
+              'Google is not answering',
+              'Google did not complete the connection. Ask for a new link and try again in a moment.',
+            )
+          : endWithout(
+              'failed',
+              400,
+              'Connection could not be completed',
+              'The answer from Google could not be used. Ask for a new link and try again.',
+            );
+      }
+      if (link.returnTo) return sendBack(reply, link, 'connected');
+      return page(reply, 200, 'Google account connected', 'You can close this page.', false);
+    },
+  );
 }
 
 const isLink = (v: ConnectLink | FastifyReply): v is ConnectLink => 'connectionId' in v;
 
 function refusedLink(reply: FastifyReply): FastifyReply {
-  return page(reply, 410, 'This link can no longer be used', 'It was completed already, or the connection it was for has been deleted. Ask the service that sent it for a new one.');
+  return page(
+    reply,
+    410,
+    'This link can no longer be used',
+    'It was completed already, or the connection it was for has been deleted. Ask the service that sent it for a new one.',
+  );
 }
 
 /** To the service's return_to, with what happened appended (its own query string kept). */

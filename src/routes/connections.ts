@@ -16,20 +16,27 @@ import { noStore } from './no-store.js';
  * Where the person is sent after connecting: the calling service's own page, so an absolute
  * URL — https, or http on a loopback host (as for redirect URIs) — without credentials.
  */
-const returnToSchema = z.string().max(2048).refine((value) => {
-  if (/[\s\u0000-\u001f\u007f\\]/.test(value)) return false;
-  try {
-    const u = new URL(value);
-    return isSecureOrLoopback(value) && !u.username && !u.password && !u.hash;
-  } catch {
-    return false;
-  }
-}, 'must be an absolute https URL (http only on a loopback host) without credentials or fragment');
+const returnToSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    if (/[\s\u0000-\u001f\u007f\\]/.test(value)) return false;
+    try {
+      const u = new URL(value);
+      return isSecureOrLoopback(value) && !u.username && !u.password && !u.hash;
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute https URL (http only on a loopback host) without credentials or fragment');
 
 const idParams = z.object({ id: connectionIdSchema });
 
 /** A Google scope, as an RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). */
-const googleScopeSchema = z.string().min(1).max(256).regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token');
+const googleScopeSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token');
 
 /**
  * /connections (API key with the `connections` scope): create a connect link, read a
@@ -45,31 +52,47 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
     callers.set(request, await app.authenticateApiKey(request, 'connections'));
   });
 
-  app.post('/connections', {
-    schema: {
-      body: z.object({
-        connection_id: connectionIdSchema,
-        return_to: returnToSchema.optional(),
-        scopes: z.array(googleScopeSchema).max(50).optional(),
-      }),
+  app.post(
+    '/connections',
+    {
+      schema: {
+        body: z.object({
+          connection_id: connectionIdSchema,
+          return_to: returnToSchema.optional(),
+          scopes: z.array(googleScopeSchema).max(50).optional(),
+        }),
+      },
     },
-  }, async (request) => {
-    const key = callers.get(request)!;
-    const { connection_id, return_to, scopes } = request.body;
-    const id = randomToken(16);
-    const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
-    await app.connections.createLink({ id, connectionId: connection_id, apiKeyId: key.id, returnTo: return_to ?? null, scopes: [...new Set(scopes ?? [])], expiresAt });
-    app.vaultAudit({ event: 'connection_link_created', subject: connection_id, api_key_id: key.id });
-    const connectUrl = `${app.config.public_url}/connect?${new URLSearchParams({ token: signConnectLink(linkKeys, id, expiresAt) })}`;
-    return { success: true, connect_url: connectUrl, connection_id, expires_at: expiresAt.toISOString() };
-  });
+    async (request) => {
+      const key = callers.get(request)!;
+      const { connection_id, return_to, scopes } = request.body;
+      const id = randomToken(16);
+      const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
+      await app.connections.createLink({
+        id,
+        connectionId: connection_id,
+        apiKeyId: key.id,
+        returnTo: return_to ?? null,
+        scopes: [...new Set(scopes ?? [])],
+        expiresAt,
+      });
+      app.vaultAudit({ event: 'connection_link_created', subject: connection_id, api_key_id: key.id });
+      const connectUrl = `${app.config.public_url}/connect?${new URLSearchParams({ token: signConnectLink(linkKeys, id, expiresAt) })}`;
+      return { success: true, connect_url: connectUrl, connection_id, expires_at: expiresAt.toISOString() };
+    },
+  );
 
   app.get('/connections/:id', { schema: { params: idParams } }, async (request) => {
     const id = request.params.id;
     const connection = await app.connections.find(id);
     if (!connection) throw notFound('no such connection');
     const credential = await app.googleCredentials.findByOwner({ connectionId: id });
-    return { success: true, connection_id: id, ...statusOf(credential), created_at: connection.createdAt.toISOString() };
+    return {
+      success: true,
+      connection_id: id,
+      ...statusOf(credential),
+      created_at: connection.createdAt.toISOString(),
+    };
   });
 
   app.delete('/connections/:id', { schema: { params: idParams } }, async (request) => {
@@ -85,24 +108,43 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
       const tokens = await app.googleCredentials.decryptTokens(credential.id);
       const token = tokens?.refreshToken ?? tokens?.accessToken;
       if (token) {
-        revoked = await app.google.revoke(token).then(() => true, (err: unknown) => {
-          request.log.warn({ connectionId: id, kind: (err as { kind?: string }).kind }, 'could not revoke the Google grant of a deleted connection');
-          return false;
-        });
+        revoked = await app.google.revoke(token).then(
+          () => true,
+          (err: unknown) => {
+            request.log.warn(
+              { connectionId: id, kind: (err as { kind?: string }).kind },
+              'could not revoke the Google grant of a deleted connection',
+            );
+            return false;
+          },
+        );
       }
     }
     await app.db.transaction(async (tx) => {
-      if (await app.connections.delete(id, tx)) await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
+      if (await app.connections.delete(id, tx))
+        await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
     });
     if (credential) await app.vault.forget(credential.id, { kind: 'connection', connectionId: id });
-    app.vaultAudit({ event: 'connection_deleted', subject: id, ...(credential ? { credential_id: credential.id } : {}), details: { revoked_at_google: revoked } });
+    app.vaultAudit({
+      event: 'connection_deleted',
+      subject: id,
+      ...(credential ? { credential_id: credential.id } : {}),
+      details: { revoked_at_google: revoked },
+    });
     return { success: true, connection_id: id, deleted: true, revoked_at_google: revoked };
   });
 };
 
 function statusOf(c: GoogleCredential | null) {
   if (!c) {
-    return { status: 'not_connected', reauth_required: false, google_email: null, scopes: [], expiry: null, last_refreshed_at: null };
+    return {
+      status: 'not_connected',
+      reauth_required: false,
+      google_email: null,
+      scopes: [],
+      expiry: null,
+      last_refreshed_at: null,
+    };
   }
   return {
     status: c.status,

@@ -71,7 +71,11 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
     try {
       const { user, created, response } = await mintExternalTokens(deps, {
         allowedClients: key.allowed_clients,
-        clientId: body.client_id, subject: body.subject, scope: body.scope, create: body.create ?? false, email: body.email,
+        clientId: body.client_id,
+        subject: body.subject,
+        scope: body.scope,
+        create: body.create ?? false,
+        email: body.email,
       });
       recordAuditEvent(app, {
         event: 'external_token_minted',
@@ -89,7 +93,11 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
     const body = request.body;
     const key = keys.get(request)!;
     try {
-      const { user, revoked } = await revokeExternalTokens(deps, { allowedClients: key.allowed_clients, clientId: body.client_id, subject: body.subject });
+      const { user, revoked } = await revokeExternalTokens(deps, {
+        allowedClients: key.allowed_clients,
+        clientId: body.client_id,
+        subject: body.subject,
+      });
       recordAuditEvent(app, {
         event: 'external_tokens_revoked',
         subject: user.id,

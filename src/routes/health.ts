@@ -45,7 +45,10 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     const now = Date.now();
     if (now - (loggedAt.get(kind) ?? 0) < PROBLEM_LOG_INTERVAL_MS) return;
     loggedAt.set(kind, now);
-    app.log.error({ kind, err: err.message, counts: app.cache.problems().counts }, 'Redis answered with an error that is not an outage; check REDIS_URL (cluster/sentinel) and the server');
+    app.log.error(
+      { kind, err: err.message, counts: app.cache.problems().counts },
+      'Redis answered with an error that is not an outage; check REDIS_URL (cluster/sentinel) and the server',
+    );
   });
   // The cache outlives the app (its owner closes it): stop listening when the app closes.
   app.addHook('onClose', async () => stopListening());
@@ -63,7 +66,9 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     '/health',
     {
       schema: { tags, summary: 'Liveness: the process answers', security: security.none },
-      config: { openapi: { response: { 200: ok('Up', z.object({ success: z.literal(true), status: z.literal('ok') })) } } },
+      config: {
+        openapi: { response: { 200: ok('Up', z.object({ success: z.literal(true), status: z.literal('ok') })) } },
+      },
     },
     async () => ({ success: true, status: 'ok' }),
   );
@@ -84,18 +89,27 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     async (_request, reply) => {
       const [database, cache] = await Promise.all([check(() => app.db.ping()), check(() => app.cache.ping())]);
       const problems = app.cache.problems();
-      const failing = cache === 'up' && problems.last !== undefined && Date.now() - problems.last.at < REDIS_PROBLEM_WINDOW_MS;
+      const failing =
+        cache === 'up' && problems.last !== undefined && Date.now() - problems.last.at < REDIS_PROBLEM_WINDOW_MS;
       const checks = {
         postgres: { status: database, backend: app.db.kind },
-        redis: { status: failing ? ('error' as const) : cache, backend: app.cache.kind, ...(Object.keys(problems.counts).length ? { errors: problems.counts } : {}) },
+        redis: {
+          status: failing ? ('error' as const) : cache,
+          backend: app.cache.kind,
+          ...(Object.keys(problems.counts).length ? { errors: problems.counts } : {}),
+        },
       };
-      const down = Object.entries(checks).filter(([, c]) => c.status === 'down').map(([name]) => name);
+      const down = Object.entries(checks)
+        .filter(([, c]) => c.status === 'down')
+        .map(([name]) => name);
       if (down.length === 0 && !failing) return { success: true, status: 'ready', checks };
       const reasons = [
         ...(down.length ? [`${down.join(' and ')} ${down.length > 1 ? 'are' : 'is'} unreachable`] : []),
         ...(failing ? [`redis answers with errors (${problems.last!.kind}); check REDIS_URL`] : []),
       ];
-      return reply.code(503).send({ success: false, error: 'unavailable', error_description: reasons.join('; '), checks });
+      return reply
+        .code(503)
+        .send({ success: false, error: 'unavailable', error_description: reasons.join('; '), checks });
     },
   );
 };

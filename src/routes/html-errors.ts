@@ -12,7 +12,14 @@ export function useHtmlErrors(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const e = toOAuthError(err, request);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-    const message = e.status < 500 ? `The request was not valid: ${e.description}.` : 'Something went wrong on our side. Please try again in a moment.';
-    return sendPage(reply, errorPage({ title: e.status < 500 ? 'Bad request' : 'Something went wrong', message }), e.status);
+    const message =
+      e.status < 500
+        ? `The request was not valid: ${e.description}.`
+        : 'Something went wrong on our side. Please try again in a moment.';
+    return sendPage(
+      reply,
+      errorPage({ title: e.status < 500 ? 'Bad request' : 'Something went wrong', message }),
+      e.status,
+    );
   });
 }

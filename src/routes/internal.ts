@@ -2,7 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_KEY_SCOPES, apiKeyView } from '../api-keys/api-key.js';
-import { apiKeyCreateSchema, apiKeyIdSchema, createApiKey, revokeApiKey, type ApiKeyAdminDeps } from '../api-keys/api-key-admin.js';
+import {
+  apiKeyCreateSchema,
+  apiKeyIdSchema,
+  createApiKey,
+  revokeApiKey,
+  type ApiKeyAdminDeps,
+} from '../api-keys/api-key-admin.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { apiKeysRepository } from '../repositories/api-keys.js';
 import { adminActor } from '../plugins/admin-guard.js';
@@ -32,16 +38,27 @@ export const internalRoutes: FastifyPluginAsync = async (scope) => {
   app.post(
     '/internal/reload-clients',
     {
-      schema: { tags: ['clients'], summary: 'Reload every client from Postgres into Redis and tell every instance', security: security.adminKey },
+      schema: {
+        tags: ['clients'],
+        summary: 'Reload every client from Postgres into Redis and tell every instance',
+        security: security.adminKey,
+      },
       config: {
         openapi: {
-          response: { 200: ok('Reloaded', z.object({ success: z.literal(true), clients_loaded: z.number() })), ...errors(...ADMIN_ERRORS) },
+          response: {
+            200: ok('Reloaded', z.object({ success: z.literal(true), clients_loaded: z.number() })),
+            ...errors(...ADMIN_ERRORS),
+          },
         },
       },
     },
     async (request) => {
       const clients_loaded = await app.clientStore.reloadAll();
-      app.audit({ event: 'admin_action', ...adminActor(request), details: { action: 'clients.reload', clients_loaded } });
+      app.audit({
+        event: 'admin_action',
+        ...adminActor(request),
+        details: { action: 'clients.reload', clients_loaded },
+      });
       return { success: true, clients_loaded };
     },
   );
@@ -57,7 +74,10 @@ export const internalRoutes: FastifyPluginAsync = async (scope) => {
       },
       config: {
         openapi: {
-          response: { 201: ok('Created', apiKeyViewSchema.extend({ success: z.literal(true), api_key: z.string() })), ...errors(400, ...ADMIN_ERRORS) },
+          response: {
+            201: ok('Created', apiKeyViewSchema.extend({ success: z.literal(true), api_key: z.string() })),
+            ...errors(400, ...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -73,7 +93,10 @@ export const internalRoutes: FastifyPluginAsync = async (scope) => {
       schema: { tags: ['api-keys'], summary: 'List API keys (never the keys themselves)', security: security.adminKey },
       config: {
         openapi: {
-          response: { 200: ok('API keys', z.object({ success: z.literal(true), api_keys: z.array(apiKeyViewSchema) })), ...errors(...ADMIN_ERRORS) },
+          response: {
+            200: ok('API keys', z.object({ success: z.literal(true), api_keys: z.array(apiKeyViewSchema) })),
+            ...errors(...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -86,7 +109,12 @@ export const internalRoutes: FastifyPluginAsync = async (scope) => {
   app.delete(
     '/internal/api-keys/:id',
     {
-      schema: { tags: ['api-keys'], summary: 'Revoke an API key on every instance', security: security.adminKey, params: z.object({ id: apiKeyIdSchema }) },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Revoke an API key on every instance',
+        security: security.adminKey,
+        params: z.object({ id: apiKeyIdSchema }),
+      },
       config: {
         openapi: {
           response: {

@@ -39,32 +39,69 @@ export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
     reply.header('cache-control', 'no-store');
   });
 
-  app.get('/oauth/logout', { schema: { querystring: logoutParams } }, async (request, reply) => endSession(request, reply, request.query));
-  app.post('/oauth/logout', { schema: { body: logoutParams } }, async (request, reply) => endSession(request, reply, request.body));
+  app.get('/oauth/logout', { schema: { querystring: logoutParams } }, async (request, reply) =>
+    endSession(request, reply, request.query),
+  );
+  app.post('/oauth/logout', { schema: { body: logoutParams } }, async (request, reply) =>
+    endSession(request, reply, request.body),
+  );
 
-  app.post('/oauth/logout/confirm', {
-    schema: { body: logoutParams.extend({ csrf_token: z.string().max(256).optional(), decision: z.string().max(32).optional() }) },
-  }, async (request, reply) => {
-    const body = request.body;
-    const destination = await destinationOf(body, undefined);
-    if (destination === 'invalid') return invalidDestination(reply);
-    if (request.session && !verifyCsrf(request, body.csrf_token)) {
-      return sendPage(reply, errorPage({ title: 'Sign-out not confirmed', message: 'The sign-out form expired. Please try again.', retryUrl: '/account' }), 403);
-    }
-    const signOut = body.decision === 'logout';
-    if (signOut && request.session) await endFor(request, reply, destination.client);
-    return finish(reply, destination, body.state, signOut);
-  });
+  app.post(
+    '/oauth/logout/confirm',
+    {
+      schema: {
+        body: logoutParams.extend({
+          csrf_token: z.string().max(256).optional(),
+          decision: z.string().max(32).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const destination = await destinationOf(body, undefined);
+      if (destination === 'invalid') return invalidDestination(reply);
+      if (request.session && !verifyCsrf(request, body.csrf_token)) {
+        return sendPage(
+          reply,
+          errorPage({
+            title: 'Sign-out not confirmed',
+            message: 'The sign-out form expired. Please try again.',
+            retryUrl: '/account',
+          }),
+          403,
+        );
+      }
+      const signOut = body.decision === 'logout';
+      if (signOut && request.session) await endFor(request, reply, destination.client);
+      return finish(reply, destination, body.state, signOut);
+    },
+  );
 
   async function endSession(request: FastifyRequest, reply: FastifyReply, params: LogoutParams) {
     const hint = params.id_token_hint ? await app.tokens.verifyIdTokenHint(params.id_token_hint) : null;
     if (params.id_token_hint && !hint) {
-      return sendPage(reply, errorPage({ title: 'This sign-out link is not valid', message: 'The application sent a sign-out request Gatehouse cannot verify.', retryUrl: '/account' }), 400);
+      return sendPage(
+        reply,
+        errorPage({
+          title: 'This sign-out link is not valid',
+          message: 'The application sent a sign-out request Gatehouse cannot verify.',
+          retryUrl: '/account',
+        }),
+        400,
+      );
     }
     // §2: "If both client_id and id_token_hint are present, the OP MUST verify that the Client
     // Identifier matches the one used when issuing the ID Token."
     if (hint && params.client_id && !hint.aud.includes(params.client_id)) {
-      return sendPage(reply, errorPage({ title: 'This sign-out link is not valid', message: 'The application and the sign-out request do not match.', retryUrl: '/account' }), 400);
+      return sendPage(
+        reply,
+        errorPage({
+          title: 'This sign-out link is not valid',
+          message: 'The application and the sign-out request do not match.',
+          retryUrl: '/account',
+        }),
+        400,
+      );
     }
     const destination = await destinationOf(params, hint?.aud[0]);
     if (destination === 'invalid') return invalidDestination(reply);
@@ -77,10 +114,16 @@ export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
     if (destination.client) fields.client_id = destination.client.id;
     if (destination.redirect) fields.post_logout_redirect_uri = destination.redirect;
     if (params.state !== undefined) fields.state = params.state;
-    return sendPage(reply, logoutConfirmPage({ username: request.user.username, appName: destination.client?.app_name ?? null, fields }));
+    return sendPage(
+      reply,
+      logoutConfirmPage({ username: request.user.username, appName: destination.client?.app_name ?? null, fields }),
+    );
   }
 
-  async function destinationOf(params: LogoutParams, hintedClientId: string | undefined): Promise<Destination | 'invalid'> {
+  async function destinationOf(
+    params: LogoutParams,
+    hintedClientId: string | undefined,
+  ): Promise<Destination | 'invalid'> {
     const clientId = params.client_id ?? hintedClientId;
     const client = clientId ? await app.clientStore.findById(clientId) : null;
     const usable = client && !client.disabled ? client : null;
@@ -93,7 +136,14 @@ export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
   async function endFor(request: FastifyRequest, reply: FastifyReply, client: Client | null) {
     const userId = request.user!.id;
     await app.sessions.end(request, reply);
-    app.audit({ event: 'logout', actor: userId, subject: userId, client_id: client?.id ?? null, ip: request.ip, details: { via: 'end_session_endpoint' } });
+    app.audit({
+      event: 'logout',
+      actor: userId,
+      subject: userId,
+      client_id: client?.id ?? null,
+      ip: request.ip,
+      details: { via: 'end_session_endpoint' },
+    });
   }
 
   function finish(reply: FastifyReply, destination: Destination, state: string | undefined, signedOut: boolean) {
@@ -104,10 +154,14 @@ export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
   }
 
   function invalidDestination(reply: FastifyReply) {
-    return sendPage(reply, errorPage({
-      title: 'This sign-out link is not valid',
-      message: 'The address the application asked to return to is not registered for it.',
-      retryUrl: '/account',
-    }), 400);
+    return sendPage(
+      reply,
+      errorPage({
+        title: 'This sign-out link is not valid',
+        message: 'The address the application asked to return to is not registered for it.',
+        retryUrl: '/account',
+      }),
+      400,
+    );
   }
 }

@@ -17,7 +17,11 @@ const userinfoBody = z.object({ access_token: z.string().max(8192).optional() })
 
 /** RFC 6750 §2.2: access_token in an application/x-www-form-urlencoded body (POST only). */
 function bodyAccessToken(request: FastifyRequest): string | undefined {
-  if (request.method !== 'POST' || !String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
+  if (
+    request.method !== 'POST' ||
+    !String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+  )
+    return undefined;
   const body = request.body as { access_token?: string } | undefined;
   return body?.access_token;
 }
@@ -65,7 +69,8 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
       });
     }
     const claims = await app.verifyBearer(request);
-    if (!isUserToken(claims)) throw insufficientScope('a user access token is required; client tokens have no userinfo');
+    if (!isUserToken(claims))
+      throw insufficientScope('a user access token is required; client tokens have no userinfo');
     const scopes = parseScope(claims.scope);
     // OIDC Core §5.3: the UserInfo Endpoint answers for access tokens of an OpenID request.
     if (!scopes.includes('openid')) throw insufficientScope('the access token lacks the openid scope');
@@ -86,21 +91,33 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/update_username', { schema: { body: updateUsernameBody } }, async (request) => {
     const claims = await app.verifyUserBearer(request);
     const refuse = (reason: string, err: OAuthError): never => {
-      recordAuditEvent(app, { event: 'username_change_refused', subject: claims.sub, client_id: claims.client_id, details: { reason } });
+      recordAuditEvent(app, {
+        event: 'username_change_refused',
+        subject: claims.sub,
+        client_id: claims.client_id,
+        details: { reason },
+      });
       throw err;
     };
     // A username names a person to the Google token broker: only the person's own sign-in
     // (the login client) or a first-party client may change it, never a third-party app that
     // the person granted some unrelated scope.
     if (!(await isFirstPartyClient(claims.client_id))) {
-      return refuse('not_first_party', forbidden('only the login client or a first-party client may change a username'));
+      return refuse(
+        'not_first_party',
+        forbidden('only the login client or a first-party client may change a username'),
+      );
     }
     // SPEC "Usernames": canonicalised once (NFKC, lowercase), the same way as at creation.
     const wanted = canonicalUsername(request.body.new_username);
     if (!wanted) {
-      return refuse('invalid_format', invalidRequest('new_username must be 3 to 32 characters of a-z, 0-9, _ . - (after NFKC and lowercasing)'));
+      return refuse(
+        'invalid_format',
+        invalidRequest('new_username must be 3 to 32 characters of a-z, 0-9, _ . - (after NFKC and lowercasing)'),
+      );
     }
-    if (isReservedUsername(wanted, app.config.google.login_client_id)) return refuse('reserved', invalidRequest('that username is reserved'));
+    if (isReservedUsername(wanted, app.config.google.login_client_id))
+      return refuse('reserved', invalidRequest('that username is reserved'));
     const before = await currentUser(claims.sub);
     let after: User | null;
     try {
@@ -108,14 +125,18 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
       after = await app.users.changeUsername(claims.sub, wanted);
     } catch (err) {
       // Held names (given up by a rename or a deletion less than 30 days ago) refuse the same way.
-      if (err instanceof UsernameTakenError) return refuse('taken', conflict('that username is taken or was given up recently', 'username_taken'));
+      if (err instanceof UsernameTakenError)
+        return refuse('taken', conflict('that username is taken or was given up recently', 'username_taken'));
       throw err;
     }
     if (!after) throw invalidToken('the user of this access token no longer exists');
     await app.userProfiles.changed(claims.sub);
     if (before.username !== after.username) {
       recordAuditEvent(app, {
-        event: 'username_changed', subject: claims.sub, client_id: claims.client_id, details: { from: before.username, to: after.username },
+        event: 'username_changed',
+        subject: claims.sub,
+        client_id: claims.client_id,
+        details: { from: before.username, to: after.username },
       });
     }
     return { success: true, username: after.username };

@@ -5,7 +5,14 @@ import { notFound } from '../oauth/errors.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { adminActor } from '../plugins/admin-guard.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
-import { createWebhook, deleteWebhook, webhookCreateSchema, webhookIdSchema, webhookView, type WebhookAdminDeps } from '../webhooks/webhook-admin.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  webhookCreateSchema,
+  webhookIdSchema,
+  webhookView,
+  type WebhookAdminDeps,
+} from '../webhooks/webhook-admin.js';
 import type { Delivery } from '../webhooks/webhook-store.js';
 
 const webhookViewSchema = z.object({
@@ -46,10 +53,18 @@ export const webhookRoutes: FastifyPluginAsync = async (scope) => {
   app.post(
     '/internal/webhooks',
     {
-      schema: { tags: ['webhooks'], summary: 'Register a webhook receiver; its signing secret is shown once', security: security.adminKey, body: webhookCreateSchema },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Register a webhook receiver; its signing secret is shown once',
+        security: security.adminKey,
+        body: webhookCreateSchema,
+      },
       config: {
         openapi: {
-          response: { 201: ok('Created', webhookViewSchema.extend({ success: z.literal(true), secret: z.string() })), ...errors(400, ...ADMIN_ERRORS) },
+          response: {
+            201: ok('Created', webhookViewSchema.extend({ success: z.literal(true), secret: z.string() })),
+            ...errors(400, ...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -62,9 +77,18 @@ export const webhookRoutes: FastifyPluginAsync = async (scope) => {
   app.get(
     '/internal/webhooks',
     {
-      schema: { tags: ['webhooks'], summary: 'List webhook receivers (never their secrets)', security: security.adminKey },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'List webhook receivers (never their secrets)',
+        security: security.adminKey,
+      },
       config: {
-        openapi: { response: { 200: ok('Webhooks', z.object({ success: z.literal(true), webhooks: z.array(webhookViewSchema) })), ...errors(...ADMIN_ERRORS) } },
+        openapi: {
+          response: {
+            200: ok('Webhooks', z.object({ success: z.literal(true), webhooks: z.array(webhookViewSchema) })),
+            ...errors(...ADMIN_ERRORS),
+          },
+        },
       },
     },
     async () => ({ success: true, webhooks: (await app.webhooks.list()).map(webhookView) }),
@@ -73,10 +97,18 @@ export const webhookRoutes: FastifyPluginAsync = async (scope) => {
   app.delete(
     '/internal/webhooks/:id',
     {
-      schema: { tags: ['webhooks'], summary: 'Delete a webhook receiver and its pending deliveries', security: security.adminKey, params: idParams },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Delete a webhook receiver and its pending deliveries',
+        security: security.adminKey,
+        params: idParams,
+      },
       config: {
         openapi: {
-          response: { 200: ok('Deleted', z.object({ success: z.literal(true), id: z.string(), deleted: z.literal(true) })), ...errors(400, 404, ...ADMIN_ERRORS) },
+          response: {
+            200: ok('Deleted', z.object({ success: z.literal(true), id: z.string(), deleted: z.literal(true) })),
+            ...errors(400, 404, ...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -89,10 +121,18 @@ export const webhookRoutes: FastifyPluginAsync = async (scope) => {
   app.get(
     '/internal/webhooks/:id/deliveries',
     {
-      schema: { tags: ['webhooks'], summary: 'The newest deliveries of a webhook, each with every attempt', security: security.adminKey, params: idParams },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'The newest deliveries of a webhook, each with every attempt',
+        security: security.adminKey,
+        params: idParams,
+      },
       config: {
         openapi: {
-          response: { 200: ok('Deliveries', z.object({ success: z.literal(true), deliveries: z.array(deliveryViewSchema) })), ...errors(400, 404, ...ADMIN_ERRORS) },
+          response: {
+            200: ok('Deliveries', z.object({ success: z.literal(true), deliveries: z.array(deliveryViewSchema) })),
+            ...errors(400, 404, ...ADMIN_ERRORS),
+          },
         },
       },
     },
@@ -113,13 +153,23 @@ export const webhookRoutes: FastifyPluginAsync = async (scope) => {
         params: z.object({ id: webhookIdSchema, did: z.uuid() }),
       },
       config: {
-        openapi: { response: { 202: ok('Queued', z.object({ success: z.literal(true), delivery: deliveryViewSchema })), ...errors(400, 404, ...ADMIN_ERRORS) } },
+        openapi: {
+          response: {
+            202: ok('Queued', z.object({ success: z.literal(true), delivery: deliveryViewSchema })),
+            ...errors(400, 404, ...ADMIN_ERRORS),
+          },
+        },
       },
     },
     async (request, reply) => {
       const delivery = await app.webhooks.retry(request.params.id, request.params.did);
       if (!delivery) throw notFound('no such delivery for this webhook');
-      app.audit({ event: 'admin_action', ...adminActor(request), subject: request.params.id, details: { action: 'webhook.retry', delivery_id: delivery.id } });
+      app.audit({
+        event: 'admin_action',
+        ...adminActor(request),
+        subject: request.params.id,
+        details: { action: 'webhook.retry', delivery_id: delivery.id },
+      });
       void app.webhookWorker.runNow();
       return reply.code(202).send({ success: true, delivery: deliveryView(delivery) });
     },

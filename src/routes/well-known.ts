@@ -42,8 +42,20 @@ export function authorizationServerMetadata(config: Config) {
     // OIDC Discovery §3: "The value RS256 MUST be included."
     id_token_signing_alg_values_supported: [...ID_TOKEN_ALGORITHMS],
     claims_supported: [
-      'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce',
-      'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'email', 'email_verified',
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'nonce',
+      'name',
+      'given_name',
+      'family_name',
+      'preferred_username',
+      'picture',
+      'email',
+      'email_verified',
     ],
     // OIDC Core §6: request objects are answered with request_not_supported /
     // request_uri_not_supported. OIDC Discovery §3: request_uri_parameter_supported defaults to

@@ -47,7 +47,10 @@ export class FailureLimiter {
     let count: number;
     let ttlMs: number;
     try {
-      const [counted, credited] = await Promise.all([this.cache.incr(attempts, this.windowMs), this.cache.get(successes)]);
+      const [counted, credited] = await Promise.all([
+        this.cache.incr(attempts, this.windowMs),
+        this.cache.get(successes),
+      ]);
       count = counted.count - Number(credited ?? 0);
       ttlMs = counted.ttlMs;
     } catch (err) {

@@ -37,14 +37,22 @@ export function createPgDatabase(opts: PgOptions): Database {
     // Talking to Postgres itself (or a session pooler), each connection is a session of ours:
     // the timeout is set once per connection, before the pool hands it out.
     // (pg-pool awaits the promise, although its type says void.)
-    ...(prepared && timeoutMs ? { onConnect: async (client: pg.ClientBase) => void (await client.query(`SET statement_timeout = ${timeoutMs}`)) } : {}),
+    ...(prepared && timeoutMs
+      ? {
+          onConnect: async (client: pg.ClientBase) => void (await client.query(`SET statement_timeout = ${timeoutMs}`)),
+        }
+      : {}),
   });
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // discards it and the next query opens a new one.
   pool.on('error', () => {});
 
-
-  const run = async <T>(q: (config: pg.QueryConfig) => Promise<pg.QueryResult>, sql: string, params?: readonly unknown[], options?: QueryOptions) => {
+  const run = async <T>(
+    q: (config: pg.QueryConfig) => Promise<pg.QueryResult>,
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ) => {
     try {
       return toResult<T>(await q(queryConfig(sql, params, prepared ? options : undefined)));
     } catch (err) {
@@ -107,7 +115,10 @@ export function createPgDatabase(opts: PgOptions): Database {
         return result;
       } catch (err) {
         broken = err instanceof DatabaseUnavailableError;
-        if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
+        if (!broken)
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
         throw err;
       } finally {
         client.off('error', onConnectionError);
@@ -136,7 +147,11 @@ function isPreparedStatementError(err: unknown): boolean {
 }
 
 /** Named statements are prepared once per connection (pg keeps track per client). */
-function queryConfig(text: string, values: readonly unknown[] | undefined, options: QueryOptions | undefined): pg.QueryConfig {
+function queryConfig(
+  text: string,
+  values: readonly unknown[] | undefined,
+  options: QueryOptions | undefined,
+): pg.QueryConfig {
   const config: pg.QueryConfig = { text };
   if (values) config.values = values as unknown[];
   if (options?.prepareAs) config.name = options.prepareAs;

@@ -31,4 +31,3 @@ export async function createPgliteDatabase(dataDir: string | undefined): Promise
     close: () => db.close(),
   };
 }
-

@@ -96,9 +96,22 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
       googleRevoked = true;
     } catch (err) {
       googleRevoked = false;
-      deps.log.warn({ err: errorSummary(err), reference }, 'user deleted, but Google did not confirm revoking their grant');
+      deps.log.warn(
+        { err: errorSummary(err), reference },
+        'user deleted, but Google did not confirm revoking their grant',
+      );
     }
   }
-  deps.log.info({ audit: { event: 'user_deleted', reference, families_revoked: done.families.length, google_revoked: googleRevoked } }, 'user_deleted');
+  deps.log.info(
+    {
+      audit: {
+        event: 'user_deleted',
+        reference,
+        families_revoked: done.families.length,
+        google_revoked: googleRevoked,
+      },
+    },
+    'user_deleted',
+  );
   return { reference, familiesRevoked: done.families.length, googleRevoked };
 }

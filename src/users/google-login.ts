@@ -30,7 +30,10 @@ export interface GoogleLoginDeps {
  * LoginRefusedError when the token is not good for us, GoogleError (unavailable, rate limited,
  * unusable answer) when Google could not be asked.
  */
-export async function verifyGoogleLogin(deps: GoogleLoginDeps, credential: GoogleLoginCredential): Promise<GoogleProfile> {
+export async function verifyGoogleLogin(
+  deps: GoogleLoginDeps,
+  credential: GoogleLoginCredential,
+): Promise<GoogleProfile> {
   return credential.kind === 'id_token' ? fromIdToken(deps, credential.token) : fromAccessToken(deps, credential.token);
 }
 
@@ -51,12 +54,17 @@ async function fromAccessToken(deps: GoogleLoginDeps, token: string): Promise<Go
   if ((info.expires_in !== undefined && info.expires_in <= 0) || (info.exp !== undefined && info.exp <= nowSeconds)) {
     throw new LoginRefusedError('expired', 'the Google access token has expired');
   }
-  if (!info.sub) throw new LoginRefusedError('no_subject', 'the Google access token does not identify a person (openid scope missing)');
+  if (!info.sub)
+    throw new LoginRefusedError(
+      'no_subject',
+      'the Google access token does not identify a person (openid scope missing)',
+    );
 
   const userinfo = await refusedOnRejection(() => deps.google.fetchUserinfo(token));
   // The same rule as OIDC Core §5.3.2: userinfo values are only used when its sub is the sub the
   // token was checked for.
-  if (userinfo.sub !== info.sub) throw new LoginRefusedError('subject_mismatch', 'Google userinfo names another person than tokeninfo');
+  if (userinfo.sub !== info.sub)
+    throw new LoginRefusedError('subject_mismatch', 'Google userinfo names another person than tokeninfo');
   return {
     sub: userinfo.sub,
     email: userinfo.email,
@@ -79,7 +87,11 @@ async function fromIdToken(deps: GoogleLoginDeps, token: string): Promise<Google
     claims = await deps.google.verifyIdToken(token, undefined, { extraAudiences: deps.allowedAudiences });
   } catch (err) {
     if (err instanceof GoogleError && err.endpoint === 'id_token') {
-      throw new LoginRefusedError('invalid_id_token', 'the Google ID token is invalid, expired or not issued to this application', { cause: err });
+      throw new LoginRefusedError(
+        'invalid_id_token',
+        'the Google ID token is invalid, expired or not issued to this application',
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -100,7 +112,11 @@ async function refusedOnRejection<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (err instanceof GoogleError && (err.kind === 'rejected' || err.kind === 'invalid_grant')) {
-      throw new LoginRefusedError('google_rejected_token', 'Google does not accept this access token (invalid, expired or revoked)', { cause: err });
+      throw new LoginRefusedError(
+        'google_rejected_token',
+        'Google does not accept this access token (invalid, expired or revoked)',
+        { cause: err },
+      );
     }
     throw err;
   }

@@ -35,7 +35,11 @@ export function loginClientDefinition(config: Config): NewClient {
  * Creates the login client when missing; an existing row is left as the admin left it (a
  * disabled login client turns /api/login off). Safe when several instances start at once.
  */
-export async function ensureLoginClient(db: Database, store: ClientStore, config: Config): Promise<{ created: boolean; client: Client | null }> {
+export async function ensureLoginClient(
+  db: Database,
+  store: ClientStore,
+  config: Config,
+): Promise<{ created: boolean; client: Client | null }> {
   const created = await clientsRepository.insertIfAbsent(db, loginClientDefinition(config));
   if (created) {
     await store.changed(created);

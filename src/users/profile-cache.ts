@@ -15,7 +15,14 @@ export class UserProfileCache {
   private readonly cached: CoherentCache<User>;
 
   constructor(users: Pick<UsersRepository, 'findById'>, cache: Cache, log: CacheLog) {
-    this.cached = new CoherentCache<User>({ name: 'users', cache, load: (id) => users.findById(id), localTtlMs: TTL_MS, maxEntries: 50_000, log });
+    this.cached = new CoherentCache<User>({
+      name: 'users',
+      cache,
+      load: (id) => users.findById(id),
+      localTtlMs: TTL_MS,
+      maxEntries: 50_000,
+      log,
+    });
   }
 
   start(): Promise<void> {

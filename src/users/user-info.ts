@@ -11,7 +11,9 @@ export function userInfoResponse(user: User, scopes: readonly string[]) {
   return {
     success: true as const,
     user_data: {
-      ...(profile ? { first_name: user.firstName, last_name: user.lastName, username: user.username, two_factor: user.twoFactor } : {}),
+      ...(profile
+        ? { first_name: user.firstName, last_name: user.lastName, username: user.username, two_factor: user.twoFactor }
+        : {}),
       ...(email ? { verified: user.emailVerified, email: user.email } : {}),
     },
     timestamp: Math.floor(Date.now() / 1000),

@@ -20,5 +20,9 @@ export type VaultAudit = (event: VaultAuditEvent) => void;
 /** The one place vault events leave the process: the audit_events table and audit file. */
 export function createVaultAudit(audit: (event: AuditEvent) => void): VaultAudit {
   return ({ credential_id, api_key_id, details, ...rest }) =>
-    audit({ ...rest, actor: api_key_id ? `api-key:${api_key_id}` : null, details: { ...details, ...(credential_id ? { credential_id } : {}) } });
+    audit({
+      ...rest,
+      actor: api_key_id ? `api-key:${api_key_id}` : null,
+      details: { ...details, ...(credential_id ? { credential_id } : {}) },
+    });
 }

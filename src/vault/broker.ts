@@ -65,7 +65,9 @@ type Outcome =
   | { kind: 'failed'; error: GoogleError };
 
 /** After the write: a token to hand out, or the reason there is none. */
-type Settled = { kind: 'token'; token: HeldToken; credentialId: string; refreshed: boolean } | { kind: 'reauth'; credentialId: string };
+type Settled =
+  | { kind: 'token'; token: HeldToken; credentialId: string; refreshed: boolean }
+  | { kind: 'reauth'; credentialId: string };
 
 /**
  * The broker: subject → Google access token, refreshed at most once per expiry whatever the
@@ -81,13 +83,19 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
   const flights = new SingleFlight<HeldToken>();
   const { credentials } = deps;
 
-  const remainingMs = (c: { accessTokenExpiresAt: Date | null }) => (c.accessTokenExpiresAt?.getTime() ?? 0) - Date.now();
+  const remainingMs = (c: { accessTokenExpiresAt: Date | null }) =>
+    (c.accessTokenExpiresAt?.getTime() ?? 0) - Date.now();
   const isFresh = (c: GoogleCredential) => c.status === 'active' && remainingMs(c) > skewMs;
 
   async function heldToken(c: GoogleCredential, q?: Queryable): Promise<HeldToken> {
     const tokens = await credentials.decryptTokens(c.id, q);
     if (!tokens?.accessToken || !c.accessTokenExpiresAt) throw new CredentialGone();
-    return { accessToken: tokens.accessToken, expiresAt: c.accessTokenExpiresAt, scope: c.scopes.join(' '), subject: canonicalSubject(c) };
+    return {
+      accessToken: tokens.accessToken,
+      expiresAt: c.accessTokenExpiresAt,
+      scope: c.scopes.join(' '),
+      subject: canonicalSubject(c),
+    };
   }
 
   /** A row that needs no refresh (or cannot have one) becomes the answer. */
@@ -122,12 +130,21 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
         const g = outcome.grant;
         const owner = c.userId ? { userId: c.userId } : { connectionId: c.connectionId! };
         // Google does not rotate refresh tokens: with none in the answer, save keeps the held one.
-        const saved = await credentials.save(owner, { accessToken: g.access_token, expiresIn: g.expires_in, refreshToken: g.refresh_token, scope: g.scope }, tx);
+        const saved = await credentials.save(
+          owner,
+          { accessToken: g.access_token, expiresIn: g.expires_in, refreshToken: g.refresh_token, scope: g.scope },
+          tx,
+        );
         return {
           kind: 'token',
           credentialId: saved.id,
           refreshed: true,
-          token: { accessToken: g.access_token, expiresAt: saved.accessTokenExpiresAt!, scope: saved.scopes.join(' '), subject: canonicalSubject(saved) },
+          token: {
+            accessToken: g.access_token,
+            expiresAt: saved.accessTokenExpiresAt!,
+            scope: saved.scopes.join(' '),
+            subject: canonicalSubject(saved),
+          },
         };
       }
     }
@@ -137,12 +154,19 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
   async function publish(settled: Settled): Promise<HeldToken> {
     await tokenCache.drop(settled.credentialId);
     if (settled.kind === 'reauth') {
-      deps.log.warn({ credentialId: settled.credentialId }, 'google refused the refresh token; credential needs reauthorisation');
+      deps.log.warn(
+        { credentialId: settled.credentialId },
+        'google refused the refresh token; credential needs reauthorisation',
+      );
       deps.audit({ event: 'google_reauth_required', credential_id: settled.credentialId });
       throw reauthRequired();
     }
     await tokenCache.write(settled.credentialId, settled.token);
-    deps.audit({ event: 'google_token_refreshed', subject: settled.token.subject, credential_id: settled.credentialId });
+    deps.audit({
+      event: 'google_token_refreshed',
+      subject: settled.token.subject,
+      credential_id: settled.credentialId,
+    });
     return settled.token;
   }
 
@@ -228,7 +252,8 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       // SPEC Broker request: "When Google fails (5xx, timeout) but the held token still has
       // ≥ 30 s to live, return it; otherwise 502." A forced refresh asked for a new token, so
       // handing back the old one would hide the failure: 502.
-      if (!force && err.held.status === 'active' && remainingMs(err.held) >= HELD_TOKEN_MIN_MS) return heldToken(err.held);
+      if (!force && err.held.status === 'active' && remainingMs(err.held) >= HELD_TOKEN_MIN_MS)
+        return heldToken(err.held);
       throw googleUnavailable();
     }
   }
@@ -264,7 +289,9 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
       if (!found) throw noSuchSubject();
       await tokenCache.writeSubject(subject, found.credential.id, found.immutable);
       try {
-        return await flights.run(flightKey(found.credential.id, force), () => obtain(found.credential.id, force, deadline, found.credential));
+        return await flights.run(flightKey(found.credential.id, force), () =>
+          obtain(found.credential.id, force, deadline, found.credential),
+        );
       } catch (err) {
         if (err instanceof CredentialGone) throw noSuchSubject();
         throw err;
@@ -280,7 +307,9 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
 
     async forget(credentialId, ...subjects) {
       await tokenCache.drop(credentialId);
-      await tokenCache.dropSubject(...subjects.map((s) => subjectCacheKey(typeof s === 'string' ? { kind: 'person', subject: s } : s)));
+      await tokenCache.dropSubject(
+        ...subjects.map((s) => subjectCacheKey(typeof s === 'string' ? { kind: 'person', subject: s } : s)),
+      );
     },
   };
 }

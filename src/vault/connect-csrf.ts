@@ -19,7 +19,8 @@ export interface ConnectCsrf {
 }
 
 export function createConnectCsrf(keys: readonly Buffer[], secure: boolean, maxAgeSeconds: number): ConnectCsrf {
-  const mac = (key: Buffer, nonce: string, linkId: string) => hmacSha256(key, `gatehouse:connect-csrf:${nonce}:${linkId}`).toString('base64url');
+  const mac = (key: Buffer, nonce: string, linkId: string) =>
+    hmacSha256(key, `gatehouse:connect-csrf:${nonce}:${linkId}`).toString('base64url');
   const options = { httpOnly: true, sameSite: 'strict' as const, path: COOKIE_PATH, secure };
   return {
     issue(reply, linkId) {

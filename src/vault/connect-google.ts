@@ -34,15 +34,17 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
   const claims = await app.google.verifyIdToken(tokens.id_token, input.nonce);
   // A connection is only worth holding with offline access; consent was forced, so Google
   // sends a refresh token unless the person's admin or Google refused offline access.
-  if (!tokens.refresh_token) throw new GoogleError('invalid_response', 'token', 'no refresh token: offline access was not granted');
+  if (!tokens.refresh_token)
+    throw new GoogleError('invalid_response', 'token', 'no refresh token: offline access was not granted');
 
   const previous = await app.googleCredentials.findByOwner({ connectionId });
   // Another Google account replaces the old one: its grant is revoked below. The same
   // account's new refresh token belongs to the same grant at Google, which revoking the old
   // one would end too, so that is left alone.
-  const replacedGrant = previous && previous.googleSub !== claims.sub
-    ? (await app.googleCredentials.decryptTokens(previous.id))?.refreshToken ?? null
-    : null;
+  const replacedGrant =
+    previous && previous.googleSub !== claims.sub
+      ? ((await app.googleCredentials.decryptTokens(previous.id))?.refreshToken ?? null)
+      : null;
 
   const credential = await app.db.transaction(async (tx) => {
     // First, so two callbacks of one link serialise on its row and the second finds it done;
@@ -66,10 +68,17 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
   });
   await app.vault.forget(credential.id, { kind: 'connection', connectionId });
   if (replacedGrant) {
-    await app.google.revoke(replacedGrant).catch((err: unknown) =>
-      app.log.warn({ connectionId, kind: (err as GoogleError).kind }, 'could not revoke the replaced Google grant'),
-    );
+    await app.google
+      .revoke(replacedGrant)
+      .catch((err: unknown) =>
+        app.log.warn({ connectionId, kind: (err as GoogleError).kind }, 'could not revoke the replaced Google grant'),
+      );
   }
-  app.vaultAudit({ event: 'connection_connected', subject: connectionId, credential_id: credential.id, details: { replaced: Boolean(previous) } });
+  app.vaultAudit({
+    event: 'connection_connected',
+    subject: connectionId,
+    credential_id: credential.id,
+    details: { replaced: Boolean(previous) },
+  });
   return credential;
 }

@@ -5,8 +5,12 @@ import type { GoogleCredential } from '../repositories/google-credentials.js';
 // The broker's answers, worded once (SPEC OAuth → Broker).
 export const noSuchSubject = (): OAuthError => notFound('no Google credential is held for this subject');
 export const reauthRequired = (): OAuthError =>
-  conflict('the Google grant for this subject is no longer valid; the person must connect their Google account again', 'reauth_required');
-export const googleUnavailable = (): OAuthError => upstreamUnavailable('Google did not answer in time; try again shortly');
+  conflict(
+    'the Google grant for this subject is no longer valid; the person must connect their Google account again',
+    'reauth_required',
+  );
+export const googleUnavailable = (): OAuthError =>
+  upstreamUnavailable('Google did not answer in time; try again shortly');
 
 /** The credential row vanished between lookup and use (deleted, or a stale subject mapping). */
 export class CredentialGone extends Error {

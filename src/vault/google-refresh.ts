@@ -34,12 +34,18 @@ export class GoogleRefresher {
       const wait = (await this.rateLimitedUntil()) - Date.now();
       if (wait > 0) {
         if (Date.now() + wait + MIN_ATTEMPT_MS > deadline) {
-          throw last ?? new GoogleError('rate_limited', 'token', 'Google asked us to wait past the deadline', { retryAfter: Math.ceil(wait / 1000) });
+          throw (
+            last ??
+            new GoogleError('rate_limited', 'token', 'Google asked us to wait past the deadline', {
+              retryAfter: Math.ceil(wait / 1000),
+            })
+          );
         }
         await sleep(wait);
       }
       const remaining = deadline - Date.now();
-      if (remaining < MIN_ATTEMPT_MS) throw last ?? new GoogleError('unavailable', 'token', 'no time left to call Google');
+      if (remaining < MIN_ATTEMPT_MS)
+        throw last ?? new GoogleError('unavailable', 'token', 'no time left to call Google');
       try {
         return await this.google.refreshAccessToken(refreshToken, { timeoutMs: remaining });
       } catch (err) {
@@ -62,7 +68,8 @@ export class GoogleRefresher {
     try {
       const shared = Number(await this.cache.get(NOT_BEFORE_KEY));
       // A value written before the cap (or by a confused peer) still ends within the cap.
-      if (Number.isFinite(shared)) this.notBefore = Math.max(this.notBefore, Math.min(shared, Date.now() + MAX_RETRY_AFTER_SECONDS * 1000));
+      if (Number.isFinite(shared))
+        this.notBefore = Math.max(this.notBefore, Math.min(shared, Date.now() + MAX_RETRY_AFTER_SECONDS * 1000));
     } catch {
       // Redis down: this instance's own memory of the 429 still applies.
     }

@@ -40,7 +40,13 @@ export class ProactiveRefresher {
   private stopped = false;
 
   constructor(
-    private readonly deps: { broker: TokenBroker; store: ProactiveStore; served: ServedTracker; cache: Cache; log: FastifyBaseLogger },
+    private readonly deps: {
+      broker: TokenBroker;
+      store: ProactiveStore;
+      served: ServedTracker;
+      cache: Cache;
+      log: FastifyBaseLogger;
+    },
     private readonly opts: ProactiveRefreshOptions,
   ) {}
 

@@ -22,7 +22,10 @@ export function createProactiveStore(db: Database): ProactiveStore {
          ORDER BY access_token_expires_at LIMIT $3`,
         [withinMs, windowDays, limit],
       );
-      return r.rows.map((row) => ({ id: row.id, expiresAt: row.access_token_expires_at === null ? null : new Date(row.access_token_expires_at) }));
+      return r.rows.map((row) => ({
+        id: row.id,
+        expiresAt: row.access_token_expires_at === null ? null : new Date(row.access_token_expires_at),
+      }));
     },
 
     async markServed(subjects) {

@@ -26,7 +26,11 @@ export interface ReencryptResult {
  * Rotation: deploy ENCRYPTION_KEYS="new,old" on every instance, run this, check `remaining`
  * is zero, then drop "old".
  */
-export async function reencryptGoogleCredentials(opts: { db: Database; keyring: Keyring; batchSize?: number }): Promise<ReencryptResult> {
+export async function reencryptGoogleCredentials(opts: {
+  db: Database;
+  keyring: Keyring;
+  batchSize?: number;
+}): Promise<ReencryptResult> {
   const { db, keyring } = opts;
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 100, 10_000));
   const active = keyring.activeKid;

@@ -9,7 +9,8 @@ const UUID_SHAPED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 /** Connection ids are 1–200 of [A-Za-z0-9._:-], and never UUID-shaped (a user id's shape). */
 export const CONNECTION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
-export const isConnectionId = (s: unknown): s is string => typeof s === 'string' && CONNECTION_ID_PATTERN.test(s) && !UUID_SHAPED.test(s);
+export const isConnectionId = (s: unknown): s is string =>
+  typeof s === 'string' && CONNECTION_ID_PATTERN.test(s) && !UUID_SHAPED.test(s);
 export const connectionIdSchema = z
   .string()
   .regex(CONNECTION_ID_PATTERN, 'must be 1-200 characters of A-Z a-z 0-9 . _ : -')
@@ -40,10 +41,10 @@ export type SubjectRef = { kind: 'person'; subject: string } | { kind: 'connecti
 /** The form an API key's default_subject is given and shown in. */
 export type DefaultSubject = { subject: string } | { connection_id: string };
 
-export const defaultSubjectSchema = z.union([
-  z.strictObject({ subject: subjectSchema }),
-  z.strictObject({ connection_id: connectionIdSchema }),
-], { error: 'default_subject must be {"subject": <user id | username | verified email>} or {"connection_id": <id>}' });
+export const defaultSubjectSchema = z.union(
+  [z.strictObject({ subject: subjectSchema }), z.strictObject({ connection_id: connectionIdSchema })],
+  { error: 'default_subject must be {"subject": <user id | username | verified email>} or {"connection_id": <id>}' },
+);
 
 export const toSubjectRef = (d: DefaultSubject): SubjectRef =>
   'subject' in d ? { kind: 'person', subject: d.subject } : { kind: 'connection', connectionId: d.connection_id };
@@ -53,7 +54,8 @@ export const ACCEPTED_SUBJECT_FORMS =
   'send exactly one of subject=<user id | username | verified email> (a person) or connection_id=<id> (a connection), or give the API key a default_subject';
 
 /** Cache key of a subject: the namespace is part of it, so "branch-7" the person and "branch-7" the connection never share an entry. */
-export const subjectCacheKey = (ref: SubjectRef): string => (ref.kind === 'person' ? `p:${ref.subject}` : `c:${ref.connectionId}`);
+export const subjectCacheKey = (ref: SubjectRef): string =>
+  ref.kind === 'person' ? `p:${ref.subject}` : `c:${ref.connectionId}`;
 
 export interface ResolvedCredential {
   credential: GoogleCredential;
@@ -67,7 +69,10 @@ export function canonicalSubject(c: GoogleCredential): string {
 }
 
 export const ambiguousSubject = () =>
-  conflict('this email belongs to more than one verified account; name the person by user id or username', 'ambiguous_subject');
+  conflict(
+    'this email belongs to more than one verified account; name the person by user id or username',
+    'ambiguous_subject',
+  );
 
 /**
  * The person a subject names: a user id (a UUID, longer than any username and without "@"), a

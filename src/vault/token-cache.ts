@@ -75,7 +75,12 @@ export class TokenCache {
     let token: HeldToken;
     try {
       const entry = JSON.parse(raw) as Entry;
-      token = { accessToken: this.keyring.decrypt(entry.c, aad(credentialId)), expiresAt: new Date(entry.e), scope: entry.sc, subject: entry.s };
+      token = {
+        accessToken: this.keyring.decrypt(entry.c, aad(credentialId)),
+        expiresAt: new Date(entry.e),
+        scope: entry.sc,
+        subject: entry.s,
+      };
     } catch {
       // Written under a key no longer configured, or garbage: a miss.
       return null;

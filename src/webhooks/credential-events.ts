@@ -2,7 +2,8 @@ import type { GoogleCredential, SavedCredential } from '../repositories/google-c
 import type { Queryable } from '../storage/database.js';
 import { recordWebhookEvent } from './outbox.js';
 
-const subjectOf = (c: GoogleCredential) => (c.connectionId ? { connection_id: c.connectionId } : { user_id: c.userId! });
+const subjectOf = (c: GoogleCredential) =>
+  c.connectionId ? { connection_id: c.connectionId } : { user_id: c.userId! };
 
 /**
  * In the transaction that saved a credential from a sign-in or a connect link: a new
@@ -13,7 +14,11 @@ export async function recordCredentialSaved(tx: Queryable, saved: SavedCredentia
   if (saved.previousStatus === null && saved.connectionId) {
     await recordWebhookEvent(tx, 'connection.created', { connection_id: saved.connectionId });
   } else if (saved.previousStatus === 'reauth_required') {
-    await recordWebhookEvent(tx, saved.connectionId ? 'connection.recovered' : 'user.google_recovered', subjectOf(saved));
+    await recordWebhookEvent(
+      tx,
+      saved.connectionId ? 'connection.recovered' : 'user.google_recovered',
+      subjectOf(saved),
+    );
   }
 }
 

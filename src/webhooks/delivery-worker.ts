@@ -73,13 +73,23 @@ export class DeliveryWorker {
   }
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
-    const body = JSON.stringify({ id: d.event.id, type: d.event.type, created_at: d.event.createdAt.toISOString(), data: d.event.data });
-    const signature = signatureHeader(d.secret, body, Math.floor(Date.now() / 1000));
-    const result = await postEvent(d.url, body, { 'gatehouse-signature': signature }, {
-      timeoutMs: this.opts.timeoutMs,
-      maxResponseBytes: this.opts.maxResponseBytes,
-      signal: this.abort.signal,
+    const body = JSON.stringify({
+      id: d.event.id,
+      type: d.event.type,
+      created_at: d.event.createdAt.toISOString(),
+      data: d.event.data,
     });
+    const signature = signatureHeader(d.secret, body, Math.floor(Date.now() / 1000));
+    const result = await postEvent(
+      d.url,
+      body,
+      { 'gatehouse-signature': signature },
+      {
+        timeoutMs: this.opts.timeoutMs,
+        maxResponseBytes: this.opts.maxResponseBytes,
+        signal: this.abort.signal,
+      },
+    );
     try {
       if (this.abort.signal.aborted && result.statusCode === null) {
         // Shutting down mid-attempt: not the receiver's failure; another instance delivers it.
@@ -90,11 +100,24 @@ export class DeliveryWorker {
       const attempt = {
         at: new Date().toISOString(),
         status_code: result.statusCode,
-        error: ok ? null : (result.error ?? `HTTP ${result.statusCode}${result.statusCode !== null && result.statusCode < 400 ? ' (redirects are not followed)' : ''}`),
+        error: ok
+          ? null
+          : (result.error ??
+            `HTTP ${result.statusCode}${result.statusCode !== null && result.statusCode < 400 ? ' (redirects are not followed)' : ''}`),
       };
       const next = ok ? null : nextAttemptAt(this.opts, d.attemptCount + 1, d.createdAt);
       await this.store.recordAttempt(d.id, attempt, ok, next);
-      if (!ok) this.log.warn({ deliveryId: d.id, eventType: d.event.type, statusCode: result.statusCode, error: result.error, gaveUp: next === null }, 'webhook delivery failed');
+      if (!ok)
+        this.log.warn(
+          {
+            deliveryId: d.id,
+            eventType: d.event.type,
+            statusCode: result.statusCode,
+            error: result.error,
+            gaveUp: next === null,
+          },
+          'webhook delivery failed',
+        );
     } catch (err) {
       // The lease expires and the delivery is tried again: at least once.
       this.log.error({ err, deliveryId: d.id }, 'could not record a webhook delivery attempt');

@@ -18,7 +18,12 @@ export interface PostOptions {
  * `maxResponseBytes` of the answer are read, redirects are not followed (a 3xx is a failure),
  * and the socket is never pooled, so a misbehaving receiver holds one socket for one timeout.
  */
-export function postEvent(url: string, body: string, headers: Record<string, string>, opts: PostOptions): Promise<PostResult> {
+export function postEvent(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: PostOptions,
+): Promise<PostResult> {
   return new Promise((resolve) => {
     const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
     const send = new URL(url).protocol === 'https:' ? httpsRequest : httpRequest;
@@ -35,7 +40,12 @@ export function postEvent(url: string, body: string, headers: Record<string, str
       method: 'POST',
       agent: false,
       signal,
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Gatehouse-Webhooks' },
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'user-agent': 'Gatehouse-Webhooks',
+      },
     });
     req.on('response', (res: IncomingMessage) => {
       statusCode = res.statusCode ?? null;

@@ -9,7 +9,12 @@ export interface RetryPolicy {
  * When to try again after `failedAttempts` failures of a delivery created at `createdAt`, or
  * null when that would fall past the give-up horizon.
  */
-export function nextAttemptAt(policy: RetryPolicy, failedAttempts: number, createdAt: Date, now = Date.now()): Date | null {
+export function nextAttemptAt(
+  policy: RetryPolicy,
+  failedAttempts: number,
+  createdAt: Date,
+  now = Date.now(),
+): Date | null {
   const delays = policy.retrySeconds;
   const delay = delays[Math.min(failedAttempts, delays.length) - 1] ?? delays[delays.length - 1]!;
   const next = now + delay * 1000;

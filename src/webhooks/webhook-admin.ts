@@ -17,7 +17,9 @@ export const webhookUrlSchema = z
   .refine((raw) => {
     if (!URL.canParse(raw)) return false;
     const u = new URL(raw);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.hostname !== '';
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.hostname !== ''
+    );
   }, 'must be an absolute http or https URL without credentials');
 
 export const webhookCreateSchema = z.object({
@@ -40,7 +42,13 @@ export async function createWebhook(
 ): Promise<{ webhook: Webhook; secret: string }> {
   const secret = `whsec_${randomToken(32)}`;
   const webhook = await deps.webhooks.create({ url: input.url, events: [...new Set(input.events)], secret });
-  deps.audit({ event: 'admin_action', actor: by.actor, ip: by.ip, subject: webhook.id, details: { action: 'webhook.create', events: webhook.events } });
+  deps.audit({
+    event: 'admin_action',
+    actor: by.actor,
+    ip: by.ip,
+    subject: webhook.id,
+    details: { action: 'webhook.create', events: webhook.events },
+  });
   return { webhook, secret };
 }
 
@@ -50,4 +58,9 @@ export async function deleteWebhook(deps: WebhookAdminDeps, id: string, by: Admi
   deps.audit({ event: 'admin_action', actor: by.actor, ip: by.ip, subject: id, details: { action: 'webhook.delete' } });
 }
 
-export const webhookView = (w: Webhook) => ({ id: w.id, url: w.url, events: w.events, created_at: w.createdAt.toISOString() });
+export const webhookView = (w: Webhook) => ({
+  id: w.id,
+  url: w.url,
+  events: w.events,
+  created_at: w.createdAt.toISOString(),
+});

@@ -91,7 +91,12 @@ const aad = (id: string) => `webhooks:${id}:secret`;
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
-const toWebhook = (r: WebhookRow): Webhook => ({ id: r.id, url: r.url, events: r.events, createdAt: new Date(r.created_at) });
+const toWebhook = (r: WebhookRow): Webhook => ({
+  id: r.id,
+  url: r.url,
+  events: r.events,
+  createdAt: new Date(r.created_at),
+});
 const toDelivery = (r: DeliveryRow): Delivery => ({
   id: r.id,
   eventId: r.event_id,
@@ -162,7 +167,12 @@ export function createWebhookStore(db: Database, keyring: Keyring): WebhookStore
         secret: keyring.decrypt(row.secret_enc, aad(row.webhook_id)),
         attemptCount: Number(row.attempt_count),
         createdAt: new Date(row.created_at),
-        event: { id: row.event_id, type: row.event_type, createdAt: new Date(row.event_created_at), data: json(row.data) },
+        event: {
+          id: row.event_id,
+          type: row.event_type,
+          createdAt: new Date(row.event_created_at),
+          data: json(row.data),
+        },
       }));
     },
 
@@ -177,7 +187,10 @@ export function createWebhookStore(db: Database, keyring: Keyring): WebhookStore
 
     async release(ids) {
       if (ids.length === 0) return;
-      await db.query('UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = ANY ($1) AND next_attempt_at IS NOT NULL', [ids]);
+      await db.query(
+        'UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = ANY ($1) AND next_attempt_at IS NOT NULL',
+        [ids],
+      );
     },
   };
 }

@@ -11,8 +11,14 @@ import { listenTestApp, type ListeningTestApp } from '../helpers/server.js';
 
 /** Launch flags for Debian's chromium on this machine (see the env skill): no network chatter. */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -34,9 +40,15 @@ describe('real browser sign-in (chromium, dev-mode mock Google)', () => {
     storage = await openStorage(backends[backends.length - 1]!);
     t = await listenTestApp(storage, { env: { LOG_LEVEL: 'warn' } }); // no GOOGLE_CLIENT_ID: dev mode
     clientPort = await freePort();
-    clientApp = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('client app received the redirect'));
+    clientApp = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('client app received the redirect'),
+    );
     await new Promise<void>((resolve) => clientApp.listen(clientPort, '127.0.0.1', resolve));
-    client = await registerClient(t.app, { app_name: 'Review Desk', redirect_url: 'http://127.0.0.1/callback', scope: 'openid profile email' });
+    client = await registerClient(t.app, {
+      app_name: 'Review Desk',
+      redirect_url: 'http://127.0.0.1/callback',
+      scope: 'openid profile email',
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   }, 120_000);
   afterAll(async () => {
@@ -51,8 +63,13 @@ describe('real browser sign-in (chromium, dev-mode mock Google)', () => {
     const { challenge } = pkcePair();
     const redirectUri = `http://127.0.0.1:${clientPort}/callback`;
     const authorize = `${t.url}/oauth/authorize?${new URLSearchParams({
-      response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, scope: 'openid profile email',
-      state: 'browser-state', code_challenge: challenge, code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      scope: 'openid profile email',
+      state: 'browser-state',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
     })}`;
     await page.goto(authorize);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/login');

@@ -27,7 +27,13 @@ describe('the compiled build (dist/)', () => {
     const cwd = tempDir();
     const metricsToken = 'scrape-'.repeat(5);
     const p = startGatehouse(
-      { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: `${cwd}/data`, LOG_LEVEL: 'warn', METRICS_TOKEN: metricsToken },
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: `${cwd}/data`,
+        LOG_LEVEL: 'warn',
+        METRICS_TOKEN: metricsToken,
+      },
       [`${ROOT}dist/main.js`],
       cwd,
     );
@@ -39,7 +45,9 @@ describe('the compiled build (dist/)', () => {
     // The commit was recorded at build time (GIT_COMMIT, else git), not looked up per request.
     const commit = process.env.GIT_COMMIT || (await run('git', ['rev-parse', 'HEAD'], { cwd: ROOT })).stdout.trim();
     expect(JSON.parse(readFileSync(`${ROOT}dist/build-info.json`, 'utf8'))).toEqual({ commit });
-    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: `Bearer ${metricsToken}` },
+    });
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain(`gatehouse_build_info{version="${VERSION}",commit="${commit}"} 1`);
     p.child.kill('SIGTERM');
@@ -56,13 +64,16 @@ describe('the compiled build (dist/)', () => {
   });
 
   it('runs without tsx: no compiled file imports TypeScript tooling', async () => {
-    const { stdout } = await run('grep', ['-rlE', "from '(tsx|esbuild|typescript|vitest)", `${ROOT}dist`]).catch((err: { code: number; stdout: string }) => {
-      if (err.code === 1) return { stdout: '' };
-      throw err;
-    });
+    const { stdout } = await run('grep', ['-rlE', "from '(tsx|esbuild|typescript|vitest)", `${ROOT}dist`]).catch(
+      (err: { code: number; stdout: string }) => {
+        if (err.code === 1) return { stdout: '' };
+        throw err;
+      },
+    );
     expect(stdout).toBe('');
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { dependencies: Record<string, string> };
-    for (const tool of ['tsx', 'esbuild', 'typescript', 'pino-pretty']) expect(pkg.dependencies).not.toHaveProperty(tool);
+    for (const tool of ['tsx', 'esbuild', 'typescript', 'pino-pretty'])
+      expect(pkg.dependencies).not.toHaveProperty(tool);
   });
 });
 
@@ -91,7 +102,9 @@ function ignoreRules(): { negate: boolean; re: RegExp }[] {
       const glob = (negate ? l.slice(1) : l).replace(/^\/+|\/+$/g, '');
       const body = glob
         .split(/(\*\*\/|\*)/)
-        .map((part) => (part === '**/' ? '(?:.*/)?' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+        .map((part) =>
+          part === '**/' ? '(?:.*/)?' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('');
       return { negate, re: new RegExp(`^${body}$`) };
     });
@@ -112,7 +125,12 @@ describe('Dockerfile', () => {
   it('copies from the build context only paths that exist and that .dockerignore lets through', () => {
     const sources = copies
       .filter((c) => !c.args.startsWith('--from'))
-      .flatMap((c) => c.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1));
+      .flatMap((c) =>
+        c.args
+          .split(/\s+/)
+          .filter((a) => !a.startsWith('--'))
+          .slice(0, -1),
+      );
     expect(sources.length).toBeGreaterThan(5);
     for (const source of sources) {
       expect(existsSync(`${ROOT}${source}`), source).toBe(true);
@@ -129,7 +147,16 @@ describe('Dockerfile', () => {
   });
 
   it('keeps secrets, local state and build output out of the build context', () => {
-    for (const path of ['.env', '.git', 'node_modules', 'data/dev-secrets.json', 'logs/login.log', 'dist/main.js', 'packages/client/node_modules', 'packages/client/dist']) {
+    for (const path of [
+      '.env',
+      '.git',
+      'node_modules',
+      'data/dev-secrets.json',
+      'logs/login.log',
+      'dist/main.js',
+      'packages/client/node_modules',
+      'packages/client/dist',
+    ]) {
       expect(ignored(path), path).toBe(true);
     }
   });
@@ -139,12 +166,17 @@ describe('Dockerfile', () => {
     const last = (op: string) => ops.filter((i) => i.op === op).at(-1)?.args;
     expect(last('CMD')).toBe('["node", "dist/main.js"]');
     expect(last('USER')).toBe('node');
-    expect(last('HEALTHCHECK')).toContain("process.env.PORT");
+    expect(last('HEALTHCHECK')).toContain('process.env.PORT');
     expect(last('HEALTHCHECK')).toContain('/health');
-    expect(ops.some((i) => i.op === 'RUN' && i.args.includes('ln -s /app/bin/gatehouse.js /usr/local/bin/gatehouse'))).toBe(true);
+    expect(
+      ops.some((i) => i.op === 'RUN' && i.args.includes('ln -s /app/bin/gatehouse.js /usr/local/bin/gatehouse')),
+    ).toBe(true);
     // The symlinked bin must be executable for `gatehouse` to run from PATH.
     expect(statSync(`${ROOT}bin/gatehouse.js`).mode & 0o111).not.toBe(0);
-    expect(ops.filter((i) => i.op === 'FROM').map((i) => i.args)).toEqual(['node:20-bookworm-slim AS build', 'node:20-bookworm-slim']);
+    expect(ops.filter((i) => i.op === 'FROM').map((i) => i.args)).toEqual([
+      'node:20-bookworm-slim AS build',
+      'node:20-bookworm-slim',
+    ]);
   });
 });
 
@@ -159,17 +191,22 @@ describe('docker-compose.yml', () => {
     env_file?: string;
     volumes?: string[];
   }
-  const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+  const compose = parseYaml(read('docker-compose.yml')) as {
+    services: Record<string, Service>;
+    volumes: Record<string, unknown>;
+  };
 
   it('parses, and every service restarts', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['caddy', 'gatehouse', 'postgres', 'redis']);
-    for (const [name, service] of Object.entries(compose.services)) expect(service.restart, name).toBe('unless-stopped');
+    for (const [name, service] of Object.entries(compose.services))
+      expect(service.restart, name).toBe('unless-stopped');
   });
 
   it('puts TLS-terminating Caddy in front: only Caddy publishes ports, Gatehouse trusts one proxy hop', () => {
     const { caddy, gatehouse } = compose.services;
     expect(caddy!.ports).toContain('443:443');
-    for (const [name, service] of Object.entries(compose.services)) if (name !== 'caddy') expect(service.ports, name).toBeUndefined();
+    for (const [name, service] of Object.entries(compose.services))
+      if (name !== 'caddy') expect(service.ports, name).toBeUndefined();
     expect(gatehouse!.environment!.TRUST_PROXY).toBe('1');
     expect(gatehouse!.environment!.PUBLIC_URL).toMatch(/^https:\/\//);
     expect(gatehouse!.expose).toEqual(['8000']);
@@ -186,7 +223,8 @@ describe('docker-compose.yml', () => {
     }
     expect(postgres!.environment!.POSTGRES_PASSWORD).toBe(gatehouse!.environment!.DB_PASSWORD);
     const example = read('.env.example');
-    for (const name of read('docker-compose.yml').matchAll(/\$\{([A-Z_]+)/g)) expect(example, name[1]).toMatch(new RegExp(`^# ${name[1]}=`, 'm'));
+    for (const name of read('docker-compose.yml').matchAll(/\$\{([A-Z_]+)/g))
+      expect(example, name[1]).toMatch(new RegExp(`^# ${name[1]}=`, 'm'));
   });
 
   it('keeps what must persist in named volumes', () => {

@@ -24,7 +24,13 @@ interface Run {
 function cli(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ADMIN_KEY: TEST_ADMIN_KEY, ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ADMIN_KEY: TEST_ADMIN_KEY,
+        ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -75,7 +81,21 @@ describe('CLI arguments', () => {
   it('prints usage for --help, and help for each command', async () => {
     const all = await cli(['--help'], env);
     expect(all.code).toBe(0);
-    for (const name of ['migrate', 'clients create', 'clients update', 'clients list', 'clients disable', 'clients rotate-secret', 'api-keys create', 'api-keys list', 'api-keys revoke', 'users list', 'webhooks create', 'webhooks list', 'webhooks delete']) {
+    for (const name of [
+      'migrate',
+      'clients create',
+      'clients update',
+      'clients list',
+      'clients disable',
+      'clients rotate-secret',
+      'api-keys create',
+      'api-keys list',
+      'api-keys revoke',
+      'users list',
+      'webhooks create',
+      'webhooks list',
+      'webhooks delete',
+    ]) {
       expect(all.stdout).toContain(name);
     }
     const one = await cli(['clients', 'create', '--help'], env);
@@ -113,7 +133,12 @@ describeBackends('CLI commands', (backend) => {
   async function withApp<T>(fn: (app: App) => Promise<T>, file?: Record<string, unknown>): Promise<T> {
     const embedded = backend.name === 'embedded';
     const db: Database = embedded ? await createPgliteDatabase(join(dir, 'pglite')) : database.db;
-    const t = await buildTestApp(storage, { db, file, extend: authProbe, ...(embedded ? { cache: createMemoryCache() } : {}) });
+    const t = await buildTestApp(storage, {
+      db,
+      file,
+      extend: authProbe,
+      ...(embedded ? { cache: createMemoryCache() } : {}),
+    });
     try {
       return await fn(t.app);
     } finally {
@@ -122,7 +147,12 @@ describeBackends('CLI commands', (backend) => {
     }
   }
   const authenticate = (app: App, id: string, secret: string) =>
-    app.inject({ method: 'POST', url: '/_auth', headers: { authorization: basicAuth(id, secret), 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    app.inject({
+      method: 'POST',
+      url: '/_auth',
+      headers: { authorization: basicAuth(id, secret), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
 
   let clientId: string;
   let secret: string;
@@ -133,17 +163,45 @@ describeBackends('CLI commands', (backend) => {
     expect(r.json()).toMatchObject({ success: true, applied: expect.any(Array) });
   }, 60_000);
 
-  it('clients create / list / rotate-secret / disable, with the HTTP API\'s validation', async () => {
-    const created = await cli(['clients', 'create', '--name', 'Shop', '--email', 'dev@shop.example', '--redirect-url', 'https://shop.example/cb',
-      '--grant-type', 'authorization_code', '--grant-type', 'client_credentials', '--scope', 'openid reports'], env);
+  it("clients create / list / rotate-secret / disable, with the HTTP API's validation", async () => {
+    const created = await cli(
+      [
+        'clients',
+        'create',
+        '--name',
+        'Shop',
+        '--email',
+        'dev@shop.example',
+        '--redirect-url',
+        'https://shop.example/cb',
+        '--grant-type',
+        'authorization_code',
+        '--grant-type',
+        'client_credentials',
+        '--scope',
+        'openid reports',
+      ],
+      env,
+    );
     expect(created.code, created.stderr).toBe(0);
     const body = created.json();
-    expect(body).toMatchObject({ success: true, client_id: expect.stringMatching(/^[0-9a-f]{40}$/), client_secret: expect.any(String), scope: 'openid reports', grant_types: ['authorization_code', 'client_credentials'] });
+    expect(body).toMatchObject({
+      success: true,
+      client_id: expect.stringMatching(/^[0-9a-f]{40}$/),
+      client_secret: expect.any(String),
+      scope: 'openid reports',
+      grant_types: ['authorization_code', 'client_credentials'],
+    });
     clientId = body.client_id;
 
-    const bad = await cli(['clients', 'create', '--name', 'X', '--email', 'dev@shop.example', '--redirect-url', 'http://shop.example/cb'], env);
+    const bad = await cli(
+      ['clients', 'create', '--name', 'X', '--email', 'dev@shop.example', '--redirect-url', 'http://shop.example/cb'],
+      env,
+    );
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toBe('gatehouse clients create: invalid_redirect_uri: redirect_urls.0: redirect URL must use https (http only on 127.0.0.1, [::1] or localhost)');
+    expect(bad.stderr.trim()).toBe(
+      'gatehouse clients create: invalid_redirect_uri: redirect_urls.0: redirect URL must use https (http only on 127.0.0.1, [::1] or localhost)',
+    );
 
     const list = await cli(['clients', 'list'], env);
     expect(list.code).toBe(0);
@@ -156,10 +214,21 @@ describeBackends('CLI commands', (backend) => {
     expect(secret).not.toBe(body.client_secret);
 
     // clients update: the PATCH /clients/:id rules (only the options given change).
-    const updated = await cli(['clients', 'update', clientId, '--post-logout-redirect-url', 'https://shop.example/bye', '--name', 'Shop 2'], env);
+    const updated = await cli(
+      ['clients', 'update', clientId, '--post-logout-redirect-url', 'https://shop.example/bye', '--name', 'Shop 2'],
+      env,
+    );
     expect(updated.code, updated.stderr).toBe(0);
-    expect(updated.json().client).toMatchObject({ app_name: 'Shop 2', post_logout_redirect_uris: ['https://shop.example/bye'], redirect_uris: ['https://shop.example/cb'], scope: 'openid reports' });
-    const badUpdate = await cli(['clients', 'update', clientId, '--post-logout-redirect-url', 'http://shop.example/bye'], env);
+    expect(updated.json().client).toMatchObject({
+      app_name: 'Shop 2',
+      post_logout_redirect_uris: ['https://shop.example/bye'],
+      redirect_uris: ['https://shop.example/cb'],
+      scope: 'openid reports',
+    });
+    const badUpdate = await cli(
+      ['clients', 'update', clientId, '--post-logout-redirect-url', 'http://shop.example/bye'],
+      env,
+    );
     expect(badUpdate.code).toBe(2);
     expect(badUpdate.stderr).toContain('invalid_redirect_uri');
 
@@ -175,7 +244,10 @@ describeBackends('CLI commands', (backend) => {
         expect((await authenticate(app, clientId, secret)).statusCode).toBe(200);
         const disabled = await cli(['clients', 'disable', clientId], env);
         expect(disabled.code, disabled.stderr).toBe(0);
-        await vi.waitFor(async () => expect((await authenticate(app, clientId, secret)).statusCode).toBe(401), { timeout: 1000, interval: 50 });
+        await vi.waitFor(async () => expect((await authenticate(app, clientId, secret)).statusCode).toBe(401), {
+          timeout: 1000,
+          interval: 50,
+        });
       });
     } else {
       await withApp(async (app) => expect((await authenticate(app, clientId, secret)).statusCode).toBe(200));
@@ -190,7 +262,12 @@ describeBackends('CLI commands', (backend) => {
     const created = await cli(['api-keys', 'create', '--name', 'reviews', '--scope', 'tokens,connections'], env);
     expect(created.code, created.stderr).toBe(0);
     const key = created.json();
-    expect(key).toMatchObject({ success: true, name: 'reviews', scopes: ['tokens', 'connections'], api_key: expect.stringMatching(/^gh_/) });
+    expect(key).toMatchObject({
+      success: true,
+      name: 'reviews',
+      scopes: ['tokens', 'connections'],
+      api_key: expect.stringMatching(/^gh_/),
+    });
 
     const badScope = await cli(['api-keys', 'create', '--name', 'x', '--scope', 'admin'], env);
     expect(badScope.code).toBe(2);
@@ -209,19 +286,39 @@ describeBackends('CLI commands', (backend) => {
     expect(users.code, users.stderr).toBe(0);
     expect(users.json()).toEqual({ success: true, users: [] });
 
-    const actions = await withApp(async (app) =>
-      (await app.db.query<{ action: string; actor: string }>("SELECT details->>'action' AS action, actor FROM audit_events ORDER BY id")).rows);
-    expect(actions.map((a) => a.action)).toEqual(['client.register', 'client.rotate_secret', 'client.update', 'client.disable', 'api_key.create', 'api_key.revoke']);
+    const actions = await withApp(
+      async (app) =>
+        (
+          await app.db.query<{ action: string; actor: string }>(
+            "SELECT details->>'action' AS action, actor FROM audit_events ORDER BY id",
+          )
+        ).rows,
+    );
+    expect(actions.map((a) => a.action)).toEqual([
+      'client.register',
+      'client.rotate_secret',
+      'client.update',
+      'client.disable',
+      'api_key.create',
+      'api_key.revoke',
+    ]);
     expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
   }, 90_000);
 
   it('api-keys create sets default_subject and allowed_clients, and refuses bad ones', async () => {
     const person = await cli(['api-keys', 'create', '--name', 'ada-reports', '--default-subject', 'ada'], env);
     expect(person.code, person.stderr).toBe(0);
-    expect(person.json()).toMatchObject({ name: 'ada-reports', default_subject: { subject: 'ada' }, allowed_clients: [] });
+    expect(person.json()).toMatchObject({
+      name: 'ada-reports',
+      default_subject: { subject: 'ada' },
+      allowed_clients: [],
+    });
     const branch = await cli(['api-keys', 'create', '--name', 'branch', '--default-connection', 'shop:branch-7'], env);
     expect(branch.json()).toMatchObject({ default_subject: { connection_id: 'shop:branch-7' } });
-    const external = await cli(['api-keys', 'create', '--name', 'sso', '--scope', 'external', '--allowed-client', 'abc,def'], env);
+    const external = await cli(
+      ['api-keys', 'create', '--name', 'sso', '--scope', 'external', '--allowed-client', 'abc,def'],
+      env,
+    );
     expect(external.code, external.stderr).toBe(0);
     expect(external.json()).toMatchObject({ scopes: ['external'], allowed_clients: ['abc', 'def'] });
     for (const bad of [
@@ -236,7 +333,8 @@ describeBackends('CLI commands', (backend) => {
 
   it('keys rotate makes a new signing key active for every algorithm and keeps the old ones in the JWKS', async () => {
     type Jwk = { kid: string; alg: string };
-    const jwks = () => withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys as Jwk[]);
+    const jwks = () =>
+      withApp(async (app) => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys as Jwk[]);
     const before = await jwks();
     // The access-token key (ES256) and one per ID token algorithm (RS256 first in discovery).
     expect(before.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
@@ -248,17 +346,26 @@ describeBackends('CLI commands', (backend) => {
     const after = await jwks();
     for (const k of before) expect(after.map((a) => a.kid)).toContain(k.kid);
     expect(after).toHaveLength(6);
-    expect(after.filter((k) => k.alg === 'ES256').map((k) => k.kid).sort()).toEqual([es256, r.json().kid].sort());
+    expect(
+      after
+        .filter((k) => k.alg === 'ES256')
+        .map((k) => k.kid)
+        .sort(),
+    ).toEqual([es256, r.json().kid].sort());
   }, 90_000);
 
   it('janitor run deletes expired rows and reports counts', async () => {
     await withApp(async (app) => {
-      await app.db.query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ('cli-expired-jti', now() - interval '1 day')");
+      await app.db.query(
+        "INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ('cli-expired-jti', now() - interval '1 day')",
+      );
     });
     const r = await cli(['janitor', 'run'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ success: true, failed: [], counts: expect.objectContaining({}) });
-    const left = await withApp(async (app) => (await app.db.query("SELECT 1 FROM revoked_access_tokens WHERE jti = 'cli-expired-jti'")).rowCount);
+    const left = await withApp(
+      async (app) => (await app.db.query("SELECT 1 FROM revoked_access_tokens WHERE jti = 'cli-expired-jti'")).rowCount,
+    );
     expect(left).toBe(0);
   }, 90_000);
 
@@ -278,23 +385,38 @@ describeBackends('CLI commands', (backend) => {
 
   it('webhooks create / list / delete; the secret is shown once and the server signs with it', async () => {
     const receiver = await startReceiver();
-    const created = await cli(['webhooks', 'create', '--url', receiver.url, '--event', 'user.deleted,connection.deleted'], env);
+    const created = await cli(
+      ['webhooks', 'create', '--url', receiver.url, '--event', 'user.deleted,connection.deleted'],
+      env,
+    );
     expect(created.code, created.stderr).toBe(0);
     const hook = created.json();
     expect(hook).toEqual({
-      success: true, id: expect.any(String), url: receiver.url, events: ['user.deleted', 'connection.deleted'],
-      created_at: expect.any(String), secret: expect.stringMatching(/^whsec_/),
+      success: true,
+      id: expect.any(String),
+      url: receiver.url,
+      events: ['user.deleted', 'connection.deleted'],
+      created_at: expect.any(String),
+      secret: expect.stringMatching(/^whsec_/),
     });
     const list = await cli(['webhooks', 'list'], env);
-    expect(list.json().webhooks).toEqual([{ id: hook.id, url: hook.url, events: hook.events, created_at: hook.created_at }]);
+    expect(list.json().webhooks).toEqual([
+      { id: hook.id, url: hook.url, events: hook.events, created_at: hook.created_at },
+    ]);
     expect(list.stdout).not.toContain(hook.secret);
     // The server decrypts what the CLI stored and signs with it.
-    await withApp(async (app) => {
-      const user = await seedUser(app.db);
-      expect((await app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: { 'x-admin-key': TEST_ADMIN_KEY } })).statusCode).toBe(200);
-      const r = await waitForEvent(receiver, (e) => e.data.user_id === user.id);
-      expect(verifySignature(hook.secret, r.signature, r.body)).toBe(true);
-    }, { webhooks: { poll_interval_ms: 100 } });
+    await withApp(
+      async (app) => {
+        const user = await seedUser(app.db);
+        expect(
+          (await app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: { 'x-admin-key': TEST_ADMIN_KEY } }))
+            .statusCode,
+        ).toBe(200);
+        const r = await waitForEvent(receiver, (e) => e.data.user_id === user.id);
+        expect(verifySignature(hook.secret, r.signature, r.body)).toBe(true);
+      },
+      { webhooks: { poll_interval_ms: 100 } },
+    );
     await receiver.close();
     const deleted = await cli(['webhooks', 'delete', hook.id], env);
     expect(deleted.code, deleted.stderr).toBe(0);

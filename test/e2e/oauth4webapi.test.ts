@@ -29,7 +29,10 @@ describeBackends('oauth4webapi against Gatehouse', (backend) => {
     issuer = new URL(`http://127.0.0.1:${port}`);
     t = await buildTestApp(storage, { env: { PUBLIC_URL: issuer.origin, LOG_LEVEL: 'warn' } });
     await t.app.listen({ host: '127.0.0.1', port });
-    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+    );
     registered = await registerClient(t.app, { scope: 'openid profile email reports' });
     client = { client_id: registered.client_id };
     auth = oauth.ClientSecretBasic(registered.client_secret!);
@@ -50,7 +53,9 @@ describeBackends('oauth4webapi against Gatehouse', (backend) => {
     const res = await oauth.clientCredentialsGrantRequest(as, client, auth, { scope: 'reports' }, insecure);
     const tokens = await oauth.processClientCredentialsResponse(as, client, res);
     expect(tokens.token_type).toBe('bearer');
-    const request = new Request('https://api.example.com/', { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const request = new Request('https://api.example.com/', {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     const claims = await oauth.validateJwtAccessToken(as, request, issuer.origin, insecure);
     expect(claims).toMatchObject({ sub: registered.client_id, client_id: registered.client_id, scope: 'reports' });
   });
@@ -60,31 +65,75 @@ describeBackends('oauth4webapi against Gatehouse', (backend) => {
     const challenge = await oauth.calculatePKCECodeChallenge(verifier);
     const nonce = oauth.generateRandomNonce();
     const state = oauth.generateRandomState();
-    const code = await mintCode(t.db, { clientId: registered.client_id, userId: user.id, challenge, nonce, redirectUri });
+    const code = await mintCode(t.db, {
+      clientId: registered.client_id,
+      userId: user.id,
+      challenge,
+      nonce,
+      redirectUri,
+    });
     // What /oauth/authorize puts on the redirect (RFC 9207 adds iss).
     const callback = new URL(`${redirectUri}?code=${code}&state=${state}&iss=${encodeURIComponent(issuer.origin)}`);
     const params = oauth.validateAuthResponse(as, client, callback, state);
-    const codeRes = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, codeRes, { expectedNonce: nonce, requireIdToken: true });
+    const codeRes = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      auth,
+      params,
+      redirectUri,
+      verifier,
+      insecure,
+    );
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, codeRes, {
+      expectedNonce: nonce,
+      requireIdToken: true,
+    });
     expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.id, nonce, aud: registered.client_id });
     expect(tokens.refresh_token).toEqual(expect.any(String));
 
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure),
+    );
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
 
-    const active = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure));
+    const active = await oauth.processIntrospectionResponse(
+      as,
+      client,
+      await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure),
+    );
     expect(active).toMatchObject({ active: true, sub: user.id, client_id: registered.client_id });
 
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, refreshed.refresh_token!, insecure));
-    const inactive = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure));
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, auth, refreshed.refresh_token!, insecure),
+    );
+    const inactive = await oauth.processIntrospectionResponse(
+      as,
+      client,
+      await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure),
+    );
     expect(inactive.active).toBe(false);
   });
 
   it('surfaces a replayed code as an OAuth error response', async () => {
     const code = await mintCode(t.db, { clientId: registered.client_id, userId: user.id, redirectUri });
-    const params = oauth.validateAuthResponse(as, client, new URL(`${redirectUri}?code=${code}&iss=${encodeURIComponent(issuer.origin)}`), oauth.expectNoState);
-    await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, oauth.nopkce, insecure));
-    const replay = oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, oauth.nopkce, insecure));
+    const params = oauth.validateAuthResponse(
+      as,
+      client,
+      new URL(`${redirectUri}?code=${code}&iss=${encodeURIComponent(issuer.origin)}`),
+      oauth.expectNoState,
+    );
+    await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, oauth.nopkce, insecure),
+    );
+    const replay = oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, oauth.nopkce, insecure),
+    );
     await expect(replay).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });
   });
 });

@@ -31,10 +31,20 @@ describeBackends('openid-client against Gatehouse', (backend) => {
     mock = await startMockGoogle();
     t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
     registered = await registerClient(t.app, {
-      app_name: 'openid-client', redirect_urls: [REDIRECT], post_logout_redirect_urls: [AFTER_LOGOUT], grant_types: ['authorization_code', 'refresh_token'],
+      app_name: 'openid-client',
+      redirect_urls: [REDIRECT],
+      post_logout_redirect_urls: [AFTER_LOGOUT],
+      grant_types: ['authorization_code', 'refresh_token'],
     });
-    config = await oidc.discovery(new URL(t.url), registered.client_id, registered.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
-    driver = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client: registered, redirectUri: REDIRECT });
+    config = await oidc.discovery(new URL(t.url), registered.client_id, registered.client_secret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    driver = new RelyingParty({
+      issuer: t.url,
+      googleAuthUrl: mock.env.GOOGLE_AUTH_URL!,
+      client: registered,
+      redirectUri: REDIRECT,
+    });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -49,10 +59,20 @@ describeBackends('openid-client against Gatehouse', (backend) => {
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce, ...params,
+      redirect_uri: REDIRECT,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ...params,
     });
     const outcome = await driver.authorize(browser, {}, { url: url.toString(), email });
-    const tokens = await oidc.authorizationCodeGrant(config, outcome.callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, ...checks });
+    const tokens = await oidc.authorizationCodeGrant(config, outcome.callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      ...checks,
+    });
     return { outcome, tokens };
   }
 
@@ -65,7 +85,10 @@ describeBackends('openid-client against Gatehouse', (backend) => {
 
   it('code + PKCE with max_age, prompt=login, refresh with offline_access, userinfo, logout', async () => {
     // Code flow with PKCE and max_age: openid-client requires auth_time within max_age.
-    const first = await codeFlow({ scope: 'openid profile email offline_access', max_age: '300', prompt: 'consent' }, { maxAge: 300 });
+    const first = await codeFlow(
+      { scope: 'openid profile email offline_access', max_age: '300', prompt: 'consent' },
+      { maxAge: 300 },
+    );
     const claims = first.tokens.claims()!;
     expect(claims.auth_time).toEqual(expect.any(Number));
     expect(first.tokens.scope).toBe('openid profile email offline_access');
@@ -76,18 +99,39 @@ describeBackends('openid-client against Gatehouse', (backend) => {
     expect(again.tokens.claims()!.sub).toBe(claims.sub);
 
     // Refresh naming offline_access (kept in the grant, so not a widening).
-    const refreshed = await oidc.refreshTokenGrant(config, again.tokens.refresh_token!, { scope: 'openid profile email offline_access' });
+    const refreshed = await oidc.refreshTokenGrant(config, again.tokens.refresh_token!, {
+      scope: 'openid profile email offline_access',
+    });
     expect(refreshed.claims()!.sub).toBe(claims.sub);
 
     const info = await oidc.fetchUserInfo(config, refreshed.access_token, claims.sub);
     expect(info).toMatchObject({ sub: claims.sub, email });
 
     // RP-initiated logout: the session ends, the browser returns with state.
-    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: refreshed.id_token!, post_logout_redirect_uri: AFTER_LOGOUT, state: 'bye' });
+    const logout = oidc.buildEndSessionUrl(config, {
+      id_token_hint: refreshed.id_token!,
+      post_logout_redirect_uri: AFTER_LOGOUT,
+      state: 'bye',
+    });
     const res = await browser.get(logout.toString());
     expect(res.status).toBe(303);
     expect(res.location).toBe(`${AFTER_LOGOUT}?state=bye`);
-    const silent = await driver.authorize(browser, {}, { url: oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', prompt: 'none', state: 's', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' }).toString() });
+    const silent = await driver.authorize(
+      browser,
+      {},
+      {
+        url: oidc
+          .buildAuthorizationUrl(config, {
+            redirect_uri: REDIRECT,
+            scope: 'openid',
+            prompt: 'none',
+            state: 's',
+            code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+            code_challenge_method: 'S256',
+          })
+          .toString(),
+      },
+    );
     expect(silent.callback.searchParams.get('error')).toBe('login_required');
   });
 });

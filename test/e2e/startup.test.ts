@@ -2,7 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.js';
-import { freePort, startGatehouse, startPrivateRedis, tempDir, waitForHttp, type Spawned } from '../helpers/processes.js';
+import {
+  freePort,
+  startGatehouse,
+  startPrivateRedis,
+  tempDir,
+  waitForHttp,
+  type Spawned,
+} from '../helpers/processes.js';
 import { startPrivatePostgres } from '../reliability/private-services.js';
 
 const running: Spawned[] = [];
@@ -49,15 +56,25 @@ describe('npm start', () => {
 
   it.each([
     [{ PORT: 'abc' }, 'Invalid configuration: server.port (PORT): '],
-    [{ ...PRODUCTION, DATABASE_URL: '' }, 'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite'],
-    [{ GATEHOUSE_CONFIG: 'test/fixtures/bad-config.yml' }, 'Invalid configuration: security.access_token_expiry_minutes: '],
-  ])('a bad setting %j stops start-up with one clear line', async (env, line) => {
-    const p = start({ DATA_DIR: tempDir(), ...env });
-    expect(await p.exited).toBe(1);
-    const lines = p.output().trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(line);
-  }, 30_000);
+    [
+      { ...PRODUCTION, DATABASE_URL: '' },
+      'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
+    ],
+    [
+      { GATEHOUSE_CONFIG: 'test/fixtures/bad-config.yml' },
+      'Invalid configuration: security.access_token_expiry_minutes: ',
+    ],
+  ])(
+    'a bad setting %j stops start-up with one clear line',
+    async (env, line) => {
+      const p = start({ DATA_DIR: tempDir(), ...env });
+      expect(await p.exited).toBe(1);
+      const lines = p.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(line);
+    },
+    30_000,
+  );
 
   it('reports every bad value of a start at once, one line each', async () => {
     const p = start({ DATA_DIR: tempDir(), NODE_ENV: 'production', PORT: 'abc', ADMIN_KEY: 'short' });
@@ -77,9 +94,19 @@ describe('npm start', () => {
     const config = join(dir, 'config.yml');
     writeFileSync(config, `database:\n  embedded_in_production: true\naudit:\n  file: ${join(dir, 'audit.log')}\n`);
     const port = await freePort();
-    const p = start({ ...PRODUCTION, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dir, GATEHOUSE_CONFIG: config });
+    const p = start({
+      ...PRODUCTION,
+      DATABASE_URL: '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DATA_DIR: dir,
+      GATEHOUSE_CONFIG: config,
+    });
     expect((await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000)).status).toBe(200);
-    expect(p.output()).toContain('REDIS_URL is not set: the cache is in-process, so only ONE instance of Gatehouse may run against this database');
+    expect(p.output()).toContain(
+      'REDIS_URL is not set: the cache is in-process, so only ONE instance of Gatehouse may run against this database',
+    );
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   }, 90_000);
@@ -87,31 +114,41 @@ describe('npm start', () => {
 
 describe.runIf(backends.some((b) => b.name === 'real'))('npm start on real Postgres and Redis', () => {
   // SPEC Configuration: a start-up failure names its cause (the driver's words), in one line.
-  it('a wrong database password names the driver\'s message in one line', async () => {
+  it("a wrong database password names the driver's message in one line", async () => {
     const pg = await startPrivatePostgres({ password: 'right-password' });
     try {
       const url = pg.url.replace('right-password', 'wrong-password');
       const p = start({ DATA_DIR: tempDir(), ...SECRETS, DATABASE_URL: url });
       expect(await p.exited).toBe(1);
       const lines = p.output().trim().split('\n');
-      expect(lines).toEqual(['start-up failed: database unavailable: password authentication failed for user "postgres"']);
+      expect(lines).toEqual([
+        'start-up failed: database unavailable: password authentication failed for user "postgres"',
+      ]);
     } finally {
       await pg.destroy();
     }
   }, 90_000);
 
   it.each([
-    ['a missing database', { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gh_no_such_database' }, 'database "gh_no_such_database" does not exist'],
+    [
+      'a missing database',
+      { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gh_no_such_database' },
+      'database "gh_no_such_database" does not exist',
+    ],
     ['a closed port', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' }, 'connect ECONNREFUSED 127.0.0.1:1'],
     ['a closed Redis port', { REDIS_URL: 'redis://127.0.0.1:1' }, 'ECONNREFUSED 127.0.0.1:1'],
-  ])('%s names its cause in one line', async (_name, env, cause) => {
-    const p = start({ DATA_DIR: tempDir(), ...SECRETS, ...env });
-    expect(await p.exited).toBe(1);
-    const lines = p.output().trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^start-up failed: /);
-    expect(lines[0]).toContain(cause);
-  }, 60_000);
+  ])(
+    '%s names its cause in one line',
+    async (_name, env, cause) => {
+      const p = start({ DATA_DIR: tempDir(), ...SECRETS, ...env });
+      expect(await p.exited).toBe(1);
+      const lines = p.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^start-up failed: /);
+      expect(lines[0]).toContain(cause);
+    },
+    60_000,
+  );
 
   it('reports each backend in /ready, and 503 naming Redis when it stops while /health stays 200', async () => {
     const redis = await startPrivateRedis();

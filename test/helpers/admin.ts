@@ -27,8 +27,16 @@ export async function registerClient(app: App, body: Record<string, unknown> = {
   return res.json();
 }
 
-export async function createApiKey(app: App, body: Record<string, unknown> = {}): Promise<{ id: string; api_key: string }> {
-  const res = await app.inject({ method: 'POST', url: '/internal/api-keys', headers: adminHeaders, payload: { name: 'svc', ...body } });
+export async function createApiKey(
+  app: App,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; api_key: string }> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/internal/api-keys',
+    headers: adminHeaders,
+    payload: { name: 'svc', ...body },
+  });
   if (res.statusCode !== 201) throw new Error(`API key creation failed: ${res.statusCode} ${res.body}`);
   return res.json();
 }

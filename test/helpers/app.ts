@@ -117,6 +117,8 @@ export interface StoredAuditEvent {
 /** Every audit event written so far (the queue is flushed first), oldest first. */
 export async function auditEvents(t: TestApp): Promise<StoredAuditEvent[]> {
   await t.app.auditLog.flush();
-  const { rows } = await t.db.query<StoredAuditEvent>('SELECT event, actor, subject, client_id, details FROM audit_events ORDER BY id');
+  const { rows } = await t.db.query<StoredAuditEvent>(
+    'SELECT event, actor, subject, client_id, details FROM audit_events ORDER BY id',
+  );
   return rows;
 }

@@ -26,7 +26,8 @@ export class Browser {
   }
 
   async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<BrowserResponse> {
-    const target = this.rewrite && url.startsWith(this.rewrite.from) ? this.rewrite.to + url.slice(this.rewrite.from.length) : url;
+    const target =
+      this.rewrite && url.startsWith(this.rewrite.from) ? this.rewrite.to + url.slice(this.rewrite.from.length) : url;
     const u = new URL(target);
     const cookie = this.jar.header(u.pathname);
     const res = await fetch(target, {
@@ -52,13 +53,20 @@ export class Browser {
 }
 
 const unescape = (s: string) =>
-  s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#96;/g, '`').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#96;/g, '`')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The first form of a page: its action and hidden fields, as a browser would submit them. */
 export function readForm(html: string, baseUrl: string): { action: string; fields: Record<string, string> } {
   const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1];
   if (action === undefined) throw new Error('no form on the page');
   const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescape(m[1]!)] = unescape(m[2]!);
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+    fields[unescape(m[1]!)] = unescape(m[2]!);
   return { action: new URL(unescape(action), baseUrl).toString(), fields };
 }

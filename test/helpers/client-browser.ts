@@ -25,7 +25,11 @@ export interface ScriptedBrowser {
  * SDK's loopback URL with plain fetch. `tamper` edits that last URL (an attacker's callback).
  * open() does not wait for the flow, like a real opener: the flow finishes while login() waits.
  */
-export function scriptedBrowser(appUrl: string, email: string, opts: { tamper?: (url: URL) => void } = {}): ScriptedBrowser {
+export function scriptedBrowser(
+  appUrl: string,
+  email: string,
+  opts: { tamper?: (url: URL) => void } = {},
+): ScriptedBrowser {
   const opened: string[] = [];
   let last: Promise<LoopbackVisit> | undefined;
   return {

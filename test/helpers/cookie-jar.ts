@@ -32,12 +32,24 @@ export function parseSetCookie(header: string): StoredCookie {
   for (const attr of attrs) {
     const [k, v] = attr.split('=') as [string, string | undefined];
     switch (k.toLowerCase()) {
-      case 'path': cookie.path = v ?? '/'; break;
-      case 'httponly': cookie.httpOnly = true; break;
-      case 'secure': cookie.secure = true; break;
-      case 'samesite': cookie.sameSite = v; break;
-      case 'max-age': cookie.maxAge = Number(v); break;
-      case 'expires': cookie.expiresAt = Date.parse(v ?? ''); break;
+      case 'path':
+        cookie.path = v ?? '/';
+        break;
+      case 'httponly':
+        cookie.httpOnly = true;
+        break;
+      case 'secure':
+        cookie.secure = true;
+        break;
+      case 'samesite':
+        cookie.sameSite = v;
+        break;
+      case 'max-age':
+        cookie.maxAge = Number(v);
+        break;
+      case 'expires':
+        cookie.expiresAt = Date.parse(v ?? '');
+        break;
     }
   }
   return cookie;
@@ -51,7 +63,8 @@ export class CookieJar {
     for (const header of setCookies) {
       const c = parseSetCookie(header);
       const key = `${c.name};${c.path}`;
-      const expired = (c.maxAge !== undefined && c.maxAge <= 0) || (c.expiresAt !== undefined && c.expiresAt <= Date.now());
+      const expired =
+        (c.maxAge !== undefined && c.maxAge <= 0) || (c.expiresAt !== undefined && c.expiresAt <= Date.now());
       if (expired || c.value === '') this.cookies.delete(key);
       else this.cookies.set(key, c);
     }

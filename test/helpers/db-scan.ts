@@ -21,4 +21,3 @@ export async function findInDatabase(db: Database, needles: readonly string[]): 
   }
   return hits;
 }
-

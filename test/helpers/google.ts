@@ -22,7 +22,9 @@ export async function signInWithGoogle(
   email: string,
   opts: { returnTo?: string; decision?: 'allow' | 'deny'; beforeCallback?: (url: URL) => URL | void } = {},
 ): Promise<SignInSteps> {
-  const start = await browser.get(`${appUrl}/auth/google/start${opts.returnTo ? `?return_to=${encodeURIComponent(opts.returnTo)}` : ''}`);
+  const start = await browser.get(
+    `${appUrl}/auth/google/start${opts.returnTo ? `?return_to=${encodeURIComponent(opts.returnTo)}` : ''}`,
+  );
   expect(start.status, start.text).toBe(302);
   const consent = await browser.get(start.location!);
   expect(consent.status, consent.text).toBe(200);
@@ -39,7 +41,11 @@ export async function signInWithGoogle(
  * Gets tokens from a standalone mock without Gatehouse: the authorize form posted directly,
  * then the code exchanged. For client tests.
  */
-export async function mockTokens(mock: StandaloneMockGoogle, email = 'client.test@example.com', nonce = 'n-0123456789abcdef') {
+export async function mockTokens(
+  mock: StandaloneMockGoogle,
+  email = 'client.test@example.com',
+  nonce = 'n-0123456789abcdef',
+) {
   const verifier = 'v'.repeat(43);
   const redirectUri = 'http://127.0.0.1:1/cb';
   const res = await fetch(mock.endpoints.authUrl, {
@@ -47,8 +53,16 @@ export async function mockTokens(mock: StandaloneMockGoogle, email = 'client.tes
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
-      client_id: mock.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid email profile',
-      state: 's', nonce, code_challenge: s256Challenge(verifier), code_challenge_method: 'S256', email, decision: 'allow',
+      client_id: mock.clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'openid email profile',
+      state: 's',
+      nonce,
+      code_challenge: s256Challenge(verifier),
+      code_challenge_method: 'S256',
+      email,
+      decision: 'allow',
     }),
   });
   const code = new URL(res.headers.get('location')!).searchParams.get('code')!;

@@ -6,7 +6,11 @@ import { buildTestApp, type BuildOptions, type TestApp, type TestStorage } from 
  * pool and Redis connections (so pub/sub really crosses connections); an in-memory PGlite
  * database and the in-process cache cannot be opened twice, so there it shares the objects.
  */
-export async function buildSecondInstance(backend: Backend, storage: TestStorage, opts: BuildOptions = {}): Promise<TestApp> {
+export async function buildSecondInstance(
+  backend: Backend,
+  storage: TestStorage,
+  opts: BuildOptions = {},
+): Promise<TestApp> {
   if (backend.name !== 'real') return buildTestApp(storage, opts);
   const db = storage.database.connectAgain();
   const cache = await backend.createCache(storage.cache.prefix);

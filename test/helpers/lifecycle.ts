@@ -39,47 +39,95 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
   const series = (count: number) => `generate_series(1, ${count}) g`;
 
   // authorization codes: past the one-day keep window / inside it / live
-  await q(`INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-code-x-' || g, $1, $2, 'openid', now() - interval '2 days' FROM ${series(e)}`, [client, user.id]);
-  await q(`INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-code-k-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`, [client, user.id]);
-  await q(`INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-code-l-' || g, $1, $2, 'openid', now() + interval '1 minute' FROM ${series(l)}`, [client, user.id]);
+  await q(
+    `INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-code-x-' || g, $1, $2, 'openid', now() - interval '2 days' FROM ${series(e)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-code-k-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-code-l-' || g, $1, $2, 'openid', now() + interval '1 minute' FROM ${series(l)}`,
+    [client, user.id],
+  );
 
   // one live family holding expired and live refresh tokens
-  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           VALUES (:tag || '-fam-live', $1, $2, 'openid', now() + interval '10 minutes')`, [client, user.id]);
-  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-x-' || g, :tag || '-fam-live', $1, $2, 'openid', now() - interval '1 hour' FROM ${series(e)}`, [client, user.id]);
-  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-l-' || g, :tag || '-fam-live', $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`, [client, user.id]);
+  await q(
+    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           VALUES (:tag || '-fam-live', $1, $2, 'openid', now() + interval '10 minutes')`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-x-' || g, :tag || '-fam-live', $1, $2, 'openid', now() - interval '1 hour' FROM ${series(e)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-l-' || g, :tag || '-fam-live', $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`,
+    [client, user.id],
+  );
 
   // revoked families: access tokens expired (deleted, with their live-dated refresh token) / alive (kept)
-  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
-           SELECT :tag || '-fam-rx-' || g, $1, $2, 'openid', now() - interval '1 hour', now() - interval '2 hours' FROM ${series(e)}`, [client, user.id]);
-  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-rx-' || g, :tag || '-fam-rx-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(e)}`, [client, user.id]);
-  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
-           SELECT :tag || '-fam-rl-' || g, $1, $2, 'openid', now() + interval '5 minutes', now() FROM ${series(l)}`, [client, user.id]);
+  await q(
+    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
+           SELECT :tag || '-fam-rx-' || g, $1, $2, 'openid', now() - interval '1 hour', now() - interval '2 hours' FROM ${series(e)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-rx-' || g, :tag || '-fam-rx-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(e)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
+           SELECT :tag || '-fam-rl-' || g, $1, $2, 'openid', now() + interval '5 minutes', now() FROM ${series(l)}`,
+    [client, user.id],
+  );
 
   // unrevoked families: dead (last access token older than the refresh lifetime, no refresh
   // token) / old but holding a live refresh token / recently active
-  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           SELECT :tag || '-fam-dx-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(e)}`, [client, user.id]);
-  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           SELECT :tag || '-fam-dk-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(l)}`, [client, user.id]);
-  await q(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-dk-' || g, :tag || '-fam-dk-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`, [client, user.id]);
-  await q(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           SELECT :tag || '-fam-dl-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`, [client, user.id]);
+  await q(
+    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           SELECT :tag || '-fam-dx-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(e)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           SELECT :tag || '-fam-dk-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(l)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+           SELECT :tag || '-rt-dk-' || g, :tag || '-fam-dk-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`,
+    [client, user.id],
+  );
+  await q(
+    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
+           SELECT :tag || '-fam-dl-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`,
+    [client, user.id],
+  );
 
   // sessions: idle expiry passed / absolute expiry passed / live
-  await q(`INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
-           SELECT :tag || '-s-ix-' || g, $1, now() - interval '1 second', now() + interval '1 day' FROM ${series(e)}`, [user.id]);
-  await q(`INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
-           SELECT :tag || '-s-ax-' || g, $1, now() + interval '1 hour', now() - interval '1 second' FROM ${series(e)}`, [user.id]);
-  await q(`INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
-           SELECT :tag || '-s-l-' || g, $1, now() + interval '1 hour', now() + interval '1 day' FROM ${series(l)}`, [user.id]);
+  await q(
+    `INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
+           SELECT :tag || '-s-ix-' || g, $1, now() - interval '1 second', now() + interval '1 day' FROM ${series(e)}`,
+    [user.id],
+  );
+  await q(
+    `INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
+           SELECT :tag || '-s-ax-' || g, $1, now() + interval '1 hour', now() - interval '1 second' FROM ${series(e)}`,
+    [user.id],
+  );
+  await q(
+    `INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
+           SELECT :tag || '-s-l-' || g, $1, now() + interval '1 hour', now() + interval '1 day' FROM ${series(l)}`,
+    [user.id],
+  );
 
   // connect links: expired two days ago / used two days ago / expired an hour ago (kept a day) / live
   await q(`INSERT INTO connect_links (id, connection_id, expires_at)
@@ -92,12 +140,24 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
            SELECT :tag || '-cl-l-' || g, 'branch-1', now() + interval '10 minutes', now() FROM ${series(l)}`);
 
   // deny-list rows: expired / inside the margin / live
-  await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-x-' || g, now() - interval '1 hour' FROM ${series(e)}`);
-  await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-k-' || g, now() - interval '1 minute' FROM ${series(l)}`);
-  await q(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-l-' || g, now() + interval '10 minutes' FROM ${series(l)}`);
-  await q(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-x-' || g, now() - interval '1 hour' FROM ${series(e)}`);
-  await q(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'subject', :tag || '-d-k-' || g, now() - interval '1 minute' FROM ${series(l)}`);
-  await q(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-l-' || g, now() + interval '11 minutes' FROM ${series(l)}`);
+  await q(
+    `INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-x-' || g, now() - interval '1 hour' FROM ${series(e)}`,
+  );
+  await q(
+    `INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-k-' || g, now() - interval '1 minute' FROM ${series(l)}`,
+  );
+  await q(
+    `INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-l-' || g, now() + interval '10 minutes' FROM ${series(l)}`,
+  );
+  await q(
+    `INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-x-' || g, now() - interval '1 hour' FROM ${series(e)}`,
+  );
+  await q(
+    `INSERT INTO access_denials (kind, value, expires_at) SELECT 'subject', :tag || '-d-k-' || g, now() - interval '1 minute' FROM ${series(l)}`,
+  );
+  await q(
+    `INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-l-' || g, now() + interval '11 minutes' FROM ${series(l)}`,
+  );
 
   // audit events: past the 90-day retention / inside it
   await q(`INSERT INTO audit_events (occurred_at, event, details)
@@ -138,7 +198,10 @@ export async function countSeeded(db: Queryable, tag: string): Promise<Record<st
   const like = `${tag}-%`;
   const count = async (sql: string, param: string) => Number((await db.query<{ n: number }>(sql, [param])).rows[0]!.n);
   return {
-    authorization_codes: await count('SELECT count(*)::int AS n FROM authorization_codes WHERE code_hash LIKE $1', like),
+    authorization_codes: await count(
+      'SELECT count(*)::int AS n FROM authorization_codes WHERE code_hash LIKE $1',
+      like,
+    ),
     refresh_tokens: await count('SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash LIKE $1', like),
     token_families: await count('SELECT count(*)::int AS n FROM token_families WHERE id LIKE $1', like),
     sessions: await count('SELECT count(*)::int AS n FROM sessions WHERE id_hash LIKE $1', like),

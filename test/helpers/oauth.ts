@@ -48,8 +48,17 @@ export async function mintCode(db: Database, o: MintCodeOptions): Promise<string
     `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge,
        code_challenge_method, nonce, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
-    [sha256Hex(code), o.clientId, o.userId, o.redirectUri === undefined ? 'https://app.example.com/callback' : o.redirectUri,
-      o.scope ?? 'openid profile email', o.challenge ?? null, o.challenge ? 'S256' : null, o.nonce ?? null, o.ttlSeconds ?? 60],
+    [
+      sha256Hex(code),
+      o.clientId,
+      o.userId,
+      o.redirectUri === undefined ? 'https://app.example.com/callback' : o.redirectUri,
+      o.scope ?? 'openid profile email',
+      o.challenge ?? null,
+      o.challenge ? 'S256' : null,
+      o.nonce ?? null,
+      o.ttlSeconds ?? 60,
+    ],
   );
   return code;
 }
@@ -63,7 +72,13 @@ export function form(params: Record<string, string | undefined>): string {
 }
 
 /** POST a form to an OAuth endpoint as a confidential client using Basic auth. */
-export function postAs(app: App, client: RegisteredClient, url: string, params: Record<string, string | undefined>, ip = '10.9.0.1') {
+export function postAs(
+  app: App,
+  client: RegisteredClient,
+  url: string,
+  params: Record<string, string | undefined>,
+  ip = '10.9.0.1',
+) {
   return app.inject({
     method: 'POST',
     url,

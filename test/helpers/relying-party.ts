@@ -46,7 +46,12 @@ export class RelyingParty {
 
   authorizeUrl(params: Record<string, string | undefined>): string {
     const p = new URLSearchParams();
-    const all = { response_type: 'code', client_id: this.o.client.client_id, redirect_uri: this.o.redirectUri, ...params };
+    const all = {
+      response_type: 'code',
+      client_id: this.o.client.client_id,
+      redirect_uri: this.o.redirectUri,
+      ...params,
+    };
     for (const [k, v] of Object.entries(all)) if (v !== undefined) p.set(k, v);
     return `${this.o.issuer}/oauth/authorize?${p}`;
   }
@@ -63,7 +68,12 @@ export class RelyingParty {
     if (opts.method === 'POST') {
       url = `${this.o.issuer}/oauth/authorize`;
       const body: Record<string, string> = {};
-      for (const [k, v] of Object.entries({ response_type: 'code', client_id: this.o.client.client_id, redirect_uri: this.o.redirectUri, ...params })) {
+      for (const [k, v] of Object.entries({
+        response_type: 'code',
+        client_id: this.o.client.client_id,
+        redirect_uri: this.o.redirectUri,
+        ...params,
+      })) {
         if (v !== undefined) body[k] = v;
       }
       res = await browser.post(url, body);
@@ -96,7 +106,10 @@ export class RelyingParty {
       }
       const u = new URL(next);
       // The sign-in page's button: what a person clicks there.
-      url = u.pathname === '/login' ? `${this.o.issuer}/auth/google/start?${new URLSearchParams({ return_to: u.searchParams.get('return_to')! })}` : next;
+      url =
+        u.pathname === '/login'
+          ? `${this.o.issuer}/auth/google/start?${new URLSearchParams({ return_to: u.searchParams.get('return_to')! })}`
+          : next;
       res = await browser.get(url);
     }
     throw new Error('the authorization request did not come back to the client');
@@ -105,21 +118,29 @@ export class RelyingParty {
   /** RFC 6749 §4.1.3 with client_secret_basic (or client_secret_post). */
   async redeem(code: string, extra: Record<string, string> = {}, auth: 'basic' | 'post' = 'basic'): Promise<Response> {
     const c = this.o.client;
-    const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.o.redirectUri, ...extra });
+    const body = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: this.o.redirectUri,
+      ...extra,
+    });
     if (auth === 'post') {
       body.set('client_id', c.client_id);
       body.set('client_secret', c.client_secret!);
     }
     return fetch(`${this.o.issuer}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth === 'basic' ? { authorization: basicAuth(c.client_id, c.client_secret!) } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(auth === 'basic' ? { authorization: basicAuth(c.client_id, c.client_secret!) } : {}),
+      },
       body,
     });
   }
 
   async tokens(code: string, extra: Record<string, string> = {}, auth: 'basic' | 'post' = 'basic'): Promise<TokenSet> {
     const res = await this.redeem(code, extra, auth);
-    const body = await res.json() as TokenSet;
+    const body = (await res.json()) as TokenSet;
     expect(res.status, JSON.stringify(body)).toBe(200);
     return body;
   }
@@ -128,14 +149,26 @@ export class RelyingParty {
     const c = this.o.client;
     return fetch(`${this.o.issuer}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(c.client_id, c.client_secret!) },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, ...(scope ? { scope } : {}) }),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(c.client_id, c.client_secret!),
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        ...(scope ? { scope } : {}),
+      }),
     });
   }
 
   /** OIDC Core §3.1.3.7: signature against the JWKS, iss, aud, exp; returns the claims and header. */
-  async verifyIdToken(idToken: string): Promise<{ claims: JWTPayload & Record<string, unknown>; alg: string; kid: string | undefined }> {
-    const { payload, protectedHeader } = await jwtVerify(idToken, this.jwks, { issuer: this.o.issuer, audience: this.o.client.client_id });
+  async verifyIdToken(
+    idToken: string,
+  ): Promise<{ claims: JWTPayload & Record<string, unknown>; alg: string; kid: string | undefined }> {
+    const { payload, protectedHeader } = await jwtVerify(idToken, this.jwks, {
+      issuer: this.o.issuer,
+      audience: this.o.client.client_id,
+    });
     return { claims: payload, alg: protectedHeader.alg, kid: protectedHeader.kid };
   }
 }

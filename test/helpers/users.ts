@@ -36,7 +36,9 @@ export async function startForgeryKit(mock: StandaloneMockGoogle): Promise<Forge
   return {
     jwksUrl: `http://127.0.0.1:${port}/jwks`,
     sign: (claims, opts = {}) =>
-      new SignJWT(claims).setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? kid, typ: 'JWT' }).sign(opts.key ?? privateKey),
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? kid, typ: 'JWT' })
+        .sign(opts.key ?? privateKey),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

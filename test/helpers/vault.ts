@@ -20,10 +20,20 @@ export async function seedCredential(app: App, mock: StandaloneMockGoogle, email
   const { code, verifier, redirectUri } = await mockTokens(mock, email);
   const tokens = await app.google.exchangeCode(code, verifier, redirectUri);
   if (!tokens.refresh_token) throw new Error('the mock issued no refresh token; use a fresh email per seed');
-  const user = await app.users.upsertFromGoogle({ sub: `sub-${email}`, email, emailVerified: true, name: 'Test Person' });
+  const user = await app.users.upsertFromGoogle({
+    sub: `sub-${email}`,
+    email,
+    emailVerified: true,
+    name: 'Test Person',
+  });
   const credential = await app.googleCredentials.save(
     { userId: user.id },
-    { accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token, scope: tokens.scope },
+    {
+      accessToken: tokens.access_token,
+      expiresIn: tokens.expires_in,
+      refreshToken: tokens.refresh_token,
+      scope: tokens.scope,
+    },
   );
   return { user, credential, refreshToken: tokens.refresh_token, accessToken: tokens.access_token };
 }
@@ -34,10 +44,18 @@ export type BrokerVia = 'token' | 'tokens' | 'refresh';
  * One broker call through any of its three doors. A string names a person (`subject`);
  * `{ connection_id }` names a connection (GET goes to /connections/:id/token).
  */
-export function brokerCall(app: App, apiKey: string, subject: string | { connection_id: string }, via: BrokerVia = 'token') {
+export function brokerCall(
+  app: App,
+  apiKey: string,
+  subject: string | { connection_id: string },
+  via: BrokerVia = 'token',
+) {
   const authorization = `Bearer ${apiKey}`;
   if (via === 'tokens') {
-    const url = typeof subject === 'string' ? `/tokens/${encodeURIComponent(subject)}` : `/connections/${encodeURIComponent(subject.connection_id)}/token`;
+    const url =
+      typeof subject === 'string'
+        ? `/tokens/${encodeURIComponent(subject)}`
+        : `/connections/${encodeURIComponent(subject.connection_id)}/token`;
     return app.inject({ method: 'GET', url, headers: { authorization } });
   }
   const params = typeof subject === 'string' ? { subject } : subject;

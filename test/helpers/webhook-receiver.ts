@@ -35,7 +35,12 @@ export async function startReceiver(answer: (r: Received) => Answer = () => 200)
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const r: Received = { body, event: JSON.parse(body) as ReceivedEvent, signature: req.headers['gatehouse-signature'] as string | undefined, at: Date.now() };
+      const r: Received = {
+        body,
+        event: JSON.parse(body) as ReceivedEvent,
+        signature: req.headers['gatehouse-signature'] as string | undefined,
+        at: Date.now(),
+      };
       received.push(r);
       const a = decide(r);
       if (a === 'hang') {
@@ -85,12 +90,19 @@ export function verifySignature(secret: string, header: string | undefined, body
 }
 
 /** Polls until `received` holds a matching event. */
-export async function waitForEvent(receiver: Receiver, match: (e: ReceivedEvent) => boolean, timeoutMs = 10_000): Promise<Received> {
+export async function waitForEvent(
+  receiver: Receiver,
+  match: (e: ReceivedEvent) => boolean,
+  timeoutMs = 10_000,
+): Promise<Received> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const hit = receiver.received.find((r) => match(r.event));
     if (hit) return hit;
-    if (Date.now() > until) throw new Error(`no matching webhook event within ${timeoutMs} ms; got ${receiver.received.map((r) => r.event.type).join(', ')}`);
+    if (Date.now() > until)
+      throw new Error(
+        `no matching webhook event within ${timeoutMs} ms; got ${receiver.received.map((r) => r.event.type).join(', ')}`,
+      );
     await new Promise((r) => setTimeout(r, 25));
   }
 }

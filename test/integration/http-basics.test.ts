@@ -42,11 +42,20 @@ describeBackends('HTTP basics', (backend) => {
   it('unknown routes are 404 not_found in the spec shape', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/no/such/thing' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ success: false, error: 'not_found', error_description: 'no route for GET /no/such/thing' });
+    expect(res.json()).toEqual({
+      success: false,
+      error: 'not_found',
+      error_description: 'no route for GET /no/such/thing',
+    });
   });
 
   it('an unsupported content type is 415', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/_probe', headers: { 'content-type': 'text/xml' }, payload: '<a/>' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/_probe',
+      headers: { 'content-type': 'text/xml' },
+      payload: '<a/>',
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json()).toMatchObject({ success: false, error: 'unsupported_media_type' });
   });
@@ -59,11 +68,20 @@ describeBackends('HTTP basics', (backend) => {
       payload: `a=${'x'.repeat(4096)}`,
     });
     expect(res.statusCode).toBe(413);
-    expect(res.json()).toEqual({ success: false, error: 'payload_too_large', error_description: 'request body exceeds 2048 bytes' });
+    expect(res.json()).toEqual({
+      success: false,
+      error: 'payload_too_large',
+      error_description: 'request body exceeds 2048 bytes',
+    });
   });
 
   it('malformed JSON is 400 invalid_request without a stack', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/_probe', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/_probe',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"a":',
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body).toMatchObject({ success: false, error: 'invalid_request' });
@@ -71,7 +89,12 @@ describeBackends('HTTP basics', (backend) => {
   });
 
   it('a JSON body with __proto__ is refused', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/_probe', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/_probe',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"__proto__":{"x":1}}',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ success: false, error: 'invalid_request' });
   });
@@ -84,7 +107,11 @@ describeBackends('HTTP basics', (backend) => {
       payload: 'grant_type=a&grant_type=b',
     });
     expect(form.statusCode).toBe(400);
-    expect(form.json()).toEqual({ success: false, error: 'invalid_request', error_description: "parameter 'grant_type' was sent more than once" });
+    expect(form.json()).toEqual({
+      success: false,
+      error: 'invalid_request',
+      error_description: "parameter 'grant_type' was sent more than once",
+    });
     const query = await t.app.inject({ method: 'GET', url: '/health?x=1&x=2' });
     expect(query.statusCode).toBe(400);
     expect(query.json().error_description).toBe("parameter 'x' was sent more than once");

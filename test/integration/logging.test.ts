@@ -23,12 +23,19 @@ describeBackends('log redaction', (backend) => {
 
   beforeAll(async () => {
     storage = await openStorage(backend);
-    app = await buildApp(testConfig({ LOG_LEVEL: 'trace' }), { db: storage.db, cache: storage.cache.cache, logStream: logs });
+    app = await buildApp(testConfig({ LOG_LEVEL: 'trace' }), {
+      db: storage.db,
+      cache: storage.cache.cache,
+      logStream: logs,
+    });
     // Logs the whole request the way a careless handler might; redaction must still hold.
     app.post('/_log_everything', async (request, reply) => {
       request.log.info({ headers: request.headers, body: request.body, query: request.query }, 'request seen');
       request.log.info({ nested: { deeper: { token: SECRETS.accessToken } } }, 'nested');
-      request.log.error({ err: Object.assign(new Error('boom'), { code: 'EBOOM', refresh_token: SECRETS.refreshToken }) }, 'failed');
+      request.log.error(
+        { err: Object.assign(new Error('boom'), { code: 'EBOOM', refresh_token: SECRETS.refreshToken }) },
+        'failed',
+      );
       request.log.child({ api_key: SECRETS.apiKey }).info('child logger');
       reply.header('set-cookie', SECRETS.setCookie);
       request.log.info({ res: { headers: reply.getHeaders() } }, 'response headers');

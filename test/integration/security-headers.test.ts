@@ -25,11 +25,21 @@ describeBackends('security headers', (backend) => {
   it('JSON answers carry the core set and none of the document-only headers', async () => {
     for (const res of [
       await t.app.inject({ method: 'GET', url: '/health' }),
-      await t.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        payload: 'grant_type=client_credentials',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
     ]) {
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.headers).toMatchObject(CORE);
-      for (const name of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-xss-protection']) {
+      for (const name of [
+        'cross-origin-opener-policy',
+        'origin-agent-cluster',
+        'x-dns-prefetch-control',
+        'x-xss-protection',
+      ]) {
         expect(res.headers[name], name).toBeUndefined();
       }
     }

@@ -27,7 +27,11 @@ describe('audit events across kill -9', () => {
     let killed = false;
     const worker = async () => {
       while (!killed) {
-        const r = await call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form: { grant_type: 'client_credentials' } });
+        const r = await call(`${stack.gh.url}/oauth/token`, {
+          method: 'POST',
+          headers: auth,
+          form: { grant_type: 'client_credentials' },
+        });
         if (r.status === 200) delivered++;
         else if (r.status === 0) cutOff++;
         else other.push(r.status);

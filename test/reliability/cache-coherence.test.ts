@@ -4,7 +4,12 @@ import type { Database } from '../../src/storage/database.js';
 import { TEST_ADMIN_KEY } from '../helpers/app.js';
 import { msUntil } from '../helpers/wait.js';
 import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
-import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
+import {
+  startPrivatePostgres,
+  startRestartableRedis,
+  type PrivatePostgres,
+  type PrivateRedis,
+} from './private-services.js';
 
 const admin = { 'x-admin-key': TEST_ADMIN_KEY };
 const UNKNOWN_SUBJECT = '00000000-0000-4000-8000-000000000000';
@@ -40,11 +45,18 @@ describe.each([
   });
 
   const token = (gh: RunningGatehouse, c: { client_id: string; client_secret: string }) =>
-    call(`${gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(c.client_id, c.client_secret) }, form: { grant_type: 'client_credentials' } });
+    call(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(c.client_id, c.client_secret) },
+      form: { grant_type: 'client_credentials' },
+    });
   const broker = (gh: RunningGatehouse, key: string) =>
     call(`${gh.url}/tokens/${UNKNOWN_SUBJECT}`, { headers: { authorization: `Bearer ${key}` } });
   const redisReady = async () => {
-    for (const gh of [a, b]) expect(await msUntil(Date.now(), async () => (await call(`${gh.url}/ready`)).status === 200, 15_000)).toBeLessThan(15_000);
+    for (const gh of [a, b])
+      expect(
+        await msUntil(Date.now(), async () => (await call(`${gh.url}/ready`)).status === 200, 15_000),
+      ).toBeLessThan(15_000);
   };
 
   /** Every instance answers `refused` within 1 s of `since`, and keeps doing so for `holdMs`. */

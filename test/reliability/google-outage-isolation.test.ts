@@ -20,7 +20,10 @@ describeBackends('a slow Google does not slow anything else', (backend) => {
   beforeAll(async () => {
     storage = await openStorage(backend);
     mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' }, file: { google: { request_timeout_ms: 1000 } } });
+    t = await buildTestApp(storage, {
+      env: { ...mock.env, LOG_LEVEL: 'warn' },
+      file: { google: { request_timeout_ms: 1000 } },
+    });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -30,23 +33,38 @@ describeBackends('a slow Google does not slow anything else', (backend) => {
 
   it('keeps /health and client_credentials fast while 10 subjects wait on a hung Google', async () => {
     const { api_key } = await createApiKey(t.app);
-    const client = await registerClient(t.app, { grant_types: ['client_credentials'], redirect_url: undefined, scope: 'reports' });
+    const client = await registerClient(t.app, {
+      grant_types: ['client_credentials'],
+      redirect_url: undefined,
+      scope: 'reports',
+    });
     // Google tokens that live 30 s, under the 120 s refresh skew: every broker call refreshes.
     mock.control.setAccessTokenLifetime(30);
     const subjects = [];
     for (let i = 0; i < 10; i++) subjects.push(await seedCredential(t.app, mock, `slow.${i}@example.com`));
     // Warm the client's secret into the verify cache so argon2 is not what we measure.
-    const cc = () => t.app.inject({ method: 'POST', url: '/oauth/token', headers: { authorization: basicAuth(client.client_id, client.client_secret!), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+    const cc = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: {
+          authorization: basicAuth(client.client_id, client.client_secret!),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        payload: 'grant_type=client_credentials',
+      });
     expect((await cc()).statusCode).toBe(200);
     await brokerCall(t.app, api_key, subjects[0]!.user.id); // warms the API key the same way
     const baseline = mock.control.calls('token');
 
     mock.control.setLatency(5000, 'token');
     const started = Date.now();
-    const broker = Promise.all(subjects.map(async (s) => {
-      const r = await brokerCall(t.app, api_key, s.user.id);
-      return { status: r.statusCode, ms: Date.now() - started };
-    }));
+    const broker = Promise.all(
+      subjects.map(async (s) => {
+        const r = await brokerCall(t.app, api_key, s.user.id);
+        return { status: r.statusCode, ms: Date.now() - started };
+      }),
+    );
     const health: number[] = [];
     const tokens: number[] = [];
     while (Date.now() - started < 1500) {

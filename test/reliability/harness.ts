@@ -1,7 +1,12 @@
 import { createPgDatabase } from '../../src/storage/pg-database.js';
 import type { Database } from '../../src/storage/database.js';
 import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS } from '../helpers/app.js';
-import { startPrivatePostgres, startRestartableRedis, type PrivatePostgres, type PrivateRedis } from './private-services.js';
+import {
+  startPrivatePostgres,
+  startRestartableRedis,
+  type PrivatePostgres,
+  type PrivateRedis,
+} from './private-services.js';
 import { freePort, startGatehouse, tempDir, waitForHttp, type Spawned } from '../helpers/processes.js';
 
 export interface RunningGatehouse {
@@ -44,7 +49,10 @@ export interface HttpResult {
 }
 
 /** One request; a refused or reset connection is reported, not thrown. */
-export async function call(url: string, init: RequestInit & { form?: Record<string, string>; json?: unknown } = {}): Promise<HttpResult> {
+export async function call(
+  url: string,
+  init: RequestInit & { form?: Record<string, string>; json?: unknown } = {},
+): Promise<HttpResult> {
   const started = Date.now();
   const headers = new Headers(init.headers);
   let body = init.body;
@@ -70,13 +78,24 @@ export async function call(url: string, init: RequestInit & { form?: Record<stri
   }
 }
 
-export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+export const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-export async function registerOver(url: string, body: Record<string, unknown>): Promise<{ client_id: string; client_secret: string }> {
+export async function registerOver(
+  url: string,
+  body: Record<string, unknown>,
+): Promise<{ client_id: string; client_secret: string }> {
   const r = await call(`${url}/clients/register`, {
     method: 'POST',
     headers: { 'x-admin-key': TEST_ADMIN_KEY },
-    json: { app_name: 'Reliability', contact_email: 'ops@example.com', redirect_url: 'https://app.example.com/callback', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], scope: 'openid profile email reports', ...body },
+    json: {
+      app_name: 'Reliability',
+      contact_email: 'ops@example.com',
+      redirect_url: 'https://app.example.com/callback',
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scope: 'openid profile email reports',
+      ...body,
+    },
   });
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
@@ -85,7 +104,13 @@ export async function registerOver(url: string, body: Record<string, unknown>): 
 /** The spec's error shape, and nothing that looks like a stack trace. */
 export function isSpecError(body: unknown): boolean {
   const b = body as Record<string, unknown> | null;
-  return !!b && b.success === false && typeof b.error === 'string' && typeof b.error_description === 'string' && !/\bat .+:\d+:\d+/.test(JSON.stringify(b));
+  return (
+    !!b &&
+    b.success === false &&
+    typeof b.error === 'string' &&
+    typeof b.error_description === 'string' &&
+    !/\bat .+:\d+:\d+/.test(JSON.stringify(b))
+  );
 }
 
 export interface PrivateStack {
@@ -104,7 +129,10 @@ export async function startPrivateStack(): Promise<PrivateStack> {
   const gh = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
   const db = createPgDatabase({ url: pg.url, poolMax: 4, statementTimeoutMs: 10_000 });
   return {
-    pg, redis, gh, db,
+    pg,
+    redis,
+    gh,
+    db,
     async close() {
       await gh.stop('SIGKILL');
       await db.close();

@@ -7,8 +7,26 @@ import { registerClient } from '../helpers/admin.js';
 const STACK = /\bat [^\s]+ \(?[^\s]*:\d+:\d+\)?|node_modules|\.ts:\d+/;
 const BIG = 'x'.repeat(64 * 1024);
 const nasty = fc.constantFrom(
-  '', ' ', '\u0000', '\r\n', 'a\r\nSet-Cookie: x=1', "' OR 1=1 --", '"; DROP TABLE users; --', '__proto__', 'constructor',
-  '%00', '%C3%28', '%FF%FE', '\uD800', '../../etc/passwd', '<script>alert(1)</script>', BIG, '🙂'.repeat(100), '-1', '1e309', 'null',
+  '',
+  ' ',
+  '\u0000',
+  '\r\n',
+  'a\r\nSet-Cookie: x=1',
+  "' OR 1=1 --",
+  '"; DROP TABLE users; --',
+  '__proto__',
+  'constructor',
+  '%00',
+  '%C3%28',
+  '%FF%FE',
+  '\uD800',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  BIG,
+  '🙂'.repeat(100),
+  '-1',
+  '1e309',
+  'null',
 );
 /** encodeURIComponent that survives lone surrogates (sent as the UTF-8 of U+FFFD). */
 const enc = (s: string) => {
@@ -22,14 +40,46 @@ const text = fc.oneof(fc.string({ maxLength: 40 }), nasty);
 
 /** Random form bodies: repeated names, invalid percent-encoding, huge and control values. */
 const formBody = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom('grant_type', 'code', 'client_id', 'client_secret', 'token', 'refresh_token', 'scope', 'redirect_uri', 'code_verifier', 'subject', '__proto__'), text), text), { maxLength: 8 })
+  .array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom(
+          'grant_type',
+          'code',
+          'client_id',
+          'client_secret',
+          'token',
+          'refresh_token',
+          'scope',
+          'redirect_uri',
+          'code_verifier',
+          'subject',
+          '__proto__',
+        ),
+        text,
+      ),
+      text,
+    ),
+    { maxLength: 8 },
+  )
   .map((pairs) => pairs.map(([k, v]) => `${enc(k)}=${v.startsWith('%') ? v : enc(v)}`).join('&'));
 
 /** Random JSON bodies, including prototype keys and deep or odd values. */
 const jsonBody = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.dictionary(text, fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 })), { maxKeys: 6 }).map((o) => JSON.stringify(o)),
-  fc.constantFrom('{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', '{"a":', '[1,2', '"\\ud800"', `{"access_token":"${BIG}"}`),
+  fc
+    .dictionary(text, fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 })), {
+      maxKeys: 6,
+    })
+    .map((o) => JSON.stringify(o)),
+  fc.constantFrom(
+    '{"__proto__":{"admin":true}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '{"a":',
+    '[1,2',
+    '"\\ud800"',
+    `{"access_token":"${BIG}"}`,
+  ),
 );
 
 const authorization = fc.oneof(
@@ -37,10 +87,25 @@ const authorization = fc.oneof(
   text.map((t) => `Basic ${Buffer.from(t).toString('base64')}`),
   fc.tuple(text, text).map(([a, b]) => `Basic ${Buffer.from(`${a}:${b}`).toString('base64')}`),
   text.map((t) => `Bearer ${t}`),
-  fc.constantFrom('Basic', 'Bearer', 'Basic !!!', `Basic ${BIG}`, `Bearer gh_000000000000_${'A'.repeat(43)}`, 'Digest x', 'Bearer a.b.c'),
+  fc.constantFrom(
+    'Basic',
+    'Bearer',
+    'Basic !!!',
+    `Basic ${BIG}`,
+    `Bearer gh_000000000000_${'A'.repeat(43)}`,
+    'Digest x',
+    'Bearer a.b.c',
+  ),
 );
 
-const contentType = fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', undefined);
+const contentType = fc.constantFrom(
+  'application/x-www-form-urlencoded',
+  'application/json',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  undefined,
+);
 
 describeBackends('hostile input', (backend) => {
   let storage: TestStorage;
@@ -51,9 +116,14 @@ describeBackends('hostile input', (backend) => {
     storage = await openStorage(backend);
     t = await buildTestApp(storage, { env: { LOG_LEVEL: 'warn' } });
     await registerClient(t.app);
-    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
     routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
-      Object.keys(ops).filter((m) => ['get', 'post', 'delete', 'put', 'patch'].includes(m)).map((m) => ({ method: m.toUpperCase(), path })));
+      Object.keys(ops)
+        .filter((m) => ['get', 'post', 'delete', 'put', 'patch'].includes(m))
+        .map((m) => ({ method: m.toUpperCase(), path })),
+    );
     expect(routes.length).toBeGreaterThan(20);
   }, 60_000);
   afterAll(async () => {
@@ -75,7 +145,9 @@ describeBackends('hostile input', (backend) => {
         async (pick, query, duplicate, auth, type, body, ip) => {
           const route = routes[pick % routes.length]!;
           const path = route.path.replace(/\{[^}]+\}|:[A-Za-z]+/g, () => enc(Object.keys(query)[0] ?? 'x'));
-          let qs = Object.entries(query).map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+          let qs = Object.entries(query)
+            .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+            .join('&');
           if (duplicate && qs) qs += `&${qs}`;
           const headers: Record<string, string> = {};
           if (auth) headers.authorization = auth;
@@ -99,7 +171,11 @@ describeBackends('hostile input', (backend) => {
           const ours = !route.path.startsWith('/_dev/google');
           if (ours && res.statusCode >= 400 && res.headers['content-type']?.toString().includes('application/json')) {
             const json = res.json();
-            expect(json, where).toMatchObject({ success: false, error: expect.any(String), error_description: expect.any(String) });
+            expect(json, where).toMatchObject({
+              success: false,
+              error: expect.any(String),
+              error_description: expect.any(String),
+            });
           }
         },
       ),

@@ -20,7 +20,8 @@ describe('mixed load with nothing lost', () => {
   it('keeps every family a chain with one live head, every code used once, and one audit event per token response', async () => {
     const client = await registerOver(stack.gh.url, {});
     const auth = { authorization: basic(client.client_id, client.client_secret) };
-    const token = (form: Record<string, string>) => call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const token = (form: Record<string, string>) =>
+      call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
     const user = await seedUser(stack.db);
     const deadline = Date.now() + LOAD_MS;
     let tokenResponses = 0;
@@ -33,13 +34,19 @@ describe('mixed load with nothing lost', () => {
       while (Date.now() < deadline) {
         const code = await mintCode(stack.db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT });
         const first = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT });
-        if (first.status !== 200) { unexpected.push(first.status); continue; }
+        if (first.status !== 200) {
+          unexpected.push(first.status);
+          continue;
+        }
         tokenResponses++;
         exchanges++;
         let refresh = first.body.refresh_token as string;
         for (let i = 0; i < 5 && Date.now() < deadline; i++) {
           const next = await token({ grant_type: 'refresh_token', refresh_token: refresh });
-          if (next.status !== 200) { unexpected.push(next.status); break; }
+          if (next.status !== 200) {
+            unexpected.push(next.status);
+            break;
+          }
           tokenResponses++;
           refresh = next.body.refresh_token;
           accessTokens.push(next.body.access_token);
@@ -50,9 +57,16 @@ describe('mixed load with nothing lost', () => {
     const clientWorker = async () => {
       while (Date.now() < deadline) {
         const r = await token({ grant_type: 'client_credentials' });
-        if (r.status !== 200) { unexpected.push(r.status); continue; }
+        if (r.status !== 200) {
+          unexpected.push(r.status);
+          continue;
+        }
         tokenResponses++;
-        const intro = await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: r.body.access_token } });
+        const intro = await call(`${stack.gh.url}/oauth/introspect`, {
+          method: 'POST',
+          headers: auth,
+          form: { token: r.body.access_token },
+        });
         if (intro.status !== 200 || intro.body.active !== true) unexpected.push(intro.status);
       }
     };
@@ -62,10 +76,14 @@ describe('mixed load with nothing lost', () => {
 
     // Every returned head still works (it was never consumed without its successor committed),
     // and every returned access token introspects active.
-    for (const head of heads.slice(0, 50)) expect((await token({ grant_type: 'refresh_token', refresh_token: head })).status).toBe(200);
+    for (const head of heads.slice(0, 50))
+      expect((await token({ grant_type: 'refresh_token', refresh_token: head })).status).toBe(200);
     tokenResponses += Math.min(heads.length, 50);
     for (const at of accessTokens.slice(-50)) {
-      expect((await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } })).body.active).toBe(true);
+      expect(
+        (await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } })).body
+          .active,
+      ).toBe(true);
     }
 
     // Drain: SIGTERM flushes the audit queue.

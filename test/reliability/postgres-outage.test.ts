@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, call, isSpecError, registerOver, type HttpResult, startPrivateStack, type PrivateStack } from './harness.js';
+import {
+  basic,
+  call,
+  isSpecError,
+  registerOver,
+  type HttpResult,
+  startPrivateStack,
+  type PrivateStack,
+} from './harness.js';
 
 const OUTAGE_MS = 30_000;
 
@@ -14,8 +22,18 @@ describe('Postgres outage', () => {
   }, 120_000);
   afterAll(() => stack?.close());
 
-  const clientCredentials = () => call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { grant_type: 'client_credentials' } });
-  const introspect = (token: string) => call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { token } });
+  const clientCredentials = () =>
+    call(`${stack.gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(client.client_id, client.client_secret) },
+      form: { grant_type: 'client_credentials' },
+    });
+  const introspect = (token: string) =>
+    call(`${stack.gh.url}/oauth/introspect`, {
+      method: 'POST',
+      headers: { authorization: basic(client.client_id, client.client_secret) },
+      form: { token },
+    });
 
   it('fails closed while Postgres is down and serves fully within 5 s of its return', async () => {
     const before = await clientCredentials();
@@ -29,10 +47,16 @@ describe('Postgres outage', () => {
     // Within a few seconds every token, introspection and readiness answer is a 503.
     let closedAfter = -1;
     while (Date.now() - downAt < OUTAGE_MS) {
-      const [cc, intro, ready, health] = await Promise.all([clientCredentials(), introspect(token), call(`${stack.gh.url}/ready`), call(`${stack.gh.url}/health`)]);
+      const [cc, intro, ready, health] = await Promise.all([
+        clientCredentials(),
+        introspect(token),
+        call(`${stack.gh.url}/ready`),
+        call(`${stack.gh.url}/health`),
+      ]);
       during.push(cc, intro);
       expect(health.status).toBe(200);
-      if (closedAfter < 0 && cc.status === 503 && intro.status === 503 && ready.status === 503) closedAfter = Date.now() - downAt;
+      if (closedAfter < 0 && cc.status === 503 && intro.status === 503 && ready.status === 503)
+        closedAfter = Date.now() - downAt;
       if (closedAfter >= 0) {
         expect(cc.status).toBe(503);
         expect(intro.status).toBe(503);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintCode, seedUser } from '../helpers/oauth.js';
-import { basic, call, isSpecError, registerOver, type HttpResult, startPrivateStack, type PrivateStack } from './harness.js';
+import {
+  basic,
+  call,
+  isSpecError,
+  registerOver,
+  type HttpResult,
+  startPrivateStack,
+  type PrivateStack,
+} from './harness.js';
 
 const REDIRECT = 'https://app.example.com/callback';
 
@@ -20,10 +28,15 @@ describe('Postgres restarted during load', () => {
   it('answers 503 while it is down and only ever returns tokens that were committed', async () => {
     const client = await registerOver(stack.gh.url, {});
     const auth = { authorization: basic(client.client_id, client.client_secret) };
-    const token = (form: Record<string, string>) => call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const token = (form: Record<string, string>) =>
+      call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
     const user = await seedUser(stack.db);
     // Codes are minted up front: the test's own connection cannot write during the outage.
-    const codes = await Promise.all(Array.from({ length: 400 }, () => mintCode(stack.db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT })));
+    const codes = await Promise.all(
+      Array.from({ length: 400 }, () =>
+        mintCode(stack.db, { clientId: client.client_id, userId: user.id, redirectUri: REDIRECT }),
+      ),
+    );
 
     const failures: HttpResult[] = [];
     const issuedRefresh: string[] = []; // every refresh token a 2xx handed out
@@ -38,13 +51,20 @@ describe('Postgres restarted during load', () => {
       while (!stop && codes.length > 0) {
         const code = codes.pop()!;
         const first = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT });
-        if (first.status !== 200) { failures.push(first); continue; }
+        if (first.status !== 200) {
+          failures.push(first);
+          continue;
+        }
         issuedRefresh.push(first.body.refresh_token);
         accessTokens.push(first.body.access_token);
         let current = first.body.refresh_token as string;
         for (let i = 0; i < 4 && !stop; i++) {
           const next = await token({ grant_type: 'refresh_token', refresh_token: current });
-          if (next.status !== 200) { failures.push(next); uncertain.add(current); break; }
+          if (next.status !== 200) {
+            failures.push(next);
+            uncertain.add(current);
+            break;
+          }
           spent.add(current);
           current = next.body.refresh_token;
           issuedRefresh.push(current);

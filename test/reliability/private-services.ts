@@ -52,7 +52,8 @@ export async function startPrivatePostgres(opts: { password?: string } = {}): Pr
   }
   await asPostgres(`${bin}/initdb`, ['-D', data, ...auth, '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  const start = () => asPostgres(`${bin}/pg_ctl`, ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+  const start = () =>
+    asPostgres(`${bin}/pg_ctl`, ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
   await start();
   return {
     url: `postgres://postgres${opts.password !== undefined ? `:${encodeURIComponent(opts.password)}` : ''}@127.0.0.1:${port}/postgres`,
@@ -91,11 +92,12 @@ export async function spawnRedis(port: number, args: string[] = []): Promise<{ s
     }
   }
   return {
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
   };
 }
 
@@ -144,12 +146,33 @@ export interface PrivateRedisCluster {
 export async function startRedisCluster(): Promise<PrivateRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-redis-cluster-'));
   const ports = [await freePort(), await freePort(), await freePort()];
-  const nodes = await Promise.all(ports.map((port) => spawnRedis(port, [
-    '--dir', dir, '--save', '', '--appendonly', 'no',
-    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
-  ])));
-  await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
-  for (const port of ports) await until(`cluster on ${port}`, async () => (await redisCli(port, 'cluster', 'info')).includes('cluster_state:ok'));
+  const nodes = await Promise.all(
+    ports.map((port) =>
+      spawnRedis(port, [
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+      ]),
+    ),
+  );
+  await run(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { timeout: 30_000 },
+  );
+  for (const port of ports)
+    await until(`cluster on ${port}`, async () =>
+      (await redisCli(port, 'cluster', 'info')).includes('cluster_state:ok'),
+    );
   return {
     url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
     ports,
@@ -179,19 +202,39 @@ export async function startRedisSentinel(): Promise<PrivateSentinel> {
   const base = ['--dir', dir, '--save', '', '--appendonly', 'no'];
   const servers = new Map<number, { stop(): Promise<void> }>();
   servers.set(masterPort, await spawnRedis(masterPort, [...base, '--dbfilename', `m-${masterPort}.rdb`]));
-  servers.set(replicaPort, await spawnRedis(replicaPort, [...base, '--dbfilename', `r-${replicaPort}.rdb`, '--replicaof', '127.0.0.1', String(masterPort)]));
-  await until('replica in sync', async () => (await redisCli(replicaPort, 'info', 'replication')).includes('master_link_status:up'));
+  servers.set(
+    replicaPort,
+    await spawnRedis(replicaPort, [
+      ...base,
+      '--dbfilename',
+      `r-${replicaPort}.rdb`,
+      '--replicaof',
+      '127.0.0.1',
+      String(masterPort),
+    ]),
+  );
+  await until('replica in sync', async () =>
+    (await redisCli(replicaPort, 'info', 'replication')).includes('master_link_status:up'),
+  );
   const conf = join(dir, 'sentinel.conf');
-  writeFileSync(conf, [
-    `port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`,
-    `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
-    `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
-    `sentinel failover-timeout ${MASTER_NAME} 5000`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      `port ${sentinelPort}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+      `sentinel failover-timeout ${MASTER_NAME} 5000`,
+      '',
+    ].join('\n'),
+  );
   const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  await until('sentinel up', async () => (await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).includes(String(masterPort)));
-  const masterPortNow = async () => Number((await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).trim().split('\n')[1]);
+  await until('sentinel up', async () =>
+    (await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).includes(String(masterPort)),
+  );
+  const masterPortNow = async () =>
+    Number((await redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', MASTER_NAME)).trim().split('\n')[1]);
   return {
     url: `redis+sentinel://127.0.0.1:${sentinelPort}/${MASTER_NAME}`,
     masterPort: masterPortNow,
@@ -227,18 +270,29 @@ export async function startPgBouncer(pg: PrivatePostgres, poolSize = 5): Promise
   }
   const port = await freePort();
   const conf = join(dir, 'pgbouncer.ini');
-  writeFileSync(conf, [
-    '[databases]',
-    `postgres = host=127.0.0.1 port=${pg.port} dbname=postgres user=postgres`,
-    '[pgbouncer]',
-    'listen_addr = 127.0.0.1', `listen_port = ${port}`, "unix_socket_dir = ''",
-    'auth_type = any', 'pool_mode = transaction',
-    `default_pool_size = ${poolSize}`, 'max_client_conn = 500',
-    `logfile = ${join(dir, 'pgbouncer.log')}`, `pidfile = ${join(dir, 'pgbouncer.pid')}`,
-    '',
-  ].join('\n'), { mode: 0o644 });
+  writeFileSync(
+    conf,
+    [
+      '[databases]',
+      `postgres = host=127.0.0.1 port=${pg.port} dbname=postgres user=postgres`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      "unix_socket_dir = ''",
+      'auth_type = any',
+      'pool_mode = transaction',
+      `default_pool_size = ${poolSize}`,
+      'max_client_conn = 500',
+      `logfile = ${join(dir, 'pgbouncer.log')}`,
+      `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+      '',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
   const root = process.getuid?.() === 0;
-  const child = spawn(root ? 'runuser' : 'pgbouncer', root ? ['-u', 'postgres', '--', 'pgbouncer', conf] : [conf], { stdio: 'ignore' });
+  const child = spawn(root ? 'runuser' : 'pgbouncer', root ? ['-u', 'postgres', '--', 'pgbouncer', conf] : [conf], {
+    stdio: 'ignore',
+  });
   const pidFile = join(dir, 'pgbouncer.pid');
   await until('pgbouncer listening', async () => {
     await run('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-q'], { timeout: 2000 });

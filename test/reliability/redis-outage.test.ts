@@ -12,7 +12,11 @@ describe('Redis outage', () => {
   afterAll(() => stack?.close());
 
   const token = (c: { client_id: string; client_secret: string }, form: Record<string, string>) =>
-    call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(c.client_id, c.client_secret) }, form });
+    call(`${stack.gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(c.client_id, c.client_secret) },
+      form,
+    });
 
   it('keeps issuing, limiting and revoking from Postgres, and uses Redis again when it returns', async () => {
     const before = await registerOver(stack.gh.url, {});
@@ -29,15 +33,27 @@ describe('Redis outage', () => {
     // Code exchange and refresh rotation work (Postgres only).
     const user = await seedUser(stack.db);
     const code = await mintCode(stack.db, { clientId: during.client_id, userId: user.id });
-    const exchanged = await token(during, { grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' });
+    const exchanged = await token(during, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/callback',
+    });
     expect(exchanged.status).toBe(200);
     const refreshed = await token(during, { grant_type: 'refresh_token', refresh_token: exchanged.body.refresh_token });
     expect(refreshed.status).toBe(200);
 
     // Revocation is read from Postgres/local state: the revoked family's access token is inactive.
-    const revoke = await call(`${stack.gh.url}/oauth/revoke`, { method: 'POST', headers: { authorization: basic(during.client_id, during.client_secret) }, form: { token: refreshed.body.refresh_token } });
+    const revoke = await call(`${stack.gh.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: { authorization: basic(during.client_id, during.client_secret) },
+      form: { token: refreshed.body.refresh_token },
+    });
     expect(revoke.status).toBe(200);
-    const intro = await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: { authorization: basic(during.client_id, during.client_secret) }, form: { token: refreshed.body.access_token } });
+    const intro = await call(`${stack.gh.url}/oauth/introspect`, {
+      method: 'POST',
+      headers: { authorization: basic(during.client_id, during.client_secret) },
+      form: { token: refreshed.body.access_token },
+    });
     expect(intro.body).toEqual({ active: false });
 
     // Brute force is still limited: 20 failures, then 429 (in-process counters).

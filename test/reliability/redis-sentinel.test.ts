@@ -2,7 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
-import { startPrivatePostgres, startRedisSentinel, type PrivatePostgres, type PrivateSentinel } from './private-services.js';
+import {
+  startPrivatePostgres,
+  startRedisSentinel,
+  type PrivatePostgres,
+  type PrivateSentinel,
+} from './private-services.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +32,11 @@ describe('Redis Sentinel failover', () => {
   });
 
   const token = (c: { client_id: string; client_secret: string }) =>
-    call(`${gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(c.client_id, c.client_secret) }, form: { grant_type: 'client_credentials' } });
+    call(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: basic(c.client_id, c.client_secret) },
+      form: { grant_type: 'client_credentials' },
+    });
 
   it('follows a failover under load: writes resume on the promoted replica', async () => {
     const client = await registerOver(gh.url, {});

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, call, isSpecError, registerOver, type HttpResult, startPrivateStack, type PrivateStack } from './harness.js';
+import {
+  basic,
+  call,
+  isSpecError,
+  registerOver,
+  type HttpResult,
+  startPrivateStack,
+  type PrivateStack,
+} from './harness.js';
 
 /** Fault 6: SIGTERM during load — in-flight requests finish, exit 0, every audit event kept. */
 describe('SIGTERM during load', () => {
@@ -16,7 +24,11 @@ describe('SIGTERM during load', () => {
     let stop = false;
     const worker = async () => {
       for (let i = 0; i < 2000 && !stop; i++) {
-        const r = await call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: { authorization: basic(client.client_id, client.client_secret) }, form: { grant_type: 'client_credentials' } });
+        const r = await call(`${stack.gh.url}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: basic(client.client_id, client.client_secret) },
+          form: { grant_type: 'client_credentials' },
+        });
         results.push(r);
         if (r.status === 0) break; // the server is gone
       }
@@ -36,7 +48,10 @@ describe('SIGTERM during load', () => {
       expect([0, 200, 503]).toContain(r.status);
       if (r.status === 503) expect(isSpecError(r.body)).toBe(true);
     }
-    const { rows } = await stack.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_events WHERE event = 'token_issued' AND client_id = $1", [client.client_id]);
+    const { rows } = await stack.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_events WHERE event = 'token_issued' AND client_id = $1",
+      [client.client_id],
+    );
     expect(rows[0]!.n).toBe(ok.length);
   }, 90_000);
 });

@@ -27,8 +27,13 @@ describeBackends('client authentication timing', (backend) => {
   async function time(id: string, ip: string): Promise<number> {
     const started = process.hrtime.bigint();
     const res = await t.app.inject({
-      method: 'POST', url: '/oauth/token', remoteAddress: ip,
-      headers: { authorization: basicAuth(id, `wrong-${Math.random()}`), 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/oauth/token',
+      remoteAddress: ip,
+      headers: {
+        authorization: basicAuth(id, `wrong-${Math.random()}`),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       payload: 'grant_type=client_credentials',
     });
     expect(res.statusCode).toBe(401);

@@ -8,8 +8,10 @@ import { spawn } from 'node:child_process';
  */
 export function openSystemBrowser(url: string): Promise<void> {
   const [command, args]: [string, string[]] =
-    process.platform === 'darwin' ? ['open', [url]]
-      : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
         : ['xdg-open', [url]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });

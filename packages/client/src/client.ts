@@ -131,7 +131,15 @@ export class GatehouseClient {
       const callback = await this.waitForCallback(listener.callback, url.href);
       try {
         const params = validateCallback(as, client, callback, state);
-        const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, listener.redirectUri, verifier, http);
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          oauth.None(),
+          params,
+          listener.redirectUri,
+          verifier,
+          http,
+        );
         const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
           expectedNonce: nonce ?? oauth.expectNoNonce,
           requireIdToken: nonce !== undefined,
@@ -187,7 +195,12 @@ export class GatehouseClient {
     const session = await this.tokens.freshSession();
     // The userinfo endpoint comes from the validated discovery document: it gets the token
     // whatever its origin.
-    return fetchUser(as, client, (url) => this.fetchWithToken(url, { headers: { accept: 'application/json' } }), session.idTokenUser);
+    return fetchUser(
+      as,
+      client,
+      (url) => this.fetchWithToken(url, { headers: { accept: 'application/json' } }),
+      session.idTokenUser,
+    );
   }
 
   /**
@@ -261,10 +274,12 @@ export class GatehouseClient {
 
   /** Discovery once per client; a failure is not cached, so the next call tries again. */
   private server(): Promise<ServerContext> {
-    this.discovery ??= discover(this.issuer, this.options.clientId, httpOptions(this.issuer, this.fetchImpl)).catch((err) => {
-      this.discovery = null;
-      throw err;
-    });
+    this.discovery ??= discover(this.issuer, this.options.clientId, httpOptions(this.issuer, this.fetchImpl)).catch(
+      (err) => {
+        this.discovery = null;
+        throw err;
+      },
+    );
     return this.discovery;
   }
 
@@ -272,16 +287,22 @@ export class GatehouseClient {
    * Opens the browser and waits for the loopback callback, at most loginTimeoutMs. The opener
    * only has to start: a failure to open fails the login, but login does not wait for it.
    */
-  private async waitForCallback(callback: Promise<LoopbackCallback>, authorizationUrl: string): Promise<LoopbackCallback> {
+  private async waitForCallback(
+    callback: Promise<LoopbackCallback>,
+    authorizationUrl: string,
+  ): Promise<LoopbackCallback> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(loginTimeout(this.loginTimeoutMs)), this.loginTimeoutMs);
     });
     const openFailed = Promise.resolve()
       .then(() => this.openBrowser(authorizationUrl))
-      .then(() => new Promise<never>(() => undefined), (err: unknown) => {
-        throw loginFailed('the browser could not be opened', err);
-      });
+      .then(
+        () => new Promise<never>(() => undefined),
+        (err: unknown) => {
+          throw loginFailed('the browser could not be opened', err);
+        },
+      );
     try {
       return await Promise.race([callback, timedOut, openFailed]);
     } finally {
@@ -295,12 +316,20 @@ export class GatehouseClient {
  * sent the request to" and RFC 6749 §10.12 requires the state to match; oauth4webapi does both.
  * A mismatch refuses the callback, and the code is never exchanged.
  */
-function validateCallback(as: oauth.AuthorizationServer, client: oauth.Client, callback: LoopbackCallback, state: string): URLSearchParams {
+function validateCallback(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  callback: LoopbackCallback,
+  state: string,
+): URLSearchParams {
   try {
     return oauth.validateAuthResponse(as, client, callback.url, state);
   } catch (err) {
     if (err instanceof oauth.AuthorizationResponseError) {
-      throw loginFailed(`the server answered ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`, err);
+      throw loginFailed(
+        `the server answered ${err.error}${err.error_description ? `: ${err.error_description}` : ''}`,
+        err,
+      );
     }
     throw loginFailed(`the authorization response was refused (${(err as Error).message})`, err);
   }

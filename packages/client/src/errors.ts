@@ -8,7 +8,8 @@
  * - `login_failed`: the authorization response was an error or failed validation.
  * - `no_user_claims`: neither the userinfo endpoint nor an ID token could describe the user.
  */
-export type GatehouseClientErrorCode = 'not_logged_in' | 'session_ended' | 'login_timeout' | 'login_failed' | 'no_user_claims';
+export type GatehouseClientErrorCode =
+  'not_logged_in' | 'session_ended' | 'login_timeout' | 'login_failed' | 'no_user_claims';
 
 export class GatehouseClientError extends Error {
   override name = 'GatehouseClientError';
@@ -22,7 +23,10 @@ export class GatehouseClientError extends Error {
 }
 
 export const notLoggedIn = () => new GatehouseClientError('not_logged_in', 'not logged in: call login() first');
-export const sessionEnded = (why: string, cause?: unknown) => new GatehouseClientError('session_ended', `the session has ended: ${why}`, { cause });
-export const loginTimeout = (ms: number) => new GatehouseClientError('login_timeout', `the browser did not return to the application within ${ms} ms`);
-export const loginFailed = (why: string, cause?: unknown) => new GatehouseClientError('login_failed', `login failed: ${why}`, { cause });
+export const sessionEnded = (why: string, cause?: unknown) =>
+  new GatehouseClientError('session_ended', `the session has ended: ${why}`, { cause });
+export const loginTimeout = (ms: number) =>
+  new GatehouseClientError('login_timeout', `the browser did not return to the application within ${ms} ms`);
+export const loginFailed = (why: string, cause?: unknown) =>
+  new GatehouseClientError('login_failed', `login failed: ${why}`, { cause });
 export const noUserClaims = (why: string) => new GatehouseClientError('no_user_claims', why);

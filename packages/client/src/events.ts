@@ -27,7 +27,12 @@ export class TypedEvents<E extends { [K in keyof E]: unknown[] }> {
   private readonly emitter = new EventEmitter();
   private readonly wrapped = new Map<keyof E, Map<Listener<never>, Listener<never>>>();
 
-  constructor(private readonly onListenerError: (err: unknown) => void = (err) => process.nextTick(() => { throw err; })) {}
+  constructor(
+    private readonly onListenerError: (err: unknown) => void = (err) =>
+      process.nextTick(() => {
+        throw err;
+      }),
+  ) {}
 
   /** Adds a listener (a second add of the same function is ignored); returns its remover. */
   on<K extends keyof E & string>(event: K, listener: Listener<E[K]>): () => void {

@@ -78,15 +78,29 @@ function sameState(received: string | null, expected: string): boolean {
 }
 
 const PAGES = {
-  ok: { status: 200, title: 'Signed in', message: 'You are signed in. You can close this window and return to the application.' },
-  failed: { status: 400, title: 'Sign-in failed', message: 'Sign-in did not complete. You can close this window; the application explains what went wrong.' },
-  foreign: { status: 400, title: 'Not this sign-in', message: 'This address does not belong to the sign-in the application is waiting for. Start the sign-in again from the application.' },
+  ok: {
+    status: 200,
+    title: 'Signed in',
+    message: 'You are signed in. You can close this window and return to the application.',
+  },
+  failed: {
+    status: 400,
+    title: 'Sign-in failed',
+    message: 'Sign-in did not complete. You can close this window; the application explains what went wrong.',
+  },
+  foreign: {
+    status: 400,
+    title: 'Not this sign-in',
+    message:
+      'This address does not belong to the sign-in the application is waiting for. Start the sign-in again from the application.',
+  },
 } as const;
 
 function answer(res: ServerResponse, outcome: keyof typeof PAGES): Promise<void> {
   const page = PAGES[outcome];
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${page.title}</title></head>`
-    + `<body style="font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem"><h1>${page.title}</h1><p>${page.message}</p></body></html>`;
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${page.title}</title></head>` +
+    `<body style="font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem"><h1>${page.title}</h1><p>${page.message}</p></body></html>`;
   return new Promise((resolve) => {
     res.writeHead(page.status, {
       'content-type': 'text/html; charset=utf-8',

@@ -41,10 +41,15 @@ export class MemoryTokenStorage implements TokenStorage {
 export function isStoredSession(value: unknown): value is StoredSession {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.accessToken === 'string'
-    && (v.refreshToken === undefined || typeof v.refreshToken === 'string')
-    && (v.expiresAt === undefined || typeof v.expiresAt === 'number')
-    && (v.scope === undefined || typeof v.scope === 'string')
-    && (v.idToken === undefined || typeof v.idToken === 'string')
-    && (v.idTokenUser === undefined || (typeof v.idTokenUser === 'object' && v.idTokenUser !== null && typeof (v.idTokenUser as GatehouseUser).sub === 'string'));
+  return (
+    typeof v.accessToken === 'string' &&
+    (v.refreshToken === undefined || typeof v.refreshToken === 'string') &&
+    (v.expiresAt === undefined || typeof v.expiresAt === 'number') &&
+    (v.scope === undefined || typeof v.scope === 'string') &&
+    (v.idToken === undefined || typeof v.idToken === 'string') &&
+    (v.idTokenUser === undefined ||
+      (typeof v.idTokenUser === 'object' &&
+        v.idTokenUser !== null &&
+        typeof (v.idTokenUser as GatehouseUser).sub === 'string'))
+  );
 }

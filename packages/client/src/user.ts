@@ -15,7 +15,22 @@ export interface GatehouseUser {
 }
 
 /** Claims about the ID token itself, not the person: left out of the user. */
-const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'auth_time', 'azp', 'at_hash', 'c_hash', 'sid', 'acr', 'amr']);
+const PROTOCOL_CLAIMS = new Set([
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'nonce',
+  'auth_time',
+  'azp',
+  'at_hash',
+  'c_hash',
+  'sid',
+  'acr',
+  'amr',
+]);
 
 export function userFromIdTokenClaims(claims: oauth.IDToken): GatehouseUser {
   const user: Record<string, unknown> = {};

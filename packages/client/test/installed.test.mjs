@@ -72,7 +72,8 @@ async function browse(url, email, stopAt) {
     const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1];
     assert.ok(action, `no form or sign-in link at ${url}`);
     const fields = new URLSearchParams();
-    for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.set(unescape(m[1]), unescape(m[2]));
+    for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+      fields.set(unescape(m[1]), unescape(m[2]));
     const atGoogle = new URL(url).pathname.includes('/_dev/google');
     if (atGoogle) fields.set('email', email);
     fields.set('decision', atGoogle ? 'allow' : 'approve');
@@ -84,17 +85,24 @@ async function browse(url, email, stopAt) {
 }
 
 function unescape(s) {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** openBrowser for the client: drives `browse` to the loopback URL, then loads it. */
 function scriptedBrowser(email, tamper) {
   return (authorizeUrl) => {
     const stopAt = new URL(authorizeUrl).searchParams.get('redirect_uri');
-    void browse(authorizeUrl, email, stopAt).then((loopback) => {
-      tamper?.(loopback);
-      return fetch(loopback);
-    }).catch((err) => console.error("scripted browser:", err));
+    void browse(authorizeUrl, email, stopAt)
+      .then((loopback) => {
+        tamper?.(loopback);
+        return fetch(loopback);
+      })
+      .catch((err) => console.error('scripted browser:', err));
   };
 }
 
@@ -116,7 +124,10 @@ describe('@gatehouse/client as installed from the tarball', () => {
     const browser = scriptedBrowser(email);
     let stray;
     const client = new sdk.GatehouseClient({
-      issuer, clientId, storage: new sdk.MemoryTokenStorage(), loginTimeoutMs: 10_000,
+      issuer,
+      clientId,
+      storage: new sdk.MemoryTokenStorage(),
+      loginTimeoutMs: 10_000,
       openBrowser: async (url) => {
         stray = (await fetch(`${new URL(url).searchParams.get('redirect_uri')}?code=stolen&state=guess`)).status;
         browser(url);
@@ -128,7 +139,13 @@ describe('@gatehouse/client as installed from the tarball', () => {
 
   it('signs in through the browser, calls the issuer with the token, and logs out', async () => {
     const email = `installed.${Date.now()}@example.com`;
-    const client = new sdk.GatehouseClient({ issuer, clientId, storage: new sdk.MemoryTokenStorage(), openBrowser: scriptedBrowser(email), loginTimeoutMs: 10_000 });
+    const client = new sdk.GatehouseClient({
+      issuer,
+      clientId,
+      storage: new sdk.MemoryTokenStorage(),
+      openBrowser: scriptedBrowser(email),
+      loginTimeoutMs: 10_000,
+    });
     const user = await client.login();
     assert.equal(user.email, email);
     const info = await client.fetch(`${issuer}/userinfo`);
@@ -137,5 +154,4 @@ describe('@gatehouse/client as installed from the tarball', () => {
     assert.deepEqual(await client.logout(), { revoked: true });
     assert.equal(await client.isLoggedIn(), false);
   });
-
 });

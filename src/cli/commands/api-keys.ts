@@ -1,5 +1,11 @@
 import { apiKeyView } from '../../api-keys/api-key.js';
-import { apiKeyCreateSchema, apiKeyIdSchema, createApiKey, revokeApiKey, type ApiKeyAdminDeps } from '../../api-keys/api-key-admin.js';
+import {
+  apiKeyCreateSchema,
+  apiKeyIdSchema,
+  createApiKey,
+  revokeApiKey,
+  type ApiKeyAdminDeps,
+} from '../../api-keys/api-key-admin.js';
 import { announceApiKeyChange } from '../../api-keys/api-key-auth.js';
 import { apiKeysRepository } from '../../repositories/api-keys.js';
 import { UsageError, requiredString, stringList, type Command } from '../command.js';
@@ -8,13 +14,19 @@ import type { CliContext } from '../context.js';
 async function adminDeps(ctx: CliContext): Promise<ApiKeyAdminDeps> {
   const audit = await ctx.audit();
   const cache = await ctx.cache();
-  return { db: await ctx.db(), hasher: ctx.hasher, changed: (key) => announceApiKeyChange(cache, key), audit: (e) => audit.record(e) };
+  return {
+    db: await ctx.db(),
+    hasher: ctx.hasher,
+    changed: (key) => announceApiKeyChange(cache, key),
+    audit: (e) => audit.record(e),
+  };
 }
 
 const create: Command = {
   name: 'api-keys create',
   summary: 'create an API key for an internal service; prints the key once',
-  synopsis: '--name <name> [--scope tokens|connections|external]… [--default-subject <person> | --default-connection <id>] [--allowed-client <client id>]…',
+  synopsis:
+    '--name <name> [--scope tokens|connections|external]… [--default-subject <person> | --default-connection <id>] [--allowed-client <client id>]…',
   details: [
     '--scope               repeatable (or comma-separated); default tokens',
     '--default-subject     the person (user id, username or verified email) a broker request names when it names none',
@@ -30,12 +42,19 @@ const create: Command = {
   },
   async run(ctx, args) {
     const person = args.values['default-subject'] === undefined ? undefined : String(args.values['default-subject']);
-    const connection = args.values['default-connection'] === undefined ? undefined : String(args.values['default-connection']);
-    if (person !== undefined && connection !== undefined) throw new UsageError('give --default-subject or --default-connection, not both');
+    const connection =
+      args.values['default-connection'] === undefined ? undefined : String(args.values['default-connection']);
+    if (person !== undefined && connection !== undefined)
+      throw new UsageError('give --default-subject or --default-connection, not both');
     const parsed = apiKeyCreateSchema.safeParse({
       name: requiredString(args, 'name'),
       scopes: stringList(args, 'scope'),
-      default_subject: person !== undefined ? { subject: person } : connection !== undefined ? { connection_id: connection } : undefined,
+      default_subject:
+        person !== undefined
+          ? { subject: person }
+          : connection !== undefined
+            ? { connection_id: connection }
+            : undefined,
       allowed_clients: stringList(args, 'allowed-client'),
     });
     if (!parsed.success) {

@@ -1,6 +1,12 @@
 import { publicView } from '../../clients/client.js';
 import {
-  disableClient, registerClient, registrationResponse, rotateClientSecret, rotationResponse, updateClient, type ClientAdminDeps,
+  disableClient,
+  registerClient,
+  registrationResponse,
+  rotateClientSecret,
+  rotationResponse,
+  updateClient,
+  type ClientAdminDeps,
 } from '../../clients/client-admin.js';
 import { DenyList } from '../../oauth/deny-list.js';
 import { clientsRepository } from '../../repositories/clients.js';
@@ -24,7 +30,8 @@ async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
 const create: Command = {
   name: 'clients create',
   summary: 'register an OAuth client (same rules as POST /clients/register); prints the secret once',
-  synopsis: '--name <app name> --email <contact> --redirect-url <url>… [--grant-type <type>…] [--scope "<scopes>"] [--public] [--auth-method client_secret_basic|client_secret_post] [--first-party] [--resource-server]',
+  synopsis:
+    '--name <app name> --email <contact> --redirect-url <url>… [--grant-type <type>…] [--scope "<scopes>"] [--public] [--auth-method client_secret_basic|client_secret_post] [--first-party] [--resource-server]',
   details: [
     '--redirect-url   repeatable (or comma-separated); https, or http on 127.0.0.1/[::1]/localhost',
     '--grant-type     repeatable: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange (default: the first two)',
@@ -63,7 +70,8 @@ const create: Command = {
 const update: Command = {
   name: 'clients update',
   summary: 'change a client (same rules as PATCH /clients/:id); only the options given change',
-  synopsis: '<client id> [--name <app name>] [--email <contact>] [--redirect-url <url>…] [--post-logout-redirect-url <url>…] [--grant-type <type>…] [--scope "<scopes>"] [--first-party true|false] [--resource-server true|false] [--id-token-alg RS256|ES256|EdDSA]',
+  synopsis:
+    '<client id> [--name <app name>] [--email <contact>] [--redirect-url <url>…] [--post-logout-redirect-url <url>…] [--grant-type <type>…] [--scope "<scopes>"] [--first-party true|false] [--resource-server true|false] [--id-token-alg RS256|ES256|EdDSA]',
   details: [
     '--redirect-url               repeatable; replaces the registered redirect URLs',
     '--post-logout-redirect-url   repeatable; replaces where /oauth/logout may return to ("" clears them)',
@@ -89,18 +97,20 @@ const update: Command = {
       return value === 'true';
     };
     const list = (name: 'redirect-url' | 'post-logout-redirect-url' | 'grant-type') =>
-      v[name] === undefined ? undefined : stringList(args, name) ?? [];
-    const body = Object.fromEntries(Object.entries({
-      app_name: v.name,
-      contact_email: v.email,
-      redirect_urls: list('redirect-url'),
-      post_logout_redirect_urls: list('post-logout-redirect-url'),
-      grant_types: list('grant-type'),
-      scope: v.scope,
-      first_party: flag('first-party'),
-      resource_server: flag('resource-server'),
-      id_token_signed_response_alg: v['id-token-alg'],
-    }).filter(([, value]) => value !== undefined));
+      v[name] === undefined ? undefined : (stringList(args, name) ?? []);
+    const body = Object.fromEntries(
+      Object.entries({
+        app_name: v.name,
+        contact_email: v.email,
+        redirect_urls: list('redirect-url'),
+        post_logout_redirect_urls: list('post-logout-redirect-url'),
+        grant_types: list('grant-type'),
+        scope: v.scope,
+        first_party: flag('first-party'),
+        resource_server: flag('resource-server'),
+        id_token_signed_response_alg: v['id-token-alg'],
+      }).filter(([, value]) => value !== undefined),
+    );
     const client = await updateClient(await adminDeps(ctx), args.positionals[0]!, body, ctx.actor);
     return { success: true, client: publicView(client) };
   },

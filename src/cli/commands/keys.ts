@@ -5,16 +5,27 @@ import { UsageError, positiveInt, type Command } from '../command.js';
 
 const rotate: Command = {
   name: 'keys rotate',
-  summary: 'make a new signing key active for every algorithm in use (access and ID tokens); old public keys stay in the JWKS until their tokens expire',
+  summary:
+    'make a new signing key active for every algorithm in use (access and ID tokens); old public keys stay in the JWKS until their tokens expire',
   synopsis: '',
   options: {},
   async run(ctx) {
     const keys = ctx.config.secrets.encryption_keys;
     if (!keys) throw new UsageError('ENCRYPTION_KEYS is not configured');
-    const results = await rotateSigningKeys({ db: await ctx.db(), cache: await ctx.cache(), keyring: createKeyring(keys), config: ctx.config });
+    const results = await rotateSigningKeys({
+      db: await ctx.db(),
+      cache: await ctx.cache(),
+      keyring: createKeyring(keys),
+      config: ctx.config,
+    });
     const audit = await ctx.audit();
     for (const result of results) {
-      audit.record({ event: 'admin_action', ...ctx.actor, subject: result.kid, details: { action: 'keys.rotate', alg: result.alg, retired_kid: result.retiredKid } });
+      audit.record({
+        event: 'admin_action',
+        ...ctx.actor,
+        subject: result.kid,
+        details: { action: 'keys.rotate', alg: result.alg, retired_kid: result.retiredKid },
+      });
     }
     // The access-token key first, in the shape this command always printed; every rotation listed.
     const primary = results.find((r) => r.alg === ctx.config.security.jwt_algorithm) ?? results[0];
@@ -30,9 +41,17 @@ const reencrypt: Command = {
   async run(ctx, args) {
     const keys = ctx.config.secrets.encryption_keys;
     if (!keys) throw new UsageError('ENCRYPTION_KEYS is not configured');
-    const result = await reencryptGoogleCredentials({ db: await ctx.db(), keyring: createKeyring(keys), batchSize: positiveInt(args, 'batch-size', 100, 10_000) });
+    const result = await reencryptGoogleCredentials({
+      db: await ctx.db(),
+      keyring: createKeyring(keys),
+      batchSize: positiveInt(args, 'batch-size', 100, 10_000),
+    });
     const audit = await ctx.audit();
-    audit.record({ event: 'admin_action', ...ctx.actor, details: { action: 'keys.reencrypt', active_kid: result.activeKid } });
+    audit.record({
+      event: 'admin_action',
+      ...ctx.actor,
+      details: { action: 'keys.reencrypt', active_kid: result.activeKid },
+    });
     return { success: true, ...result };
   },
 };

@@ -1,5 +1,12 @@
 import { createKeyring } from '../../crypto/keyring.js';
-import { createWebhook, deleteWebhook, webhookCreateSchema, webhookIdSchema, webhookView, type WebhookAdminDeps } from '../../webhooks/webhook-admin.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  webhookCreateSchema,
+  webhookIdSchema,
+  webhookView,
+  type WebhookAdminDeps,
+} from '../../webhooks/webhook-admin.js';
 import { createWebhookStore } from '../../webhooks/webhook-store.js';
 import { UsageError, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -15,10 +22,15 @@ const create: Command = {
   name: 'webhooks create',
   summary: 'register a webhook receiver; prints its signing secret once',
   synopsis: '--url <url> --event <type>…',
-  details: ['--event   repeatable (or comma-separated): connection.created|reauth_required|recovered|deleted, user.google_reauth_required|google_recovered|deleted'],
+  details: [
+    '--event   repeatable (or comma-separated): connection.created|reauth_required|recovered|deleted, user.google_reauth_required|google_recovered|deleted',
+  ],
   options: { url: { type: 'string' }, event: { type: 'string', multiple: true } },
   async run(ctx, args) {
-    const parsed = webhookCreateSchema.safeParse({ url: requiredString(args, 'url'), events: stringList(args, 'event') ?? [] });
+    const parsed = webhookCreateSchema.safeParse({
+      url: requiredString(args, 'url'),
+      events: stringList(args, 'event') ?? [],
+    });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new UsageError(`${issue.path.join('.') || 'input'}: ${issue.message}`);

@@ -3,8 +3,18 @@ import { layout } from '../../views/layout.js';
 
 /** Parameters carried from the authorization request into the form (and back out). */
 export const CARRIED_PARAMS = [
-  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge',
-  'code_challenge_method', 'access_type', 'prompt', 'include_granted_scopes', 'login_hint',
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'access_type',
+  'prompt',
+  'include_granted_scopes',
+  'login_hint',
 ] as const;
 
 export function authorizePage(action: string, params: Record<string, string | undefined>): string {
@@ -30,7 +40,10 @@ ${hidden}
 }
 
 export function authorizeErrorPage(error: string, description: string): string {
-  return layout('Mock Google error', html`<p class="banner"><strong>Mock Google</strong></p>
+  return layout(
+    'Mock Google error',
+    html`<p class="banner"><strong>Mock Google</strong></p>
 <h1 class="error">Access blocked: ${error}</h1>
-<p>${description}</p>`);
+<p>${description}</p>`,
+  );
 }

@@ -14,7 +14,9 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
     // Fastify errors carry statusCode, ours (OAuthError, e.g. a repeated parameter) carry status.
     const code = err.statusCode ?? err.status;
     const status = code && code >= 400 && code < 500 ? code : 500;
-    return reply.code(status).send({ error: status === 500 ? 'internal_failure' : 'invalid_request', error_description: 'Bad Request' });
+    return reply
+      .code(status)
+      .send({ error: status === 500 ? 'internal_failure' : 'invalid_request', error_description: 'Bad Request' });
   });
 
   app.get(MOCK_PATHS.authorize, async (request, reply) => {
@@ -29,7 +31,9 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
   });
 
   app.post(MOCK_PATHS.authorize, async (request, reply) => {
-    const parsed = authorizeParams.extend({ email: z.string().optional(), decision: z.enum(['allow', 'deny']) }).safeParse(request.body);
+    const parsed = authorizeParams
+      .extend({ email: z.string().optional(), decision: z.enum(['allow', 'deny']) })
+      .safeParse(request.body);
     if (!parsed.success) return errorPage(reply, 'invalid_request', 'The request is malformed.');
     const p = parsed.data;
     const refusal = checkAuthorize(p);
@@ -62,13 +66,20 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
     if (!body.success) return googleError(reply, 400, 'invalid_request', 'Bad Request');
     const b = body.data;
     const creds = clientCredentials(request, b);
-    if (!creds || !mock.checkClient(creds.id, creds.secret)) return googleError(reply, 401, 'invalid_client', 'Unauthorized');
+    if (!creds || !mock.checkClient(creds.id, creds.secret))
+      return googleError(reply, 401, 'invalid_client', 'Unauthorized');
     let result: Record<string, unknown> | undefined;
     if (b.grant_type === 'authorization_code') {
       if (!b.code) return googleError(reply, 400, 'invalid_request', 'Missing required parameter: code');
-      result = await mock.redeemCode({ code: b.code, clientId: creds.id, redirectUri: b.redirect_uri, verifier: b.code_verifier });
+      result = await mock.redeemCode({
+        code: b.code,
+        clientId: creds.id,
+        redirectUri: b.redirect_uri,
+        verifier: b.code_verifier,
+      });
     } else if (b.grant_type === 'refresh_token') {
-      if (!b.refresh_token) return googleError(reply, 400, 'invalid_request', 'Missing required parameter: refresh_token');
+      if (!b.refresh_token)
+        return googleError(reply, 400, 'invalid_request', 'Missing required parameter: refresh_token');
       result = await mock.refresh({ refreshToken: b.refresh_token, clientId: creds.id });
     } else {
       return googleError(reply, 400, 'unsupported_grant_type', `Invalid grant_type: ${b.grant_type}`);
@@ -89,7 +100,9 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
     const scopes = found.grant.scope.split(' ');
     return reply.send({
       sub: u.sub,
-      ...(scopes.includes('profile') ? { name: u.name, given_name: u.given_name, family_name: u.family_name, picture: u.picture } : {}),
+      ...(scopes.includes('profile')
+        ? { name: u.name, given_name: u.given_name, family_name: u.family_name, picture: u.picture }
+        : {}),
       ...(scopes.includes('email') ? { email: u.email, email_verified: u.email_verified } : {}),
     });
   };
@@ -118,7 +131,9 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
       scope: found.grant.scope,
       exp: String(Math.floor(found.expiresAt / 1000)),
       expires_in: String(Math.max(0, Math.floor((found.expiresAt - Date.now()) / 1000))),
-      ...(scopes.includes('email') ? { email: found.user.email, email_verified: String(found.user.email_verified) } : {}),
+      ...(scopes.includes('email')
+        ? { email: found.user.email, email_verified: String(found.user.email_verified) }
+        : {}),
       access_type: 'offline',
     });
   };
@@ -134,7 +149,8 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
     if (await failed('revoke', reply)) return reply;
     const parsed = revokeParams.safeParse({ ...(request.query as object), ...(request.body as object | undefined) });
     if (!parsed.success) return googleError(reply, 400, 'invalid_request', 'Missing required parameter: token');
-    if (!mock.revokeToken(parsed.data.token)) return googleError(reply, 400, 'invalid_token', 'Token expired or revoked');
+    if (!mock.revokeToken(parsed.data.token))
+      return googleError(reply, 400, 'invalid_token', 'Token expired or revoked');
     return reply.send({});
   });
 
@@ -167,7 +183,8 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
       return (reply) => errorPage(reply, 'invalid_client', 'The OAuth client was not found.', 401);
     }
     if (!p.redirect_uri || !mock.redirectUriAllowed(p.redirect_uri)) {
-      return (reply) => errorPage(reply, 'redirect_uri_mismatch', 'The redirect URI does not match one registered for the client.');
+      return (reply) =>
+        errorPage(reply, 'redirect_uri_mismatch', 'The redirect URI does not match one registered for the client.');
     }
     if (p.response_type !== 'code') {
       return (reply) => errorPage(reply, 'unsupported_response_type', 'Only response_type=code is supported.');
@@ -180,7 +197,9 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
 }
 
 const param = z.string().max(2048).optional();
-const authorizeParams = z.object(Object.fromEntries(CARRIED_PARAMS.map((k) => [k, param])) as Record<(typeof CARRIED_PARAMS)[number], typeof param>);
+const authorizeParams = z.object(
+  Object.fromEntries(CARRIED_PARAMS.map((k) => [k, param])) as Record<(typeof CARRIED_PARAMS)[number], typeof param>,
+);
 type AuthorizeParams = z.infer<typeof authorizeParams>;
 
 const tokenParams = z.object({
@@ -196,7 +215,10 @@ const tokeninfoParams = z.object({ access_token: param, id_token: z.string().max
 const revokeParams = z.object({ token: z.string().min(1).max(2048) });
 
 /** client_secret_basic (RFC 6749 §2.3.1, form-urlencoded parts) or client_secret_post. */
-function clientCredentials(request: FastifyRequest, body: z.infer<typeof tokenParams>): { id: string; secret: string } | undefined {
+function clientCredentials(
+  request: FastifyRequest,
+  body: z.infer<typeof tokenParams>,
+): { id: string; secret: string } | undefined {
   const basic = /^Basic (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   if (basic) {
     const decoded = Buffer.from(basic, 'base64').toString('utf8');

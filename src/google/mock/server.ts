@@ -24,7 +24,9 @@ export interface StandaloneMockGoogle {
  * A mock Google on its own 127.0.0.1 port, for tests: real HTTP, Google's shapes, and a
  * programmatic `control` for fault injection.
  */
-export async function startMockGoogle(opts: { clientId?: string; clientSecret?: string; redirectUriPrefixes?: string[] } = {}): Promise<StandaloneMockGoogle> {
+export async function startMockGoogle(
+  opts: { clientId?: string; clientSecret?: string; redirectUriPrefixes?: string[] } = {},
+): Promise<StandaloneMockGoogle> {
   const clientId = opts.clientId ?? MOCK_TEST_CLIENT_ID;
   const clientSecret = opts.clientSecret ?? MOCK_TEST_CLIENT_SECRET;
   const state = await MockGoogleState.create({

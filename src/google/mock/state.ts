@@ -145,7 +145,15 @@ export class MockGoogleState {
     return user;
   }
 
-  issueCode(p: { email: string; clientId: string; redirectUri: string; codeChallenge?: string; nonce?: string; scope: string; prompt?: string }): string {
+  issueCode(p: {
+    email: string;
+    clientId: string;
+    redirectUri: string;
+    codeChallenge?: string;
+    nonce?: string;
+    scope: string;
+    prompt?: string;
+  }): string {
     const user = this.userFor(p.email);
     const key = `${p.clientId} ${user.sub}`;
     // Google returns a refresh token on the first consent of a grant, and again only when
@@ -174,15 +182,27 @@ export class MockGoogleState {
   // --- token grants --------------------------------------------------------------------------
 
   /** RFC 6749 §4.1.3 with RFC 7636 §4.6; undefined means invalid_grant. */
-  async redeemCode(p: { code: string; clientId: string; redirectUri: string | undefined; verifier: string | undefined }) {
+  async redeemCode(p: {
+    code: string;
+    clientId: string;
+    redirectUri: string | undefined;
+    verifier: string | undefined;
+  }) {
     const pending = this.codes.get(p.code);
     if (!pending || pending.used || pending.expiresAt < Date.now()) return undefined;
     // A code is single-use even when this attempt fails (RFC 6749 §4.1.2 "MUST NOT use the
     // authorization code more than once").
     pending.used = true;
     if (pending.clientId !== p.clientId || pending.redirectUri !== p.redirectUri) return undefined;
-    if (pending.codeChallenge !== undefined && (!p.verifier || s256Challenge(p.verifier) !== pending.codeChallenge)) return undefined;
-    const grant: Grant = { id: randomToken(12), clientId: p.clientId, sub: pending.sub, scope: pending.scope, revoked: false };
+    if (pending.codeChallenge !== undefined && (!p.verifier || s256Challenge(p.verifier) !== pending.codeChallenge))
+      return undefined;
+    const grant: Grant = {
+      id: randomToken(12),
+      clientId: p.clientId,
+      sub: pending.sub,
+      scope: pending.scope,
+      revoked: false,
+    };
     const refreshToken = pending.issueRefreshToken ? newRefreshToken() : undefined;
     if (refreshToken) this.refreshTokens.set(refreshToken, grant);
     return this.tokenResponse(grant, { refreshToken, nonce: pending.nonce });
@@ -216,7 +236,12 @@ export class MockGoogleState {
     const claims: Record<string, unknown> = { azp: grant.clientId };
     if (scopes.includes('email')) Object.assign(claims, { email: user.email, email_verified: user.email_verified });
     if (scopes.includes('profile')) {
-      Object.assign(claims, { name: user.name, given_name: user.given_name, family_name: user.family_name, picture: user.picture });
+      Object.assign(claims, {
+        name: user.name,
+        given_name: user.given_name,
+        family_name: user.family_name,
+        picture: user.picture,
+      });
     }
     if (nonce !== undefined) {
       claims.nonce = this.wrongNonceNext ? `wrong-${randomToken(8)}` : nonce;
@@ -329,6 +354,8 @@ export class MockGoogleState {
 
 /** A 21-digit numeric sub, stable per email, shaped like Google's. */
 function subFor(email: string): string {
-  const digits = BigInt(`0x${createHash('sha256').update(email).digest('hex').slice(0, 24)}`).toString().padStart(21, '1');
+  const digits = BigInt(`0x${createHash('sha256').update(email).digest('hex').slice(0, 24)}`)
+    .toString()
+    .padStart(21, '1');
   return `1${digits.slice(0, 20)}`;
 }

@@ -29,53 +29,69 @@ export const authorizationCodeGrant: Grant = {
     const codeHash = sha256Hex(code);
     let userId: string | undefined;
 
-    const outcome = await deps.db.transaction(async (tx): Promise<{ response: TokenResponse } | { replayed: RevokedFamily | null }> => {
-      const row = await authorizationCodesRepository.findForUpdate(tx, codeHash);
-      if (!row) throw invalidGrant('authorization code is invalid or expired');
-      userId = row.user_id;
-      // "ensure that the authorization code was issued to the authenticated confidential client"
-      // A mismatch changes nothing: whoever holds a leaked code must not be able to cut the real
-      // client off (OAuth 2.1 §7.5.2).
-      if (row.client_id !== client.id) throw invalidGrant('authorization code was issued to another client');
-      // "ensure that the redirect_uri parameter is present if the redirect_uri parameter was
-      // included in the initial authorization request ... and if included ensure that their
-      // values are identical."
-      if (row.redirect_uri !== null && params.redirect_uri !== row.redirect_uri) {
-        throw invalidGrant(params.redirect_uri === undefined ? 'redirect_uri is required' : 'redirect_uri does not match the authorization request');
-      }
-      checkPkce(row.code_challenge, params.code_verifier, client.token_endpoint_auth_method === 'none');
-      if (row.consumed_at) {
-        // A second redemption with otherwise valid parameters: someone holds a copy of the code.
-        // Revoke everything issued from it (RFC 6749 §4.1.2, RFC 9700 §4.5).
-        const revoked = row.family_id ? await tokenFamiliesRepository.revoke(tx, row.family_id, 'code_replay') : null;
-        return { replayed: revoked };
-      }
-      if (row.expires_at.getTime() <= Date.now()) throw invalidGrant('authorization code is invalid or expired');
-      const user = await findUserClaims(tx, row.user_id);
-      if (!user) throw invalidGrant('authorization code is invalid or expired');
+    const outcome = await deps.db.transaction(
+      async (tx): Promise<{ response: TokenResponse } | { replayed: RevokedFamily | null }> => {
+        const row = await authorizationCodesRepository.findForUpdate(tx, codeHash);
+        if (!row) throw invalidGrant('authorization code is invalid or expired');
+        userId = row.user_id;
+        // "ensure that the authorization code was issued to the authenticated confidential client"
+        // A mismatch changes nothing: whoever holds a leaked code must not be able to cut the real
+        // client off (OAuth 2.1 §7.5.2).
+        if (row.client_id !== client.id) throw invalidGrant('authorization code was issued to another client');
+        // "ensure that the redirect_uri parameter is present if the redirect_uri parameter was
+        // included in the initial authorization request ... and if included ensure that their
+        // values are identical."
+        if (row.redirect_uri !== null && params.redirect_uri !== row.redirect_uri) {
+          throw invalidGrant(
+            params.redirect_uri === undefined
+              ? 'redirect_uri is required'
+              : 'redirect_uri does not match the authorization request',
+          );
+        }
+        checkPkce(row.code_challenge, params.code_verifier, client.token_endpoint_auth_method === 'none');
+        if (row.consumed_at) {
+          // A second redemption with otherwise valid parameters: someone holds a copy of the code.
+          // Revoke everything issued from it (RFC 6749 §4.1.2, RFC 9700 §4.5).
+          const revoked = row.family_id ? await tokenFamiliesRepository.revoke(tx, row.family_id, 'code_replay') : null;
+          return { replayed: revoked };
+        }
+        if (row.expires_at.getTime() <= Date.now()) throw invalidGrant('authorization code is invalid or expired');
+        const user = await findUserClaims(tx, row.user_id);
+        if (!user) throw invalidGrant('authorization code is invalid or expired');
 
-      const familyId = randomId();
-      const scopes = parseScope(row.scope);
-      const response = await issueUserTokens(tx, deps, {
-        client,
-        user,
-        scopes,
-        familyId,
-        newFamily: true,
-        refresh: client.grant_types.includes('refresh_token') ? 'new' : undefined,
-        nonce: row.nonce,
-        authTime: row.auth_time,
-      });
-      await authorizationCodesRepository.consume(tx, codeHash, familyId);
-      return { response };
-    });
+        const familyId = randomId();
+        const scopes = parseScope(row.scope);
+        const response = await issueUserTokens(tx, deps, {
+          client,
+          user,
+          scopes,
+          familyId,
+          newFamily: true,
+          refresh: client.grant_types.includes('refresh_token') ? 'new' : undefined,
+          nonce: row.nonce,
+          authTime: row.auth_time,
+        });
+        await authorizationCodesRepository.consume(tx, codeHash, familyId);
+        return { response };
+      },
+    );
 
     if ('replayed' in outcome) {
       if (outcome.replayed) await deps.denyList.denyFamily(outcome.replayed.id, outcome.replayed.access_expires_at);
-      deps.emit({ event: 'code_replay', client_id: client.id, subject: userId, details: { family_id: outcome.replayed?.id ?? null } });
+      deps.emit({
+        event: 'code_replay',
+        client_id: client.id,
+        subject: userId,
+        details: { family_id: outcome.replayed?.id ?? null },
+      });
       throw invalidGrant('authorization code was already used; tokens issued from it have been revoked');
     }
-    deps.emit({ event: 'token_issued', client_id: client.id, subject: userId, details: { grant_type: 'authorization_code' } });
+    deps.emit({
+      event: 'token_issued',
+      client_id: client.id,
+      subject: userId,
+      details: { grant_type: 'authorization_code' },
+    });
     return outcome.response;
   },
 };

@@ -30,7 +30,19 @@ export const clientCredentialsGrant: Grant = {
     requireSubset(requested, allowed.list, 'scope not available to client_credentials');
     const scope = requested.length > 0 ? formatScope(requested) : allowed.all;
     const access = await deps.tokens.issueAccessToken({ sub: client.id, client_id: client.id, scope });
-    deps.emit({ event: 'token_issued', client_id: client.id, subject: client.id, details: { grant_type: 'client_credentials' } });
-    return { access_token: access.token, token_type: 'Bearer', expires_in: expiresIn(access.exp), scope, success: true, expiry: access.exp };
+    deps.emit({
+      event: 'token_issued',
+      client_id: client.id,
+      subject: client.id,
+      details: { grant_type: 'client_credentials' },
+    });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: expiresIn(access.exp),
+      scope,
+      success: true,
+      expiry: access.exp,
+    };
   },
 };

@@ -7,5 +7,8 @@ import { tokenExchangeGrant } from './token-exchange.js';
 
 /** Every grant the token endpoint serves, by grant_type. */
 export const grants: ReadonlyMap<string, Grant> = new Map(
-  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, tokenExchangeGrant].map((g) => [g.grantType, g]),
+  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, tokenExchangeGrant].map((g) => [
+    g.grantType,
+    g,
+  ]),
 );

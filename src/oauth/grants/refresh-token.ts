@@ -1,6 +1,10 @@
 import { sha256Hex } from '../../crypto/hash.js';
 import { randomId, randomToken } from '../../crypto/random.js';
-import { refreshTokensRepository, type RefreshTokenWithUser, type Rotation } from '../../repositories/refresh-tokens.js';
+import {
+  refreshTokensRepository,
+  type RefreshTokenWithUser,
+  type Rotation,
+} from '../../repositories/refresh-tokens.js';
 import { tokenFamiliesRepository, type RevokedFamily } from '../../repositories/token-families.js';
 import type { Queryable } from '../../storage/database.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
@@ -53,8 +57,9 @@ export async function rotateRefreshToken(
   const requested = parseScope(scope);
   const tokenHash = sha256Hex(presented);
 
-  const outcome = (await rotateInOneStatement(ctx, tokenHash, requested))
-    ?? (await deps.db.transaction((tx) => rotateUnderFamilyLock(tx, ctx, presented, tokenHash, requested)));
+  const outcome =
+    (await rotateInOneStatement(ctx, tokenHash, requested)) ??
+    (await deps.db.transaction((tx) => rotateUnderFamilyLock(tx, ctx, presented, tokenHash, requested)));
 
   if ('reused' in outcome) {
     if (outcome.reused) await deps.denyList.denyFamily(outcome.reused.id, outcome.reused.access_expires_at);
@@ -78,7 +83,11 @@ export async function rotateRefreshToken(
  * written, rotation is off, or the rotation lost to a concurrent use, revocation or deletion; the
  * locked path then sees what won and answers exactly as if this attempt had not been made.
  */
-async function rotateInOneStatement(ctx: RotationContext, tokenHash: string, requested: string[]): Promise<Outcome | null> {
+async function rotateInOneStatement(
+  ctx: RotationContext,
+  tokenHash: string,
+  requested: string[],
+): Promise<Outcome | null> {
   const { client, deps } = ctx;
   if (!deps.config.security.refresh_token_rotation || requested.length > 0) return null;
   const now = Date.now();
@@ -151,7 +160,12 @@ function refuseExpired(record: RefreshTokenWithUser, now = Date.now()): void {
 }
 
 /** What to sign for a refresh of `record`; checks the requested scope against the grant. */
-function tokenInput(client: Client, record: RefreshTokenWithUser, requested: string[], refresh: 'new' | string): UserTokenInput {
+function tokenInput(
+  client: Client,
+  record: RefreshTokenWithUser,
+  requested: string[],
+  refresh: 'new' | string,
+): UserTokenInput {
   const original = parseScope(record.scope);
   // RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted".
   requireSubset(requested, original, 'scope exceeds the original grant');
@@ -205,7 +219,11 @@ async function retryWithinGrace(
   const head = await refreshTokensRepository.find(tx, record.replaced_by);
   if (!head || head.rotated_at) return null;
   const familyId = randomId();
-  const response = await issueUserTokens(tx, ctx.deps, { ...tokenInput(ctx.client, record, requested, 'new'), familyId, newFamily: true });
+  const response = await issueUserTokens(tx, ctx.deps, {
+    ...tokenInput(ctx.client, record, requested, 'new'),
+    familyId,
+    newFamily: true,
+  });
   const newHash = sha256Hex(response.refresh_token!);
   await refreshTokensRepository.markRotated(tx, head.token_hash, newHash);
   await refreshTokensRepository.spendGrace(tx, head.token_hash, newHash);

@@ -20,16 +20,27 @@ const invalidTarget = (description: string) => new OAuthError('invalid_target', 
  */
 export const tokenExchangeGrant: Grant = {
   grantType: TOKEN_EXCHANGE_GRANT_TYPE,
-  parameters: new Set(['subject_token', 'subject_token_type', 'requested_token_type', 'resource', 'audience', 'scope', 'actor_token', 'actor_token_type']),
+  parameters: new Set([
+    'subject_token',
+    'subject_token_type',
+    'requested_token_type',
+    'resource',
+    'audience',
+    'scope',
+    'actor_token',
+    'actor_token_type',
+  ]),
   async handler({ client, params, deps }) {
     if (isPublicClient(client)) throw unauthorizedClient('token exchange is for confidential clients');
     // RFC 8693 §2.1: subject_token REQUIRED, subject_token_type REQUIRED.
     if (!params.subject_token) throw invalidRequest('subject_token is required');
-    if (params.subject_token_type !== ACCESS_TOKEN_TYPE) throw invalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
+    if (params.subject_token_type !== ACCESS_TOKEN_TYPE)
+      throw invalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
     if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) {
       throw invalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
     }
-    if (params.actor_token !== undefined || params.actor_token_type !== undefined) throw invalidRequest('delegation (actor_token) is not supported');
+    if (params.actor_token !== undefined || params.actor_token_type !== undefined)
+      throw invalidRequest('delegation (actor_token) is not supported');
     // RFC 8693 §2.2.2: "If the authorization server is unwilling or unable to issue a token for
     // any target service indicated by the resource or audience parameters, the invalid_target
     // error code SHOULD be used".
@@ -43,8 +54,9 @@ export const tokenExchangeGrant: Grant = {
       throw invalidRequest('subject_token is not a valid Gatehouse access token');
     });
     if (deps.denyList.isDenied(claims)) throw invalidRequest('subject_token has been revoked');
-    if (!isUserToken(claims)) throw invalidRequest('subject_token must be a person\'s token, not a client token');
-    if (claims.client_id !== client.id && !client.first_party) throw invalidRequest('subject_token was issued to another client');
+    if (!isUserToken(claims)) throw invalidRequest("subject_token must be a person's token, not a client token");
+    if (claims.client_id !== client.id && !client.first_party)
+      throw invalidRequest('subject_token was issued to another client');
 
     const google = await deps.broker.getToken({ kind: 'person', subject: claims.sub });
     const requested = parseScope(params.scope);
@@ -52,7 +64,12 @@ export const tokenExchangeGrant: Grant = {
     const missing = requested.filter((s) => !held.has(s));
     if (missing.length > 0) throw insufficientScope(`the Google grant lacks: ${missing.join(' ')}`);
 
-    deps.emit({ event: 'token_exchanged', client_id: client.id, subject: claims.sub, details: { grant_type: TOKEN_EXCHANGE_GRANT_TYPE, subject_token_client_id: claims.client_id } });
+    deps.emit({
+      event: 'token_exchanged',
+      client_id: client.id,
+      subject: claims.sub,
+      details: { grant_type: TOKEN_EXCHANGE_GRANT_TYPE, subject_token_client_id: claims.client_id },
+    });
     const expiry = Math.floor(google.expiresAt.getTime() / 1000);
     return {
       access_token: google.accessToken,

@@ -66,7 +66,8 @@ export const introspectRoute: FastifyPluginAsync = async (app) => {
     // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some
     // form of authorization to access this endpoint". A public client's id (the login client's
     // is well known) proves nothing, so only a confidential client may introspect.
-    if (method === 'none') throw invalidClient('introspection requires a confidential client (client_secret_basic or client_secret_post)');
+    if (method === 'none')
+      throw invalidClient('introspection requires a confidential client (client_secret_basic or client_secret_post)');
     const params = readParams(request.body);
     // token REQUIRED (RFC 7662 §2.1)
     const token = params.token;
@@ -74,7 +75,9 @@ export const introspectRoute: FastifyPluginAsync = async (app) => {
     if (token.length > MAX_TOKEN_LENGTH) return INACTIVE;
     // A JWT is recognisable by shape, so the hint is not needed to choose where to look.
     const looksLikeJwt = token.split('.').length === 3;
-    const result = looksLikeJwt ? await introspectAccessToken(token, client) : await introspectRefreshToken(token, client);
+    const result = looksLikeJwt
+      ? await introspectAccessToken(token, client)
+      : await introspectRefreshToken(token, client);
     return result ?? INACTIVE;
   });
 };

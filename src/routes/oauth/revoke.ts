@@ -27,7 +27,11 @@ export const revokeRoute: FastifyPluginAsync = async (app) => {
     });
     if (revoked && revoked !== 'not-yours') {
       await app.denyList.denyFamily(revoked.id, revoked.access_expires_at);
-      app.audit({ event: 'revoke', client_id: client.id, details: { family_id: revoked.id, token_type: 'refresh_token' } });
+      app.audit({
+        event: 'revoke',
+        client_id: client.id,
+        details: { family_id: revoked.id, token_type: 'refresh_token' },
+      });
     }
     return revoked !== null;
   }
@@ -44,7 +48,12 @@ export const revokeRoute: FastifyPluginAsync = async (app) => {
     const expiresAt = new Date(claims.exp * 1000);
     await revokedAccessTokensRepository.insert(app.db, claims.jti, expiresAt);
     await app.denyList.denyJti(claims.jti, expiresAt);
-    app.audit({ event: 'revoke', client_id: client.id, subject: claims.sub, details: { jti: claims.jti, token_type: 'access_token' } });
+    app.audit({
+      event: 'revoke',
+      client_id: client.id,
+      subject: claims.sub,
+      details: { jti: claims.jti, token_type: 'access_token' },
+    });
     return true;
   }
 
@@ -56,9 +65,10 @@ export const revokeRoute: FastifyPluginAsync = async (app) => {
     if (!token) throw invalidRequest('token is required');
     if (token.length <= MAX_TOKEN_LENGTH) {
       // token_type_hint only decides the order of the lookups (§2.1: the server may ignore it).
-      const order = params.token_type_hint === 'access_token'
-        ? [revokeAccessToken, revokeRefreshToken]
-        : [revokeRefreshToken, revokeAccessToken];
+      const order =
+        params.token_type_hint === 'access_token'
+          ? [revokeAccessToken, revokeRefreshToken]
+          : [revokeRefreshToken, revokeAccessToken];
       for (const attempt of order) if (await attempt(token, client)) break;
     }
     return { success: true };

@@ -34,7 +34,12 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
     }
     const declared: Partial<Record<string, string>> = {};
     for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
-    const response = await grant.handler({ request, client, params: declared, deps: { ...deps, emit: (e) => app.audit({ ...e, ip: request.ip }) } });
+    const response = await grant.handler({
+      request,
+      client,
+      params: declared,
+      deps: { ...deps, emit: (e) => app.audit({ ...e, ip: request.ip }) },
+    });
     app.metrics.tokensIssued.inc({ grant: grantType });
     return response;
   });
@@ -45,10 +50,16 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
    * existing request means.
    */
   function brokerRequest(request: FastifyRequest) {
-    return answerBroker(app, request, () => {
-      const params = readParams(request.body);
-      if (params.grant_type) throw unsupportedGrantType('the Google token broker takes no grant_type; send subject or connection_id');
-      return { subject: params.subject, connection_id: params.connection_id };
-    }, false);
+    return answerBroker(
+      app,
+      request,
+      () => {
+        const params = readParams(request.body);
+        if (params.grant_type)
+          throw unsupportedGrantType('the Google token broker takes no grant_type; send subject or connection_id');
+        return { subject: params.subject, connection_id: params.connection_id };
+      },
+      false,
+    );
   }
 };

@@ -10,7 +10,12 @@ export interface ConnectedApp {
   since: Date;
 }
 
-export function accountPage(p: { user: User; credential: GoogleCredential | null; apps: ConnectedApp[]; csrfToken: string }): string {
+export function accountPage(p: {
+  user: User;
+  credential: GoogleCredential | null;
+  apps: ConnectedApp[];
+  csrfToken: string;
+}): string {
   const u = p.user;
   const c = p.credential;
   const google = c
@@ -23,21 +28,31 @@ export function accountPage(p: { user: User; credential: GoogleCredential | null
 <p class="muted">Scopes granted to Gatehouse:</p>
 <ul class="scopes">${c.scopes.map((s) => html`<li>${s}</li>`)}</ul>`
     : html`<p>Not connected.</p>`;
-  const picture = u.picture && /^https:\/\//.test(u.picture) ? html`<img class="avatar" src="${u.picture}" alt="">` : '';
-  return layout('Your account', html`${picture}<h1>${u.name ?? u.username}</h1>
+  const picture =
+    u.picture && /^https:\/\//.test(u.picture) ? html`<img class="avatar" src="${u.picture}" alt="">` : '';
+  return layout(
+    'Your account',
+    html`${picture}<h1>${u.name ?? u.username}</h1>
 <dl>
 <dt>Username</dt><dd>${u.username}</dd>
 <dt>Email</dt><dd>${u.email ?? '—'}${u.emailVerified ? '' : ' (unverified)'}</dd>
 <dt>Name</dt><dd>${[u.firstName, u.lastName].filter(Boolean).join(' ') || '—'}</dd>
 </dl>
 <h2>Connected apps</h2>
-${p.apps.length === 0
+${
+  p.apps.length === 0
     ? html`<p class="muted">No app holds access to your account.</p>`
-    : html`<ul class="apps">${p.apps.map((a) => html`<li><strong>${a.app_name}</strong> <span class="muted">${a.scope} · since ${a.since.toISOString().slice(0, 10)}</span>
+    : html`<ul class="apps">${p.apps.map(
+        (
+          a,
+        ) => html`<li><strong>${a.app_name}</strong> <span class="muted">${a.scope} · since ${a.since.toISOString().slice(0, 10)}</span>
 <form method="post" action="/account/apps/${encodeURIComponent(a.client_id)}/revoke"><input type="hidden" name="csrf_token" value="${p.csrfToken}">
-<button type="submit" class="secondary">Remove access</button></form></li>`)}</ul>`}
+<button type="submit" class="secondary">Remove access</button></form></li>`,
+      )}</ul>`
+}
 <h2>Google connection</h2>
 ${google}
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="${p.csrfToken}">
-<button type="submit" class="secondary">Sign out</button></form>`);
+<button type="submit" class="secondary">Sign out</button></form>`,
+  );
 }

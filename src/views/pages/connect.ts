@@ -6,8 +6,16 @@ import { layout } from '../layout.js';
  * Google permissions. Only the button spends the link, so a mail scanner or link preview that
  * fetches the URL changes nothing.
  */
-export function connectConfirmPage(p: { serviceName: string; connectionId: string; scopes: string[]; token: string; csrfToken: string }): string {
-  return layout('Connect your Google account?', html`<h1>Connect your Google account?</h1>
+export function connectConfirmPage(p: {
+  serviceName: string;
+  connectionId: string;
+  scopes: string[];
+  token: string;
+  csrfToken: string;
+}): string {
+  return layout(
+    'Connect your Google account?',
+    html`<h1>Connect your Google account?</h1>
 <p><strong>${p.serviceName}</strong> asks to use your Google account for <strong>${p.connectionId}</strong>.</p>
 <p>It will be able to use these Google permissions, also when you are not here:</p>
 <ul class="scopes">${p.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
@@ -16,7 +24,8 @@ export function connectConfirmPage(p: { serviceName: string; connectionId: strin
 <input type="hidden" name="token" value="${p.token}">
 <input type="hidden" name="csrf_token" value="${p.csrfToken}">
 <button type="submit">Continue to Google</button>
-</form>`);
+</form>`,
+  );
 }
 
 /**
@@ -24,6 +33,9 @@ export function connectConfirmPage(p: { serviceName: string; connectionId: strin
  * the link can make a new one.
  */
 export function connectResultPage(p: { title: string; message: string; error: boolean }): string {
-  return layout(p.title, html`<h1${p.error ? html` class="error"` : ''}>${p.title}</h1>
-<p>${p.message}</p>`);
+  return layout(
+    p.title,
+    html`<h1${p.error ? html` class="error"` : ''}>${p.title}</h1>
+<p>${p.message}</p>`,
+  );
 }

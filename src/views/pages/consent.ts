@@ -26,8 +26,12 @@ export function consentPage(p: {
   /** The decision endpoint; the authorization request's by default. */
   action?: string;
 }): string {
-  const hidden = Object.entries(p.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
-  return layout(`Allow ${p.appName}?`, html`<h1>Allow ${p.appName}?</h1>
+  const hidden = Object.entries(p.fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  );
+  return layout(
+    `Allow ${p.appName}?`,
+    html`<h1>Allow ${p.appName}?</h1>
 <p><strong>${p.appName}</strong> wants to use your Gatehouse account <strong>${p.username}</strong> to:</p>
 <ul class="scopes">${p.scopes.map((s) => html`<li>${describeScope(s)}</li>`)}</ul>
 <p class="muted">${p.redirectHost ? html`Afterwards you will be sent to ${p.redirectHost}. ` : ''}You can remove this access at any time on your account page.</p>
@@ -35,5 +39,6 @@ export function consentPage(p: {
 ${hidden}
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-</form>`);
+</form>`,
+  );
 }

@@ -6,7 +6,9 @@ import { layout } from '../layout.js';
  * the page says to enter only a code from a device they are holding, against remote phishing.
  */
 export function deviceCodePage(p: { csrfToken: string; userCode?: string; problem?: string }): string {
-  return layout('Connect a device', html`<h1>Connect a device</h1>
+  return layout(
+    'Connect a device',
+    html`<h1>Connect a device</h1>
 ${p.problem ? html`<p class="error" role="alert">${p.problem}</p>` : ''}
 <p>Enter the code shown on your TV, console or terminal. Only enter a code from a device you are using right now.</p>
 <form method="post" action="/device">
@@ -14,7 +16,8 @@ ${p.problem ? html`<p class="error" role="alert">${p.problem}</p>` : ''}
 <label for="user_code">Code</label>
 <input type="text" id="user_code" name="user_code" value="${p.userCode ?? ''}" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" placeholder="XXXX-XXXX" required autofocus>
 <button type="submit">Continue</button>
-</form>`);
+</form>`,
+  );
 }
 
 /** After the decision: nothing more to do in the browser. */
@@ -23,6 +26,9 @@ export function deviceDonePage(p: { approved: boolean; appName: string }): strin
   const message = p.approved
     ? html`<strong>${p.appName}</strong> is now signed in on your device. You can close this page and return to it.`
     : html`<strong>${p.appName}</strong> was not given access. You can close this page.`;
-  return layout(title, html`<h1>${title}</h1>
-<p>${message}</p>`);
+  return layout(
+    title,
+    html`<h1>${title}</h1>
+<p>${message}</p>`,
+  );
 }

@@ -27,8 +27,15 @@ describeBackends('consent decision over a server-side interaction', (backend) =>
     storage = await openStorage(backend);
     mock = await startMockGoogle();
     t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-    client = await registerClient(t.app, { redirect_urls: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], scope: 'openid profile email reports' });
-    other = await registerClient(t.app, { redirect_urls: ['https://other.example.com/cb'], grant_types: ['authorization_code'] });
+    client = await registerClient(t.app, {
+      redirect_urls: [REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+      scope: 'openid profile email reports',
+    });
+    other = await registerClient(t.app, {
+      redirect_urls: ['https://other.example.com/cb'],
+      grant_types: ['authorization_code'],
+    });
     rp = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client, redirectUri: REDIRECT });
   }, 60_000);
   afterAll(async () => {
@@ -56,8 +63,13 @@ describeBackends('consent decision over a server-side interaction', (backend) =>
   it('a tampered decision grants exactly what was shown: widened scope, another client, another redirect are ignored', async () => {
     const { browser, form } = await consentPage('openid');
     const res = await browser.post(form.action, {
-      ...form.fields, decision: 'approve',
-      scope: 'openid profile email reports', client_id: other.client_id, redirect_uri: 'https://other.example.com/cb', state: 'forged', nonce: 'forged',
+      ...form.fields,
+      decision: 'approve',
+      scope: 'openid profile email reports',
+      client_id: other.client_id,
+      redirect_uri: 'https://other.example.com/cb',
+      state: 'forged',
+      nonce: 'forged',
     });
     expect(res.status).toBe(303);
     const callback = new URL(res.location!);
@@ -67,7 +79,9 @@ describeBackends('consent decision over a server-side interaction', (backend) =>
     expect(tokens.scope).toBe('openid');
     expect((await rp.verifyIdToken(tokens.id_token!)).claims.nonce).toBe('n-1');
     // What is remembered is what was shown, too.
-    const { rows } = await t.db.query<{ scope: string }>('SELECT scope FROM consents WHERE client_id = $1', [client.client_id]);
+    const { rows } = await t.db.query<{ scope: string }>('SELECT scope FROM consents WHERE client_id = $1', [
+      client.client_id,
+    ]);
     expect(rows.map((r) => r.scope)).not.toContain('openid profile email reports');
   });
 
@@ -82,16 +96,24 @@ describeBackends('consent decision over a server-side interaction', (backend) =>
   it('another person cannot decide on an interaction shown to someone else, even with their own CSRF token', async () => {
     const victim = await consentPage();
     const attacker = await consentPage();
-    const res = await attacker.browser.post(attacker.form.action, { interaction: victim.form.fields.interaction!, csrf_token: attacker.form.fields.csrf_token!, decision: 'approve' });
+    const res = await attacker.browser.post(attacker.form.action, {
+      interaction: victim.form.fields.interaction!,
+      csrf_token: attacker.form.fields.csrf_token!,
+      decision: 'approve',
+    });
     expect(res.status).toBe(400);
     expect(res.location).toBeUndefined();
     // The victim's own decision still works: nothing was consumed.
-    expect((await victim.browser.post(victim.form.action, { ...victim.form.fields, decision: 'approve' })).status).toBe(303);
+    expect((await victim.browser.post(victim.form.action, { ...victim.form.fields, decision: 'approve' })).status).toBe(
+      303,
+    );
   });
 
   it('an expired interaction is refused', async () => {
     const { browser, form } = await consentPage();
-    await t.db.query(`UPDATE authorization_interactions SET created_at = now() - interval '11 minutes', expires_at = now() - interval '1 minute'`);
+    await t.db.query(
+      `UPDATE authorization_interactions SET created_at = now() - interval '11 minutes', expires_at = now() - interval '1 minute'`,
+    );
     const res = await browser.post(form.action, { ...form.fields, decision: 'approve' });
     expect(res.status).toBe(400);
     expect(res.location).toBeUndefined();
@@ -100,7 +122,11 @@ describeBackends('consent decision over a server-side interaction', (backend) =>
   it('a consent form posted to /oauth/authorize the old way is an authorization request: the page again, never a code', async () => {
     const { browser } = await consentPage();
     const res = await browser.post(`${t.url}/oauth/authorize`, {
-      response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, scope: 'openid profile email reports', decision: 'approve',
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: REDIRECT,
+      scope: 'openid profile email reports',
+      decision: 'approve',
     });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Use the &quot;reports&quot; permission');

@@ -28,7 +28,11 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     storage = await openStorage(backend);
     mock = await startMockGoogle();
     t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-    client = await registerClient(t.app, { app_name: 'Conformance RP', redirect_urls: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'] });
+    client = await registerClient(t.app, {
+      app_name: 'Conformance RP',
+      redirect_urls: [REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
     rp = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client, redirectUri: REDIRECT });
   }, 60_000);
   afterAll(async () => {
@@ -43,7 +47,11 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   /** A first authentication, as every module starts: a fresh browser, sign-in, consent, tokens. */
   async function firstLogin(params: Record<string, string> = {}, email = newEmail()) {
     const browser = new Browser();
-    const outcome = await rp.authorize(browser, { scope: 'openid profile email', state: 'first', nonce: 'n-first', ...params }, { email });
+    const outcome = await rp.authorize(
+      browser,
+      { scope: 'openid profile email', state: 'first', nonce: 'n-first', ...params },
+      { email },
+    );
     const code = outcome.callback.searchParams.get('code');
     expect(code, outcome.callback.toString()).toBeTruthy();
     const tokens = await rp.tokens(code!);
@@ -89,7 +97,10 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-server-client-secret-post', () => {
     it('redeems the code with client_secret_post', async () => {
       const browser = new Browser();
-      const code = await expectCode(await rp.authorize(browser, { scope: 'openid', state: 'csp' }, { email: newEmail() }), 'csp');
+      const code = await expectCode(
+        await rp.authorize(browser, { scope: 'openid', state: 'csp' }, { email: newEmail() }),
+        'csp',
+      );
       const tokens = await rp.tokens(code, {}, 'post');
       await rp.verifyIdToken(tokens.id_token!);
     });
@@ -98,14 +109,20 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-response-type-missing', () => {
     it('answers invalid_request at the redirect URI when response_type is missing', async () => {
       const { browser } = await firstLogin();
-      expectError(await rp.authorize(browser, { response_type: undefined, scope: 'openid', state: 'rtm' }), 'invalid_request', 'rtm');
+      expectError(
+        await rp.authorize(browser, { response_type: undefined, scope: 'openid', state: 'rtm' }),
+        'invalid_request',
+        'rtm',
+      );
     });
   });
 
   describe('oidcc-idtoken-signature', () => {
     it('signs ID tokens with a key published in the JWKS (kid in the header)', async () => {
       const { tokens } = await firstLogin();
-      const jwks = await (await fetch(`${t.url}/.well-known/jwks.json`)).json() as { keys: { kid: string; alg: string }[] };
+      const jwks = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string; alg: string }[];
+      };
       const { kid, alg } = await rp.verifyIdToken(tokens.id_token!);
       expect(jwks.keys).toContainEqual(expect.objectContaining({ kid, alg }));
     });
@@ -113,14 +130,20 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
 
   describe('oidcc-idtoken-unsigned', () => {
     it('is not applicable: alg "none" is not offered, so the suite skips the module', async () => {
-      const meta = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
+      const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<
+        string,
+        string[]
+      >;
       expect(meta.id_token_signing_alg_values_supported).not.toContain('none');
     });
   });
 
   describe('oidcc-idtoken-rs256', () => {
     it('RS256 is the default ID token algorithm and is listed first in discovery', async () => {
-      const meta = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
+      const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<
+        string,
+        string[]
+      >;
       expect(meta.id_token_signing_alg_values_supported![0]).toBe('RS256');
       const { tokens } = await firstLogin();
       expect((await rp.verifyIdToken(tokens.id_token!)).alg).toBe('RS256');
@@ -130,9 +153,21 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
 
     it('a client registered with id_token_signed_response_alg gets that algorithm', async () => {
       for (const alg of ['ES256', 'EdDSA'] as const) {
-        const other = await registerClient(t.app, { redirect_urls: [REDIRECT], grant_types: ['authorization_code'], id_token_signed_response_alg: alg });
-        const otherRp = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client: other, redirectUri: REDIRECT });
-        const code = await expectCode(await otherRp.authorize(new Browser(), { scope: 'openid', state: alg }, { email: newEmail() }), alg);
+        const other = await registerClient(t.app, {
+          redirect_urls: [REDIRECT],
+          grant_types: ['authorization_code'],
+          id_token_signed_response_alg: alg,
+        });
+        const otherRp = new RelyingParty({
+          issuer: t.url,
+          googleAuthUrl: mock.env.GOOGLE_AUTH_URL!,
+          client: other,
+          redirectUri: REDIRECT,
+        });
+        const code = await expectCode(
+          await otherRp.authorize(new Browser(), { scope: 'openid', state: alg }, { email: newEmail() }),
+          alg,
+        );
         const tokens = await otherRp.tokens(code);
         expect((await otherRp.verifyIdToken(tokens.id_token!)).alg).toBe(alg);
       }
@@ -152,31 +187,48 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     const expectClaims = async (res: Response) => {
       expect(res.status).toBe(200);
       // OIDC Core §5.3.2: sub MUST be returned and match the ID token's.
-      expect(await res.json()).toMatchObject({ sub, email, email_verified: true, preferred_username: expect.any(String) });
+      expect(await res.json()).toMatchObject({
+        sub,
+        email,
+        email_verified: true,
+        preferred_username: expect.any(String),
+      });
     };
 
     describe('oidcc-userinfo-get', () => {
       it('GET with the Bearer header', async () => {
-        await expectClaims(await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } }));
+        await expectClaims(
+          await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+        );
       });
     });
     describe('oidcc-userinfo-post-header', () => {
       it('POST with the Bearer header', async () => {
-        await expectClaims(await fetch(`${t.url}/userinfo`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` } }));
+        await expectClaims(
+          await fetch(`${t.url}/userinfo`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${tokens.access_token}` },
+          }),
+        );
       });
     });
     describe('oidcc-userinfo-post-body', () => {
       it('POST with access_token in a form body (RFC 6750 §2.2)', async () => {
-        await expectClaims(await fetch(`${t.url}/userinfo`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ access_token: tokens.access_token }),
-        }));
+        await expectClaims(
+          await fetch(`${t.url}/userinfo`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ access_token: tokens.access_token }),
+          }),
+        );
       });
       it('refuses a token sent both ways (RFC 6750 §3.1: more than one method)', async () => {
         const res = await fetch(`${t.url}/userinfo`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${tokens.access_token}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Bearer ${tokens.access_token}`,
+          },
           body: new URLSearchParams({ access_token: tokens.access_token }),
         });
         expect(res.status).toBe(400);
@@ -184,7 +236,9 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       });
       it('a bad token in the body is 401 invalid_token', async () => {
         const res = await fetch(`${t.url}/userinfo`, {
-          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: 'nope' }),
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ access_token: 'nope' }),
         });
         expect(res.status).toBe(401);
         expect(await res.json()).toMatchObject({ success: false, error: 'invalid_token' });
@@ -195,7 +249,10 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-ensure-request-without-nonce-succeeds-for-code-flow', () => {
     it('issues a code and an ID token without nonce', async () => {
       const browser = new Browser();
-      const code = await expectCode(await rp.authorize(browser, { scope: 'openid', state: 'nn' }, { email: newEmail() }), 'nn');
+      const code = await expectCode(
+        await rp.authorize(browser, { scope: 'openid', state: 'nn' }, { email: newEmail() }),
+        'nn',
+      );
       const { claims } = await rp.verifyIdToken((await rp.tokens(code)).id_token!);
       expect(claims.nonce).toBeUndefined();
     });
@@ -206,7 +263,9 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       const browser = new Browser();
       const code = await expectCode(await rp.authorize(browser, { scope, state: 's' }, { email: newEmail() }), 's');
       const tokens = await rp.tokens(code);
-      const info = await (await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json() as Record<string, unknown>;
+      const info = (await (
+        await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+      ).json()) as Record<string, unknown>;
       return { tokens, info };
     }
     describe('oidcc-scope-profile', () => {
@@ -226,20 +285,30 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     });
     describe('oidcc-scope-address', () => {
       it('is skipped by the suite: address is not in scopes_supported', async () => {
-        const meta = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
+        const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<
+          string,
+          string[]
+        >;
         expect(meta.scopes_supported).not.toContain('address');
       });
     });
     describe('oidcc-scope-phone', () => {
       it('is skipped by the suite: phone is not in scopes_supported', async () => {
-        const meta = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
+        const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<
+          string,
+          string[]
+        >;
         expect(meta.scopes_supported).not.toContain('phone');
       });
     });
     describe('oidcc-scope-all', () => {
       it('every supported identity scope at once', async () => {
         const { info } = await claimsFor('openid profile email');
-        expect(info).toMatchObject({ email: expect.any(String), name: expect.any(String), preferred_username: expect.any(String) });
+        expect(info).toMatchObject({
+          email: expect.any(String),
+          name: expect.any(String),
+          preferred_username: expect.any(String),
+        });
       });
     });
     describe('oidcc-ensure-other-scope-order-succeeds', () => {
@@ -261,7 +330,10 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   ])('%s', (_module, extra) => {
     it('accepts the parameter and completes the flow', async () => {
       const browser = new Browser();
-      const code = await expectCode(await rp.authorize(browser, { scope: 'openid profile', state: 'x', ...extra }, { email: newEmail() }), 'x');
+      const code = await expectCode(
+        await rp.authorize(browser, { scope: 'openid profile', state: 'x', ...extra }, { email: newEmail() }),
+        'x',
+      );
       await rp.verifyIdToken((await rp.tokens(code)).id_token!);
     });
   });
@@ -293,7 +365,11 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
 
     it('works for a POST authorization request too (the request is kept while the person signs in)', async () => {
       const first = await firstLogin();
-      const outcome = await rp.authorize(first.browser, { scope: 'openid', state: 'plp', prompt: 'login', nonce: 'n-post' }, { method: 'POST' });
+      const outcome = await rp.authorize(
+        first.browser,
+        { scope: 'openid', state: 'plp', prompt: 'login', nonce: 'n-post' },
+        { method: 'POST' },
+      );
       expect(outcome.googleRequests).toHaveLength(1);
       const code = await expectCode(outcome, 'plp');
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.nonce).toBe('n-post');
@@ -311,7 +387,11 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-prompt-none-logged-in', () => {
     it('returns a code at once for a signed-in person who consented', async () => {
       const first = await firstLogin();
-      const outcome = await rp.authorize(first.browser, { scope: 'openid profile email', state: 'pnl', prompt: 'none' });
+      const outcome = await rp.authorize(first.browser, {
+        scope: 'openid profile email',
+        state: 'pnl',
+        prompt: 'none',
+      });
       expect(outcome.hops).toHaveLength(1);
       const code = await expectCode(outcome, 'pnl');
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.sub).toBe(first.claims.sub);
@@ -319,9 +399,17 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
 
     it('answers consent_required when consent is missing, login_required when max_age is exceeded', async () => {
       const first = await firstLogin({ scope: 'openid' });
-      expectError(await rp.authorize(first.browser, { scope: 'openid email', state: 'c', prompt: 'none' }), 'consent_required', 'c');
+      expectError(
+        await rp.authorize(first.browser, { scope: 'openid email', state: 'c', prompt: 'none' }),
+        'consent_required',
+        'c',
+      );
       await ageSignIn(first.claims.sub!, 5);
-      expectError(await rp.authorize(first.browser, { scope: 'openid', state: 'm', prompt: 'none', max_age: '1' }), 'login_required', 'm');
+      expectError(
+        await rp.authorize(first.browser, { scope: 'openid', state: 'm', prompt: 'none', max_age: '1' }),
+        'login_required',
+        'm',
+      );
     });
   });
 
@@ -351,14 +439,22 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
 
     it('a malformed max_age is invalid_request', async () => {
       const first = await firstLogin();
-      expectError(await rp.authorize(first.browser, { scope: 'openid', state: 'bad', max_age: '-1' }), 'invalid_request', 'bad');
+      expectError(
+        await rp.authorize(first.browser, { scope: 'openid', state: 'bad', max_age: '-1' }),
+        'invalid_request',
+        'bad',
+      );
     });
   });
 
   describe('oidcc-max-age-10000', () => {
     it('a recent sign-in satisfies max_age: no new authentication, the old auth_time', async () => {
       const first = await firstLogin();
-      const outcome = await rp.authorize(first.browser, { scope: 'openid profile email', state: 'mx', max_age: '10000' });
+      const outcome = await rp.authorize(first.browser, {
+        scope: 'openid profile email',
+        state: 'mx',
+        max_age: '10000',
+      });
       expect(outcome.googleRequests).toHaveLength(0);
       const code = await expectCode(outcome, 'mx');
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.auth_time).toBe(first.claims.auth_time);
@@ -368,7 +464,12 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-id-token-hint', () => {
     it('prompt=none with an id_token_hint of the signed-in person returns a code', async () => {
       const first = await firstLogin();
-      const outcome = await rp.authorize(first.browser, { scope: 'openid profile email', state: 'h', prompt: 'none', id_token_hint: first.tokens.id_token! });
+      const outcome = await rp.authorize(first.browser, {
+        scope: 'openid profile email',
+        state: 'h',
+        prompt: 'none',
+        id_token_hint: first.tokens.id_token!,
+      });
       const code = await expectCode(outcome, 'h');
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.sub).toBe(first.claims.sub);
     });
@@ -384,8 +485,21 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     it('a hint naming someone else: login_required with prompt=none, otherwise a new sign-in', async () => {
       const other = await firstLogin();
       const first = await firstLogin();
-      expectError(await rp.authorize(first.browser, { scope: 'openid', state: 'o', prompt: 'none', id_token_hint: other.tokens.id_token! }), 'login_required', 'o');
-      const outcome = await rp.authorize(first.browser, { scope: 'openid', state: 'o2', id_token_hint: other.tokens.id_token! }, { email: other.email });
+      expectError(
+        await rp.authorize(first.browser, {
+          scope: 'openid',
+          state: 'o',
+          prompt: 'none',
+          id_token_hint: other.tokens.id_token!,
+        }),
+        'login_required',
+        'o',
+      );
+      const outcome = await rp.authorize(
+        first.browser,
+        { scope: 'openid', state: 'o2', id_token_hint: other.tokens.id_token! },
+        { email: other.email },
+      );
       expect(outcome.googleRequests).toHaveLength(1);
       const code = await expectCode(outcome, 'o2');
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.sub).toBe(other.claims.sub);
@@ -394,8 +508,16 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     it('a forged or foreign hint is invalid_request; an access token is not an ID token', async () => {
       const first = await firstLogin();
       const [h, p] = first.tokens.id_token!.split('.');
-      expectError(await rp.authorize(first.browser, { scope: 'openid', state: 'f', id_token_hint: `${h}.${p}.AAAA` }), 'invalid_request', 'f');
-      expectError(await rp.authorize(first.browser, { scope: 'openid', state: 'a', id_token_hint: first.tokens.access_token }), 'invalid_request', 'a');
+      expectError(
+        await rp.authorize(first.browser, { scope: 'openid', state: 'f', id_token_hint: `${h}.${p}.AAAA` }),
+        'invalid_request',
+        'f',
+      );
+      expectError(
+        await rp.authorize(first.browser, { scope: 'openid', state: 'a', id_token_hint: first.tokens.access_token }),
+        'invalid_request',
+        'a',
+      );
     });
   });
 
@@ -406,7 +528,9 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       expect(outcome.googleRequests[0]!.searchParams.get('login_hint')).toBe(email);
       const code = await expectCode(outcome, 'lh');
       const tokens = await rp.tokens(code);
-      const info = await (await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json() as { email: string };
+      const info = (await (
+        await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+      ).json()) as { email: string };
       expect(info.email).toBe(email);
     });
   });
@@ -414,7 +538,10 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-codereuse', () => {
     it('a second redemption of a code is invalid_grant', async () => {
       const browser = new Browser();
-      const code = await expectCode(await rp.authorize(browser, { scope: 'openid', state: 'cr' }, { email: newEmail() }), 'cr');
+      const code = await expectCode(
+        await rp.authorize(browser, { scope: 'openid', state: 'cr' }, { email: newEmail() }),
+        'cr',
+      );
       expect((await rp.redeem(code)).status).toBe(200);
       const again = await rp.redeem(code);
       expect(again.status).toBe(400);
@@ -425,7 +552,10 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-codereuse-30seconds', () => {
     it('a replayed code also revokes the access token issued from it (RFC 6749 §4.1.2)', async () => {
       const browser = new Browser();
-      const code = await expectCode(await rp.authorize(browser, { scope: 'openid', state: 'cr30' }, { email: newEmail() }), 'cr30');
+      const code = await expectCode(
+        await rp.authorize(browser, { scope: 'openid', state: 'cr30' }, { email: newEmail() }),
+        'cr30',
+      );
       const tokens = await rp.tokens(code);
       expect((await rp.redeem(code)).status).toBe(400);
       const info = await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
@@ -435,7 +565,9 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
 
   describe('oidcc-ensure-registered-redirect-uri', () => {
     it('an unregistered redirect_uri gets an error page, never a redirect', async () => {
-      const res = await new Browser().get(rp.authorizeUrl({ scope: 'openid', state: 'r', redirect_uri: 'https://evil.example/cb' }));
+      const res = await new Browser().get(
+        rp.authorizeUrl({ scope: 'openid', state: 'r', redirect_uri: 'https://evil.example/cb' }),
+      );
       expect(res.status).toBe(400);
       expect(res.location).toBeUndefined();
     });
@@ -452,7 +584,11 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-ensure-post-request-succeeds', () => {
     it('an authorization request by POST with a form body (OIDC Core §3.1.2.1)', async () => {
       const first = await firstLogin();
-      const outcome = await rp.authorize(first.browser, { scope: 'openid profile email', state: 'post', nonce: 'n-p' }, { method: 'POST' });
+      const outcome = await rp.authorize(
+        first.browser,
+        { scope: 'openid profile email', state: 'post', nonce: 'n-p' },
+        { method: 'POST' },
+      );
       const code = await expectCode(outcome, 'post');
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.nonce).toBe('n-p');
     });
@@ -463,7 +599,13 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, scope: 'openid profile email', state: 'xs' }),
+        body: new URLSearchParams({
+          response_type: 'code',
+          client_id: client.client_id,
+          redirect_uri: REDIRECT,
+          scope: 'openid profile email',
+          state: 'xs',
+        }),
       });
       expect(res.status).toBe(303);
       const resume = new URL(res.headers.get('location')!, t.url);
@@ -476,7 +618,11 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     });
 
     it('a signed-out POST request signs in first, then continues the same request', async () => {
-      const outcome = await rp.authorize(new Browser(), { scope: 'openid', state: 'post2', nonce: 'n-q' }, { method: 'POST', email: newEmail() });
+      const outcome = await rp.authorize(
+        new Browser(),
+        { scope: 'openid', state: 'post2', nonce: 'n-q' },
+        { method: 'POST', email: newEmail() },
+      );
       const code = await expectCode(outcome, 'post2');
       expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.nonce).toBe('n-q');
     });
@@ -485,7 +631,15 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported', () => {
     it('request_uri is answered with request_uri_not_supported (OIDC Core §6.2)', async () => {
       const first = await firstLogin();
-      expectError(await rp.authorize(first.browser, { scope: 'openid', state: 'ru', request_uri: 'https://rp.example.com/req.jwt' }), 'request_uri_not_supported', 'ru');
+      expectError(
+        await rp.authorize(first.browser, {
+          scope: 'openid',
+          state: 'ru',
+          request_uri: 'https://rp.example.com/req.jwt',
+        }),
+        'request_uri_not_supported',
+        'ru',
+      );
     });
   });
 
@@ -494,13 +648,17 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       const first = await firstLogin();
       const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
       const body = Buffer.from(JSON.stringify({ state: 'inside', nonce: 'inside' })).toString('base64url');
-      expectError(await rp.authorize(first.browser, { scope: 'openid', state: 'ro', request: `${header}.${body}.` }), 'request_not_supported', 'ro');
+      expectError(
+        await rp.authorize(first.browser, { scope: 'openid', state: 'ro', request: `${header}.${body}.` }),
+        'request_not_supported',
+        'ro',
+      );
     });
   });
 
   describe('oidcc-ensure-request-object-with-redirect-uri', () => {
     it('is skipped by the suite: discovery says request objects are not supported', async () => {
-      const meta = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+      const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
       expect(meta.request_parameter_supported).toBe(false);
       expect(meta.request_uri_parameter_supported).toBe(false);
     });
@@ -512,18 +670,31 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       expect(first.tokens.scope).toBe('openid offline_access');
       expect(first.tokens.refresh_token).toEqual(expect.any(String));
       const res = await rp.refresh(first.tokens.refresh_token!, 'openid offline_access');
-      const body = await res.json() as TokenSet;
+      const body = (await res.json()) as TokenSet;
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(body.scope).toBe('openid offline_access');
       const { claims } = await rp.verifyIdToken(body.id_token!);
       // OIDC Core §12.2: same iss, sub and aud; auth_time of the original authentication.
-      expect(claims).toMatchObject({ iss: first.claims.iss, sub: first.claims.sub, aud: client.client_id, auth_time: first.claims.auth_time });
+      expect(claims).toMatchObject({
+        iss: first.claims.iss,
+        sub: first.claims.sub,
+        aud: client.client_id,
+        auth_time: first.claims.auth_time,
+      });
     });
 
     it('offline_access is dropped for a client that may not refresh', async () => {
       const noRefresh = await registerClient(t.app, { redirect_urls: [REDIRECT], grant_types: ['authorization_code'] });
-      const other = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client: noRefresh, redirectUri: REDIRECT });
-      const code = await expectCode(await other.authorize(new Browser(), { scope: 'openid offline_access', state: 'o' }, { email: newEmail() }), 'o');
+      const other = new RelyingParty({
+        issuer: t.url,
+        googleAuthUrl: mock.env.GOOGLE_AUTH_URL!,
+        client: noRefresh,
+        redirectUri: REDIRECT,
+      });
+      const code = await expectCode(
+        await other.authorize(new Browser(), { scope: 'openid offline_access', state: 'o' }, { email: newEmail() }),
+        'o',
+      );
       const tokens = await other.tokens(code);
       expect(tokens.scope).toBe('openid');
       expect(tokens.refresh_token).toBeUndefined();
@@ -533,9 +704,23 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   describe('oidcc-ensure-request-with-valid-pkce-succeeds', () => {
     it('S256 PKCE', async () => {
       const { verifier, challenge } = pkcePair();
-      const code = await expectCode(await rp.authorize(new Browser(), { scope: 'openid', state: 'pk', code_challenge: challenge, code_challenge_method: 'S256' }, { email: newEmail() }), 'pk');
+      const code = await expectCode(
+        await rp.authorize(
+          new Browser(),
+          { scope: 'openid', state: 'pk', code_challenge: challenge, code_challenge_method: 'S256' },
+          { email: newEmail() },
+        ),
+        'pk',
+      );
       expect((await rp.redeem(code, { code_verifier: 'x'.repeat(43) })).status).toBe(400);
-      const code2 = await expectCode(await rp.authorize(new Browser(), { scope: 'openid', state: 'pk2', code_challenge: challenge, code_challenge_method: 'S256' }, { email: newEmail() }), 'pk2');
+      const code2 = await expectCode(
+        await rp.authorize(
+          new Browser(),
+          { scope: 'openid', state: 'pk2', code_challenge: challenge, code_challenge_method: 'S256' },
+          { email: newEmail() },
+        ),
+        'pk2',
+      );
       await rp.verifyIdToken((await rp.tokens(code2, { code_verifier: verifier })).id_token!);
     });
   });
@@ -545,10 +730,16 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     it('the discovery document passes the checks the module makes', async () => {
       const res = await fetch(`${t.url}/.well-known/openid-configuration`);
       expect(res.status).toBe(200);
-      const meta = await res.json() as Record<string, unknown>;
+      const meta = (await res.json()) as Record<string, unknown>;
       // OIDC Discovery §4.3: issuer identical to the URL the document was fetched under.
       expect(meta.issuer).toBe(t.url);
-      for (const name of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint']) {
+      for (const name of [
+        'authorization_endpoint',
+        'token_endpoint',
+        'userinfo_endpoint',
+        'jwks_uri',
+        'end_session_endpoint',
+      ]) {
         expect(String(meta[name])).toMatch(new RegExp(`^${t.url}/`));
       }
       expect(meta.scopes_supported).toContain('openid');
@@ -558,7 +749,7 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       expect(meta.claims_supported).toEqual(expect.arrayContaining(['sub', 'iss', 'auth_time', 'email', 'name']));
       expect(meta.claims_parameter_supported).toBe(false);
       // ValidateServerJWKs: every key public, with kid, alg and use.
-      const jwks = await (await fetch(String(meta.jwks_uri))).json() as { keys: Record<string, string>[] };
+      const jwks = (await (await fetch(String(meta.jwks_uri))).json()) as { keys: Record<string, string>[] };
       const algs = jwks.keys.map((k) => k.alg);
       expect(algs).toEqual(expect.arrayContaining(['RS256', 'ES256', 'EdDSA']));
       for (const key of jwks.keys) {

@@ -22,7 +22,11 @@ describeBackends('RP-initiated logout and post_logout_redirect_urls', (backend) 
     storage = await openStorage(backend);
     mock = await startMockGoogle();
     t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-    client = await registerClient(t.app, { redirect_urls: [REDIRECT], post_logout_redirect_urls: [AFTER_LOGOUT], grant_types: ['authorization_code', 'refresh_token'] });
+    client = await registerClient(t.app, {
+      redirect_urls: [REDIRECT],
+      post_logout_redirect_urls: [AFTER_LOGOUT],
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
     rp = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client, redirectUri: REDIRECT });
   }, 60_000);
   afterAll(async () => {
@@ -34,24 +38,31 @@ describeBackends('RP-initiated logout and post_logout_redirect_urls', (backend) 
 
   async function signedIn() {
     const browser = new Browser();
-    const outcome = await rp.authorize(browser, { scope: 'openid', state: 's' }, { email: `l.${Math.random().toString(36).slice(2)}@example.com` });
+    const outcome = await rp.authorize(
+      browser,
+      { scope: 'openid', state: 's' },
+      { email: `l.${Math.random().toString(36).slice(2)}@example.com` },
+    );
     const tokens = await rp.tokens(outcome.callback.searchParams.get('code')!);
     const { claims } = await rp.verifyIdToken(tokens.id_token!);
     return { browser, idToken: tokens.id_token!, sub: claims.sub! };
   }
-  const sessionsOf = async (userId: string) => (await t.db.query('SELECT 1 FROM sessions WHERE user_id = $1', [userId])).rowCount;
+  const sessionsOf = async (userId: string) =>
+    (await t.db.query('SELECT 1 FROM sessions WHERE user_id = $1', [userId])).rowCount;
   const logoutUrl = (params: Record<string, string>) => `${t.url}/oauth/logout?${new URLSearchParams(params)}`;
 
   it('registration returns post_logout_redirect_urls and discovery names the endpoint', async () => {
     expect(client.post_logout_redirect_urls).toEqual([AFTER_LOGOUT]);
-    const meta = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, string>;
+    const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<string, string>;
     expect(meta.end_session_endpoint).toBe(`${t.url}/oauth/logout`);
   });
 
   it('a valid id_token_hint for the current session ends it and redirects (303) with state', async () => {
     const { browser, idToken, sub } = await signedIn();
     expect(await sessionsOf(sub)).toBe(1);
-    const res = await browser.get(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: AFTER_LOGOUT, state: 'bye' }));
+    const res = await browser.get(
+      logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: AFTER_LOGOUT, state: 'bye' }),
+    );
     expect(res.status).toBe(303);
     expect(res.location).toBe(`${AFTER_LOGOUT}?state=bye`);
     expect(await sessionsOf(sub)).toBe(0);
@@ -62,7 +73,11 @@ describeBackends('RP-initiated logout and post_logout_redirect_urls', (backend) 
 
   it('works by POST as well, with client_id matching the hint', async () => {
     const { browser, idToken, sub } = await signedIn();
-    const res = await browser.post(`${t.url}/oauth/logout`, { id_token_hint: idToken, client_id: client.client_id, post_logout_redirect_uri: AFTER_LOGOUT });
+    const res = await browser.post(`${t.url}/oauth/logout`, {
+      id_token_hint: idToken,
+      client_id: client.client_id,
+      post_logout_redirect_uri: AFTER_LOGOUT,
+    });
     expect(res.status).toBe(303);
     expect(res.location).toBe(AFTER_LOGOUT);
     expect(await sessionsOf(sub)).toBe(0);
@@ -70,7 +85,9 @@ describeBackends('RP-initiated logout and post_logout_redirect_urls', (backend) 
 
   it('without a hint the person is asked; confirming (with the CSRF token) ends the session', async () => {
     const { browser, sub } = await signedIn();
-    const page = await browser.get(logoutUrl({ client_id: client.client_id, post_logout_redirect_uri: AFTER_LOGOUT, state: 'q' }));
+    const page = await browser.get(
+      logoutUrl({ client_id: client.client_id, post_logout_redirect_uri: AFTER_LOGOUT, state: 'q' }),
+    );
     expect(page.status).toBe(200);
     expect(page.text).toContain('Sign out of Gatehouse?');
     expect(await sessionsOf(sub)).toBe(1);
@@ -96,18 +113,24 @@ describeBackends('RP-initiated logout and post_logout_redirect_urls', (backend) 
 
   it('refuses an unregistered post_logout_redirect_uri, a client_id that does not match the hint, and a forged hint', async () => {
     const { browser, idToken, sub } = await signedIn();
-    const unregistered = await browser.get(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/after' }));
+    const unregistered = await browser.get(
+      logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/after' }),
+    );
     expect(unregistered.status).toBe(400);
     expect(unregistered.location).toBeUndefined();
     const otherClient = await registerClient(t.app, { redirect_urls: [REDIRECT] });
-    expect((await browser.get(logoutUrl({ id_token_hint: idToken, client_id: otherClient.client_id }))).status).toBe(400);
+    expect((await browser.get(logoutUrl({ id_token_hint: idToken, client_id: otherClient.client_id }))).status).toBe(
+      400,
+    );
     expect((await browser.get(logoutUrl({ id_token_hint: `${idToken.slice(0, -4)}AAAA` }))).status).toBe(400);
     expect(await sessionsOf(sub)).toBe(1);
   });
 
   it('without a session it redirects to a registered URI, or says the person is signed out', async () => {
     const browser = new Browser();
-    const res = await browser.get(logoutUrl({ client_id: client.client_id, post_logout_redirect_uri: AFTER_LOGOUT, state: 'z' }));
+    const res = await browser.get(
+      logoutUrl({ client_id: client.client_id, post_logout_redirect_uri: AFTER_LOGOUT, state: 'z' }),
+    );
     expect(res.status).toBe(303);
     expect(res.location).toBe(`${AFTER_LOGOUT}?state=z`);
     const page = await browser.get(`${t.url}/oauth/logout`);
@@ -117,13 +140,22 @@ describeBackends('RP-initiated logout and post_logout_redirect_urls', (backend) 
 
   it('PATCH /clients/:id changes post_logout_redirect_urls with registration validation', async () => {
     const c = await registerClient(t.app, { redirect_urls: [REDIRECT] });
-    const patch = (payload: Record<string, unknown>, id = c.client_id, headers: Record<string, string> = adminHeaders) =>
-      t.app.inject({ method: 'PATCH', url: `/clients/${id}`, headers, payload });
+    const patch = (
+      payload: Record<string, unknown>,
+      id = c.client_id,
+      headers: Record<string, string> = adminHeaders,
+    ) => t.app.inject({ method: 'PATCH', url: `/clients/${id}`, headers, payload });
     const ok = await patch({ post_logout_redirect_urls: ['https://rp.example.com/bye'], app_name: 'Renamed' });
     expect(ok.statusCode, ok.body).toBe(200);
-    expect(ok.json().client).toMatchObject({ app_name: 'Renamed', post_logout_redirect_uris: ['https://rp.example.com/bye'], redirect_uris: c.redirect_urls });
+    expect(ok.json().client).toMatchObject({
+      app_name: 'Renamed',
+      post_logout_redirect_uris: ['https://rp.example.com/bye'],
+      redirect_uris: c.redirect_urls,
+    });
     // Every instance sees the change: the cached client is replaced.
-    const res = await new Browser().get(logoutUrl({ client_id: c.client_id, post_logout_redirect_uri: 'https://rp.example.com/bye' }));
+    const res = await new Browser().get(
+      logoutUrl({ client_id: c.client_id, post_logout_redirect_uri: 'https://rp.example.com/bye' }),
+    );
     expect(res.status).toBe(303);
 
     const bad = await patch({ post_logout_redirect_urls: ['http://example.com/bye'] });

@@ -3,7 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GatehouseClient, FileTokenStorage, MemoryTokenStorage, type GatehouseClientOptions, type GatehouseUser, type TokenInfo, type TokenStorage } from '@gatehouse/client';
+import {
+  GatehouseClient,
+  FileTokenStorage,
+  MemoryTokenStorage,
+  type GatehouseClientOptions,
+  type GatehouseUser,
+  type TokenInfo,
+  type TokenStorage,
+} from '@gatehouse/client';
 import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
@@ -53,7 +61,11 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
 
   const newEmail = () => `sdk.${Math.random().toString(36).slice(2)}@example.com`;
 
-  interface Recorded { method: string; path: string; status?: number }
+  interface Recorded {
+    method: string;
+    path: string;
+    status?: number;
+  }
 
   /**
    * The client's fetch, recording each request. `rewrite` sends a path elsewhere on the same
@@ -65,9 +77,13 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     const state = { failToken: false };
     const recordingFetch: typeof fetch = async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
-      const entry: Recorded = { method: init?.method ?? (input instanceof Request ? input.method : 'GET'), path: url.pathname };
+      const entry: Recorded = {
+        method: init?.method ?? (input instanceof Request ? input.method : 'GET'),
+        path: url.pathname,
+      };
       calls.push(entry);
-      if (url.origin === t.url && url.pathname === '/oauth/token' && state.failToken) throw new TypeError('fetch failed');
+      if (url.origin === t.url && url.pathname === '/oauth/token' && state.failToken)
+        throw new TypeError('fetch failed');
       if (url.origin === t.url && rewrite[url.pathname]) url.pathname = rewrite[url.pathname]!;
       const res = await fetch(input instanceof Request ? new Request(url, input) : url, init);
       entry.status = res.status;
@@ -127,7 +143,11 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
   }
 
   async function revoke(token: string, hint: 'access_token' | 'refresh_token') {
-    const res = await fetch(`${t.url}/oauth/revoke`, { method: 'POST', headers: FORM, body: form({ token, token_type_hint: hint, client_id: registered.client_id }) });
+    const res = await fetch(`${t.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({ token, token_type_hint: hint, client_id: registered.client_id }),
+    });
     expect(res.status).toBe(200);
   }
 
@@ -327,7 +347,9 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     expect(refresh.status).toBe(400);
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
     // Gatehouse ends the family's access tokens with it.
-    expect((await fetch(`${t.url}/test/me`, { headers: { authorization: `Bearer ${before.accessToken}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${t.url}/test/me`, { headers: { authorization: `Bearer ${before.accessToken}` } })).status,
+    ).toBe(401);
     await gc.logout();
     expect(events.logout).toBe(1);
   });
@@ -355,7 +377,9 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
   });
 
   it('refuses a callback whose iss does not match and never exchanges the code', async () => {
-    const browser = scriptedBrowser(t.url, newEmail(), { tamper: (u) => u.searchParams.set('iss', 'https://evil.example') });
+    const browser = scriptedBrowser(t.url, newEmail(), {
+      tamper: (u) => u.searchParams.set('iss', 'https://evil.example'),
+    });
     const rec = recorder();
     const { gc, events } = newClient(rec, { openBrowser: browser.open });
     await expect(gc.login()).rejects.toMatchObject({ code: 'login_failed' });
@@ -373,19 +397,22 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
   it.each([
     ['a forged state', (u: URL) => u.searchParams.set('state', 'forged-state')],
     ['no state', (u: URL) => u.searchParams.delete('state')],
-  ])('a callback with %s is ignored: login keeps waiting until its timeout and never exchanges the code', async (_name, tamper) => {
-    const browser = scriptedBrowser(t.url, newEmail(), { tamper });
-    const rec = recorder();
-    const { gc, events } = newClient(rec, { openBrowser: browser.open, loginTimeoutMs: 3000 });
-    const started = Date.now();
-    await expect(gc.login()).rejects.toMatchObject({ code: 'login_timeout' });
-    const visit = await browser.visit();
-    expect(visit.status).toBe(400);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
-    expect(rec.tokenCalls()).toBe(0);
-    expect(await gc.isLoggedIn()).toBe(false);
-    expect(events.login).toEqual([]);
-  });
+  ])(
+    'a callback with %s is ignored: login keeps waiting until its timeout and never exchanges the code',
+    async (_name, tamper) => {
+      const browser = scriptedBrowser(t.url, newEmail(), { tamper });
+      const rec = recorder();
+      const { gc, events } = newClient(rec, { openBrowser: browser.open, loginTimeoutMs: 3000 });
+      const started = Date.now();
+      await expect(gc.login()).rejects.toMatchObject({ code: 'login_timeout' });
+      const visit = await browser.visit();
+      expect(visit.status).toBe(400);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+      expect(rec.tokenCalls()).toBe(0);
+      expect(await gc.isLoggedIn()).toBe(false);
+      expect(events.login).toEqual([]);
+    },
+  );
 
   it('a stray callback that reaches the loopback port first does not break the login that follows', async () => {
     const email = newEmail();
@@ -429,7 +456,9 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
       expect(own.status).toBe(200);
       expect(await own.json()).toMatchObject({ sub: expect.any(String) });
       expect((await gc.fetch(`${apiUrl}/orders`)).status).toBe(200);
-      expect((await gc.fetch(new Request(`${apiUrl}/orders`, { headers: { authorization: 'Basic mine' } }))).status).toBe(200);
+      expect(
+        (await gc.fetch(new Request(`${apiUrl}/orders`, { headers: { authorization: 'Basic mine' } }))).status,
+      ).toBe(200);
       expect(seen).toEqual([undefined, 'Basic mine']);
       expect(seen).not.toContain(`Bearer ${token}`);
     });
@@ -441,8 +470,11 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
       expect(seen).toEqual([`Bearer ${(await store.get())!.accessToken}`]);
     });
 
-    it.each([['http://api.example.com'], ['ftp://127.0.0.1'], ['not a url']])('apiOrigins refuses %s (https only, http on loopback)', (origin) => {
-      expect(() => newClient(recorder(), { apiOrigins: [origin] })).toThrow(/apiOrigins/);
-    });
+    it.each([['http://api.example.com'], ['ftp://127.0.0.1'], ['not a url']])(
+      'apiOrigins refuses %s (https only, http on loopback)',
+      (origin) => {
+        expect(() => newClient(recorder(), { apiOrigins: [origin] })).toThrow(/apiOrigins/);
+      },
+    );
   });
 });

@@ -22,13 +22,20 @@ describeBackends('X-Admin-Key guard', (backend) => {
     const res = await list(adminHeaders);
     expect(res.statusCode).toBe(200);
     // A fresh server holds only the first-party login client it creates at start.
-    expect(res.json()).toEqual({ success: true, clients: [expect.objectContaining({ id: 'gatehouse', first_party: true })] });
+    expect(res.json()).toEqual({
+      success: true,
+      clients: [expect.objectContaining({ id: 'gatehouse', first_party: true })],
+    });
   });
 
   it('answers 401 unauthorized without a key or with a wrong one', async () => {
     const missing = await list({}, '10.0.0.2');
     expect(missing.statusCode).toBe(401);
-    expect(missing.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'X-Admin-Key header required' });
+    expect(missing.json()).toEqual({
+      success: false,
+      error: 'unauthorized',
+      error_description: 'X-Admin-Key header required',
+    });
     const wrong = await list({ 'x-admin-key': `${adminHeaders['x-admin-key']}x` }, '10.0.0.2');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'invalid X-Admin-Key' });
@@ -53,7 +60,11 @@ describeBackends('X-Admin-Key guard', (backend) => {
     try {
       const res = await off.app.inject({ method: 'GET', url: '/clients', headers: adminHeaders });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toEqual({ success: false, error: 'unavailable', error_description: 'the admin API is disabled: set ADMIN_KEY to enable it' });
+      expect(res.json()).toEqual({
+        success: false,
+        error: 'unavailable',
+        error_description: 'the admin API is disabled: set ADMIN_KEY to enable it',
+      });
     } finally {
       await off.close();
     }

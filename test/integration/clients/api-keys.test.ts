@@ -31,18 +31,41 @@ describeBackends('API keys', (backend) => {
   });
 
   const call = (t: TestApp, key: string, scope = 'tokens', ip = '10.2.0.1') =>
-    t.app.inject({ method: 'GET', url: `/_svc?scope=${scope}`, headers: { authorization: `Bearer ${key}` }, remoteAddress: ip });
+    t.app.inject({
+      method: 'GET',
+      url: `/_svc?scope=${scope}`,
+      headers: { authorization: `Bearer ${key}` },
+      remoteAddress: ip,
+    });
 
   it('creates a key shown once, with the tokens scope by default, stored as an argon2id hash', async () => {
-    const res = await a.app.inject({ method: 'POST', url: '/internal/api-keys', headers: adminHeaders, payload: { name: 'reviews' } });
+    const res = await a.app.inject({
+      method: 'POST',
+      url: '/internal/api-keys',
+      headers: adminHeaders,
+      payload: { name: 'reviews' },
+    });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body).toMatchObject({ success: true, name: 'reviews', scopes: ['tokens'], revoked: false, api_key: expect.stringMatching(/^gh_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/) });
+    expect(body).toMatchObject({
+      success: true,
+      name: 'reviews',
+      scopes: ['tokens'],
+      revoked: false,
+      api_key: expect.stringMatching(/^gh_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/),
+    });
     const { rows } = await a.db.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE id = $1', [body.id]);
     expect(rows[0]!.key_hash).toMatch(/^\$argon2id\$/);
     const list = await a.app.inject({ method: 'GET', url: '/internal/api-keys', headers: adminHeaders });
     expect(list.json().api_keys.find((k: { id: string }) => k.id === body.id)).toEqual({
-      id: body.id, name: 'reviews', scopes: ['tokens'], default_subject: null, allowed_clients: [], created_at: expect.any(String), last_used_at: null, revoked: false,
+      id: body.id,
+      name: 'reviews',
+      scopes: ['tokens'],
+      default_subject: null,
+      allowed_clients: [],
+      created_at: expect.any(String),
+      last_used_at: null,
+      revoked: false,
     });
     expect(list.body).not.toContain(body.api_key);
     expect(list.body).not.toContain('argon2');
@@ -66,7 +89,11 @@ describeBackends('API keys', (backend) => {
     expect(a.app.secretHasher.argon2Verifications).toBe(before);
     const wrongScope = await call(a, api_key, 'external');
     expect(wrongScope.statusCode).toBe(403);
-    expect(wrongScope.json()).toEqual({ success: false, error: 'forbidden', error_description: "this API key lacks the 'external' scope" });
+    expect(wrongScope.json()).toEqual({
+      success: false,
+      error: 'forbidden',
+      error_description: "this API key lacks the 'external' scope",
+    });
   });
 
   it.each([
@@ -85,17 +112,31 @@ describeBackends('API keys', (backend) => {
     const del = await a.app.inject({ method: 'DELETE', url: `/internal/api-keys/${id}`, headers: adminHeaders });
     const revokedAt = Date.now(); // committed and announced when the admin call returns
     expect(del.json()).toEqual({ success: true, id, revoked: true });
-    expect(await msUntil(revokedAt, async () => (await call(b, api_key, 'tokens', '10.2.0.3')).statusCode === 401)).toBeLessThan(1000);
-    expect((await a.app.inject({ method: 'DELETE', url: '/internal/api-keys/00000000-0000-4000-8000-000000000000', headers: adminHeaders })).statusCode).toBe(404);
+    expect(
+      await msUntil(revokedAt, async () => (await call(b, api_key, 'tokens', '10.2.0.3')).statusCode === 401),
+    ).toBeLessThan(1000);
+    expect(
+      (
+        await a.app.inject({
+          method: 'DELETE',
+          url: '/internal/api-keys/00000000-0000-4000-8000-000000000000',
+          headers: adminHeaders,
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 
   it('records last use in a batch, not per request', async () => {
     const { id, api_key } = await createApiKey(a.app);
     for (let i = 0; i < 3; i++) await call(a, api_key);
-    const before = await a.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [id]);
+    const before = await a.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [
+      id,
+    ]);
     expect(before.rows[0]!.last_used_at).toBeNull();
     await a.app.apiKeys.stop(); // flushes, as on shutdown
-    const after = await a.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [id]);
+    const after = await a.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [
+      id,
+    ]);
     expect(after.rows[0]!.last_used_at).toBeInstanceOf(Date);
   });
 });

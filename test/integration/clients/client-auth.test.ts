@@ -32,15 +32,26 @@ describeBackends('client authentication', (backend) => {
   });
 
   const auth = (t: TestApp, opts: { headers?: Record<string, string>; body?: string; ip?: string }) =>
-    t.app.inject({ method: 'POST', url: '/_auth', headers: { ...form, ...opts.headers }, payload: opts.body ?? '', remoteAddress: opts.ip ?? '10.1.0.1' });
+    t.app.inject({
+      method: 'POST',
+      url: '/_auth',
+      headers: { ...form, ...opts.headers },
+      payload: opts.body ?? '',
+      remoteAddress: opts.ip ?? '10.1.0.1',
+    });
 
   it('accepts client_secret_basic, client_secret_post and none', async () => {
     const c = await registerClient(a.app);
     const basic = await auth(a, { headers: { authorization: basicAuth(c.client_id, c.client_secret!) } });
     expect(basic.json()).toEqual({ client_id: c.client_id, method: 'client_secret_basic' });
-    const post = await auth(a, { body: `client_id=${c.client_id}&client_secret=${encodeURIComponent(c.client_secret!)}` });
+    const post = await auth(a, {
+      body: `client_id=${c.client_id}&client_secret=${encodeURIComponent(c.client_secret!)}`,
+    });
     expect(post.json()).toEqual({ client_id: c.client_id, method: 'client_secret_post' });
-    const pub = await registerClient(a.app, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] });
+    const pub = await registerClient(a.app, {
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+    });
     const none = await auth(a, { body: `client_id=${pub.client_id}` });
     expect(none.json()).toEqual({ client_id: pub.client_id, method: 'none' });
   });
@@ -58,9 +69,16 @@ describeBackends('client authentication', (backend) => {
 
   it('refuses two methods at once with invalid_request', async () => {
     const c = await registerClient(a.app);
-    const res = await auth(a, { headers: { authorization: basicAuth(c.client_id, c.client_secret!) }, body: `client_secret=${c.client_secret}` });
+    const res = await auth(a, {
+      headers: { authorization: basicAuth(c.client_id, c.client_secret!) },
+      body: `client_secret=${c.client_secret}`,
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ success: false, error: 'invalid_request', error_description: 'client authentication must use exactly one method' });
+    expect(res.json()).toEqual({
+      success: false,
+      error: 'invalid_request',
+      error_description: 'client authentication must use exactly one method',
+    });
   });
 
   it.each([
@@ -77,7 +95,10 @@ describeBackends('client authentication', (backend) => {
   });
 
   it('refuses a public client that presents a secret', async () => {
-    const pub = await registerClient(a.app, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] });
+    const pub = await registerClient(a.app, {
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+    });
     const res = await auth(a, { body: `client_id=${pub.client_id}&client_secret=guess` });
     expect(res.statusCode).toBe(401);
   });
@@ -94,7 +115,10 @@ describeBackends('client authentication', (backend) => {
   it('refuses oversized credentials without running argon2', async () => {
     const c = await registerClient(a.app);
     const before = a.app.secretHasher.argon2Verifications;
-    const res = await auth(a, { headers: { authorization: basicAuth(c.client_id, 'x'.repeat(65_000)) }, ip: '10.1.0.9' });
+    const res = await auth(a, {
+      headers: { authorization: basicAuth(c.client_id, 'x'.repeat(65_000)) },
+      ip: '10.1.0.9',
+    });
     expect(res.statusCode).toBe(401);
     expect(a.app.secretHasher.argon2Verifications).toBe(before);
   });
@@ -103,11 +127,17 @@ describeBackends('client authentication', (backend) => {
     const c = await registerClient(a.app);
     const headers = { authorization: basicAuth(c.client_id, 'wrong') };
     for (let i = 0; i < 20; i++) expect((await auth(a, { headers, ip: '10.1.0.3' })).statusCode).toBe(401);
-    const blocked = await auth(a, { headers: { authorization: basicAuth(c.client_id, c.client_secret!) }, ip: '10.1.0.3' });
+    const blocked = await auth(a, {
+      headers: { authorization: basicAuth(c.client_id, c.client_secret!) },
+      ip: '10.1.0.3',
+    });
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     // the same client from elsewhere, and the same address for another client, still work
-    expect((await auth(a, { headers: { authorization: basicAuth(c.client_id, c.client_secret!) }, ip: '10.1.0.4' })).statusCode).toBe(200);
+    expect(
+      (await auth(a, { headers: { authorization: basicAuth(c.client_id, c.client_secret!) }, ip: '10.1.0.4' }))
+        .statusCode,
+    ).toBe(200);
   });
 
   it('a client registered on one instance authenticates on the other', async () => {
@@ -122,7 +152,9 @@ describeBackends('client authentication', (backend) => {
     expect((await auth(b, { headers })).statusCode).toBe(200);
     await a.app.inject({ method: 'DELETE', url: `/clients/${c.client_id}`, headers: adminHeaders });
     const disabledAt = Date.now(); // committed and announced when the admin call returns
-    expect(await msUntil(disabledAt, async () => (await auth(b, { headers, ip: '10.1.0.5' })).statusCode === 401)).toBeLessThan(1000);
+    expect(
+      await msUntil(disabledAt, async () => (await auth(b, { headers, ip: '10.1.0.5' })).statusCode === 401),
+    ).toBeLessThan(1000);
   });
 
   it('a rotated secret stops working on both instances and the new one works', async () => {
@@ -130,10 +162,16 @@ describeBackends('client authentication', (backend) => {
     const old = { authorization: basicAuth(c.client_id, c.client_secret!) };
     expect((await auth(a, { headers: old })).statusCode).toBe(200);
     expect((await auth(b, { headers: old })).statusCode).toBe(200);
-    const rotated = await a.app.inject({ method: 'POST', url: `/clients/${c.client_id}/rotate-secret`, headers: adminHeaders });
+    const rotated = await a.app.inject({
+      method: 'POST',
+      url: `/clients/${c.client_id}/rotate-secret`,
+      headers: adminHeaders,
+    });
     const rotatedAt = Date.now(); // committed and announced when the admin call returns
     const fresh = { authorization: basicAuth(c.client_id, rotated.json().client_secret) };
-    expect(await msUntil(rotatedAt, async () => (await auth(b, { headers: old, ip: '10.1.0.6' })).statusCode === 401)).toBeLessThan(1000);
+    expect(
+      await msUntil(rotatedAt, async () => (await auth(b, { headers: old, ip: '10.1.0.6' })).statusCode === 401),
+    ).toBeLessThan(1000);
     expect((await auth(a, { headers: old, ip: '10.1.0.6' })).statusCode).toBe(401);
     expect((await auth(a, { headers: fresh })).statusCode).toBe(200);
     expect((await auth(b, { headers: fresh })).statusCode).toBe(200);

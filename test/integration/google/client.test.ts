@@ -14,21 +14,37 @@ describe('Google client against the mock Google', () => {
 
   beforeAll(async () => {
     mock = await startMockGoogle();
-    google = createGoogleClient(resolveGoogleSettings(testConfig(mock.env, { google: { request_timeout_ms: TIMEOUT_MS, scopes: ['https://www.googleapis.com/auth/calendar.readonly'] } })));
+    google = createGoogleClient(
+      resolveGoogleSettings(
+        testConfig(mock.env, {
+          google: { request_timeout_ms: TIMEOUT_MS, scopes: ['https://www.googleapis.com/auth/calendar.readonly'] },
+        }),
+      ),
+    );
   });
   afterAll(() => mock?.close());
   beforeEach(() => mock.control.reset());
 
   const failure = async (p: Promise<unknown>): Promise<GoogleError> => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GoogleError);
     return err as GoogleError;
   };
 
   it('builds the authorization URL Google expects', () => {
-    const url = new URL(google.buildAuthorizationUrl({
-      state: 'st', nonce: 'no', codeChallenge: 'ch', redirectUri: 'https://gh.test/cb', promptConsent: false, loginHint: 'a@b.c',
-    }));
+    const url = new URL(
+      google.buildAuthorizationUrl({
+        state: 'st',
+        nonce: 'no',
+        codeChallenge: 'ch',
+        redirectUri: 'https://gh.test/cb',
+        promptConsent: false,
+        loginHint: 'a@b.c',
+      }),
+    );
     expect(`${url.origin}${url.pathname}`).toBe(mock.endpoints.authUrl);
     expect(Object.fromEntries(url.searchParams)).toEqual({
       client_id: mock.clientId,
@@ -43,7 +59,15 @@ describe('Google client against the mock Google', () => {
       include_granted_scopes: 'true',
       login_hint: 'a@b.c',
     });
-    const consent = new URL(google.buildAuthorizationUrl({ state: 's', nonce: 'n', codeChallenge: 'c', redirectUri: 'https://gh.test/cb', promptConsent: true }));
+    const consent = new URL(
+      google.buildAuthorizationUrl({
+        state: 's',
+        nonce: 'n',
+        codeChallenge: 'c',
+        redirectUri: 'https://gh.test/cb',
+        promptConsent: true,
+      }),
+    );
     expect(consent.searchParams.get('prompt')).toBe('consent');
   });
 
@@ -54,10 +78,20 @@ describe('Google client against the mock Google', () => {
     expect(tokens.refresh_token).toMatch(/^1\/\/mock-/);
 
     const claims = await google.verifyIdToken(tokens.id_token!, nonce);
-    expect(claims).toMatchObject({ iss: mock.url, aud: mock.clientId, email: 'client.one@example.com', email_verified: true, nonce });
+    expect(claims).toMatchObject({
+      iss: mock.url,
+      aud: mock.clientId,
+      email: 'client.one@example.com',
+      email_verified: true,
+      nonce,
+    });
     expect(claims.sub).toMatch(/^\d{21}$/);
 
-    expect(await google.fetchUserinfo(tokens.access_token)).toMatchObject({ sub: claims.sub, email: 'client.one@example.com', given_name: 'Client' });
+    expect(await google.fetchUserinfo(tokens.access_token)).toMatchObject({
+      sub: claims.sub,
+      email: 'client.one@example.com',
+      given_name: 'Client',
+    });
     const info = await google.tokeninfo(tokens.access_token);
     expect(info).toMatchObject({ aud: mock.clientId, azp: mock.clientId, sub: claims.sub, email_verified: true });
     expect(info.expires_in).toBeGreaterThan(3500);
@@ -115,10 +149,18 @@ describe('Google client against the mock Google', () => {
     expect(await failure(google.refreshAccessToken('1//x'))).toMatchObject({ kind: 'unavailable', status: 500 });
 
     mock.control.failNextToken(1, 'rate_limited', { retryAfter: 7 });
-    expect(await failure(google.refreshAccessToken('1//x'))).toMatchObject({ kind: 'rate_limited', status: 429, retryAfter: 7 });
+    expect(await failure(google.refreshAccessToken('1//x'))).toMatchObject({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfter: 7,
+    });
 
     mock.control.failNextToken(1, 'invalid_grant');
-    expect(await failure(google.refreshAccessToken('1//x'))).toMatchObject({ kind: 'invalid_grant', status: 400, googleError: 'invalid_grant' });
+    expect(await failure(google.refreshAccessToken('1//x'))).toMatchObject({
+      kind: 'invalid_grant',
+      status: 400,
+      googleError: 'invalid_grant',
+    });
 
     // An unknown refresh token is Google's own invalid_grant.
     expect(await failure(google.refreshAccessToken('1//never-issued'))).toMatchObject({ kind: 'invalid_grant' });
@@ -130,7 +172,11 @@ describe('Google client against the mock Google', () => {
     expect((await failure(google.refreshAccessToken('1//x'))).kind).toBe('unavailable');
 
     const wrongSecret = createGoogleClient({ ...google.settings, clientSecret: 'wrong' });
-    expect(await failure(wrongSecret.refreshAccessToken('1//x'))).toMatchObject({ kind: 'rejected', status: 401, googleError: 'invalid_client' });
+    expect(await failure(wrongSecret.refreshAccessToken('1//x'))).toMatchObject({
+      kind: 'rejected',
+      status: 401,
+      googleError: 'invalid_client',
+    });
   });
 
   it('a refused connection is unavailable', async () => {
@@ -154,7 +200,8 @@ describe('Google client against the mock Google', () => {
     ];
     for (const err of errors) {
       const text = `${err.message} ${JSON.stringify(err)}`;
-      for (const s of [secretToken, 'secret-code-value', 'secret-access-token', mock.clientSecret]) expect(text).not.toContain(s);
+      for (const s of [secretToken, 'secret-code-value', 'secret-access-token', mock.clientSecret])
+        expect(text).not.toContain(s);
     }
   });
 });

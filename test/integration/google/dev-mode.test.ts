@@ -51,9 +51,15 @@ describeBackends('dev mode: the built-in mock Google', (backend) => {
   });
 
   it('the dev mock redirects only back into this Gatehouse', async () => {
-    const res = await fetch(`${t.url}/_dev/google/o/oauth2/v2/auth?${new URLSearchParams({
-      client_id: 'gatehouse-dev', redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'openid',
-    })}`, { redirect: 'manual' });
+    const res = await fetch(
+      `${t.url}/_dev/google/o/oauth2/v2/auth?${new URLSearchParams({
+        client_id: 'gatehouse-dev',
+        redirect_uri: 'https://evil.example/cb',
+        response_type: 'code',
+        scope: 'openid',
+      })}`,
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('redirect_uri_mismatch');
   });
@@ -98,7 +104,11 @@ describeBackends('dev mode off', (backend) => {
     }
     // Even if a production config were forced to claim dev mode.
     const app = Fastify();
-    app.decorate('config', { ...testConfig({ GOOGLE_CLIENT_ID: 'x', GOOGLE_CLIENT_SECRET: 'y' }), node_env: 'production', dev_mode: true });
+    app.decorate('config', {
+      ...testConfig({ GOOGLE_CLIENT_ID: 'x', GOOGLE_CLIENT_SECRET: 'y' }),
+      node_env: 'production',
+      dev_mode: true,
+    });
     await expect(app.register(devMockGooglePlugin).ready()).rejects.toThrow(/only be mounted in dev mode/);
     await app.close();
   });

@@ -80,9 +80,13 @@ describeBackends('browser sessions', (backend) => {
     expect(session).toMatch(/; Path=\/(;|$)/);
     expect(session).not.toMatch(/; Secure/);
     // the state cookie is cleared by the callback
-    expect(steps.callback.setCookies.find((c) => c.startsWith('gh_google_state='))).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
+    expect(steps.callback.setCookies.find((c) => c.startsWith('gh_google_state='))).toMatch(
+      /Expires=Thu, 01 Jan 1970|Max-Age=0/,
+    );
     // no __Host- prefix on http: browsers would refuse a prefixed cookie without Secure
-    expect([...steps.start.setCookies, ...steps.callback.setCookies].filter((c) => c.startsWith('__Host-'))).toEqual([]);
+    expect([...steps.start.setCookies, ...steps.callback.setCookies].filter((c) => c.startsWith('__Host-'))).toEqual(
+      [],
+    );
   });
 
   it('logout needs the session CSRF token, then ends the session everywhere', async () => {
@@ -135,12 +139,20 @@ describeBackends('browser sessions', (backend) => {
     const browser = await signedIn('slide@example.com');
     const hash = sha256Hex(browser.jar.get('gh_session')!.value);
     const read = async () =>
-      (await t.db.query<{ last_seen_at: Date; idle_expires_at: Date }>('SELECT last_seen_at, idle_expires_at FROM sessions WHERE id_hash = $1', [hash])).rows[0]!;
+      (
+        await t.db.query<{ last_seen_at: Date; idle_expires_at: Date }>(
+          'SELECT last_seen_at, idle_expires_at FROM sessions WHERE id_hash = $1',
+          [hash],
+        )
+      ).rows[0]!;
     const first = await read();
     await browser.get(`${t.url}/account`);
     expect(await read()).toEqual(first); // within a minute: no write
 
-    await t.db.query(`UPDATE sessions SET last_seen_at = now() - interval '2 minutes', idle_expires_at = now() + interval '1 hour' WHERE id_hash = $1`, [hash]);
+    await t.db.query(
+      `UPDATE sessions SET last_seen_at = now() - interval '2 minutes', idle_expires_at = now() + interval '1 hour' WHERE id_hash = $1`,
+      [hash],
+    );
     await t.cache.del(`session:${hash}`);
     expect((await browser.get(`${t.url}/account`)).status).toBe(200);
     const after = await read();
@@ -199,7 +211,9 @@ describeBackends('browser sessions on an https PUBLIC_URL', (backend) => {
       expect(cookie).not.toMatch(/; Domain=/i);
       expect(cookie).toMatch(/; HttpOnly/);
     }
-    expect(steps.callback.setCookies.find((c) => c.startsWith('__Host-gh_google_state='))).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
+    expect(steps.callback.setCookies.find((c) => c.startsWith('__Host-gh_google_state='))).toMatch(
+      /Expires=Thu, 01 Jan 1970|Max-Age=0/,
+    );
     expect([...steps.start.setCookies, ...steps.callback.setCookies].filter((c) => c.startsWith('gh_'))).toEqual([]);
     // The prefixed session cookie is the one that signs the person in.
     const account = await browser.get(`${t.url}/account`);

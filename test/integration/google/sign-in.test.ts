@@ -25,11 +25,14 @@ describeBackends('sign-in with Google', (backend) => {
   });
   beforeEach(() => mock.control.reset());
 
-  const count = async (table: string) => Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
+  const count = async (table: string) =>
+    Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
 
   it('signs a person in end to end and keeps their Google tokens only as ciphertext', async () => {
     const browser = new Browser();
-    const steps = await signInWithGoogle(browser, t.url, 'Ada.Lovelace@example.com', { returnTo: '/account?tab=google' });
+    const steps = await signInWithGoogle(browser, t.url, 'Ada.Lovelace@example.com', {
+      returnTo: '/account?tab=google',
+    });
 
     // What Gatehouse asked Google for
     const asked = mock.control.lastAuthorizeRequest()!;
@@ -61,16 +64,36 @@ describeBackends('sign-in with Google', (backend) => {
     expect(account.text).toContain('Connected');
     expect(account.text).toContain('<li>openid</li>');
 
-    const users = await t.db.query<{ id: string; username: string; email: string; email_verified: boolean; first_name: string }>(
-      'SELECT id, username, email, email_verified, first_name FROM users',
-    );
+    const users = await t.db.query<{
+      id: string;
+      username: string;
+      email: string;
+      email_verified: boolean;
+      first_name: string;
+    }>('SELECT id, username, email, email_verified, first_name FROM users');
     expect(users.rows).toEqual([
-      expect.objectContaining({ username: 'ada.lovelace', email: 'ada.lovelace@example.com', email_verified: true, first_name: 'Ada' }),
+      expect.objectContaining({
+        username: 'ada.lovelace',
+        email: 'ada.lovelace@example.com',
+        email_verified: true,
+        first_name: 'Ada',
+      }),
     ]);
-    const creds = await t.db.query<{ user_id: string; status: string; key_id: string; scopes: string; refresh_token_enc: string | null }>(
-      'SELECT user_id, status, key_id, scopes, refresh_token_enc FROM google_credentials',
-    );
-    expect(creds.rows).toEqual([expect.objectContaining({ user_id: users.rows[0]!.id, status: 'active', key_id: 'test1', scopes: 'email openid profile' })]);
+    const creds = await t.db.query<{
+      user_id: string;
+      status: string;
+      key_id: string;
+      scopes: string;
+      refresh_token_enc: string | null;
+    }>('SELECT user_id, status, key_id, scopes, refresh_token_enc FROM google_credentials');
+    expect(creds.rows).toEqual([
+      expect.objectContaining({
+        user_id: users.rows[0]!.id,
+        status: 'active',
+        key_id: 'test1',
+        scopes: 'email openid profile',
+      }),
+    ]);
     expect(creds.rows[0]!.refresh_token_enc).toMatch(/^test1\./);
 
     const [refreshToken] = mock.control.issuedRefreshTokens();
@@ -115,7 +138,10 @@ describeBackends('sign-in with Google', (backend) => {
     const browser = new Browser();
     await signInWithGoogle(browser, t.url, 'hopper@example.com');
     const user = (await t.app.users.findByEmail('hopper@example.com'))!;
-    await t.db.query('UPDATE google_credentials SET refresh_token_enc = NULL, status = $2 WHERE user_id = $1', [user.id, 'reauth_required']);
+    await t.db.query('UPDATE google_credentials SET refresh_token_enc = NULL, status = $2 WHERE user_id = $1', [
+      user.id,
+      'reauth_required',
+    ]);
 
     const again = new Browser();
     const steps = await signInWithGoogle(again, t.url, 'hopper@example.com');
@@ -176,7 +202,9 @@ describeBackends('sign-in with Google', (backend) => {
 
     const forger = new Browser();
     const state = new URL(callbackUrl).searchParams.get('state')!;
-    const payload = Buffer.from(JSON.stringify({ s: state, n: 'n'.repeat(43), v: 'v'.repeat(43), r: '/account', c: false, t: Date.now() })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ s: state, n: 'n'.repeat(43), v: 'v'.repeat(43), r: '/account', c: false, t: Date.now() }),
+    ).toString('base64url');
     forger.jar.set('gh_google_state', `${payload}.forgedsignature`, '/auth/google');
     const res = await forger.get(callbackUrl);
     expect(res.status).toBe(400);
@@ -220,7 +248,10 @@ describeBackends('sign-in with Google', (backend) => {
         const cookie = browser.jar.get('gh_google_state')!;
         // The jar holds the cookie as sent: URL-encoded by the serializer.
         const unsigned = t.app.unsignCookie(decodeURIComponent(cookie.value));
-        const payload = JSON.parse(Buffer.from(unsigned.value!, 'base64url').toString('utf8')) as Record<string, unknown>;
+        const payload = JSON.parse(Buffer.from(unsigned.value!, 'base64url').toString('utf8')) as Record<
+          string,
+          unknown
+        >;
         const tampered = Buffer.from(JSON.stringify({ ...payload, r: '/\u0101' })).toString('base64url');
         browser.jar.set('gh_google_state', t.app.signCookie(tampered), '/auth/google');
       },

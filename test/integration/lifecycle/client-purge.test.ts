@@ -15,7 +15,11 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
   beforeAll(async () => {
     storage = await openStorage(backend);
     t = await buildTestApp(storage);
-    resourceServer = await registerClient(t.app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
+    resourceServer = await registerClient(t.app, {
+      resource_server: true,
+      grant_types: ['client_credentials'],
+      redirect_url: undefined,
+    });
     user = await seedUser(t.db);
   }, 60_000);
   afterAll(async () => {
@@ -35,7 +39,11 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
 
   const rowsOf = async (clientId: string) => {
     const n = async (table: string, extra = '') =>
-      (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE client_id = $1 ${extra}`, [clientId])).rows[0]!.n;
+      (
+        await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE client_id = $1 ${extra}`, [
+          clientId,
+        ])
+      ).rows[0]!.n;
     return {
       refresh_tokens: await n('refresh_tokens'),
       authorization_codes: await n('authorization_codes'),
@@ -49,10 +57,18 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
     const a = await tokensFor(client);
     const b = await tokensFor(client);
     await mintCode(t.db, { clientId: client.client_id, userId: user.id });
-    await t.db.query(`INSERT INTO consents (user_id, client_id, scope) VALUES ($1, $2, 'openid')`, [user.id, client.client_id]);
+    await t.db.query(`INSERT INTO consents (user_id, client_id, scope) VALUES ($1, $2, 'openid')`, [
+      user.id,
+      client.client_id,
+    ]);
     // as if the first family's access token had expired: nothing to deny, so its row goes at once
-    const first = await t.db.query<{ family_id: string }>('SELECT family_id FROM refresh_tokens WHERE token_hash = $1', [sha256Hex(a.refresh_token)]);
-    await t.db.query(`UPDATE token_families SET access_expires_at = now() - interval '1 minute' WHERE id = $1`, [first.rows[0]!.family_id]);
+    const first = await t.db.query<{ family_id: string }>(
+      'SELECT family_id FROM refresh_tokens WHERE token_hash = $1',
+      [sha256Hex(a.refresh_token)],
+    );
+    await t.db.query(`UPDATE token_families SET access_expires_at = now() - interval '1 minute' WHERE id = $1`, [
+      first.rows[0]!.family_id,
+    ]);
     return { client, tokens: [a, b] };
   }
 
@@ -62,13 +78,30 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
     const bystanderTokens = await tokensFor(bystander);
     expect((await introspect(t.app, tokens[1]!.access_token)).active).toBe(true);
 
-    const res = await t.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}?purge=true`, headers: adminHeaders });
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/clients/${client.client_id}?purge=true`,
+      headers: adminHeaders,
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({
-      success: true, client_id: client.client_id, disabled: true,
-      purged: { token_families_revoked: 2, token_families_deleted: 1, refresh_tokens: 2, authorization_codes: 3, consents: 1 },
+      success: true,
+      client_id: client.client_id,
+      disabled: true,
+      purged: {
+        token_families_revoked: 2,
+        token_families_deleted: 1,
+        refresh_tokens: 2,
+        authorization_codes: 3,
+        consents: 1,
+      },
     });
-    expect(await rowsOf(client.client_id)).toEqual({ refresh_tokens: 0, authorization_codes: 0, consents: 0, live_families: 0 });
+    expect(await rowsOf(client.client_id)).toEqual({
+      refresh_tokens: 0,
+      authorization_codes: 0,
+      consents: 0,
+      live_families: 0,
+    });
     // (tokens[0]'s family was back-dated as if its access token had expired; only its refresh token is real)
     expect(await introspect(t.app, tokens[1]!.access_token)).toEqual({ active: false });
     for (const { refresh_token } of tokens) expect(await introspect(t.app, refresh_token)).toEqual({ active: false });
@@ -80,7 +113,10 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
       await other.close();
     }
     // The client is disabled everywhere (cache invalidated): it cannot authenticate.
-    const refused = await postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens[1]!.refresh_token });
+    const refused = await postAs(t.app, client, '/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens[1]!.refresh_token,
+    });
     expect(refused.statusCode).toBe(401);
     // Other clients keep theirs.
     expect((await introspect(t.app, bystanderTokens.access_token)).active).toBe(true);
@@ -97,14 +133,22 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
     // Disabling alone also ends the client's live access tokens (spec: ending access ends all of it).
     expect((await introspect(t.app, tokens[1]!.access_token)).active).toBe(false);
     // purge=false is the same as no purge
-    const again = await t.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}?purge=false`, headers: adminHeaders });
+    const again = await t.app.inject({
+      method: 'DELETE',
+      url: `/clients/${client.client_id}?purge=false`,
+      headers: adminHeaders,
+    });
     expect(again.json()).toEqual({ success: true, client_id: client.client_id, disabled: true });
     expect(await rowsOf(client.client_id)).toEqual(before);
   });
 
   it('refuses a purge value other than true/false, and 404s an unknown client', async () => {
     const { client } = await usedClient();
-    const bad = await t.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}?purge=yes`, headers: adminHeaders });
+    const bad = await t.app.inject({
+      method: 'DELETE',
+      url: `/clients/${client.client_id}?purge=yes`,
+      headers: adminHeaders,
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toBe('invalid_request');
     expect((await rowsOf(client.client_id)).refresh_tokens).toBe(2);

@@ -16,23 +16,41 @@ async function fillTables(db: Database): Promise<void> {
   const client = await seedClient(db, 'big-client');
   const g = `generate_series(1, ${ROWS}) g`;
   // every hundredth row is "old"
-  const ts = (live: string, old: string) => `CASE WHEN g % 100 = 0 THEN now() - interval '${old}' ELSE now() + interval '${live}' END`;
-  await db.query(`INSERT INTO users (id, google_sub, email, username) SELECT 'u' || g, 'sub' || g, 'p' || g || '@example.com', 'user' || g FROM ${g}`);
+  const ts = (live: string, old: string) =>
+    `CASE WHEN g % 100 = 0 THEN now() - interval '${old}' ELSE now() + interval '${live}' END`;
+  await db.query(
+    `INSERT INTO users (id, google_sub, email, username) SELECT 'u' || g, 'sub' || g, 'p' || g || '@example.com', 'user' || g FROM ${g}`,
+  );
   await db.query(`INSERT INTO clients (id, app_name, contact_email, grant_types, scope, token_endpoint_auth_method)
                   SELECT 'c' || g, 'App', 'dev@example.com', '{client_credentials}', 'x', 'none' FROM ${g}`);
-  await db.query(`INSERT INTO api_keys (id, name, lookup_prefix, key_hash, scopes) SELECT 'k' || g, 'svc', 'p' || g, 'h', '{tokens}' FROM ${g}`);
-  await db.query(`INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
-                  SELECT 'f' || g, $1, 'u' || g, 'openid', ${ts('10 minutes', '40 days')}, CASE WHEN g % 50 = 0 THEN now() END FROM ${g}`, [client]);
-  await db.query(`INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-                  SELECT 'r' || g, 'f' || g, $1, 'u' || g, 'openid', ${ts('20 days', '1 day')} FROM ${g}`, [client]);
-  await db.query(`INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at, family_id)
-                  SELECT 'a' || g, $1, 'u' || g, 'openid', ${ts('1 minute', '2 days')}, 'f' || g FROM ${g}`, [client]);
+  await db.query(
+    `INSERT INTO api_keys (id, name, lookup_prefix, key_hash, scopes) SELECT 'k' || g, 'svc', 'p' || g, 'h', '{tokens}' FROM ${g}`,
+  );
+  await db.query(
+    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
+                  SELECT 'f' || g, $1, 'u' || g, 'openid', ${ts('10 minutes', '40 days')}, CASE WHEN g % 50 = 0 THEN now() END FROM ${g}`,
+    [client],
+  );
+  await db.query(
+    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
+                  SELECT 'r' || g, 'f' || g, $1, 'u' || g, 'openid', ${ts('20 days', '1 day')} FROM ${g}`,
+    [client],
+  );
+  await db.query(
+    `INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at, family_id)
+                  SELECT 'a' || g, $1, 'u' || g, 'openid', ${ts('1 minute', '2 days')}, 'f' || g FROM ${g}`,
+    [client],
+  );
   await db.query(`INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
                   SELECT 's' || g, 'u' || g, ${ts('1 hour', '1 hour')}, now() + interval '10 days' FROM ${g}`);
   await db.query(`INSERT INTO connect_links (id, connection_id, expires_at, used_at)
                   SELECT 'l' || g, 'conn', ${ts('10 minutes', '2 days')}, CASE WHEN g % 3 = 0 THEN now() END FROM ${g}`);
-  await db.query(`INSERT INTO revoked_access_tokens (jti, expires_at) SELECT 'j' || g, ${ts('10 minutes', '1 hour')} FROM ${g}`);
-  await db.query(`INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', 'c' || g, ${ts('10 minutes', '1 hour')} FROM ${g}`);
+  await db.query(
+    `INSERT INTO revoked_access_tokens (jti, expires_at) SELECT 'j' || g, ${ts('10 minutes', '1 hour')} FROM ${g}`,
+  );
+  await db.query(
+    `INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', 'c' || g, ${ts('10 minutes', '1 hour')} FROM ${g}`,
+  );
   await db.query(`INSERT INTO audit_events (occurred_at, event, actor, subject, details)
                   SELECT CASE WHEN g % 100 = 0 THEN now() - interval '100 days' ELSE now() - interval '1 day' END, 'login', 'u' || g, 'u' || g, '{}' FROM ${g}`);
   await db.query(`INSERT INTO google_credentials (id, user_id, key_id, last_refreshed_at, updated_at)
@@ -52,25 +70,44 @@ function seqScans(node: PlanNode): string[] {
 }
 
 async function explain(db: Database, sql: string, params: unknown[]): Promise<{ seqScans: string[]; plan: unknown }> {
-  const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+  const { rows } = await db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
+    `EXPLAIN (FORMAT JSON) ${sql}`,
+    params,
+  );
   const raw = rows[0]!['QUERY PLAN'];
   const parsed = typeof raw === 'string' ? (JSON.parse(raw) as [{ Plan: PlanNode }]) : raw;
   return { seqScans: seqScans(parsed[0].Plan), plan: parsed[0].Plan };
 }
 
 const statements = janitorStatements({
-  marginSeconds: 300, codeKeepSeconds: 86_400, connectLinkKeepSeconds: 86_400, refreshTokenDays: 30, auditRetentionDays: 90,
+  marginSeconds: 300,
+  codeKeepSeconds: 86_400,
+  connectLinkKeepSeconds: 86_400,
+  refreshTokenDays: 30,
+  auditRetentionDays: 90,
 });
 
 /** The lookups on the request path, as the repositories issue them. */
 const HOT: [string, string, unknown[]][] = [
-  ['refresh token by hash', `SELECT r.token_hash, f.revoked_at, u.username FROM refresh_tokens r JOIN token_families f ON f.id = r.family_id
-     LEFT JOIN users u ON u.id = r.user_id WHERE r.token_hash = $1`, ['r77']],
-  ['family lock by refresh token', 'SELECT f.id FROM token_families f WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE', ['r77']],
+  [
+    'refresh token by hash',
+    `SELECT r.token_hash, f.revoked_at, u.username FROM refresh_tokens r JOIN token_families f ON f.id = r.family_id
+     LEFT JOIN users u ON u.id = r.user_id WHERE r.token_hash = $1`,
+    ['r77'],
+  ],
+  [
+    'family lock by refresh token',
+    'SELECT f.id FROM token_families f WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) FOR UPDATE',
+    ['r77'],
+  ],
   ['code by hash', 'SELECT * FROM authorization_codes WHERE code_hash = $1 FOR UPDATE', ['a77']],
   ['session by hash', 'SELECT * FROM sessions WHERE id_hash = $1', ['s77']],
   ['family by id', 'SELECT * FROM token_families WHERE id = $1', ['f77']],
-  ['families of a user and client', 'SELECT id FROM token_families WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL', ['u77', 'big-client']],
+  [
+    'families of a user and client',
+    'SELECT id FROM token_families WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL',
+    ['u77', 'big-client'],
+  ],
   ['client by id', 'SELECT * FROM clients WHERE id = $1', ['c77']],
   ['api key by lookup prefix', 'SELECT * FROM api_keys WHERE lookup_prefix = $1', ['p77']],
   ['google credential by user', 'SELECT * FROM google_credentials WHERE user_id = $1', ['u77']],
@@ -82,14 +119,22 @@ const HOT: [string, string, unknown[]][] = [
   ['sessions of a user', 'DELETE FROM sessions WHERE user_id = $1', ['u77']],
   ['codes of a user (cascade)', 'DELETE FROM authorization_codes WHERE user_id = $1', ['u77']],
   ['refresh tokens of a user (cascade)', 'DELETE FROM refresh_tokens WHERE user_id = $1', ['u77']],
-  ['audit events naming a user', 'UPDATE audit_events SET actor = NULL WHERE actor = ANY($1::text[]) OR subject = ANY($1::text[])', [['u77']]],
+  [
+    'audit events naming a user',
+    'UPDATE audit_events SET actor = NULL WHERE actor = ANY($1::text[]) OR subject = ANY($1::text[])',
+    [['u77']],
+  ],
   ['refresh tokens of a client', 'DELETE FROM refresh_tokens WHERE client_id = $1', ['c77']],
   ['codes of a client', 'DELETE FROM authorization_codes WHERE client_id = $1', ['c77']],
   ['families of a client', 'UPDATE token_families SET revoked_at = now() WHERE client_id = $1', ['c77']],
   ['refresh tokens of a family (cascade)', 'DELETE FROM refresh_tokens WHERE family_id = $1', ['f77']],
   ['codes of a family (set null)', 'UPDATE authorization_codes SET family_id = NULL WHERE family_id = $1', ['f77']],
-  ['unused google credentials', `SELECT id FROM google_credentials WHERE GREATEST(last_used_at, last_refreshed_at, updated_at) < now() - make_interval(days => $1)
-     ORDER BY GREATEST(last_used_at, last_refreshed_at, updated_at) LIMIT $2 FOR UPDATE SKIP LOCKED`, [180, 25]],
+  [
+    'unused google credentials',
+    `SELECT id FROM google_credentials WHERE GREATEST(last_used_at, last_refreshed_at, updated_at) < now() - make_interval(days => $1)
+     ORDER BY GREATEST(last_used_at, last_refreshed_at, updated_at) LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [180, 25],
+  ],
 ];
 
 describeBackends('indexes: janitor and hot queries are index scans', (backend) => {
@@ -104,7 +149,14 @@ describeBackends('indexes: janitor and hot queries are index scans', (backend) =
   });
 
   const janitorCases = Object.entries(statements).flatMap(([kind, list]) =>
-    list.map((s, i) => [`janitor ${kind}${list.length > 1 ? ` #${i + 1}` : ''}`, s.sql, [1000, ...s.params]] as [string, string, unknown[]]),
+    list.map(
+      (s, i) =>
+        [`janitor ${kind}${list.length > 1 ? ` #${i + 1}` : ''}`, s.sql, [1000, ...s.params]] as [
+          string,
+          string,
+          unknown[],
+        ],
+    ),
   );
 
   it.each([...janitorCases, ...HOT])('%s', async (_name, sql, params) => {
@@ -114,13 +166,18 @@ describeBackends('indexes: janitor and hot queries are index scans', (backend) =
 
   // Every instance runs it every 2 s: it must walk the transaction-id indexes, not the tables.
   it('deny-list sync since a recent horizon', async () => {
-    const { rows } = await storage.db.query<{ horizon: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon');
+    const { rows } = await storage.db.query<{ horizon: string }>(
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
+    );
     const { seqScans: scans, plan } = await explain(storage.db, CHANGED_SINCE_SQL, [rows[0]!.horizon]);
     expect(scans, JSON.stringify(plan, null, 1)).toEqual([]);
   });
 
   it('the test tables are big enough for the planner to care', async () => {
-    const { rows } = await storage.db.query<{ n: number }>('SELECT reltuples::int AS n FROM pg_class WHERE relname = $1', ['refresh_tokens']);
+    const { rows } = await storage.db.query<{ n: number }>(
+      'SELECT reltuples::int AS n FROM pg_class WHERE relname = $1',
+      ['refresh_tokens'],
+    );
     expect(rows[0]!.n).toBeGreaterThanOrEqual(ROWS * 0.9);
   });
 });

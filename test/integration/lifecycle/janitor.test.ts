@@ -37,7 +37,8 @@ describeBackends('janitor', (backend) => {
     const result = await runJanitorPass({ db: storage.db, config, log });
 
     expect(result.failed).toEqual([]);
-    for (const [kind, n] of Object.entries(seed.expired)) expect(result.counts[kind as keyof typeof result.counts], kind).toBe(n);
+    for (const [kind, n] of Object.entries(seed.expired))
+      expect(result.counts[kind as keyof typeof result.counts], kind).toBe(n);
     expect(result.counts.google_credentials).toBe(0);
     expect(await countSeeded(storage.db, seed.tag)).toEqual(seed.kept);
 
@@ -56,7 +57,9 @@ describeBackends('janitor', (backend) => {
     const seed = await seedLifecycleRows(storage.db, { expired: 1, live: 1 });
     // Retention 30 days: the 89-day-old event goes too.
     const short = testConfig({}, { audit: { retention_days: 30 } });
-    const older = await storage.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE occurred_at < now() - interval '30 days'`);
+    const older = await storage.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE occurred_at < now() - interval '30 days'`,
+    );
     expect(older.rows[0]!.n).toBeGreaterThanOrEqual(2);
     const result = await runJanitorPass({ db: storage.db, config: short, log: captureLog() });
     expect(result.counts.audit_events).toBe(older.rows[0]!.n);
@@ -98,7 +101,8 @@ describeBackends('janitor', (backend) => {
     const seed = await seedLifecycleRows(storage.db, { expired: 2, live: 0 });
     const broken: Database = {
       ...storage.db,
-      query: (sql, params) => (sql.includes('FROM sessions') ? Promise.reject(new Error('boom')) : storage.db.query(sql, params)),
+      query: (sql, params) =>
+        sql.includes('FROM sessions') ? Promise.reject(new Error('boom')) : storage.db.query(sql, params),
     };
     const log = captureLog();
     const result = await runJanitorPass({ db: broken, config, log });
@@ -166,9 +170,15 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
     const user = await seedUser(t.db);
     const { code, verifier, redirectUri } = await mockTokens(mock, user.email);
     const grant = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const saved = await t.app.googleCredentials.save({ userId: user.id }, {
-      accessToken: grant.access_token, refreshToken: grant.refresh_token, expiresIn: grant.expires_in, scope: grant.scope,
-    });
+    const saved = await t.app.googleCredentials.save(
+      { userId: user.id },
+      {
+        accessToken: grant.access_token,
+        refreshToken: grant.refresh_token,
+        expiresIn: grant.expires_in,
+        scope: grant.scope,
+      },
+    );
     await t.db.query(
       `UPDATE google_credentials SET last_refreshed_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2),
          last_used_at = now() - make_interval(days => $2) WHERE id = $1`,
@@ -184,7 +194,13 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       const recent = await credentialFor(t, 10);
       mock.control.reset();
       const log = captureLog();
-      const result = await runJanitorPass({ db: t.db, config: t.config, google: t.app.google, keyring: t.app.keyring, log });
+      const result = await runJanitorPass({
+        db: t.db,
+        config: t.config,
+        google: t.app.google,
+        keyring: t.app.keyring,
+        log,
+      });
       expect(result.counts.google_credentials).toBe(1);
       expect(mock.control.calls('revoke')).toBe(1);
       await expect(t.app.google.refreshAccessToken(idle.refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
@@ -203,7 +219,13 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       mock.control.reset();
       mock.control.failNext('revoke', 1, 'server_error');
       const log = captureLog();
-      const result = await runJanitorPass({ db: t.db, config: t.config, google: t.app.google, keyring: t.app.keyring, log });
+      const result = await runJanitorPass({
+        db: t.db,
+        config: t.config,
+        google: t.app.google,
+        keyring: t.app.keyring,
+        log,
+      });
       expect(result.counts.google_credentials).toBe(1);
       expect(result.failed).toEqual([]);
       expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('could not revoke'))).toBe(true);
@@ -219,7 +241,13 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
     try {
       const idle = await credentialFor(t, 2000);
       mock.control.reset();
-      const result = await runJanitorPass({ db: t.db, config: t.config, google: t.app.google, keyring: t.app.keyring, log: captureLog() });
+      const result = await runJanitorPass({
+        db: t.db,
+        config: t.config,
+        google: t.app.google,
+        keyring: t.app.keyring,
+        log: captureLog(),
+      });
       expect(result.counts.google_credentials).toBe(0);
       expect(mock.control.calls('revoke')).toBe(0);
       expect(await t.app.googleCredentials.findById(idle.id)).not.toBeNull();

@@ -21,7 +21,11 @@ describeBackends('DELETE /users/:id', (backend) => {
     mock = await startMockGoogle();
     t = await buildTestApp(storage, { env: mock.env });
     client = await registerClient(t.app);
-    resourceServer = await registerClient(t.app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
+    resourceServer = await registerClient(t.app, {
+      resource_server: true,
+      grant_types: ['client_credentials'],
+      redirect_url: undefined,
+    });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -45,18 +49,31 @@ describeBackends('DELETE /users/:id', (backend) => {
     const tokens = await tokensFor(user);
     const second = await tokensFor(user);
     // a rotated refresh token, an unredeemed code, a consent, a session (cached), a Google grant
-    const rotated = await postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: second.refresh_token });
+    const rotated = await postAs(t.app, client, '/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: second.refresh_token,
+    });
     expect(rotated.statusCode).toBe(200);
     await mintCode(t.db, { clientId: client.client_id, userId: user.id });
-    await t.db.query(`INSERT INTO consents (user_id, client_id, scope) VALUES ($1, $2, 'openid')`, [user.id, client.client_id]);
+    await t.db.query(`INSERT INTO consents (user_id, client_id, scope) VALUES ($1, $2, 'openid')`, [
+      user.id,
+      client.client_id,
+    ]);
     const { id: sessionId } = await t.app.sessions.create(user.id);
     const page = await t.app.inject({ method: 'GET', url: '/account', cookies: { gh_session: sessionId } });
     expect(page.statusCode).toBe(200);
     const { code, verifier, redirectUri } = await mockTokens(mock, user.email);
     const grant = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    await t.app.googleCredentials.save({ userId: user.id }, {
-      accessToken: grant.access_token, refreshToken: grant.refresh_token, expiresIn: grant.expires_in, scope: grant.scope, email: user.email,
-    });
+    await t.app.googleCredentials.save(
+      { userId: user.id },
+      {
+        accessToken: grant.access_token,
+        refreshToken: grant.refresh_token,
+        expiresIn: grant.expires_in,
+        scope: grant.scope,
+        email: user.email,
+      },
+    );
     // audit events naming the person by id, email and username, in every column that can
     await t.db.query(
       `INSERT INTO audit_events (event, actor, subject, client_id, ip, details) VALUES
@@ -75,7 +92,10 @@ describeBackends('DELETE /users/:id', (backend) => {
     expect((await introspect(t.app, tokens.access_token)).active).toBe(true);
     mock.control.reset();
     await t.app.auditLog.flush();
-    const naming = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_events WHERE actor = ANY($1) OR subject = ANY($1)', [[user.id, user.email, user.username]]);
+    const naming = await t.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM audit_events WHERE actor = ANY($1) OR subject = ANY($1)',
+      [[user.id, user.email, user.username]],
+    );
     expect(naming.rows[0]!.n).toBeGreaterThanOrEqual(2);
 
     const res = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
@@ -103,9 +123,15 @@ describeBackends('DELETE /users/:id', (backend) => {
     const events = await t.db.query<{ actor: string; subject: string; details: Record<string, unknown> }>(
       `SELECT actor, subject, details FROM audit_events WHERE event = 'user_deleted' ORDER BY id DESC LIMIT 1`,
     );
-    expect(events.rows[0]).toMatchObject({ actor: 'admin', details: { token_families_revoked: 2, sessions_ended: 1, google_credential_deleted: true } });
+    expect(events.rows[0]).toMatchObject({
+      actor: 'admin',
+      details: { token_families_revoked: 2, sessions_ended: 1, google_credential_deleted: true },
+    });
     expect(events.rows[0]!.subject).toMatch(/^[0-9a-f-]{36}$/);
-    const scrubbed = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE actor = $1 OR subject = $1`, [`deleted-user:${events.rows[0]!.subject}`]);
+    const scrubbed = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE actor = $1 OR subject = $1`,
+      [`deleted-user:${events.rows[0]!.subject}`],
+    );
     expect(scrubbed.rows[0]!.n).toBe(naming.rows[0]!.n);
     expect(t.logs.text).not.toContain(user.email);
     expect(t.logs.text).not.toContain(googleRefreshToken);
@@ -138,13 +164,19 @@ describeBackends('DELETE /users/:id', (backend) => {
     const anon = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}` });
     expect(anon.statusCode).toBe(401);
     expect(await t.app.users.findById(user.id)).not.toBeNull();
-    expect((await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders })).statusCode).toBe(
+      200,
+    );
     const again = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
     expect(again.statusCode).toBe(404);
     expect(again.json()).toMatchObject({ success: false, error: 'not_found' });
     // Path parameters over the router's limit are refused before the route runs, in our shape.
     const long = await t.app.inject({ method: 'DELETE', url: `/users/${'x'.repeat(400)}`, headers: adminHeaders });
     expect(long.statusCode).toBe(414);
-    expect(long.json()).toEqual({ success: false, error: 'invalid_request', error_description: 'a path parameter is too long' });
+    expect(long.json()).toEqual({
+      success: false,
+      error: 'invalid_request',
+      error_description: 'a path parameter is too long',
+    });
   });
 });

@@ -26,7 +26,11 @@ describeBackends('deny-list sync', (backend) => {
     storage = await openStorage(backend);
     a = await buildTestApp(storage);
     client = await registerClient(a.app, { scope: 'openid profile email reports' });
-    resourceServer = await registerClient(a.app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
+    resourceServer = await registerClient(a.app, {
+      resource_server: true,
+      grant_types: ['client_credentials'],
+      redirect_url: undefined,
+    });
     user = await seedUser(a.db);
   }, 60_000);
   afterAll(async () => {
@@ -53,40 +57,60 @@ describeBackends('deny-list sync', (backend) => {
      */
     type Claims = { fid: string; jti: string; exp: number };
     it.each<[string, (tx: Queryable, claims: Claims) => Promise<unknown>]>([
-      ['a family revocation', (tx, c) => tx.query(
-        `UPDATE token_families SET revoked_at = now() - interval '30 seconds', revoked_reason = 'test' WHERE id = $1`, [c.fid])],
-      ['an access-token revocation', (tx, c) => tx.query(
-        `INSERT INTO revoked_access_tokens (jti, expires_at, revoked_at) VALUES ($1, to_timestamp($2), now() - interval '30 seconds')`, [c.jti, c.exp])],
-      ['a client denial', (tx) => tx.query(
-        `INSERT INTO access_denials (kind, value, expires_at, created_at) VALUES ('client', $1, now() + interval '11 minutes', now() - interval '30 seconds')`,
-        [client.client_id])],
-    ])('%s committed late by a long transaction, with its message lost, is found by the next sync of another instance', async (_name, revoke) => {
-      const second = await buildSecondInstance(backend, storage);
-      try {
-        const tokens = await userTokens();
-        const claims = decodeJwt(tokens.access_token) as Claims;
-        expect(await active(second.app, tokens.access_token)).toBe(true);
+      [
+        'a family revocation',
+        (tx, c) =>
+          tx.query(
+            `UPDATE token_families SET revoked_at = now() - interval '30 seconds', revoked_reason = 'test' WHERE id = $1`,
+            [c.fid],
+          ),
+      ],
+      [
+        'an access-token revocation',
+        (tx, c) =>
+          tx.query(
+            `INSERT INTO revoked_access_tokens (jti, expires_at, revoked_at) VALUES ($1, to_timestamp($2), now() - interval '30 seconds')`,
+            [c.jti, c.exp],
+          ),
+      ],
+      [
+        'a client denial',
+        (tx) =>
+          tx.query(
+            `INSERT INTO access_denials (kind, value, expires_at, created_at) VALUES ('client', $1, now() + interval '11 minutes', now() - interval '30 seconds')`,
+            [client.client_id],
+          ),
+      ],
+    ])(
+      '%s committed late by a long transaction, with its message lost, is found by the next sync of another instance',
+      async (_name, revoke) => {
+        const second = await buildSecondInstance(backend, storage);
+        try {
+          const tokens = await userTokens();
+          const claims = decodeJwt(tokens.access_token) as Claims;
+          expect(await active(second.app, tokens.access_token)).toBe(true);
 
-        let commit!: () => void;
-        const held = new Promise<void>((r) => {
-          commit = r;
-        });
-        const writing = storage.db.transaction(async (tx) => {
-          await revoke(tx, claims);
-          await held;
-        });
-        // The other instance syncs while the revoking transaction is still open...
-        for (let i = 0; i < 3; i++) await second.app.denyList.sync();
-        expect(await active(second.app, tokens.access_token)).toBe(true);
-        // ...and once it commits, its next sync finds the revocation.
-        commit();
-        await writing;
-        await second.app.denyList.sync();
-        expect(await active(second.app, tokens.access_token)).toBe(false);
-      } finally {
-        await second.close();
-      }
-    });
+          let commit!: () => void;
+          const held = new Promise<void>((r) => {
+            commit = r;
+          });
+          const writing = storage.db.transaction(async (tx) => {
+            await revoke(tx, claims);
+            await held;
+          });
+          // The other instance syncs while the revoking transaction is still open...
+          for (let i = 0; i < 3; i++) await second.app.denyList.sync();
+          expect(await active(second.app, tokens.access_token)).toBe(true);
+          // ...and once it commits, its next sync finds the revocation.
+          commit();
+          await writing;
+          await second.app.denyList.sync();
+          expect(await active(second.app, tokens.access_token)).toBe(false);
+        } finally {
+          await second.close();
+        }
+      },
+    );
   }
 
   it('re-syncs as soon as Postgres answers again after an outage, not at the next timer tick', async () => {

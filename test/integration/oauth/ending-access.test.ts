@@ -24,7 +24,11 @@ describeBackends('ending access ends all of it', (backend) => {
     storage = await openStorage(backend);
     a = await buildTestApp(storage);
     b = await buildSecondInstance(backend, storage);
-    resourceServer = await registerClient(a.app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
+    resourceServer = await registerClient(a.app, {
+      resource_server: true,
+      grant_types: ['client_credentials'],
+      redirect_url: undefined,
+    });
   }, 60_000);
   afterAll(async () => {
     await b?.close();
@@ -56,48 +60,60 @@ describeBackends('ending access ends all of it', (backend) => {
 
   /** Every way a token is used, on one instance: all refuse it. */
   async function refusedEverywhereOn(app: App, userToken: string, machineToken: string): Promise<boolean> {
-    return !(await active(app, userToken))
-      && !(await active(app, machineToken))
-      && (await userInfoStatus(app, userToken)) === 401
-      && (await oidcUserInfoStatus(app, userToken)) === 401;
+    return (
+      !(await active(app, userToken)) &&
+      !(await active(app, machineToken)) &&
+      (await userInfoStatus(app, userToken)) === 401 &&
+      (await oidcUserInfoStatus(app, userToken)) === 401
+    );
   }
 
   it.each([
     ['disabling', ''],
     ['purging', '?purge=true'],
-  ])('%s a client denies its user and client_credentials access tokens at once on every instance', async (_name, query) => {
-    const client = await thirdParty();
-    const user = await seedUser(a.db);
-    const { access_token: userToken } = await userTokens(client, user);
-    const machineToken = await clientToken(client);
-    for (const app of [a.app, b.app]) {
-      expect(await active(app, userToken)).toBe(true);
-      expect(await active(app, machineToken)).toBe(true);
-      expect(await userInfoStatus(app, userToken)).toBe(200);
-      expect(await oidcUserInfoStatus(app, userToken)).toBe(200);
-    }
+  ])(
+    '%s a client denies its user and client_credentials access tokens at once on every instance',
+    async (_name, query) => {
+      const client = await thirdParty();
+      const user = await seedUser(a.db);
+      const { access_token: userToken } = await userTokens(client, user);
+      const machineToken = await clientToken(client);
+      for (const app of [a.app, b.app]) {
+        expect(await active(app, userToken)).toBe(true);
+        expect(await active(app, machineToken)).toBe(true);
+        expect(await userInfoStatus(app, userToken)).toBe(200);
+        expect(await oidcUserInfoStatus(app, userToken)).toBe(200);
+      }
 
-    const since = Date.now();
-    const res = await a.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}${query}`, headers: adminHeaders });
-    expect(res.statusCode, res.body).toBe(200);
+      const since = Date.now();
+      const res = await a.app.inject({
+        method: 'DELETE',
+        url: `/clients/${client.client_id}${query}`,
+        headers: adminHeaders,
+      });
+      expect(res.statusCode, res.body).toBe(200);
 
-    expect(await refusedEverywhereOn(a.app, userToken, machineToken)).toBe(true);
-    // Spec (r2) Scale-out: "invalidated on every instance through Redis pub/sub within one second".
-    expect(await msUntil(since, () => refusedEverywhereOn(b.app, userToken, machineToken))).toBeLessThan(1000);
-    // An instance started afterwards (it heard no message) reads the denial from Postgres.
-    const late = await buildSecondInstance(backend, storage);
-    try {
-      expect(await refusedEverywhereOn(late.app, userToken, machineToken)).toBe(true);
-    } finally {
-      await late.close();
-    }
-  });
+      expect(await refusedEverywhereOn(a.app, userToken, machineToken)).toBe(true);
+      // Spec (r2) Scale-out: "invalidated on every instance through Redis pub/sub within one second".
+      expect(await msUntil(since, () => refusedEverywhereOn(b.app, userToken, machineToken))).toBeLessThan(1000);
+      // An instance started afterwards (it heard no message) reads the denial from Postgres.
+      const late = await buildSecondInstance(backend, storage);
+      try {
+        expect(await refusedEverywhereOn(late.app, userToken, machineToken)).toBe(true);
+      } finally {
+        await late.close();
+      }
+    },
+  );
 
   it('a client denial lasts the longest access-token lifetime, no longer', async () => {
     const client = await thirdParty();
     const before = Date.now();
     await a.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}`, headers: adminHeaders });
-    const { rows } = await a.db.query<{ expires_at: Date }>(`SELECT expires_at FROM access_denials WHERE kind = 'client' AND value = $1`, [client.client_id]);
+    const { rows } = await a.db.query<{ expires_at: Date }>(
+      `SELECT expires_at FROM access_denials WHERE kind = 'client' AND value = $1`,
+      [client.client_id],
+    );
     expect(rows).toHaveLength(1);
     const lifetimeMs = a.config.security.access_token_expiry_minutes * 60_000;
     expect(rows[0]!.expires_at.getTime()).toBeGreaterThanOrEqual(before + lifetimeMs);
@@ -135,19 +151,28 @@ describeBackends('ending access ends all of it', (backend) => {
   it('the external revoke voids codes not yet redeemed too', async () => {
     const client = await thirdParty();
     const user = await seedUser(a.db);
-    const key = (await createApiKey(a.app, { name: 'external-auth', scopes: ['external'], allowed_clients: [client.client_id] })).api_key;
+    const key = (
+      await createApiKey(a.app, { name: 'external-auth', scopes: ['external'], allowed_clients: [client.client_id] })
+    ).api_key;
     const code = await mintCode(a.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
     // A code of another client for the same person is not theirs to void.
     const other = await thirdParty();
     const otherCode = await mintCode(a.db, { clientId: other.client_id, userId: user.id, redirectUri: null });
 
-    const res = await a.app.inject({ method: 'POST', url: '/oauth/external/revoke', headers: bearer(key), payload: { client_id: client.client_id, subject: user.id } });
+    const res = await a.app.inject({
+      method: 'POST',
+      url: '/oauth/external/revoke',
+      headers: bearer(key),
+      payload: { client_id: client.client_id, subject: user.id },
+    });
     expect(res.statusCode, res.body).toBe(200);
 
     const redeemed = await postAs(a.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(redeemed.statusCode).toBe(400);
     expect(redeemed.json().error).toBe('invalid_grant');
-    expect((await postAs(a.app, other, '/oauth/token', { grant_type: 'authorization_code', code: otherCode })).statusCode).toBe(200);
+    expect(
+      (await postAs(a.app, other, '/oauth/token', { grant_type: 'authorization_code', code: otherCode })).statusCode,
+    ).toBe(200);
   });
 
   it('deleting a person while a code exchange for them is in flight leaves no active token (40 races, two instances)', async () => {
@@ -160,7 +185,9 @@ describeBackends('ending access ends all of it', (backend) => {
       // the runs cover every interleaving: before, during and after the exchange's transaction.
       const [exchange, deletion] = await Promise.all([
         postAs(a.app, client, '/oauth/token', { grant_type: 'authorization_code', code }),
-        new Promise((r) => setTimeout(r, i % 8)).then(() => b.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders })),
+        new Promise((r) => setTimeout(r, i % 8)).then(() =>
+          b.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders }),
+        ),
       ]);
       expect(deletion.statusCode, deletion.body).toBe(200);
       if (exchange.statusCode === 200) issued.push((exchange.json() as { access_token: string }).access_token);

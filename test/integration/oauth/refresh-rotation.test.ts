@@ -40,7 +40,8 @@ describeBackends('refresh_token rotation', (backend) => {
     await storage?.close();
   });
 
-  const refresh = (token: string, scope?: string) => postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: token, scope });
+  const refresh = (token: string, scope?: string) =>
+    postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: token, scope });
 
   async function grant(): Promise<{ refresh_token: string; access_token: string }> {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
@@ -77,7 +78,13 @@ describeBackends('refresh_token rotation', (backend) => {
     const fid = decodeJwt(first.access_token).fid as string;
     const tokens = [first.refresh_token];
     for (let i = 0; i < 3; i++) tokens.push((await refresh(tokens.at(-1)!)).json().refresh_token);
-    const { rows } = await t.db.query<{ token_hash: string; replaced_by: string | null; rotated: boolean; scope: string; user_id: string }>(
+    const { rows } = await t.db.query<{
+      token_hash: string;
+      replaced_by: string | null;
+      rotated: boolean;
+      scope: string;
+      user_id: string;
+    }>(
       'SELECT token_hash, replaced_by, rotated_at IS NOT NULL AS rotated, scope, user_id FROM refresh_tokens WHERE family_id = $1',
       [fid],
     );
@@ -85,29 +92,49 @@ describeBackends('refresh_token rotation', (backend) => {
     expect(rows).toHaveLength(4);
     tokens.forEach((tok, i) => {
       const row = byHash.get(sha256Hex(tok))!;
-      expect(row).toMatchObject({ rotated: i < 3, replaced_by: i < 3 ? sha256Hex(tokens[i + 1]!) : null, scope: 'openid profile email', user_id: user.id });
+      expect(row).toMatchObject({
+        rotated: i < 3,
+        replaced_by: i < 3 ? sha256Hex(tokens[i + 1]!) : null,
+        scope: 'openid profile email',
+        user_id: user.id,
+      });
     });
     // the family's access expiry follows the newest access token
     const last = (await refresh(tokens.at(-1)!)).json();
-    const fam = await t.db.query<{ access_expires_at: Date }>('SELECT access_expires_at FROM token_families WHERE id = $1', [fid]);
+    const fam = await t.db.query<{ access_expires_at: Date }>(
+      'SELECT access_expires_at FROM token_families WHERE id = $1',
+      [fid],
+    );
     expect(fam.rows[0]!.access_expires_at.getTime()).toBe(decodeJwt(last.access_token).exp! * 1000);
   });
 
-  it('refusals of an unknown or another client\'s token cost one statement and write nothing', async () => {
+  it("refusals of an unknown or another client's token cost one statement and write nothing", async () => {
     expect(await statementsOf(() => refresh('not-a-token'), 400)).toHaveLength(1);
     const { refresh_token } = await grant();
     const other = await registerClient(t.app);
-    expect(await statementsOf(() => postAs(t.app, other, '/oauth/token', { grant_type: 'refresh_token', refresh_token }), 400)).toHaveLength(1);
+    expect(
+      await statementsOf(
+        () => postAs(t.app, other, '/oauth/token', { grant_type: 'refresh_token', refresh_token }),
+        400,
+      ),
+    ).toHaveLength(1);
     expect((await refresh(refresh_token)).statusCode).toBe(200);
   });
 
   it('a scope parameter is checked under the family lock before anything is written', async () => {
     const { refresh_token } = await grant();
     const wider = await statementsOf(() => refresh(refresh_token, 'openid reports'), 400);
-    expect(wider.map((q) => q.sql.slice(0, 24))).toEqual(['BEGIN (transaction)', 'SELECT f.id FROM token_f', 'SELECT r.token_hash, r.f']);
+    expect(wider.map((q) => q.sql.slice(0, 24))).toEqual([
+      'BEGIN (transaction)',
+      'SELECT f.id FROM token_f',
+      'SELECT r.token_hash, r.f',
+    ]);
     const narrower = await statementsOf(() => refresh(refresh_token, 'openid'));
     expect(narrower.map((q) => q.sql.slice(0, 24))).toEqual([
-      'BEGIN (transaction)', 'SELECT f.id FROM token_f', 'SELECT r.token_hash, r.f', 'WITH family AS ( UPDATE ',
+      'BEGIN (transaction)',
+      'SELECT f.id FROM token_f',
+      'SELECT r.token_hash, r.f',
+      'WITH family AS ( UPDATE ',
     ]);
   });
 
@@ -116,7 +143,11 @@ describeBackends('refresh_token rotation', (backend) => {
     const second = (await refresh(first.refresh_token)).json();
     const queries = await statementsOf(() => refresh(first.refresh_token), 400);
     expect(queries.map((q) => q.sql.slice(0, 24))).toEqual([
-      'WITH token AS ( SELECT r', 'BEGIN (transaction)', 'SELECT f.id FROM token_f', 'SELECT r.token_hash, r.f', 'UPDATE token_families SE',
+      'WITH token AS ( SELECT r',
+      'BEGIN (transaction)',
+      'SELECT f.id FROM token_f',
+      'SELECT r.token_hash, r.f',
+      'UPDATE token_families SE',
     ]);
     expect((await refresh(second.refresh_token)).statusCode).toBe(400);
   });
@@ -146,7 +177,11 @@ describeBackends('refresh_token rotation', (backend) => {
    * Holds the family row's lock in a transaction, starts the rotation on another connection,
    * waits until it is blocked on that lock (real Postgres) and only then lets `change` commit.
    */
-  async function rotateWhileLocked(run: (r: Rotation) => Promise<boolean>, r: Rotation, change: (tx: Queryable) => Promise<void>) {
+  async function rotateWhileLocked(
+    run: (r: Rotation) => Promise<boolean>,
+    r: Rotation,
+    change: (tx: Queryable) => Promise<void>,
+  ) {
     let pending!: Promise<boolean>;
     await storage.db.transaction(async (tx) => {
       await refreshTokensRepository.lockFamilyOf(tx, r.token_hash);
@@ -169,7 +204,8 @@ describeBackends('refresh_token rotation', (backend) => {
       const { refresh_token, access_token } = await grant();
       const fid = decodeJwt(access_token).fid as string;
       const won = await rotateWhileLocked(run, rotationOf(refresh_token, fid), (tx) =>
-        refreshTokensRepository.markRotated(tx, sha256Hex(refresh_token), 'someone-else'));
+        refreshTokensRepository.markRotated(tx, sha256Hex(refresh_token), 'someone-else'),
+      );
       expect(won).toBe(false);
       const { rows } = await t.db.query<{ replaced_by: string; n: number }>(
         'SELECT max(replaced_by) AS replaced_by, count(*)::int AS n FROM refresh_tokens WHERE family_id = $1',
@@ -202,10 +238,13 @@ describeBackends('refresh_token rotation', (backend) => {
     });
   }
 
-  it('findAndRotate does not rotate a token that expired by the caller\'s clock', async () => {
+  it("findAndRotate does not rotate a token that expired by the caller's clock", async () => {
     const { refresh_token, access_token } = await grant();
     const r = rotationOf(refresh_token, decodeJwt(access_token).fid as string);
-    const late = await refreshTokensRepository.findAndRotate(t.db, { ...r, now: new Date(Date.now() + 60 * 86_400_000) });
+    const late = await refreshTokensRepository.findAndRotate(t.db, {
+      ...r,
+      now: new Date(Date.now() + 60 * 86_400_000),
+    });
     expect(late?.rotated).toBe(false);
     const fresh = await refreshTokensRepository.findAndRotate(t.db, { ...r, now: new Date() });
     expect(fresh).toMatchObject({ rotated: true, token: { user: { id: user.id, username: user.username } } });

@@ -3,7 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createKeyring } from '../../../src/crypto/keyring.js';
 import { OAuthError } from '../../../src/oauth/errors.js';
 import {
-  openSigningKeyStore, RETENTION_MARGIN_SECONDS, rotateSigningKey, SIGNING_KEYS_CHANNEL, signingKeyRetentionSeconds,
+  openSigningKeyStore,
+  RETENTION_MARGIN_SECONDS,
+  rotateSigningKey,
+  SIGNING_KEYS_CHANNEL,
+  signingKeyRetentionSeconds,
 } from '../../../src/oauth/signing-keys.js';
 import type { Database, QueryResult } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
@@ -21,12 +25,19 @@ interface KeyRow {
 
 /** The access-token (ES256) keys by default; the ID token algorithms have keys of their own. */
 const keyRows = async (db: Database, alg: string | null = 'ES256') =>
-  (await db.query<KeyRow>('SELECT * FROM signing_keys WHERE $1::text IS NULL OR algorithm = $1 ORDER BY created_at', [alg])).rows;
+  (
+    await db.query<KeyRow>('SELECT * FROM signing_keys WHERE $1::text IS NULL OR algorithm = $1 ORDER BY created_at', [
+      alg,
+    ])
+  ).rows;
 
 /** The published kids of the access-token algorithm, in JWKS order. */
 const jwksKids = async (t: TestApp, alg = 'ES256') => {
   const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
-  return res.json<{ keys: { kid: string; alg: string }[] }>().keys.filter((k) => k.alg === alg).map((k) => k.kid);
+  return res
+    .json<{ keys: { kid: string; alg: string }[] }>()
+    .keys.filter((k) => k.alg === alg)
+    .map((k) => k.kid);
 };
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
@@ -58,7 +69,13 @@ describeBackends('signing keys', (backend) => {
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ algorithm: 'ES256', retired_at: null, encryption_key_id: 'test1' });
       expect(rows[0]!.public_jwk).toEqual({
-        kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: rows[0]!.kid, alg: 'ES256', use: 'sig',
+        kty: 'EC',
+        crv: 'P-256',
+        x: expect.any(String),
+        y: expect.any(String),
+        kid: rows[0]!.kid,
+        alg: 'ES256',
+        use: 'sig',
       });
       expect(kidOf((await issue(a)).token)).toBe(rows[0]!.kid);
     });
@@ -88,8 +105,11 @@ describeBackends('signing keys', (backend) => {
     it('refuses to start when ENCRYPTION_KEYS cannot decrypt the active key, and creates no new one', async () => {
       const before = await keyRows(storage.db);
       const wrongKeyring = createKeyring([{ kid: 'other', key: Buffer.alloc(32, 9) }]);
-      await expect(openSigningKeyStore({ db: storage.db, keyring: wrongKeyring, config: a.config, refreshIntervalMs: 0 }))
-        .rejects.toThrow(`signing key ${before[0]!.kid} cannot be decrypted with ENCRYPTION_KEYS (it was encrypted under key id "test1")`);
+      await expect(
+        openSigningKeyStore({ db: storage.db, keyring: wrongKeyring, config: a.config, refreshIntervalMs: 0 }),
+      ).rejects.toThrow(
+        `signing key ${before[0]!.kid} cannot be decrypted with ENCRYPTION_KEYS (it was encrypted under key id "test1")`,
+      );
       expect(await keyRows(storage.db)).toEqual(before);
     });
 
@@ -99,7 +119,9 @@ describeBackends('signing keys', (backend) => {
       await storage.db.query(`DELETE FROM signing_keys WHERE algorithm = 'EdDSA'`);
       const config = { ...a.config, security: { ...a.config.security, jwt_algorithm: 'EdDSA' as const } };
       const opened = await Promise.all(
-        [0, 1, 2].map(() => openSigningKeyStore({ db: storage.db, keyring: a.app.keyring, config, refreshIntervalMs: 0 })),
+        [0, 1, 2].map(() =>
+          openSigningKeyStore({ db: storage.db, keyring: a.app.keyring, config, refreshIntervalMs: 0 }),
+        ),
       );
       const kids = new Set(opened.map((s) => s.signingKey().kid));
       expect(kids.size).toBe(1);
@@ -139,15 +161,22 @@ describeBackends('signing keys', (backend) => {
       expect(rotated.kid).not.toBe(oldKid);
 
       const started = Date.now();
-      await vi.waitFor(async () => {
-        expect(kidOf((await issue(b)).token)).toBe(rotated.kid);
-        expect(await jwksKids(b)).toEqual([rotated.kid, oldKid]);
-      }, { timeout: 1000, interval: 20 });
+      await vi.waitFor(
+        async () => {
+          expect(kidOf((await issue(b)).token)).toBe(rotated.kid);
+          expect(await jwksKids(b)).toEqual([rotated.kid, oldKid]);
+        },
+        { timeout: 1000, interval: 20 },
+      );
       expect(Date.now() - started).toBeLessThan(1000);
-      await vi.waitFor(async () => expect(kidOf((await issue(a)).token)).toBe(rotated.kid), { timeout: 1000, interval: 20 });
+      await vi.waitFor(async () => expect(kidOf((await issue(a)).token)).toBe(rotated.kid), {
+        timeout: 1000,
+        interval: 20,
+      });
 
       expect(await jwksKids(a)).toEqual([rotated.kid, oldKid]);
-      for (const t of [a, b]) await expect(t.app.tokens.verifyAccessToken(before.token)).resolves.toMatchObject({ jti: before.jti });
+      for (const t of [a, b])
+        await expect(t.app.tokens.verifyAccessToken(before.token)).resolves.toMatchObject({ jti: before.jti });
       const after = await issue(a);
       await expect(b.app.tokens.verifyAccessToken(after.token)).resolves.toMatchObject({ jti: after.jti });
 
@@ -161,19 +190,30 @@ describeBackends('signing keys', (backend) => {
       const token = await issue(a);
       const oldKid = kidOf(token.token)!;
       await b.app.tokens.verifyAccessToken(token.token);
-      const { kid: newKid } = await rotateSigningKey({ db: a.db, cache: a.cache, keyring: a.app.keyring, config: a.config });
+      const { kid: newKid } = await rotateSigningKey({
+        db: a.db,
+        cache: a.cache,
+        keyring: a.app.keyring,
+        config: a.config,
+      });
       await vi.waitFor(async () => expect(await jwksKids(b)).toContain(newKid), { timeout: 1000, interval: 20 });
 
       const window = signingKeyRetentionSeconds(a.config);
-      await storage.db.query(`UPDATE signing_keys SET retired_at = now() - make_interval(secs => $2) WHERE kid = $1`, [oldKid, window + 1]);
+      await storage.db.query(`UPDATE signing_keys SET retired_at = now() - make_interval(secs => $2) WHERE kid = $1`, [
+        oldKid,
+        window + 1,
+      ]);
       await a.cache.publish(SIGNING_KEYS_CHANNEL, 'test: retired_at moved back');
 
       for (const t of [a, b]) {
-        await vi.waitFor(async () => {
-          const kids = await jwksKids(t);
-          expect(kids[0]).toBe(newKid);
-          expect(kids).not.toContain(oldKid);
-        }, { timeout: 1000, interval: 20 });
+        await vi.waitFor(
+          async () => {
+            const kids = await jwksKids(t);
+            expect(kids[0]).toBe(newKid);
+            expect(kids).not.toContain(oldKid);
+          },
+          { timeout: 1000, interval: 20 },
+        );
         // b had this token cached; the cache does not outlive the key.
         const refused = await t.app.tokens.verifyAccessToken(token.token).catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(OAuthError);
@@ -182,14 +222,26 @@ describeBackends('signing keys', (backend) => {
     });
 
     it('a retired key leaves the JWKS when its window passes, without a reload', async () => {
-      const { retiredKid, kid } = await rotateSigningKey({ db: a.db, cache: a.cache, keyring: a.app.keyring, config: a.config });
-      const store = await openSigningKeyStore({ db: a.db, keyring: a.app.keyring, config: a.config, refreshIntervalMs: 0 });
+      const { retiredKid, kid } = await rotateSigningKey({
+        db: a.db,
+        cache: a.cache,
+        keyring: a.app.keyring,
+        config: a.config,
+      });
+      const store = await openSigningKeyStore({
+        db: a.db,
+        keyring: a.app.keyring,
+        config: a.config,
+        refreshIntervalMs: 0,
+      });
       try {
         expect(store.publicJwks().map((k) => k.kid)).toEqual(expect.arrayContaining([kid, retiredKid]));
         expect(store.verificationKey(retiredKid!)).toBeDefined();
 
         vi.useFakeTimers({ toFake: ['Date'] });
-        vi.setSystemTime(Date.now() + (a.config.security.access_token_expiry_minutes * 60 + RETENTION_MARGIN_SECONDS + 1) * 1000);
+        vi.setSystemTime(
+          Date.now() + (a.config.security.access_token_expiry_minutes * 60 + RETENTION_MARGIN_SECONDS + 1) * 1000,
+        );
         expect(store.publicJwks().map((k) => k.kid)).toEqual([kid]);
         expect(store.verificationKey(retiredKid!)).toBeUndefined();
         expect(store.verificationKey(kid)).toBeDefined();
@@ -200,7 +252,9 @@ describeBackends('signing keys', (backend) => {
 
     it('refuses to rotate HS256, whose key is JWT_SECRET', async () => {
       const config = { ...a.config, security: { ...a.config.security, jwt_algorithm: 'HS256' as const } };
-      await expect(rotateSigningKey({ db: a.db, cache: a.cache, keyring: a.app.keyring, config })).rejects.toThrow(/JWT_SECRET/);
+      await expect(rotateSigningKey({ db: a.db, cache: a.cache, keyring: a.app.keyring, config })).rejects.toThrow(
+        /JWT_SECRET/,
+      );
     });
   });
 });

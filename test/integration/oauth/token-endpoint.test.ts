@@ -31,11 +31,20 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
   async function codeExchange(opts: { nonce?: string; scope?: string } = {}) {
     const { verifier, challenge } = pkcePair();
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, challenge, ...opts });
-    const res = await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback', code_verifier: verifier });
+    const res = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/callback',
+      code_verifier: verifier,
+    });
     return { res, code, verifier };
   }
 
-  function expectError(res: { statusCode: number; json(): unknown; headers: Record<string, unknown> }, status: number, error: string) {
+  function expectError(
+    res: { statusCode: number; json(): unknown; headers: Record<string, unknown> },
+    status: number,
+    error: string,
+  ) {
     expect(res.statusCode).toBe(status);
     expect(res.json()).toMatchObject({ success: false, error, error_description: expect.any(String) });
     expect(res.headers['cache-control']).toBe('no-store');
@@ -55,13 +64,24 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
   });
 
   it('answers bad client credentials with 401 invalid_client and a Basic challenge', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/oauth/token', headers: { ...FORM, authorization: basicAuth(client.client_id, 'wrong') }, payload: form({ grant_type: 'client_credentials' }), remoteAddress: '10.9.1.1' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { ...FORM, authorization: basicAuth(client.client_id, 'wrong') },
+      payload: form({ grant_type: 'client_credentials' }),
+      remoteAddress: '10.9.1.1',
+    });
     expectError(res, 401, 'invalid_client');
     expect(res.headers['www-authenticate']).toBe('Basic realm="gatehouse"');
   });
 
   it('refuses a parameter sent twice', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/oauth/token', headers: { ...FORM, authorization: basicAuth(client.client_id, client.client_secret!) }, payload: 'grant_type=client_credentials&scope=a&scope=b' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { ...FORM, authorization: basicAuth(client.client_id, client.client_secret!) },
+      payload: 'grant_type=client_credentials&scope=a&scope=b',
+    });
     expectError(res, 400, 'invalid_request');
   });
 
@@ -72,9 +92,22 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json();
-    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 600, scope: 'reports:read', success: true, expiry: expect.any(Number) });
+    expect(body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 600,
+      scope: 'reports:read',
+      success: true,
+      expiry: expect.any(Number),
+    });
     const claims = decodeJwt(body.access_token);
-    expect(claims).toMatchObject({ sub: client.client_id, client_id: client.client_id, scope: 'reports:read', iss: 'http://127.0.0.1:9999', aud: 'http://127.0.0.1:9999' });
+    expect(claims).toMatchObject({
+      sub: client.client_id,
+      client_id: client.client_id,
+      scope: 'reports:read',
+      iss: 'http://127.0.0.1:9999',
+      aud: 'http://127.0.0.1:9999',
+    });
     expect(claims.username).toBeUndefined();
     expect(body.expiry).toBe(claims.exp);
   });
@@ -91,39 +124,93 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     const { res } = await codeExchange({ nonce: 'n-123' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'openid profile email', success: true, username: user.username, refresh_token: expect.any(String), id_token: expect.any(String) });
+    expect(body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 600,
+      scope: 'openid profile email',
+      success: true,
+      username: user.username,
+      refresh_token: expect.any(String),
+      id_token: expect.any(String),
+    });
     const at = decodeJwt(body.access_token);
-    expect(at).toMatchObject({ sub: user.id, client_id: client.client_id, username: user.username, fid: expect.any(String) });
+    expect(at).toMatchObject({
+      sub: user.id,
+      client_id: client.client_id,
+      username: user.username,
+      fid: expect.any(String),
+    });
     const idt = decodeJwt(body.id_token);
-    expect(idt).toMatchObject({ sub: user.id, aud: client.client_id, nonce: 'n-123', email: user.email, preferred_username: user.username });
+    expect(idt).toMatchObject({
+      sub: user.id,
+      aud: client.client_id,
+      nonce: 'n-123',
+      email: user.email,
+      preferred_username: user.username,
+    });
   });
 
   it('accepts the authorization_code alias for code, but not both', async () => {
     const { verifier, challenge } = pkcePair();
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, challenge });
-    const ok = await token({ grant_type: 'authorization_code', authorization_code: code, redirect_uri: 'https://app.example.com/callback', code_verifier: verifier });
+    const ok = await token({
+      grant_type: 'authorization_code',
+      authorization_code: code,
+      redirect_uri: 'https://app.example.com/callback',
+      code_verifier: verifier,
+    });
     expect(ok.statusCode).toBe(200);
     const code2 = await mintCode(t.db, { clientId: client.client_id, userId: user.id });
-    expectError(await token({ grant_type: 'authorization_code', code: code2, authorization_code: code2, redirect_uri: 'https://app.example.com/callback' }), 400, 'invalid_request');
+    expectError(
+      await token({
+        grant_type: 'authorization_code',
+        code: code2,
+        authorization_code: code2,
+        redirect_uri: 'https://app.example.com/callback',
+      }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('a replayed code fails and revokes every token issued from it', async () => {
     const { res, code, verifier } = await codeExchange();
     const first = res.json();
     expect((await introspect(first.access_token)).json().active).toBe(true);
-    const replay = await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback', code_verifier: verifier });
+    const replay = await token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/callback',
+      code_verifier: verifier,
+    });
     expectError(replay, 400, 'invalid_grant');
     expect((await introspect(first.access_token)).json()).toEqual({ active: false });
     expectError(await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
-    const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authorization_codes WHERE code_hash IS NOT NULL AND consumed_at IS NOT NULL AND family_id = $1', [decodeJwt(first.access_token).fid]);
+    const { rows } = await t.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM authorization_codes WHERE code_hash IS NOT NULL AND consumed_at IS NOT NULL AND family_id = $1',
+      [decodeJwt(first.access_token).fid],
+    );
     expect(rows[0]!.n).toBe(1);
   });
 
   it('a replay with a wrong verifier or by another client fails without revoking anything', async () => {
     const { res, code } = await codeExchange();
     const first = res.json();
-    expectError(await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback', code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
-    expectError(await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' }, other), 400, 'invalid_grant');
+    expectError(
+      await token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example.com/callback',
+        code_verifier: pkcePair().verifier,
+      }),
+      400,
+      'invalid_grant',
+    );
+    expectError(
+      await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' }, other),
+      400,
+      'invalid_grant',
+    );
     expect((await introspect(first.access_token)).json().active).toBe(true);
     expect((await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode).toBe(200);
   });
@@ -132,20 +219,51 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     ['a missing code_verifier', () => ({ code_verifier: undefined as string | undefined }), 'invalid_grant'],
     ['a wrong code_verifier', () => ({ code_verifier: pkcePair().verifier }), 'invalid_grant'],
     ['a malformed code_verifier', () => ({ code_verifier: 'short' }), 'invalid_grant'],
-    ['a mismatched redirect_uri', (v: string) => ({ code_verifier: v, redirect_uri: 'https://app.example.com/other' }), 'invalid_grant'],
-    ['a missing redirect_uri', (v: string) => ({ code_verifier: v, redirect_uri: undefined as string | undefined }), 'invalid_grant'],
+    [
+      'a mismatched redirect_uri',
+      (v: string) => ({ code_verifier: v, redirect_uri: 'https://app.example.com/other' }),
+      'invalid_grant',
+    ],
+    [
+      'a missing redirect_uri',
+      (v: string) => ({ code_verifier: v, redirect_uri: undefined as string | undefined }),
+      'invalid_grant',
+    ],
   ])('refuses %s', async (_name, change, error) => {
     const { verifier, challenge } = pkcePair();
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, challenge });
-    const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback', ...change(verifier) };
+    const params = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/callback',
+      ...change(verifier),
+    };
     expectError(await token(params), 400, error);
     // nothing was consumed: the right request still works
-    expect((await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback', code_verifier: verifier })).statusCode).toBe(200);
+    expect(
+      (
+        await token({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'https://app.example.com/callback',
+          code_verifier: verifier,
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('refuses a code_verifier for a code issued without a challenge with invalid_request', async () => {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id });
-    expectError(await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback', code_verifier: pkcePair().verifier }), 400, 'invalid_request');
+    expectError(
+      await token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example.com/callback',
+        code_verifier: pkcePair().verifier,
+      }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('accepts a code without redirect_uri when the authorization request had none', async () => {
@@ -155,15 +273,43 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
 
   it('refuses an expired code and an unknown code', async () => {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, ttlSeconds: -1 });
-    expectError(await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' }), 400, 'invalid_grant');
-    expectError(await token({ grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://app.example.com/callback' }), 400, 'invalid_grant');
+    expectError(
+      await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' }),
+      400,
+      'invalid_grant',
+    );
+    expectError(
+      await token({ grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://app.example.com/callback' }),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('a public client exchanges with PKCE and client_id only', async () => {
-    const pub = await registerClient(t.app, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], redirect_url: 'http://127.0.0.1/cb' });
+    const pub = await registerClient(t.app, {
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_url: 'http://127.0.0.1/cb',
+    });
     const { verifier, challenge } = pkcePair();
-    const code = await mintCode(t.db, { clientId: pub.client_id, userId: user.id, challenge, redirectUri: 'http://127.0.0.1:53124/cb' });
-    const res = await t.app.inject({ method: 'POST', url: '/oauth/token', headers: FORM, payload: form({ grant_type: 'authorization_code', client_id: pub.client_id, code, redirect_uri: 'http://127.0.0.1:53124/cb', code_verifier: verifier }) });
+    const code = await mintCode(t.db, {
+      clientId: pub.client_id,
+      userId: user.id,
+      challenge,
+      redirectUri: 'http://127.0.0.1:53124/cb',
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: FORM,
+      payload: form({
+        grant_type: 'authorization_code',
+        client_id: pub.client_id,
+        code,
+        redirect_uri: 'http://127.0.0.1:53124/cb',
+        code_verifier: verifier,
+      }),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().refresh_token).toEqual(expect.any(String));
   });
@@ -176,7 +322,11 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     expect(second.refresh_token).not.toBe(first.refresh_token);
     expect(decodeJwt(second.access_token).fid).toBe(decodeJwt(first.access_token).fid);
     expectError(await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
-    expectError(await token({ grant_type: 'refresh_token', refresh_token: second.refresh_token }), 400, 'invalid_grant');
+    expectError(
+      await token({ grant_type: 'refresh_token', refresh_token: second.refresh_token }),
+      400,
+      'invalid_grant',
+    );
     expect((await introspect(second.access_token)).json()).toEqual({ active: false });
     expect((await introspect(first.access_token)).json()).toEqual({ active: false });
   });
@@ -187,20 +337,30 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     expect(narrow.statusCode).toBe(200);
     expect(narrow.json().scope).toBe('email');
     expect(narrow.json().id_token).toBeUndefined();
-    expectError(await token({ grant_type: 'refresh_token', refresh_token: narrow.json().refresh_token, scope: 'email profile' }), 400, 'invalid_scope');
+    expectError(
+      await token({ grant_type: 'refresh_token', refresh_token: narrow.json().refresh_token, scope: 'email profile' }),
+      400,
+      'invalid_scope',
+    );
     const again = await token({ grant_type: 'refresh_token', refresh_token: narrow.json().refresh_token });
     expect(again.json().scope).toBe('openid email');
   });
 
-  it('refuses another client\'s refresh token without revoking it', async () => {
+  it("refuses another client's refresh token without revoking it", async () => {
     const first = (await codeExchange()).res.json();
-    expectError(await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }, other), 400, 'invalid_grant');
+    expectError(
+      await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }, other),
+      400,
+      'invalid_grant',
+    );
     expect((await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode).toBe(200);
   });
 
   it('refuses an expired refresh token', async () => {
     const first = (await codeExchange()).res.json();
-    await t.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE family_id = $1", [decodeJwt(first.access_token).fid]);
+    await t.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE family_id = $1", [
+      decodeJwt(first.access_token).fid,
+    ]);
     expectError(await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
   });
 
@@ -213,16 +373,20 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
       const retry = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
       expect(retry.statusCode).toBe(200);
       // the lost response's token is gone, the retry's works
-      expect((await tok({ grant_type: 'refresh_token', refresh_token: second.json().refresh_token })).statusCode).toBe(400);
+      expect((await tok({ grant_type: 'refresh_token', refresh_token: second.json().refresh_token })).statusCode).toBe(
+        400,
+      );
       const again = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
       expect(again.statusCode).toBe(400);
-      expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(400);
+      expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(
+        400,
+      );
     } finally {
       await graceful.close();
     }
   });
 
-  it('a grace retry denies the lost response\'s access token and continues the grant in a new family', async () => {
+  it("a grace retry denies the lost response's access token and continues the grant in a new family", async () => {
     const graceful = await buildTestApp(storage, { file: { security: { refresh_token_grace_seconds: 30 } } });
     try {
       const tok = (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p);
@@ -237,7 +401,9 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
       expect((await introspect(retry.json().access_token)).json().active).toBe(true);
       expect(decodeJwt(retry.json().access_token).fid).not.toBe(decodeJwt(lost.access_token).fid);
       // The grant goes on from the retry.
-      expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(200);
+      expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(
+        200,
+      );
     } finally {
       await graceful.close();
     }
@@ -249,7 +415,9 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
       const tok = (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p);
       const first = (await codeExchange()).res.json();
       expect((await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode).toBe(200);
-      await t.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [sha256Hex(first.refresh_token)]);
+      await t.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [
+        sha256Hex(first.refresh_token),
+      ]);
       expectError(await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
     } finally {
       await graceful.close();
@@ -262,18 +430,30 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     const { verifier, challenge } = pkcePair();
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, challenge });
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback', code_verifier: verifier })),
+      Array.from({ length: 50 }, () =>
+        token({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'https://app.example.com/callback',
+          code_verifier: verifier,
+        }),
+      ),
     );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     for (const r of results.filter((x) => x.statusCode !== 200)) expect(r.json().error).toBe('invalid_grant');
-    const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM token_families f JOIN authorization_codes c ON c.family_id = f.id WHERE c.code_hash = encode(sha256(convert_to($1, \'UTF8\')), \'hex\')', [code]);
+    const { rows } = await t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM token_families f JOIN authorization_codes c ON c.family_id = f.id WHERE c.code_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')",
+      [code],
+    );
     expect(rows[0]!.n).toBe(1);
   });
 
   it('50 concurrent uses of one refresh token: exactly one succeeds and the family is consistent', async () => {
     const first = (await codeExchange()).res.json();
     const fid = decodeJwt(first.access_token).fid as string;
-    const results = await Promise.all(Array.from({ length: 50 }, () => token({ grant_type: 'refresh_token', refresh_token: first.refresh_token })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => token({ grant_type: 'refresh_token', refresh_token: first.refresh_token })),
+    );
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     for (const r of results.filter((x) => x.statusCode !== 200)) expect(r.json().error).toBe('invalid_grant');
     const { rows } = await t.db.query<{ total: number; live: number; revoked: boolean }>(
@@ -291,7 +471,13 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
     await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
     await t.app.auditLog.flush();
-    const { rows } = await t.db.query<{ event: string; subject: string | null; client_id: string; ip: string; details: unknown }>(
+    const { rows } = await t.db.query<{
+      event: string;
+      subject: string | null;
+      client_id: string;
+      ip: string;
+      details: unknown;
+    }>(
       "SELECT event, subject, client_id, ip, details FROM audit_events WHERE client_id = $1 AND event IN ('token_issued', 'refresh', 'reuse_detected') ORDER BY id DESC LIMIT 3",
       [client.client_id],
     );

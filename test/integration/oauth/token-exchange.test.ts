@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
-import { TEST_ADMIN_KEY, auditEvents, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import {
+  TEST_ADMIN_KEY,
+  auditEvents,
+  buildTestApp,
+  openStorage,
+  type TestApp,
+  type TestStorage,
+} from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { mintCode, postAs } from '../../helpers/oauth.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
@@ -26,7 +33,10 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
     mock = await startMockGoogle();
     t = await buildTestApp(storage, { env: mock.env });
     person = await seedCredential(t.app, mock, `exchange.${backend.name}@example.com`);
-    app = await registerClient(t.app, { grant_types: [...GRANTS, TOKEN_EXCHANGE], scope: 'openid profile email reports' });
+    app = await registerClient(t.app, {
+      grant_types: [...GRANTS, TOKEN_EXCHANGE],
+      scope: 'openid profile email reports',
+    });
     other = await registerClient(t.app, { grant_types: [...GRANTS, TOKEN_EXCHANGE] });
     firstParty = await registerClient(t.app, { grant_types: [...GRANTS, TOKEN_EXCHANGE], first_party: true });
     withoutGrant = await registerClient(t.app, { grant_types: GRANTS });
@@ -41,7 +51,11 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
   /** A person's Gatehouse access token issued to `client` through the code grant. */
   async function userTokenFor(client: RegisteredClient): Promise<string> {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: person.user.id });
-    const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' });
+    const res = await postAs(t.app, client, '/oauth/token', {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/callback',
+    });
     expect(res.statusCode, res.body).toBe(200);
     return res.json().access_token;
   }
@@ -55,13 +69,18 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
       ...params,
     });
 
-  it('exchanges a person\'s token for their Google access token (RFC 8693 §2.2.1), audited', async () => {
+  it("exchanges a person's token for their Google access token (RFC 8693 §2.2.1), audited", async () => {
     const res = await exchange(app, { requested_token_type: ACCESS_TOKEN });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['cache-control']).toContain('no-store');
     const body = res.json();
     // §2.2.1: access_token, issued_token_type REQUIRED; token_type REQUIRED; expires_in RECOMMENDED.
-    expect(body).toMatchObject({ access_token: person.accessToken, issued_token_type: ACCESS_TOKEN, token_type: 'Bearer', success: true });
+    expect(body).toMatchObject({
+      access_token: person.accessToken,
+      issued_token_type: ACCESS_TOKEN,
+      token_type: 'Bearer',
+      success: true,
+    });
     expect(body.expires_in).toBeGreaterThan(0);
     expect(body.scope).toContain('openid');
     expect(body).not.toHaveProperty('refresh_token');
@@ -83,7 +102,11 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
   it('refuses a token issued to another client (§2.2.2 invalid_request)', async () => {
     const res = await exchange(other);
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ success: false, error: 'invalid_request', error_description: 'subject_token was issued to another client' });
+    expect(res.json()).toEqual({
+      success: false,
+      error: 'invalid_request',
+      error_description: 'subject_token was issued to another client',
+    });
   });
 
   it('refuses a client_credentials token: it names no person', async () => {
@@ -91,7 +114,11 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
     expect(cc.statusCode, cc.body).toBe(200);
     const res = await exchange(app, { subject_token: cc.json().access_token });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ success: false, error: 'invalid_request', error_description: expect.stringContaining('client token') });
+    expect(res.json()).toMatchObject({
+      success: false,
+      error: 'invalid_request',
+      error_description: expect.stringContaining('client token'),
+    });
   });
 
   it('registration refuses the grant to a public client', async () => {
@@ -99,10 +126,20 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
       method: 'POST',
       url: '/clients/register',
       headers: { 'x-admin-key': TEST_ADMIN_KEY },
-      payload: { app_name: 'Public', contact_email: 'dev@example.com', redirect_url: 'https://app.example.com/callback', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', TOKEN_EXCHANGE] },
+      payload: {
+        app_name: 'Public',
+        contact_email: 'dev@example.com',
+        redirect_url: 'https://app.example.com/callback',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', TOKEN_EXCHANGE],
+      },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ success: false, error: 'invalid_client_metadata', error_description: expect.stringContaining('token exchange') });
+    expect(res.json()).toMatchObject({
+      success: false,
+      error: 'invalid_client_metadata',
+      error_description: expect.stringContaining('token exchange'),
+    });
   });
 
   it('refuses a client not registered with the grant (unauthorized_client), and discovery lists the grant', async () => {
@@ -113,7 +150,7 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
     expect(meta.json().grant_types_supported).toContain(TOKEN_EXCHANGE);
   });
 
-  it('answers bad requests in the RFC\'s terms, never a 500', async () => {
+  it("answers bad requests in the RFC's terms, never a 500", async () => {
     const cases: [Record<string, string | undefined>, number, string][] = [
       [{ subject_token: undefined }, 400, 'invalid_request'],
       [{ subject_token_type: undefined }, 400, 'invalid_request'],
@@ -142,11 +179,17 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
     expect(res.json()).toMatchObject({ error: 'invalid_request', error_description: 'subject_token has been revoked' });
   });
 
-  it('follows the broker\'s rules: Google\'s invalid_grant is 409 reauth_required', async () => {
+  it("follows the broker's rules: Google's invalid_grant is 409 reauth_required", async () => {
     const other = await seedCredential(t.app, mock, `exchange.gone.${backend.name}@example.com`);
     await t.app.googleCredentials.markReauthRequired(other.credential.id);
     const code = await mintCode(t.db, { clientId: app.client_id, userId: other.user.id });
-    const token = (await postAs(t.app, app, '/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' })).json().access_token;
+    const token = (
+      await postAs(t.app, app, '/oauth/token', {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example.com/callback',
+      })
+    ).json().access_token;
     const res = await exchange(app, { subject_token: token });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ success: false, error: 'reauth_required' });

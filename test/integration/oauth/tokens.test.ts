@@ -1,4 +1,13 @@
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportSPKI,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+} from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError } from '../../../src/oauth/errors.js';
 import { openSigningKeyStore, type SigningKeyStore } from '../../../src/oauth/signing-keys.js';
@@ -13,7 +22,10 @@ const ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'HS256'] as const;
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function refusal(promise: Promise<unknown>): Promise<OAuthError> {
-  const outcome = await promise.then(() => 'accepted', (err: unknown) => err);
+  const outcome = await promise.then(
+    () => 'accepted',
+    (err: unknown) => err,
+  );
   expect(outcome).toBeInstanceOf(OAuthError);
   expect(outcome).toMatchObject({ error: 'invalid_token', status: 401 });
   return outcome as OAuthError;
@@ -27,10 +39,13 @@ describeBackends('access and ID tokens', (backend) => {
     storage = await openStorage(backend);
     // One database holds a key per algorithm (one active key per algorithm is the rule).
     for (const alg of ALGORITHMS) {
-      apps.set(alg, await buildTestApp(storage, {
-        env: { PUBLIC_URL, ...(alg === 'HS256' ? { JWT_SECRET } : {}) },
-        file: { security: { jwt_algorithm: alg } },
-      }));
+      apps.set(
+        alg,
+        await buildTestApp(storage, {
+          env: { PUBLIC_URL, ...(alg === 'HS256' ? { JWT_SECRET } : {}) },
+          file: { security: { jwt_algorithm: alg } },
+        }),
+      );
     }
   }, 60_000);
   afterAll(async () => {
@@ -42,14 +57,26 @@ describeBackends('access and ID tokens', (backend) => {
     it('issues an RFC 9068 access token that verifies', async () => {
       const t = apps.get(alg)!;
       const issued = await t.app.tokens.issueAccessToken({
-        sub: 'user-1', client_id: 'client-1', scope: 'openid profile', username: 'alice', family_id: 'family-1',
+        sub: 'user-1',
+        client_id: 'client-1',
+        scope: 'openid profile',
+        username: 'alice',
+        family_id: 'family-1',
       });
       const header = decodeProtectedHeader(issued.token);
       expect(header).toEqual({ alg, typ: 'at+jwt', kid: expect.any(String) });
       expect(issued.exp - issued.iat).toBe(10 * 60);
       const expected: AccessTokenClaims = {
-        iss: PUBLIC_URL, aud: PUBLIC_URL, sub: 'user-1', client_id: 'client-1', scope: 'openid profile',
-        iat: issued.iat, exp: issued.exp, jti: issued.jti, username: 'alice', fid: 'family-1',
+        iss: PUBLIC_URL,
+        aud: PUBLIC_URL,
+        sub: 'user-1',
+        client_id: 'client-1',
+        scope: 'openid profile',
+        iat: issued.iat,
+        exp: issued.exp,
+        jti: issued.jti,
+        username: 'alice',
+        fid: 'family-1',
       };
       expect(decodeJwt(issued.token)).toEqual(expected);
       expect(await t.app.tokens.verifyAccessToken(issued.token)).toEqual(expected);
@@ -57,7 +84,12 @@ describeBackends('access and ID tokens', (backend) => {
 
     it('leaves username and fid out of client tokens and honours a shorter lifetime', async () => {
       const t = apps.get(alg)!;
-      const issued = await t.app.tokens.issueAccessToken({ sub: 'client-1', client_id: 'client-1', scope: 'reports', lifetimeSeconds: 60 });
+      const issued = await t.app.tokens.issueAccessToken({
+        sub: 'client-1',
+        client_id: 'client-1',
+        scope: 'reports',
+        lifetimeSeconds: 60,
+      });
       const claims = await t.app.tokens.verifyAccessToken(issued.token);
       expect(claims).not.toHaveProperty('username');
       expect(claims).not.toHaveProperty('fid');
@@ -71,13 +103,25 @@ describeBackends('access and ID tokens', (backend) => {
     it('issues ID tokens with security.id_token_algorithm (RS256), verifiable against the JWKS', async () => {
       const t = apps.get(alg)!;
       const idToken = await t.app.tokens.issueIdToken({
-        sub: 'user-1', aud: 'client-1', nonce: 'n-0S6', auth_time: 1_700_000_000,
+        sub: 'user-1',
+        aud: 'client-1',
+        nonce: 'n-0S6',
+        auth_time: 1_700_000_000,
         claims: { email: 'alice@example.test', iss: 'https://evil.example', sub: 'someone-else' },
       });
       expect(decodeProtectedHeader(idToken)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
       const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
-      const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks), { issuer: PUBLIC_URL, audience: 'client-1', algorithms: ['RS256'] });
-      expect(payload).toMatchObject({ sub: 'user-1', nonce: 'n-0S6', auth_time: 1_700_000_000, email: 'alice@example.test' });
+      const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks), {
+        issuer: PUBLIC_URL,
+        audience: 'client-1',
+        algorithms: ['RS256'],
+      });
+      expect(payload).toMatchObject({
+        sub: 'user-1',
+        nonce: 'n-0S6',
+        auth_time: 1_700_000_000,
+        email: 'alice@example.test',
+      });
     });
 
     it('publishes a JWKS with a key per algorithm in use that verifies access tokens and holds no private member', async () => {
@@ -94,7 +138,9 @@ describeBackends('access and ID tokens', (backend) => {
       expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
       if (alg === 'HS256') return;
       const { token } = await t.app.tokens.issueAccessToken({ sub: 'u', client_id: 'c', scope: 'openid' });
-      await expect(jwtVerify(token, createLocalJWKSet(jwks), { algorithms: [alg], typ: 'at+jwt' })).resolves.toBeDefined();
+      await expect(
+        jwtVerify(token, createLocalJWKSet(jwks), { algorithms: [alg], typ: 'at+jwt' }),
+      ).resolves.toBeDefined();
     });
   });
 
@@ -104,7 +150,17 @@ describeBackends('access and ID tokens', (backend) => {
     let valid: { token: string };
     const claims = (over: JWTPayload = {}): JWTPayload => {
       const now = Math.floor(Date.now() / 1000);
-      return { iss: PUBLIC_URL, aud: PUBLIC_URL, sub: 'user-1', client_id: 'client-1', scope: 'openid', iat: now, exp: now + 600, jti: 'j-1', ...over };
+      return {
+        iss: PUBLIC_URL,
+        aud: PUBLIC_URL,
+        sub: 'user-1',
+        client_id: 'client-1',
+        scope: 'openid',
+        iat: now,
+        exp: now + 600,
+        jti: 'j-1',
+        ...over,
+      };
     };
     /** Signs with Gatehouse's own key, as a token with the wrong shape would be. */
     const signWithOurKey = (payload: JWTPayload, typ = 'at+jwt') => {
@@ -120,7 +176,9 @@ describeBackends('access and ID tokens', (backend) => {
     afterAll(() => ours?.close());
 
     it('accepts a well-formed token signed with our key (the control for the cases below)', async () => {
-      await expect(t.app.tokens.verifyAccessToken(await signWithOurKey(claims()))).resolves.toMatchObject({ jti: 'j-1' });
+      await expect(t.app.tokens.verifyAccessToken(await signWithOurKey(claims()))).resolves.toMatchObject({
+        jti: 'j-1',
+      });
     });
 
     it('alg none', async () => {
@@ -130,14 +188,18 @@ describeBackends('access and ID tokens', (backend) => {
 
     it('a foreign key claiming our kid', async () => {
       const foreign = await generateKeyPair('ES256');
-      const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: ours.signingKey().kid }).sign(foreign.privateKey);
+      const forged = await new SignJWT(claims())
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: ours.signingKey().kid })
+        .sign(foreign.privateKey);
       const err = await refusal(t.app.tokens.verifyAccessToken(forged));
       expect(err.description).toBe('the access token signature is invalid');
     });
 
     it('HS256 keyed with our public key (algorithm confusion)', async () => {
       const kid = ours.signingKey().kid;
-      const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{ keys: { kid: string }[] }>();
+      const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{
+        keys: { kid: string }[];
+      }>();
       const publicJwk = jwks.keys.find((k) => k.kid === kid)!;
       const publicKey = ours.verificationKey(kid)!.key;
       const secrets = [
@@ -145,7 +207,9 @@ describeBackends('access and ID tokens', (backend) => {
         new TextEncoder().encode(await exportSPKI(publicKey as CryptoKey)),
       ];
       for (const secret of secrets) {
-        const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid }).sign(secret);
+        const forged = await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid })
+          .sign(secret);
         const err = await refusal(t.app.tokens.verifyAccessToken(forged));
         expect(err.description).toBe('the access token is signed with an algorithm that is not accepted');
       }
@@ -153,9 +217,13 @@ describeBackends('access and ID tokens', (backend) => {
 
     it('an ES256 token presented where HS256 is configured', async () => {
       const hs = apps.get('HS256')!;
-      const hsKid = decodeProtectedHeader((await hs.app.tokens.issueAccessToken({ sub: 'u', client_id: 'c', scope: '' })).token).kid!;
+      const hsKid = decodeProtectedHeader(
+        (await hs.app.tokens.issueAccessToken({ sub: 'u', client_id: 'c', scope: '' })).token,
+      ).kid!;
       const { privateKey } = await generateKeyPair('ES256');
-      const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: hsKid }).sign(privateKey);
+      const forged = await new SignJWT(claims())
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: hsKid })
+        .sign(privateKey);
       await refusal(hs.app.tokens.verifyAccessToken(forged));
     });
 
@@ -175,7 +243,9 @@ describeBackends('access and ID tokens', (backend) => {
 
     it('expired, beyond the 5 s clock tolerance', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const err = await refusal(t.app.tokens.verifyAccessToken(await signWithOurKey(claims({ iat: now - 700, exp: now - 10 }))));
+      const err = await refusal(
+        t.app.tokens.verifyAccessToken(await signWithOurKey(claims({ iat: now - 700, exp: now - 10 }))),
+      );
       expect(err.description).toBe('the access token expired');
     });
 
@@ -202,7 +272,12 @@ describeBackends('access and ID tokens', (backend) => {
   describe('verification cache', () => {
     it('verifies a token once and answers repeats from memory', async () => {
       const t = apps.get('ES256')!;
-      const store = await openSigningKeyStore({ db: t.db, keyring: t.app.keyring, config: t.config, refreshIntervalMs: 0 });
+      const store = await openSigningKeyStore({
+        db: t.db,
+        keyring: t.app.keyring,
+        config: t.config,
+        refreshIntervalMs: 0,
+      });
       let lookups = 0;
       const counting: SigningKeyStore = {
         ...store,
@@ -223,13 +298,24 @@ describeBackends('access and ID tokens', (backend) => {
 
     it('does not remember failures: a token issued slightly in the future verifies once its time comes', async () => {
       const t = apps.get('ES256')!;
-      const store = await openSigningKeyStore({ db: t.db, keyring: t.app.keyring, config: t.config, refreshIntervalMs: 0 });
+      const store = await openSigningKeyStore({
+        db: t.db,
+        keyring: t.app.keyring,
+        config: t.config,
+        refreshIntervalMs: 0,
+      });
       try {
         const { kid, alg, key } = store.signingKey();
         const now = Math.floor(Date.now() / 1000);
         const early = await new SignJWT({ client_id: 'c', scope: '' })
-          .setProtectedHeader({ alg, kid, typ: 'at+jwt' }).setIssuer(PUBLIC_URL).setAudience(PUBLIC_URL).setSubject('u')
-          .setJti('early').setIssuedAt(now + 6).setExpirationTime(now + 600).sign(key);
+          .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+          .setIssuer(PUBLIC_URL)
+          .setAudience(PUBLIC_URL)
+          .setSubject('u')
+          .setJti('early')
+          .setIssuedAt(now + 6)
+          .setExpirationTime(now + 600)
+          .sign(key);
         await refusal(t.app.tokens.verifyAccessToken(early));
         await new Promise((resolve) => setTimeout(resolve, 2100));
         await expect(t.app.tokens.verifyAccessToken(early)).resolves.toMatchObject({ jti: 'early' });

@@ -29,20 +29,39 @@ describeBackends('audit log', (backend) => {
   });
 
   const rows = async (where: string, params: unknown[] = []) =>
-    (await storage.db.query<AuditRow>(`SELECT event, actor, subject, client_id, ip, details FROM audit_events WHERE ${where} ORDER BY id`, params)).rows;
-  const fileLines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRow & { time: string });
+    (
+      await storage.db.query<AuditRow>(
+        `SELECT event, actor, subject, client_id, ip, details FROM audit_events WHERE ${where} ORDER BY id`,
+        params,
+      )
+    ).rows;
+  const fileLines = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRow & { time: string });
 
   it('records admin actions with the caller address in the table and the file, without secrets', async () => {
     const file = join(tempDir(), 'nested', 'login.log');
     const t = await buildTestApp(storage, { file: { audit: { file } } });
     try {
       const client = await registerClient(t.app);
-      const rotate = await t.app.inject({ method: 'POST', url: `/clients/${client.client_id}/rotate-secret`, headers: adminHeaders, remoteAddress: '10.9.0.1' });
+      const rotate = await t.app.inject({
+        method: 'POST',
+        url: `/clients/${client.client_id}/rotate-secret`,
+        headers: adminHeaders,
+        remoteAddress: '10.9.0.1',
+      });
       expect(rotate.statusCode).toBe(200);
       await t.app.auditLog.flush();
       const stored = await rows('subject = $1', [client.client_id]);
       expect(stored.map((r) => r.details.action)).toEqual(['client.register', 'client.rotate_secret']);
-      expect(stored[1]).toMatchObject({ event: 'admin_action', actor: 'admin-key', ip: '10.9.0.1', client_id: client.client_id });
+      expect(stored[1]).toMatchObject({
+        event: 'admin_action',
+        actor: 'admin-key',
+        ip: '10.9.0.1',
+        client_id: client.client_id,
+      });
       const lines = fileLines(file).filter((l) => l.subject === client.client_id);
       expect(lines.map((l) => l.details.action)).toEqual(['client.register', 'client.rotate_secret']);
       expect(lines[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -66,7 +85,10 @@ describeBackends('audit log', (backend) => {
       const issued = await t.app.inject({
         method: 'POST',
         url: '/oauth/token',
-        headers: { authorization: basicAuth(client.client_id, client.client_secret!), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: basicAuth(client.client_id, client.client_secret!),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         payload: 'grant_type=client_credentials',
       });
       expect(issued.statusCode).toBe(200);
@@ -84,7 +106,10 @@ describeBackends('audit log', (backend) => {
     try {
       t.app.audit({ event: 'login_success', subject: 'user-bg', ip: '10.9.0.2' });
       expect(t.app.auditLog.pending).toBe(1);
-      await vi.waitFor(async () => expect(await rows('subject = $1', ['user-bg'])).toHaveLength(1), { timeout: 2000, interval: 50 });
+      await vi.waitFor(async () => expect(await rows('subject = $1', ['user-bg'])).toHaveLength(1), {
+        timeout: 2000,
+        interval: 50,
+      });
     } finally {
       await t.close();
     }
@@ -107,21 +132,47 @@ describeBackends('audit log', (backend) => {
     const file = join(tempDir(), 'awkward.log');
     const log = new AuditLog({ db: storage.db, file, log: silent });
     const awkward = 'a "quoted", {braced} \\ back\\slash, NULL, é ✓';
-    log.record({ event: 'admin_action', actor: awkward, subject: 'awkward', client_id: null, details: { text: awkward, list: [1, null, 'x'], deep: { n: 2.5 } } });
+    log.record({
+      event: 'admin_action',
+      actor: awkward,
+      subject: 'awkward',
+      client_id: null,
+      details: { text: awkward, list: [1, null, 'x'], deep: { n: 2.5 } },
+    });
     await log.close();
     const [row] = await rows('subject = $1', ['awkward']);
     expect(row).toMatchObject({ event: 'admin_action', actor: awkward, client_id: null, ip: null });
     expect(row!.details).toEqual({ text: awkward, list: [1, null, 'x'], deep: { n: 2.5 } });
     const line = fileLines(file)[0]!;
-    expect(line).toEqual({ time: expect.any(String), event: 'admin_action', actor: awkward, subject: 'awkward', client_id: null, ip: null, details: row!.details });
-    const { rows: [stored] } = await storage.db.query<{ occurred_at: Date }>('SELECT occurred_at FROM audit_events WHERE subject = $1', ['awkward']);
+    expect(line).toEqual({
+      time: expect.any(String),
+      event: 'admin_action',
+      actor: awkward,
+      subject: 'awkward',
+      client_id: null,
+      ip: null,
+      details: row!.details,
+    });
+    const {
+      rows: [stored],
+    } = await storage.db.query<{ occurred_at: Date }>('SELECT occurred_at FROM audit_events WHERE subject = $1', [
+      'awkward',
+    ]);
     expect(new Date(stored!.occurred_at).getTime()).toBe(Date.parse(line.time));
   });
 
   it('drops secret-named detail fields before storing', async () => {
     const file = join(tempDir(), 'secrets.log');
     const log = new AuditLog({ db: storage.db, file, log: silent });
-    log.record({ event: 'refresh', subject: 'redacted', details: { grant: 'refresh_token', refresh_token: 'rt-SECRET', nested: { client_secret: 'cs-SECRET', scope: 'openid' } } });
+    log.record({
+      event: 'refresh',
+      subject: 'redacted',
+      details: {
+        grant: 'refresh_token',
+        refresh_token: 'rt-SECRET',
+        nested: { client_secret: 'cs-SECRET', scope: 'openid' },
+      },
+    });
     await log.close();
     const [row] = await rows('subject = $1', ['redacted']);
     expect(row!.details).toEqual({ grant: 'refresh_token', nested: { scope: 'openid' } });

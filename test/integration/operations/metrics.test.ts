@@ -39,10 +39,14 @@ describeBackends('metrics', (backend) => {
     expect(res.headers['content-type']).toContain('text/plain');
     const text = res.body;
     expect(sample(text, 'gatehouse_http_requests_total{method="GET",route="/clients/:id",status_code="200"}')).toBe(2);
-    expect(sample(text, 'gatehouse_http_requests_total{method="POST",route="/clients/register",status_code="201"}')).toBe(1);
+    expect(
+      sample(text, 'gatehouse_http_requests_total{method="POST",route="/clients/register",status_code="201"}'),
+    ).toBe(1);
     expect(sample(text, 'gatehouse_http_requests_total{method="GET",route="(unmatched)",status_code="404"}')).toBe(1);
     expect(text).not.toContain(client.client_id);
-    expect(sample(text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/health",status_code="200"}')).toBe(1);
+    expect(
+      sample(text, 'gatehouse_http_request_duration_seconds_count{method="GET",route="/health",status_code="200"}'),
+    ).toBe(1);
     expect(sample(text, 'gatehouse_tokens_issued_total{grant="client_credentials"}')).toBe(1);
     expect(sample(text, 'gatehouse_tokens_issued_total{grant="authorization_code"}')).toBe(0);
     expect(sample(text, 'gatehouse_google_refresh_total{outcome="reauth"}')).toBe(1);
@@ -59,13 +63,24 @@ describeBackends('metrics', (backend) => {
 
   it('carries the process and Node runtime series and gatehouse_build_info', async () => {
     const text = (await t.app.inject({ url: '/metrics', headers: adminHeaders })).body;
-    for (const series of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_active_handles_total']) {
+    for (const series of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'process_open_fds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_active_handles_total',
+    ]) {
       expect(sample(text, series), series).toBeGreaterThanOrEqual(0);
     }
     expect(text).toContain('# TYPE nodejs_gc_duration_seconds histogram');
-    const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const version = (
+      JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version;
     // Tests run the sources (no dist/build-info.json): the commit comes from GIT_COMMIT, else "unknown".
-    expect(sample(text, `gatehouse_build_info{version="${version}",commit="${process.env.GIT_COMMIT || 'unknown'}"}`)).toBe(1);
+    expect(
+      sample(text, `gatehouse_build_info{version="${version}",commit="${process.env.GIT_COMMIT || 'unknown'}"}`),
+    ).toBe(1);
   });
 
   describe('METRICS_TOKEN', () => {
@@ -86,19 +101,38 @@ describeBackends('metrics', (backend) => {
     });
 
     it('a wrong token is refused like a missing admin key, and the token opens nothing else', async () => {
-      const wrong = await scraped.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token.slice(0, -1)}x` }, remoteAddress: '10.8.0.2' });
+      const wrong = await scraped.app.inject({
+        url: '/metrics',
+        headers: { authorization: `Bearer ${token.slice(0, -1)}x` },
+        remoteAddress: '10.8.0.2',
+      });
       expect(wrong.statusCode).toBe(401);
-      expect(wrong.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'X-Admin-Key header required' });
-      const admin = await scraped.app.inject({ url: '/clients', headers: { authorization: `Bearer ${token}` }, remoteAddress: '10.8.0.3' });
+      expect(wrong.json()).toEqual({
+        success: false,
+        error: 'unauthorized',
+        error_description: 'X-Admin-Key header required',
+      });
+      const admin = await scraped.app.inject({
+        url: '/clients',
+        headers: { authorization: `Bearer ${token}` },
+        remoteAddress: '10.8.0.3',
+      });
       expect(admin.statusCode).toBe(401);
-      expect((await scraped.app.inject({ url: '/metrics', headers: { 'x-admin-key': token }, remoteAddress: '10.8.0.4' })).statusCode).toBe(401);
+      expect(
+        (await scraped.app.inject({ url: '/metrics', headers: { 'x-admin-key': token }, remoteAddress: '10.8.0.4' }))
+          .statusCode,
+      ).toBe(401);
     });
   });
 
   it('answers 401 without the admin key', async () => {
     const res = await t.app.inject({ url: '/metrics', remoteAddress: '10.8.0.1' });
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'X-Admin-Key header required' });
+    expect(res.json()).toEqual({
+      success: false,
+      error: 'unauthorized',
+      error_description: 'X-Admin-Key header required',
+    });
   });
 
   it('with server.metrics_port, serves /metrics only on that port and without the key', async () => {
@@ -110,7 +144,9 @@ describeBackends('metrics', (backend) => {
       await other.app.inject({ url: '/health' });
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.status).toBe(200);
-      expect(sample(await res.text(), 'gatehouse_http_requests_total{method="GET",route="/health",status_code="200"}')).toBe(1);
+      expect(
+        sample(await res.text(), 'gatehouse_http_requests_total{method="GET",route="/health",status_code="200"}'),
+      ).toBe(1);
       expect((await fetch(`http://127.0.0.1:${port}/clients`)).status).toBe(404);
     } finally {
       await stopMetricsServer(server);

@@ -6,7 +6,17 @@ import { adminHeaders } from '../../helpers/admin.js';
 
 interface OpenApiDoc {
   openapi: string;
-  paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> }; responses: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        security?: unknown[];
+        requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+        responses: Record<string, unknown>;
+      }
+    >
+  >;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 }
 
@@ -54,14 +64,20 @@ describeBackends('OpenAPI and /docs', (backend) => {
     expect(doc.components.schemas.Error).toMatchObject({ required: ['success', 'error', 'error_description'] });
     const register = doc.paths['/clients/register']!.post!;
     expect(register.security).toEqual([{ adminKey: [] }]);
-    expect(register.responses['400']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-    expect(Object.keys(register.requestBody!.content['application/json']!.schema.properties)).toContain('redirect_urls');
+    expect(register.responses['400']).toMatchObject({
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    });
+    expect(Object.keys(register.requestBody!.content['application/json']!.schema.properties)).toContain(
+      'redirect_urls',
+    );
     expect(doc.paths['/health']!.get!.security).toEqual([]);
   });
 
   it('keeps hand validation of POST /clients/register: the documented body does not validate first', async () => {
     const res = await t.app.inject({
-      method: 'POST', url: '/clients/register', headers: adminHeaders,
+      method: 'POST',
+      url: '/clients/register',
+      headers: adminHeaders,
       payload: { app_name: 'x', contact_email: 'a@b.co', redirect_url: 'http://evil.example/cb' },
     });
     expect(res.statusCode).toBe(400);

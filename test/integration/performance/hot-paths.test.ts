@@ -54,7 +54,12 @@ describeBackends('hot paths in steady state', (backend) => {
     const perRequest = counter.queries.filter((q) => !isBackground(q));
     const background = counter.queries.filter((q) => isBackground(q) && !isAudit(q));
     const audit = counter.queries.filter(isAudit).length;
-    return { perRequest: perRequest.map(describeQuery), background, audit, argon2: t.app.secretHasher.argon2Verifications - argonBefore };
+    return {
+      perRequest: perRequest.map(describeQuery),
+      background,
+      audit,
+      argon2: t.app.secretHasher.argon2Verifications - argonBefore,
+    };
   }
 
   /** Timer work stays timer-sized: a handful of batches, never one statement per request. */
@@ -64,7 +69,8 @@ describeBackends('hot paths in steady state', (backend) => {
 
   it('client_credentials: 0 Postgres queries but its audit INSERT, and 0 argon2 verifications per request', async () => {
     const { perRequest, background, audit, argon2 } = await steadyState(() =>
-      postAs(t.app, client, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' }));
+      postAs(t.app, client, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' }),
+    );
     expect(perRequest).toEqual([]);
     expect(audit).toBeLessThanOrEqual(REQUESTS);
     expect(argon2).toBe(0);
@@ -73,8 +79,11 @@ describeBackends('hot paths in steady state', (backend) => {
 
   it('client_credentials: concurrent requests share audit INSERTs (group commit)', async () => {
     counter.reset();
-    const answers = await Promise.all(Array.from({ length: REQUESTS }, () =>
-      postAs(t.app, client, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' })));
+    const answers = await Promise.all(
+      Array.from({ length: REQUESTS }, () =>
+        postAs(t.app, client, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' }),
+      ),
+    );
     expect(answers.every((a) => a.statusCode === 200)).toBe(true);
     expect(counter.queries.filter(isAudit).length).toBeLessThan(REQUESTS / 2);
   });
@@ -95,75 +104,86 @@ describeBackends('hot paths in steady state', (backend) => {
   it('GET /user/info: 0 Postgres queries and 0 argon2', async () => {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
     const tokens = (await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code })).json();
-    const { perRequest, argon2 } = await steadyState(() => t.app.inject({
-      method: 'GET',
-      url: `/user/info?username=${user.username}`,
-      headers: { authorization: `Bearer ${tokens.access_token}` },
-    }));
+    const { perRequest, argon2 } = await steadyState(() =>
+      t.app.inject({
+        method: 'GET',
+        url: `/user/info?username=${user.username}`,
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      }),
+    );
     expect(perRequest).toEqual([]);
     expect(argon2).toBe(0);
   });
 
   it('broker hot path: 0 Postgres queries and 0 argon2', async () => {
     const { api_key } = await createApiKey(t.app, { scopes: ['tokens'] });
-    const broker = (subject: string) => t.app.inject({
-      method: 'POST',
-      url: '/oauth/token',
-      headers: { ...FORM, authorization: `Bearer ${api_key}` },
-      payload: form({ subject }),
-    });
+    const broker = (subject: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { ...FORM, authorization: `Bearer ${api_key}` },
+        payload: form({ subject }),
+      });
     // A fresh Google credential, stored the way sign-in stores it.
     const { createGoogleCredentialsRepository } = await import('../../../src/repositories/google-credentials.js');
-    await createGoogleCredentialsRepository(t.db, t.app.keyring).save({ userId: user.id }, {
-      accessToken: 'ya29.bench-fresh-token',
-      expiresIn: 3599,
-      refreshToken: '1//bench-refresh-token',
-      scope: 'openid email profile',
-    });
+    await createGoogleCredentialsRepository(t.db, t.app.keyring).save(
+      { userId: user.id },
+      {
+        accessToken: 'ya29.bench-fresh-token',
+        expiresIn: 3599,
+        refreshToken: '1//bench-refresh-token',
+        scope: 'openid email profile',
+      },
+    );
     const { perRequest, argon2 } = await steadyState(() => broker(user.id));
     expect(perRequest).toEqual([]);
     expect(argon2).toBe(0);
   });
 
   // Only the real backend has a Redis to watch: the embedded variant registers no such test.
-  if (backend.name === 'real') it('broker hot path: 0 Redis commands once the token is in process memory (real Redis, MONITOR)', async () => {
-    const { api_key } = await createApiKey(t.app, { scopes: ['tokens'] });
-    const subject = (await seedUser(t.db)).id;
-    const { createGoogleCredentialsRepository } = await import('../../../src/repositories/google-credentials.js');
-    await createGoogleCredentialsRepository(t.db, t.app.keyring).save({ userId: subject }, {
-      accessToken: 'ya29.monitor-fresh-token',
-      expiresIn: 3599,
-      refreshToken: '1//monitor-refresh-token',
-      scope: 'openid email profile',
-    });
-    const broker = () => t.app.inject({
-      method: 'POST',
-      url: '/oauth/token',
-      headers: { ...FORM, authorization: `Bearer ${api_key}` },
-      payload: form({ subject }),
-    });
-    // First call: Postgres, then written to Redis. Second: read back from Redis into memory.
-    for (let i = 0; i < 2; i++) expect((await broker()).statusCode).toBe(200);
-    const prefix = storage.cache.prefix;
-    const monitor = await new Redis(process.env.REDIS_URL!).monitor();
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((a) => a.startsWith(prefix))) seen.push(args.join(' ').slice(0, 120));
-    });
-    try {
-      // The monitor reports what Redis executed: a command sent before it attached is not counted.
-      await new Promise((r) => setTimeout(r, 50));
-      for (let i = 0; i < REQUESTS; i++) {
-        const res = await broker();
-        expect(res.statusCode, res.body).toBe(200);
-        expect(res.json().access_token).toBe('ya29.monitor-fresh-token');
+  if (backend.name === 'real')
+    it('broker hot path: 0 Redis commands once the token is in process memory (real Redis, MONITOR)', async () => {
+      const { api_key } = await createApiKey(t.app, { scopes: ['tokens'] });
+      const subject = (await seedUser(t.db)).id;
+      const { createGoogleCredentialsRepository } = await import('../../../src/repositories/google-credentials.js');
+      await createGoogleCredentialsRepository(t.db, t.app.keyring).save(
+        { userId: subject },
+        {
+          accessToken: 'ya29.monitor-fresh-token',
+          expiresIn: 3599,
+          refreshToken: '1//monitor-refresh-token',
+          scope: 'openid email profile',
+        },
+      );
+      const broker = () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/oauth/token',
+          headers: { ...FORM, authorization: `Bearer ${api_key}` },
+          payload: form({ subject }),
+        });
+      // First call: Postgres, then written to Redis. Second: read back from Redis into memory.
+      for (let i = 0; i < 2; i++) expect((await broker()).statusCode).toBe(200);
+      const prefix = storage.cache.prefix;
+      const monitor = await new Redis(process.env.REDIS_URL!).monitor();
+      const seen: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args.some((a) => a.startsWith(prefix))) seen.push(args.join(' ').slice(0, 120));
+      });
+      try {
+        // The monitor reports what Redis executed: a command sent before it attached is not counted.
+        await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < REQUESTS; i++) {
+          const res = await broker();
+          expect(res.statusCode, res.body).toBe(200);
+          expect(res.json().access_token).toBe('ya29.monitor-fresh-token');
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        expect(seen).toEqual([]);
+      } finally {
+        monitor.disconnect();
       }
-      await new Promise((r) => setTimeout(r, 100));
-      expect(seen).toEqual([]);
-    } finally {
-      monitor.disconnect();
-    }
-  });
+    });
 
   it('the counter sees request-path queries where there are some (authorization_code exchange)', async () => {
     counter.reset();
@@ -175,7 +195,11 @@ describeBackends('hot paths in steady state', (backend) => {
   });
 
   it('a client that authenticates with Basic costs one argon2 verification, once', async () => {
-    const fresh = await registerClient(t.app, { scope: 'reports', grant_types: ['client_credentials'], redirect_url: undefined });
+    const fresh = await registerClient(t.app, {
+      scope: 'reports',
+      grant_types: ['client_credentials'],
+      redirect_url: undefined,
+    });
     const before = t.app.secretHasher.argon2Verifications;
     for (let i = 0; i < 5; i++) {
       const res = await t.app.inject({

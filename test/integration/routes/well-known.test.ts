@@ -16,7 +16,13 @@ const EXPECTED_METADATA = {
   device_authorization_endpoint: `${PUBLIC_URL}/oauth/device_authorization`,
   response_types_supported: ['code'],
   response_modes_supported: ['query'],
-  grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+  grant_types_supported: [
+    'authorization_code',
+    'refresh_token',
+    'client_credentials',
+    'urn:ietf:params:oauth:grant-type:device_code',
+    'urn:ietf:params:oauth:grant-type:token-exchange',
+  ],
   token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
   revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
   introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -26,8 +32,20 @@ const EXPECTED_METADATA = {
   subject_types_supported: ['public'],
   id_token_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
   claims_supported: [
-    'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce',
-    'name', 'given_name', 'family_name', 'preferred_username', 'picture', 'email', 'email_verified',
+    'sub',
+    'iss',
+    'aud',
+    'exp',
+    'iat',
+    'auth_time',
+    'nonce',
+    'name',
+    'given_name',
+    'family_name',
+    'preferred_username',
+    'picture',
+    'email',
+    'email_verified',
   ],
   request_parameter_supported: false,
   request_uri_parameter_supported: false,
@@ -63,12 +81,22 @@ describeBackends('well-known documents', (backend) => {
     const res = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('public, max-age=300');
-    const { rows } = await storage.db.query<{ kid: string; algorithm: string }>('SELECT kid, algorithm FROM signing_keys WHERE retired_at IS NULL');
+    const { rows } = await storage.db.query<{ kid: string; algorithm: string }>(
+      'SELECT kid, algorithm FROM signing_keys WHERE retired_at IS NULL',
+    );
     const kid = (alg: string) => rows.find((r) => r.algorithm === alg)!.kid;
     // The access token's ES256 key first, then one for each ID token algorithm (RS256 the default).
     expect(res.json()).toEqual({
       keys: [
-        { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: kid('ES256'), alg: 'ES256', use: 'sig' },
+        {
+          kty: 'EC',
+          crv: 'P-256',
+          x: expect.any(String),
+          y: expect.any(String),
+          kid: kid('ES256'),
+          alg: 'ES256',
+          use: 'sig',
+        },
         { kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: kid('RS256'), alg: 'RS256', use: 'sig' },
         { kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: kid('EdDSA'), alg: 'EdDSA', use: 'sig' },
       ],

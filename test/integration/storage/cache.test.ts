@@ -56,13 +56,14 @@ describeBackends('Cache', (backend) => {
     });
   });
 
-  if (backend.name === 'real') it('keeps deployments apart by key prefix', async () => {
-    const other = await backend.createCache();
-    try {
-      await a.cache.set('shared-name', 'mine');
-      expect(await other.cache.get('shared-name')).toBeNull();
-    } finally {
-      await other.close();
-    }
-  });
+  if (backend.name === 'real')
+    it('keeps deployments apart by key prefix', async () => {
+      const other = await backend.createCache();
+      try {
+        await a.cache.set('shared-name', 'mine');
+        expect(await other.cache.get('shared-name')).toBeNull();
+      } finally {
+        await other.close();
+      }
+    });
 });

@@ -24,8 +24,20 @@ describeBackends('Database', (backend) => {
     );
     expect(rows.map((r) => r.table_name)).toEqual(
       expect.arrayContaining([
-        'api_keys', 'audit_events', 'authorization_codes', 'clients', 'connect_links', 'connections', 'consents',
-        'google_credentials', 'refresh_tokens', 'revoked_access_tokens', 'sessions', 'signing_keys', 'token_families', 'users',
+        'api_keys',
+        'audit_events',
+        'authorization_codes',
+        'clients',
+        'connect_links',
+        'connections',
+        'consents',
+        'google_credentials',
+        'refresh_tokens',
+        'revoked_access_tokens',
+        'sessions',
+        'signing_keys',
+        'token_families',
+        'users',
       ]),
     );
   });
@@ -46,7 +58,11 @@ describeBackends('Database', (backend) => {
 
   it('a prepared statement (prepareAs) runs again and again, pooled and in transactions', async () => {
     const sql = 'SELECT $1::int + 1 AS n, now() IS NOT NULL AS ok';
-    const runs = await Promise.all(Array.from({ length: 30 }, (_, i) => t.db.query<{ n: number; ok: boolean }>(sql, [i], { prepareAs: 'test.add_one' })));
+    const runs = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.db.query<{ n: number; ok: boolean }>(sql, [i], { prepareAs: 'test.add_one' }),
+      ),
+    );
     expect(runs.map((r) => r.rows[0]!.n)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     const inTx = await t.db.transaction(async (tx) => {
       const a = await tx.query<{ n: number }>(sql, [41], { prepareAs: 'test.add_one' });
@@ -58,7 +74,9 @@ describeBackends('Database', (backend) => {
 
   it('enforces the unique username constraint and reports it by name', async () => {
     await t.db.query("INSERT INTO users (id, username) VALUES ('u-a', 'same.name')");
-    const err = await t.db.query("INSERT INTO users (id, username) VALUES ('u-b', 'same.name')").catch((e: unknown) => e);
+    const err = await t.db
+      .query("INSERT INTO users (id, username) VALUES ('u-b', 'same.name')")
+      .catch((e: unknown) => e);
     expect(isUniqueViolation(err, 'users_username_key')).toBe(true);
   });
 
@@ -73,9 +91,10 @@ describeBackends('Database', (backend) => {
     expect(rows[0]!.grant_types).toEqual(['authorization_code']);
     expect(rows[0]!.created_at).toBeInstanceOf(Date);
     expect(rows[0]!.n).toBe(1);
-    const audit = await t.db.query<{ details: unknown }>("INSERT INTO audit_events (event, details) VALUES ('x', $1) RETURNING details", [
-      JSON.stringify({ a: 1 }),
-    ]);
+    const audit = await t.db.query<{ details: unknown }>(
+      "INSERT INTO audit_events (event, details) VALUES ('x', $1) RETURNING details",
+      [JSON.stringify({ a: 1 })],
+    );
     expect(audit.rows[0]!.details).toEqual({ a: 1 });
   });
 });

@@ -47,13 +47,16 @@ describeBackends('Postgres behind a pooler', (backend) => {
     expect(rows[0]!.source).not.toBe('client');
   });
 
-  it.each([true, false])('cancels a transaction statement past the timeout (prepared_statements: %s)', async (prepared) => {
-    const db = open(prepared);
-    const err = await db.transaction((tx) => tx.query('SELECT pg_sleep(2)')).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe('57014'); // query_canceled
-    const shown = await db.transaction((tx) => tx.query<{ statement_timeout: string }>('SHOW statement_timeout'));
-    expect(shown.rows[0]!.statement_timeout).toBe('300ms');
-  });
+  it.each([true, false])(
+    'cancels a transaction statement past the timeout (prepared_statements: %s)',
+    async (prepared) => {
+      const db = open(prepared);
+      const err = await db.transaction((tx) => tx.query('SELECT pg_sleep(2)')).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('57014'); // query_canceled
+      const shown = await db.transaction((tx) => tx.query<{ statement_timeout: string }>('SHOW statement_timeout'));
+      expect(shown.rows[0]!.statement_timeout).toBe('300ms');
+    },
+  );
 
   it('stops waiting for a single statement behind a transaction pooler and answers unavailable, not a 500', async () => {
     // prepared_statements off stands for "behind a transaction pooler": no server-side timeout
@@ -90,6 +93,8 @@ describeBackends('Postgres behind a pooler', (backend) => {
     const err = await db.transaction((tx) => tx.query('SELECT $1::int AS n', [1], named)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     // The connection with the wrong statement cache was discarded: the next transaction works.
-    expect((await db.transaction((tx) => tx.query<{ n: number }>('SELECT $1::int AS n', [3], named))).rows).toEqual([{ n: 3 }]);
+    expect((await db.transaction((tx) => tx.query<{ n: number }>('SELECT $1::int AS n', [3], named))).rows).toEqual([
+      { n: 3 },
+    ]);
   });
 });

@@ -32,9 +32,13 @@ describeBackends('POST /api/login', (backend) => {
   beforeEach(() => mock.control.reset());
 
   const login = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/login', payload });
-  const count = async (table: string) => Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
+  const count = async (table: string) =>
+    Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
 
-  function expectRefused(res: { statusCode: number; json(): unknown; headers: Record<string, unknown> }, description: RegExp) {
+  function expectRefused(
+    res: { statusCode: number; json(): unknown; headers: Record<string, unknown> },
+    description: RegExp,
+  ) {
     expect(res.statusCode).toBe(401);
     const body = res.json() as Record<string, unknown>;
     expect(body).toMatchObject({ success: false, error: 'invalid_token' });
@@ -43,9 +47,16 @@ describeBackends('POST /api/login', (backend) => {
   }
 
   it('creates the first-party login client at start: public, no redirect URI, refresh allowed', async () => {
-    const { rows } = await t.db.query('SELECT token_endpoint_auth_method, redirect_uris, grant_types, first_party, secret_hash FROM clients WHERE id = $1', ['gatehouse']);
+    const { rows } = await t.db.query(
+      'SELECT token_endpoint_auth_method, redirect_uris, grant_types, first_party, secret_hash FROM clients WHERE id = $1',
+      ['gatehouse'],
+    );
     expect(rows[0]).toEqual({
-      token_endpoint_auth_method: 'none', redirect_uris: [], grant_types: ['authorization_code', 'refresh_token'], first_party: true, secret_hash: null,
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [],
+      grant_types: ['authorization_code', 'refresh_token'],
+      first_party: true,
+      secret_hash: null,
     });
   });
 
@@ -57,8 +68,14 @@ describeBackends('POST /api/login', (backend) => {
     expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json();
     expect(body).toMatchObject({
-      success: true, token_type: 'Bearer',
-      user: { name: 'Grace Hopper', email: 'grace.hopper@example.com', username: 'grace.hopper', picture: expect.stringMatching(/^https:/) },
+      success: true,
+      token_type: 'Bearer',
+      user: {
+        name: 'Grace Hopper',
+        email: 'grace.hopper@example.com',
+        username: 'grace.hopper',
+        picture: expect.stringMatching(/^https:/),
+      },
     });
     expect(body.refresh_token).toEqual(expect.any(String));
     // whole seconds left of security.access_token_expiry_minutes (10), counted after issuing
@@ -66,7 +83,9 @@ describeBackends('POST /api/login', (backend) => {
     expect(body.expires_in).toBeLessThanOrEqual(600);
     const claims = decodeJwt(body.access_token);
     expect(claims).toMatchObject({ sub: body.user.id, client_id: 'gatehouse', username: 'grace.hopper' });
-    const { rows } = await t.db.query<{ google_sub: string }>('SELECT google_sub FROM users WHERE id = $1', [body.user.id]);
+    const { rows } = await t.db.query<{ google_sub: string }>('SELECT google_sub FROM users WHERE id = $1', [
+      body.user.id,
+    ]);
     expect(rows[0]!.google_sub).toMatch(/^\d{21}$/);
     // SPEC: "A Google access token sent there creates no broker credential"
     expect(await count('google_credentials')).toBe(credentialsBefore);
@@ -74,7 +93,12 @@ describeBackends('POST /api/login', (backend) => {
     const info = await t.app.inject({ method: 'GET', url: '/user/info', headers: bearer(body.access_token) });
     expect(info.statusCode).toBe(200);
     expect(info.json().user_data).toEqual({
-      first_name: 'Grace', last_name: 'Hopper', username: 'grace.hopper', two_factor: false, verified: true, email: 'grace.hopper@example.com',
+      first_name: 'Grace',
+      last_name: 'Hopper',
+      username: 'grace.hopper',
+      two_factor: false,
+      verified: true,
+      email: 'grace.hopper@example.com',
     });
 
     // Signing in again is the same person, not a second account.
@@ -84,7 +108,12 @@ describeBackends('POST /api/login', (backend) => {
 
   it('accepts a form body too', async () => {
     const google = await googleTokensFor(t.app, mock, 'form.user@example.com');
-    const res = await t.app.inject({ method: 'POST', url: '/api/login', headers: FORM, payload: form({ access_token: google.access_token }) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/login',
+      headers: FORM,
+      payload: form({ access_token: google.access_token }),
+    });
     expect(res.statusCode, res.body).toBe(200);
   });
 
@@ -143,9 +172,27 @@ describeBackends('POST /api/login', (backend) => {
     const ok = await login({ access_token: google.access_token });
     await login({ access_token: 'ya29.garbage-for-audit' });
     const audits = await auditEvents(t);
-    expect(audits).toContainEqual(expect.objectContaining({ event: 'login_success', subject: ok.json().user.id, client_id: 'gatehouse', details: { method: 'access_token' } }));
-    expect(audits).toContainEqual(expect.objectContaining({ event: 'login_failure', client_id: 'gatehouse', details: { method: 'access_token', reason: 'google_rejected_token' } }));
-    for (const secret of [google.access_token, ok.json().access_token, ok.json().refresh_token, 'ya29.garbage-for-audit']) {
+    expect(audits).toContainEqual(
+      expect.objectContaining({
+        event: 'login_success',
+        subject: ok.json().user.id,
+        client_id: 'gatehouse',
+        details: { method: 'access_token' },
+      }),
+    );
+    expect(audits).toContainEqual(
+      expect.objectContaining({
+        event: 'login_failure',
+        client_id: 'gatehouse',
+        details: { method: 'access_token', reason: 'google_rejected_token' },
+      }),
+    );
+    for (const secret of [
+      google.access_token,
+      ok.json().access_token,
+      ok.json().refresh_token,
+      'ya29.garbage-for-audit',
+    ]) {
       expect(t.logs.text).not.toContain(secret);
       expect(JSON.stringify(audits)).not.toContain(secret);
     }
@@ -154,8 +201,18 @@ describeBackends('POST /api/login', (backend) => {
   function describe_idToken() {
     const now = () => Math.floor(Date.now() / 1000);
     const claims = (over: Record<string, unknown> = {}) => ({
-      iss: mock.url, aud: mock.clientId, azp: mock.clientId, sub: '109876543210987654321', email: 'id.token@example.com',
-      email_verified: true, name: 'Id Token', given_name: 'Id', family_name: 'Token', iat: now(), exp: now() + 600, ...over,
+      iss: mock.url,
+      aud: mock.clientId,
+      azp: mock.clientId,
+      sub: '109876543210987654321',
+      email: 'id.token@example.com',
+      email_verified: true,
+      name: 'Id Token',
+      given_name: 'Id',
+      family_name: 'Token',
+      iat: now(),
+      exp: now() + 600,
+      ...over,
     });
 
     it('signs a person in with an ID token Google issued to us (no nonce needed)', async () => {
@@ -171,18 +228,33 @@ describeBackends('POST /api/login', (backend) => {
     });
 
     it.each([
-      ['a wrong aud', async () => kit.sign(claims({ aud: 'another-app.apps.googleusercontent.com', azp: 'another-app.apps.googleusercontent.com' }))],
+      [
+        'a wrong aud',
+        async () =>
+          kit.sign(
+            claims({ aud: 'another-app.apps.googleusercontent.com', azp: 'another-app.apps.googleusercontent.com' }),
+          ),
+      ],
       ['our aud but a foreign azp', async () => kit.sign(claims({ azp: 'another-app.apps.googleusercontent.com' }))],
       ['a wrong iss', async () => kit.sign(claims({ iss: 'https://evil.example.com' }))],
       ['an expired token', async () => kit.sign(claims({ iat: now() - 7200, exp: now() - 3600 }))],
       // OIDC Core §3.1.3.7 (10): iat bounds, whatever exp says.
-      ['an iat in the future beyond the clock skew', async () => kit.sign(claims({ iat: now() + 300, exp: now() + 3900 }))],
-      ['an iat older than an hour (Google\'s ID-token lifetime)', async () => kit.sign(claims({ iat: now() - 7200, exp: now() + 600 }))],
+      [
+        'an iat in the future beyond the clock skew',
+        async () => kit.sign(claims({ iat: now() + 300, exp: now() + 3900 })),
+      ],
+      [
+        "an iat older than an hour (Google's ID-token lifetime)",
+        async () => kit.sign(claims({ iat: now() - 7200, exp: now() + 600 })),
+      ],
       ['an unsigned (alg none) token', async () => unsignedJwt(claims())],
-      ['a token signed by a key not in Google\'s JWKS', async () => {
-        const { privateKey } = await generateKeyPair('RS256');
-        return kit.sign(claims(), { key: privateKey, kid: 'unknown-kid' });
-      }],
+      [
+        "a token signed by a key not in Google's JWKS",
+        async () => {
+          const { privateKey } = await generateKeyPair('RS256');
+          return kit.sign(claims(), { key: privateKey, kid: 'unknown-kid' });
+        },
+      ],
       ['an HS256 token', async () => kit.sign(claims(), { alg: 'HS256', key: new Uint8Array(32) as never })],
       ['garbage', async () => 'not.a.jwt'],
     ])('refuses an ID token with %s', async (_name, make) => {

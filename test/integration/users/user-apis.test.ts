@@ -39,17 +39,27 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
   }
   async function apiLogin(email: string) {
     const google = await googleTokensFor(t.app, mock, email);
-    const res = await t.app.inject({ method: 'POST', url: '/api/login', payload: { access_token: google.access_token } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { access_token: google.access_token },
+    });
     expect(res.statusCode, res.body).toBe(200);
     return res.json<{ access_token: string; refresh_token: string; user: { id: string; username: string } }>();
   }
-  const userInfo = (token: string | undefined, username?: string) => t.app.inject({
-    method: 'GET',
-    url: `/user/info${username === undefined ? '' : `?username=${encodeURIComponent(username)}`}`,
-    headers: token ? bearer(token) : {},
-  });
+  const userInfo = (token: string | undefined, username?: string) =>
+    t.app.inject({
+      method: 'GET',
+      url: `/user/info${username === undefined ? '' : `?username=${encodeURIComponent(username)}`}`,
+      headers: token ? bearer(token) : {},
+    });
   const rename = (token: string, newUsername: string) =>
-    t.app.inject({ method: 'POST', url: '/api/update_username', headers: bearer(token), payload: { new_username: newUsername } });
+    t.app.inject({
+      method: 'POST',
+      url: '/api/update_username',
+      headers: bearer(token),
+      payload: { new_username: newUsername },
+    });
   const post = (url: string, payload?: Record<string, unknown>, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url, headers, ...(payload ? { payload } : {}) });
 
@@ -61,13 +71,15 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
 
   function describe_userInfo() {
     // OIDC Core §5.4: scopes decide which claims are released; the same on both endpoints.
-    it('/user/info and /userinfo: only what the token\'s scopes cover (a reports-only token gets none of it)', async () => {
+    it("/user/info and /userinfo: only what the token's scopes cover (a reports-only token gets none of it)", async () => {
       const user = await seedUser(t.db);
       const reports = await tokensFor(user, 'reports');
       const none = await userInfo(reports.access_token);
       expect(none.statusCode, none.body).toBe(200);
       expect(none.json().user_data).toEqual({});
-      expect((await t.app.inject({ method: 'GET', url: '/userinfo', headers: bearer(reports.access_token) })).statusCode).toBe(403);
+      expect(
+        (await t.app.inject({ method: 'GET', url: '/userinfo', headers: bearer(reports.access_token) })).statusCode,
+      ).toBe(403);
 
       const email = await tokensFor(user, 'openid email');
       expect((await userInfo(email.access_token)).json().user_data).toEqual({ email: user.email, verified: true });
@@ -75,8 +87,15 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect(oidc.json()).toEqual({ sub: user.id, email: user.email, email_verified: true });
 
       const profile = await tokensFor(user, 'openid profile');
-      expect((await userInfo(profile.access_token)).json().user_data).toEqual({ first_name: 'Ada', last_name: 'Lovelace', username: user.username, two_factor: false });
-      const oidcProfile = (await t.app.inject({ method: 'GET', url: '/userinfo', headers: bearer(profile.access_token) })).json();
+      expect((await userInfo(profile.access_token)).json().user_data).toEqual({
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        username: user.username,
+        two_factor: false,
+      });
+      const oidcProfile = (
+        await t.app.inject({ method: 'GET', url: '/userinfo', headers: bearer(profile.access_token) })
+      ).json();
       expect(oidcProfile.email).toBeUndefined();
       expect(oidcProfile.preferred_username).toBe(user.username);
     });
@@ -84,13 +103,24 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
     it('/user/info: own data with or without the username, in the seed shape', async () => {
       const user = await seedUser(t.db);
       const { access_token } = await tokensFor(user);
-      for (const res of [await userInfo(access_token), await userInfo(access_token, user.username), await userInfo(access_token, user.username.toUpperCase())]) {
+      for (const res of [
+        await userInfo(access_token),
+        await userInfo(access_token, user.username),
+        await userInfo(access_token, user.username.toUpperCase()),
+      ]) {
         expect(res.statusCode, res.body).toBe(200);
         expect(res.headers['cache-control']).toBe('no-store');
         const body = res.json();
         expect(body).toEqual({
           success: true,
-          user_data: { first_name: 'Ada', last_name: 'Lovelace', username: user.username, two_factor: false, verified: true, email: user.email },
+          user_data: {
+            first_name: 'Ada',
+            last_name: 'Lovelace',
+            username: user.username,
+            two_factor: false,
+            verified: true,
+            email: user.email,
+          },
           timestamp: expect.any(Number),
         });
         expect(Math.abs(body.timestamp - Date.now() / 1000)).toBeLessThan(5);
@@ -133,7 +163,11 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
     });
 
     it("/user/info: a client_credentials token is 403, even when its sub equals a user's id", async () => {
-      const ccClient = await registerClient(t.app, { grant_types: ['client_credentials'], scope: 'reports', redirect_url: undefined });
+      const ccClient = await registerClient(t.app, {
+        grant_types: ['client_credentials'],
+        scope: 'reports',
+        redirect_url: undefined,
+      });
       const res = await postAs(t.app, ccClient, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' });
       expect(res.statusCode, res.body).toBe(200);
       const token = res.json().access_token as string;
@@ -158,7 +192,10 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect((await userInfo(old, user.username)).statusCode).toBe(403);
       // Someone who takes the freed name later (after its 30-day hold) is not reachable with
       // the old token either.
-      await t.db.query(`UPDATE username_holds SET released_at = now() - interval '31 days' WHERE username_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`, [user.username]);
+      await t.db.query(
+        `UPDATE username_holds SET released_at = now() - interval '31 days' WHERE username_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`,
+        [user.username],
+      );
       const squatter = await seedUser(t.db, { username: user.username });
       expect((await userInfo(old, squatter.username)).statusCode).toBe(403);
       // Newly issued tokens carry the new name.
@@ -167,19 +204,33 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
   }
 
   function describe_userinfo() {
-    const userinfo = (token: string, method: 'GET' | 'POST' = 'GET') => t.app.inject({ method, url: '/userinfo', headers: bearer(token) });
+    const userinfo = (token: string, method: 'GET' | 'POST' = 'GET') =>
+      t.app.inject({ method, url: '/userinfo', headers: bearer(token) });
 
     it('/userinfo: claims by granted scope, sub always', async () => {
       const user = await seedUser(t.db);
       const full = await userinfo((await tokensFor(user, 'openid profile email')).access_token);
       expect(full.statusCode).toBe(200);
       expect(full.json()).toEqual({
-        sub: user.id, email: user.email, email_verified: true,
-        name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', preferred_username: user.username,
+        sub: user.id,
+        email: user.email,
+        email_verified: true,
+        name: 'Ada Lovelace',
+        given_name: 'Ada',
+        family_name: 'Lovelace',
+        preferred_username: user.username,
       });
-      expect((await userinfo((await tokensFor(user, 'openid email')).access_token, 'POST')).json()).toEqual({ sub: user.id, email: user.email, email_verified: true });
+      expect((await userinfo((await tokensFor(user, 'openid email')).access_token, 'POST')).json()).toEqual({
+        sub: user.id,
+        email: user.email,
+        email_verified: true,
+      });
       expect((await userinfo((await tokensFor(user, 'openid profile')).access_token)).json()).toEqual({
-        sub: user.id, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', preferred_username: user.username,
+        sub: user.id,
+        name: 'Ada Lovelace',
+        given_name: 'Ada',
+        family_name: 'Lovelace',
+        preferred_username: user.username,
       });
       expect((await userinfo((await tokensFor(user, 'openid')).access_token)).json()).toEqual({ sub: user.id });
     });
@@ -196,8 +247,14 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect(noOpenid.statusCode).toBe(403);
       expect(noOpenid.json().error).toBe('insufficient_scope');
       expect(noOpenid.headers['www-authenticate']).toMatch(/error="insufficient_scope"/);
-      const ccClient = await registerClient(t.app, { grant_types: ['client_credentials'], scope: 'reports', redirect_url: undefined });
-      const cc = (await postAs(t.app, ccClient, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' })).json().access_token;
+      const ccClient = await registerClient(t.app, {
+        grant_types: ['client_credentials'],
+        scope: 'reports',
+        redirect_url: undefined,
+      });
+      const cc = (
+        await postAs(t.app, ccClient, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' })
+      ).json().access_token;
       const ccRes = await userinfo(cc);
       expect(ccRes.statusCode).toBe(403);
       expect(ccRes.json().error).toBe('insufficient_scope');
@@ -226,12 +283,17 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       const taken = await rename(access_token, other.username.toUpperCase());
       expect(taken.statusCode).toBe(409);
       expect(taken.json()).toMatchObject({ success: false, error: 'username_taken' });
-      expect((await t.app.inject({ method: 'POST', url: '/api/update_username', payload: { new_username: 'nobody_here' } })).statusCode).toBe(401);
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/api/update_username', payload: { new_username: 'nobody_here' } }))
+          .statusCode,
+      ).toBe(401);
     });
 
     it('/api/update_username: 20 users racing for one name, exactly one wins', async () => {
       const users = await Promise.all(Array.from({ length: 20 }, () => seedUser(t.db)));
-      const tokens = await Promise.all(users.map(async (u) => (await tokensFor(u, undefined, firstParty)).access_token));
+      const tokens = await Promise.all(
+        users.map(async (u) => (await tokensFor(u, undefined, firstParty)).access_token),
+      );
       const name = `race_${Date.now().toString(36)}`;
       const results = await Promise.all(tokens.map((token) => rename(token, name)));
       const codes = results.map((r) => r.statusCode).sort();
@@ -250,13 +312,20 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       const thirdParty = await tokensFor(user, 'reports');
       const refused = await rename(thirdParty.access_token, `taken_${user.username.slice(-6)}`);
       expect(refused.statusCode).toBe(403);
-      expect(refused.json()).toEqual({ success: false, error: 'forbidden', error_description: 'only the login client or a first-party client may change a username' });
+      expect(refused.json()).toEqual({
+        success: false,
+        error: 'forbidden',
+        error_description: 'only the login client or a first-party client may change a username',
+      });
       const full = await tokensFor(user, 'openid profile email reports');
       expect((await rename(full.access_token, `taken_${user.username.slice(-6)}`)).statusCode).toBe(403);
       const { rows } = await t.db.query<{ username: string }>('SELECT username FROM users WHERE id = $1', [user.id]);
       expect(rows[0]!.username).toBe(user.username);
 
-      const viaFirstParty = await rename((await tokensFor(user, undefined, firstParty)).access_token, `fp_${user.username.slice(-6)}`);
+      const viaFirstParty = await rename(
+        (await tokensFor(user, undefined, firstParty)).access_token,
+        `fp_${user.username.slice(-6)}`,
+      );
       expect(viaFirstParty.statusCode, viaFirstParty.body).toBe(200);
       const login = await apiLogin(`login.rename.${Date.now()}@example.com`);
       const viaLogin = await rename(login.access_token, `login_${Date.now().toString(36)}`);
@@ -273,7 +342,11 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect(grabbed.statusCode).toBe(409);
       expect(grabbed.json()).toMatchObject({ success: false, error: 'username_taken' });
       // A new person whose email would derive the held name gets another one.
-      const newcomer = await t.app.users.upsertFromGoogle({ sub: `held-${Date.now()}`, email: `${released}@example.com`, emailVerified: true });
+      const newcomer = await t.app.users.upsertFromGoogle({
+        sub: `held-${Date.now()}`,
+        email: `${released}@example.com`,
+        emailVerified: true,
+      });
       expect(newcomer.username).not.toBe(released);
       // The person who gave it up takes it back.
       const back = await rename(ownerToken, released);
@@ -283,13 +356,19 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       // Released again; 30 days later anyone may have it.
       expect((await rename(ownerToken, `${released}_2`)).statusCode).toBe(200);
       expect((await rename(otherToken, released)).statusCode).toBe(409);
-      await t.db.query(`UPDATE username_holds SET released_at = now() - interval '30 days 1 minute' WHERE username_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`, [released]);
+      await t.db.query(
+        `UPDATE username_holds SET released_at = now() - interval '30 days 1 minute' WHERE username_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`,
+        [released],
+      );
       expect((await rename(otherToken, released)).statusCode).toBe(200);
 
       // A deleted person's name is held too.
       const leaver = await seedUser(t.db);
       await t.db.query('DELETE FROM users WHERE id = $1', [leaver.id]);
-      const after = await rename((await tokensFor(await seedUser(t.db), undefined, firstParty)).access_token, leaver.username);
+      const after = await rename(
+        (await tokensFor(await seedUser(t.db), undefined, firstParty)).access_token,
+        leaver.username,
+      );
       expect(after.statusCode).toBe(409);
       expect(after.json().error).toBe('username_taken');
     });
@@ -319,7 +398,14 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       const user = await seedUser(t.db);
       const tokens = await tokensFor(user);
       expect((await post('/api/refresh', { refresh_token: tokens.refresh_token })).json().error).toBe('invalid_grant');
-      expect((await postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).statusCode).toBe(200);
+      expect(
+        (
+          await postAs(t.app, client, '/oauth/token', {
+            grant_type: 'refresh_token',
+            refresh_token: tokens.refresh_token,
+          })
+        ).statusCode,
+      ).toBe(200);
       expect((await post('/api/refresh', {})).statusCode).toBe(400);
     });
 
@@ -359,9 +445,14 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toEqual({ success: true });
       expect((await userInfo(tokens.access_token)).statusCode).toBe(200);
-      const refreshed = await postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+      const refreshed = await postAs(t.app, client, '/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+      });
       expect(refreshed.statusCode, refreshed.body).toBe(200);
-      const { rows } = await t.db.query('SELECT revoked_at FROM token_families WHERE id = $1', [decodeJwt(tokens.access_token).fid]);
+      const { rows } = await t.db.query('SELECT revoked_at FROM token_families WHERE id = $1', [
+        decodeJwt(tokens.access_token).fid,
+      ]);
       expect(rows).toEqual([{ revoked_at: null }]);
     });
   }

@@ -10,12 +10,23 @@ import { brokerCall, seedCredential } from '../../helpers/vault.js';
 import { msUntil } from '../../helpers/wait.js';
 
 /** A second instance whose cache is down for the vault's keys (its own connections on the real backend). */
-async function instanceWithoutVaultCache(backend: Backend, storage: TestStorage, env: Record<string, string>): Promise<TestApp> {
-  if (backend.name !== 'real') return buildTestApp(storage, { env, cache: unavailableFor(storage.cache.cache, 'vault:') });
+async function instanceWithoutVaultCache(
+  backend: Backend,
+  storage: TestStorage,
+  env: Record<string, string>,
+): Promise<TestApp> {
+  if (backend.name !== 'real')
+    return buildTestApp(storage, { env, cache: unavailableFor(storage.cache.cache, 'vault:') });
   const db = storage.database.connectAgain();
   const cache = await backend.createCache(storage.cache.prefix);
   const t = await buildTestApp(storage, { env, db, cache: unavailableFor(cache.cache, 'vault:') });
-  return { ...t, close: async () => { await t.close(); await cache.close(); } };
+  return {
+    ...t,
+    close: async () => {
+      await t.close();
+      await cache.close();
+    },
+  };
 }
 
 /** What the broker keys a person's mapping by in memory. */
@@ -64,7 +75,9 @@ describeBackends('Google token broker across instances', (backend) => {
     const s = await seedExpiring();
     const before = mock.control.calls('token');
     mock.control.setLatency(200, 'token');
-    const calls = Array.from({ length: 20 }, (_, i) => brokerCall(i % 2 ? a.app : b.app, key, s.user.id, i % 4 ? 'token' : 'tokens'));
+    const calls = Array.from({ length: 20 }, (_, i) =>
+      brokerCall(i % 2 ? a.app : b.app, key, s.user.id, i % 4 ? 'token' : 'tokens'),
+    );
     const results = await Promise.all(calls);
     expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
     expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
@@ -77,7 +90,7 @@ describeBackends('Google token broker across instances', (backend) => {
     expect(i.app.vault.tokenCache.peek(personKey(subject))).toBeDefined();
   }
 
-  it('a person deleted on instance A stops being served from instance B\'s memory within 1 s', async () => {
+  it("a person deleted on instance A stops being served from instance B's memory within 1 s", async () => {
     await warmUp(a, b);
     const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
     await servedFromMemory(b, s.user.id);
@@ -85,13 +98,15 @@ describeBackends('Google token broker across instances', (backend) => {
     const del = await a.app.inject({ method: 'DELETE', url: `/users/${s.user.id}`, headers: adminHeaders });
     const deletedAt = Date.now(); // committed, and the drop published, when the admin call returns
     expect(del.statusCode, del.body).toBe(200);
-    expect(await msUntil(deletedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id)) === undefined)).toBeLessThan(1000);
+    expect(
+      await msUntil(deletedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id)) === undefined),
+    ).toBeLessThan(1000);
     expect(b.app.vault.tokenCache.peek(personKey(s.user.email!))).toBeUndefined();
     expect((await brokerCall(b.app, key, s.user.id)).statusCode).toBe(404);
     expect((await brokerCall(b.app, key, s.user.email!)).statusCode).toBe(404);
   });
 
-  it('a token refreshed on instance A replaces the one in instance B\'s memory within 1 s', async () => {
+  it("a token refreshed on instance A replaces the one in instance B's memory within 1 s", async () => {
     await warmUp(a, b);
     const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
     await servedFromMemory(b, s.user.id);
@@ -100,7 +115,12 @@ describeBackends('Google token broker across instances', (backend) => {
     expect(forced.statusCode, forced.body).toBe(200);
     const fresh = forced.json().access_token as string;
     expect(fresh).not.toBe(s.accessToken);
-    expect(await msUntil(refreshedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id))?.accessToken !== s.accessToken)).toBeLessThan(1000);
+    expect(
+      await msUntil(
+        refreshedAt,
+        async () => b.app.vault.tokenCache.peek(personKey(s.user.id))?.accessToken !== s.accessToken,
+      ),
+    ).toBeLessThan(1000);
     expect((await brokerCall(b.app, key, s.user.id)).json().access_token).toBe(fresh);
   });
 
@@ -112,7 +132,9 @@ describeBackends('Google token broker across instances', (backend) => {
     const forced = await brokerCall(a.app, key, s.user.id, 'refresh');
     const markedAt = Date.now();
     expect(forced.json().error).toBe('reauth_required');
-    expect(await msUntil(markedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id)) === undefined)).toBeLessThan(1000);
+    expect(
+      await msUntil(markedAt, async () => b.app.vault.tokenCache.peek(personKey(s.user.id)) === undefined),
+    ).toBeLessThan(1000);
     expect((await brokerCall(b.app, key, s.user.id)).json().error).toBe('reauth_required');
   });
 
@@ -124,7 +146,9 @@ describeBackends('Google token broker across instances', (backend) => {
       const s = await seedExpiring();
       const before = mock.control.calls('token');
       mock.control.setLatency(200, 'token');
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => brokerCall(i % 2 ? c.app : d.app, key, s.user.id)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => brokerCall(i % 2 ? c.app : d.app, key, s.user.id)),
+      );
       expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
       expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
       expect(mock.control.calls('token')).toBe(before + 1);

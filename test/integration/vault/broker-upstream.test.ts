@@ -43,7 +43,11 @@ describeBackends('Google token broker when Google fails', (backend) => {
     return { res, ms: Date.now() - started };
   }
 
-  const UPSTREAM = { success: false, error: 'upstream_unavailable', error_description: 'Google did not answer in time; try again shortly' };
+  const UPSTREAM = {
+    success: false,
+    error: 'upstream_unavailable',
+    error_description: 'Google did not answer in time; try again shortly',
+  };
 
   it('retries Google 5xx with backoff inside request_timeout_ms, then answers 502', async () => {
     const s = await seed(10);

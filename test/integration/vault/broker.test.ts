@@ -72,7 +72,10 @@ describeBackends('Google token broker', (backend) => {
     // Google sent no refresh token with the refresh: the held one is kept and still works.
     const stored = await t.app.googleCredentials.decryptTokens(s.credential.id);
     expect(stored).toEqual({ accessToken: body.access_token, refreshToken: s.refreshToken });
-    const row = await t.db.query<{ access_token_enc: string }>('SELECT access_token_enc FROM google_credentials WHERE id = $1', [s.credential.id]);
+    const row = await t.db.query<{ access_token_enc: string }>(
+      'SELECT access_token_enc FROM google_credentials WHERE id = $1',
+      [s.credential.id],
+    );
     expect(row.rows[0]!.access_token_enc).not.toContain(body.access_token);
     // The next call is served as is.
     const again = await brokerCall(t.app, key, s.user.id);
@@ -92,9 +95,15 @@ describeBackends('Google token broker', (backend) => {
     const { code, verifier, redirectUri } = await (await import('../../helpers/google.js')).mockTokens(mock, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
     await t.app.connections.ensure('shop:branch-7', null);
-    await t.app.googleCredentials.save({ connectionId: 'shop:branch-7' }, {
-      accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token, scope: tokens.scope,
-    });
+    await t.app.googleCredentials.save(
+      { connectionId: 'shop:branch-7' },
+      {
+        accessToken: tokens.access_token,
+        expiresIn: tokens.expires_in,
+        refreshToken: tokens.refresh_token,
+        scope: tokens.scope,
+      },
+    );
     for (const via of ['token', 'tokens', 'refresh'] as const) {
       const res = await brokerCall(t.app, key, { connection_id: 'shop:branch-7' }, via);
       expect(res.statusCode, res.body).toBe(200);
@@ -103,23 +112,37 @@ describeBackends('Google token broker', (backend) => {
   });
 
   it('answers 404 not_found for an unknown subject and for a person without a Google credential', async () => {
-    for (const subject of ['nobody@example.com', 'no-such-user', '6f1c3e4a-1111-4222-8333-944455556666', 'shop:none', { connection_id: 'shop:none' }]) {
+    for (const subject of [
+      'nobody@example.com',
+      'no-such-user',
+      '6f1c3e4a-1111-4222-8333-944455556666',
+      'shop:none',
+      { connection_id: 'shop:none' },
+    ]) {
       const res = await brokerCall(t.app, key, subject);
       expect(res.statusCode, JSON.stringify(subject)).toBe(404);
-      expect(res.json()).toEqual({ success: false, error: 'not_found', error_description: 'no Google credential is held for this subject' });
+      expect(res.json()).toEqual({
+        success: false,
+        error: 'not_found',
+        error_description: 'no Google credential is held for this subject',
+      });
       expect(res.headers['cache-control']).toBe('no-store');
     }
   });
 
   it('validates the request: subject required, no grant_type, no control characters', async () => {
-    const post = (payload: string) => t.app.inject({
-      method: 'POST', url: '/oauth/token', payload,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
-    });
+    const post = (payload: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        payload,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
+      });
     expect((await post('')).json()).toEqual({
       success: false,
       error: 'invalid_request',
-      error_description: 'subject or connection_id is required; send exactly one of subject=<user id | username | verified email> (a person) or connection_id=<id> (a connection), or give the API key a default_subject',
+      error_description:
+        'subject or connection_id is required; send exactly one of subject=<user id | username | verified email> (a person) or connection_id=<id> (a connection), or give the API key a default_subject',
     });
     expect((await post('subject=a&subject=b')).json()).toMatchObject({ error: 'invalid_request' });
     expect((await post('subject=a%0Ab')).statusCode).toBe(400);
@@ -132,7 +155,12 @@ describeBackends('Google token broker', (backend) => {
   it('refuses bad, revoked and under-scoped API keys before looking at the subject', async () => {
     const s = await seedCredential(t.app, mock, email());
     for (const via of ['token', 'tokens', 'refresh'] as const) {
-      const bad = await brokerCall(t.app, 'gh_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', s.user.id, via);
+      const bad = await brokerCall(
+        t.app,
+        'gh_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        s.user.id,
+        via,
+      );
       expect(bad.statusCode, via).toBe(401);
       expect(bad.json().error).toBe('invalid_token');
     }
@@ -144,7 +172,11 @@ describeBackends('Google token broker', (backend) => {
     const connectionsOnly = await createApiKey(t.app, { scopes: ['connections'] });
     const res = await brokerCall(t.app, connectionsOnly.api_key, 'no-such-subject');
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual({ success: false, error: 'forbidden', error_description: "this API key lacks the 'tokens' scope" });
+    expect(res.json()).toEqual({
+      success: false,
+      error: 'forbidden',
+      error_description: "this API key lacks the 'tokens' scope",
+    });
   });
 
   it('20 concurrent broker calls for an expiring token cause exactly one Google refresh', async () => {
@@ -152,7 +184,9 @@ describeBackends('Google token broker', (backend) => {
     const before = mock.control.calls('token');
     mock.control.setLatency(150, 'token');
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => brokerCall(t.app, key, i % 2 ? s.user.id : s.user.username, i % 3 ? 'token' : 'tokens')),
+      Array.from({ length: 20 }, (_, i) =>
+        brokerCall(t.app, key, i % 2 ? s.user.id : s.user.username, i % 3 ? 'token' : 'tokens'),
+      ),
     );
     expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
     expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
@@ -195,10 +229,16 @@ describeBackends('Google token broker', (backend) => {
     expect(res.json()).toEqual({
       success: false,
       error: 'reauth_required',
-      error_description: 'the Google grant for this subject is no longer valid; the person must connect their Google account again',
+      error_description:
+        'the Google grant for this subject is no longer valid; the person must connect their Google account again',
     });
     expect((await t.app.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
-    expect(await auditEvents(t)).toContainEqual(expect.objectContaining({ event: 'google_reauth_required', details: expect.objectContaining({ credential_id: s.credential.id }) }));
+    expect(await auditEvents(t)).toContainEqual(
+      expect.objectContaining({
+        event: 'google_reauth_required',
+        details: expect.objectContaining({ credential_id: s.credential.id }),
+      }),
+    );
     for (const via of ['token', 'tokens', 'refresh'] as const) {
       expect((await brokerCall(t.app, key, s.user.email!, via)).statusCode).toBe(409);
     }
@@ -215,9 +255,15 @@ describeBackends('Google token broker', (backend) => {
   async function seedCredentialAgain(userId: string): Promise<string> {
     const { code, verifier, redirectUri } = await (await import('../../helpers/google.js')).mockTokens(mock, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const saved = await t.app.googleCredentials.save({ userId }, {
-      accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token, scope: tokens.scope,
-    });
+    const saved = await t.app.googleCredentials.save(
+      { userId },
+      {
+        accessToken: tokens.access_token,
+        expiresIn: tokens.expires_in,
+        refreshToken: tokens.refresh_token,
+        scope: tokens.scope,
+      },
+    );
     await t.app.vault.forget(saved.id);
     return tokens.access_token;
   }
@@ -225,7 +271,8 @@ describeBackends('Google token broker', (backend) => {
   it('never puts the Google refresh token in a response, a log line or a cache value', async () => {
     const s = await seedExpiring();
     const bodies: string[] = [];
-    for (const via of ['token', 'tokens', 'refresh'] as const) bodies.push((await brokerCall(t.app, key, s.user.id, via)).body);
+    for (const via of ['token', 'tokens', 'refresh'] as const)
+      bodies.push((await brokerCall(t.app, key, s.user.id, via)).body);
     const secrets = mock.control.issuedRefreshTokens();
     expect(secrets.length).toBeGreaterThan(3);
     for (const secret of secrets) {
@@ -261,7 +308,10 @@ describeBackends('Google token broker', (backend) => {
     }
     const { tokenCacheKeys } = await import('../../../src/vault/token-cache.js');
     const { subjectCacheKey } = await import('../../../src/vault/subject.js');
-    const keys = [tokenCacheKeys.tokenKey(credentialId), ...subjects.map((subject) => tokenCacheKeys.subjectKey(subjectCacheKey({ kind: 'person', subject })))];
+    const keys = [
+      tokenCacheKeys.tokenKey(credentialId),
+      ...subjects.map((subject) => tokenCacheKeys.subjectKey(subjectCacheKey({ kind: 'person', subject }))),
+    ];
     const values = await Promise.all(keys.map((k) => t.cache.get(k)));
     return values.filter((v): v is string => v !== null);
   }

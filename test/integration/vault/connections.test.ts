@@ -19,7 +19,9 @@ describeBackends('connections', (backend) => {
   beforeAll(async () => {
     storage = await openStorage(backend);
     mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, GOOGLE_SCOPES: 'https://www.googleapis.com/auth/business.manage' } });
+    t = await listenTestApp(storage, {
+      env: { ...mock.env, GOOGLE_SCOPES: 'https://www.googleapis.com/auth/business.manage' },
+    });
     key = (await createApiKey(t.app, { scopes: ['tokens', 'connections'] })).api_key;
   }, 60_000);
   afterAll(async () => {
@@ -33,11 +35,19 @@ describeBackends('connections', (backend) => {
     t.app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}` }, ...(payload ? { payload } : {}) });
 
   async function createLink(connectionId: string, returnTo?: string): Promise<string> {
-    const res = await api('POST', '/connections', { connection_id: connectionId, ...(returnTo ? { return_to: returnTo } : {}) });
+    const res = await api('POST', '/connections', {
+      connection_id: connectionId,
+      ...(returnTo ? { return_to: returnTo } : {}),
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json();
-    expect(body).toEqual({ success: true, connect_url: expect.any(String), connection_id: connectionId, expires_at: expect.any(String) });
+    expect(body).toEqual({
+      success: true,
+      connect_url: expect.any(String),
+      connection_id: connectionId,
+      expires_at: expect.any(String),
+    });
     expect(Date.parse(body.expires_at) - Date.now()).toBeGreaterThan(14 * 60_000);
     expect(body.connect_url.startsWith(`${t.url}/connect?token=`)).toBe(true);
     return body.connect_url;
@@ -72,7 +82,9 @@ describeBackends('connections', (backend) => {
       code_challenge_method: 'S256',
     });
     expect(callback.status, callback.text).toBe(303);
-    expect(callback.location).toBe('https://reviews.example/connected?x=1&connection_id=shop%3Abranch-1&status=connected');
+    expect(callback.location).toBe(
+      'https://reviews.example/connected?x=1&connection_id=shop%3Abranch-1&status=connected',
+    );
     // No Gatehouse session was made.
     expect(browser.jar.get('gh_session')).toBeUndefined();
 
@@ -94,7 +106,8 @@ describeBackends('connections', (backend) => {
       last_refreshed_at: expect.any(String),
       created_at: expect.any(String),
     });
-    for (const secret of [...mock.control.issuedRefreshTokens(), accessToken!]) expect(status.body).not.toContain(secret);
+    for (const secret of [...mock.control.issuedRefreshTokens(), accessToken!])
+      expect(status.body).not.toContain(secret);
 
     const reused = await new Browser().get(url);
     expect(reused.status).toBe(410);
@@ -105,7 +118,12 @@ describeBackends('connections', (backend) => {
   it('refuses a tampered, an expired and an unknown link with a clear page, never a 500', async () => {
     const url = await createLink('shop:branch-2');
     const tampered = url.slice(0, -2) + (url.endsWith('AA') ? 'BB' : 'AA');
-    for (const bad of [tampered, `${t.url}/connect`, `${t.url}/connect?token=nonsense`, `${t.url}/connect?token=${'x'.repeat(300)}`]) {
+    for (const bad of [
+      tampered,
+      `${t.url}/connect`,
+      `${t.url}/connect?token=nonsense`,
+      `${t.url}/connect?token=${'x'.repeat(300)}`,
+    ]) {
       const res = await new Browser().get(bad);
       expect(res.status, bad).toBe(400);
       expect(res.text).toMatch(/This link is not valid|The request was not valid/);
@@ -113,12 +131,22 @@ describeBackends('connections', (backend) => {
     // The untouched link still works after the tampered attempts.
     const keys = deriveSecrets(t.config, 'connect-link');
     const past = new Date(Date.now() - 1000);
-    await t.app.connections.createLink({ id: 'expired-link-0123456789ab', connectionId: 'shop:branch-2', apiKeyId: null, returnTo: null, expiresAt: past });
-    const expired = await new Browser().get(`${t.url}/connect?token=${signConnectLink(keys, 'expired-link-0123456789ab', past)}`);
+    await t.app.connections.createLink({
+      id: 'expired-link-0123456789ab',
+      connectionId: 'shop:branch-2',
+      apiKeyId: null,
+      returnTo: null,
+      expiresAt: past,
+    });
+    const expired = await new Browser().get(
+      `${t.url}/connect?token=${signConnectLink(keys, 'expired-link-0123456789ab', past)}`,
+    );
     expect(expired.status).toBe(410);
     expect(expired.text).toContain('This link has expired');
     const future = new Date(Date.now() + 60_000);
-    const unknown = await new Browser().get(`${t.url}/connect?token=${signConnectLink(keys, 'never-stored-0123456789ab', future)}`);
+    const unknown = await new Browser().get(
+      `${t.url}/connect?token=${signConnectLink(keys, 'never-stored-0123456789ab', future)}`,
+    );
     expect(unknown.status).toBe(410);
     const ok = await new Browser().get(url);
     expect(ok.status).toBe(200);
@@ -142,7 +170,10 @@ describeBackends('connections', (backend) => {
     await t.app.googleCredentials.markReauthRequired(before!.id);
     await t.app.vault.forget(before!.id);
     expect((await api('GET', '/connections/shop:branch-4/token')).statusCode).toBe(409);
-    expect((await api('GET', '/connections/shop:branch-4')).json()).toMatchObject({ status: 'reauth_required', reauth_required: true });
+    expect((await api('GET', '/connections/shop:branch-4')).json()).toMatchObject({
+      status: 'reauth_required',
+      reauth_required: true,
+    });
 
     const revokesBefore = mock.control.calls('revoke');
     const second = await openLink(await createLink('shop:branch-4'), 'owner.after@example.com');
@@ -161,7 +192,12 @@ describeBackends('connections', (backend) => {
     const revokesBefore = mock.control.calls('revoke');
     const res = await api('DELETE', '/connections/shop:branch-5');
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ success: true, connection_id: 'shop:branch-5', deleted: true, revoked_at_google: true });
+    expect(res.json()).toEqual({
+      success: true,
+      connection_id: 'shop:branch-5',
+      deleted: true,
+      revoked_at_google: true,
+    });
     expect(mock.control.calls('revoke')).toBe(revokesBefore + 1);
     const rows = await t.db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM connections WHERE id = $1)::int + (SELECT count(*) FROM google_credentials WHERE connection_id = $1)::int AS n`,
@@ -185,7 +221,10 @@ describeBackends('connections', (backend) => {
   it('validates input and the API key scope', async () => {
     const tokensOnly = (await createApiKey(t.app, { scopes: ['tokens'] })).api_key;
     expect((await api('POST', '/connections', { connection_id: 'x' }, tokensOnly)).statusCode).toBe(403);
-    expect((await api('GET', '/connections/x', undefined, 'gh_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).statusCode).toBe(401);
+    expect(
+      (await api('GET', '/connections/x', undefined, 'gh_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'))
+        .statusCode,
+    ).toBe(401);
     for (const body of [
       {},
       { connection_id: '' },
@@ -231,15 +270,25 @@ describeBackends('connections', (backend) => {
   }
 
   const linkRow = async (connectionId: string) =>
-    (await t.db.query<{ used_at: Date | null; completed_at: Date | null }>(
-      'SELECT used_at, completed_at FROM connect_links WHERE connection_id = $1 ORDER BY created_at DESC LIMIT 1', [connectionId],
-    )).rows[0];
+    (
+      await t.db.query<{ used_at: Date | null; completed_at: Date | null }>(
+        'SELECT used_at, completed_at FROM connect_links WHERE connection_id = $1 ORDER BY created_at DESC LIMIT 1',
+        [connectionId],
+      )
+    ).rows[0];
 
   it('GET of a link shows a confirmation page (service, connection, scopes) and spends nothing: prefetchers do not burn it', async () => {
     const named = (await createApiKey(t.app, { name: 'Reviews service', scopes: ['connections'] })).api_key;
-    const res = await api('POST', '/connections', {
-      connection_id: 'shop:confirm-1', return_to: 'https://reviews.example/done', scopes: ['https://www.googleapis.com/auth/drive.readonly'],
-    }, named);
+    const res = await api(
+      'POST',
+      '/connections',
+      {
+        connection_id: 'shop:confirm-1',
+        return_to: 'https://reviews.example/done',
+        scopes: ['https://www.googleapis.com/auth/drive.readonly'],
+      },
+      named,
+    );
     expect(res.statusCode, res.body).toBe(200);
     const url = res.json().connect_url as string;
     const authorizeBefore = mock.control.lastAuthorizeRequest();
@@ -250,12 +299,22 @@ describeBackends('connections', (backend) => {
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.headers.get('cache-control')).toBe('no-store');
       // The form's POST redirects to Google, which form-action must allow on this page.
-      expect(page.headers.get('content-security-policy')).toContain(`form-action 'self' ${new URL(mock.endpoints.authUrl).origin}`);
+      expect(page.headers.get('content-security-policy')).toContain(
+        `form-action 'self' ${new URL(mock.endpoints.authUrl).origin}`,
+      );
       expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(page.text).toContain('Reviews service');
       expect(page.text).toContain('shop:confirm-1');
-      for (const scope of ['openid', 'https://www.googleapis.com/auth/business.manage', 'https://www.googleapis.com/auth/drive.readonly']) expect(page.text).toContain(scope);
-      expect(readForm(page.text, url)).toMatchObject({ action: `${t.url}/connect`, fields: { token: expect.any(String), csrf_token: expect.any(String) } });
+      for (const scope of [
+        'openid',
+        'https://www.googleapis.com/auth/business.manage',
+        'https://www.googleapis.com/auth/drive.readonly',
+      ])
+        expect(page.text).toContain(scope);
+      expect(readForm(page.text, url)).toMatchObject({
+        action: `${t.url}/connect`,
+        fields: { token: expect.any(String), csrf_token: expect.any(String) },
+      });
     }
     expect(await linkRow('shop:confirm-1')).toEqual({ used_at: null, completed_at: null });
     expect(mock.control.lastAuthorizeRequest()).toEqual(authorizeBefore);
@@ -263,14 +322,15 @@ describeBackends('connections', (backend) => {
     // Only the form spends it, and it asks Google for the extra scope on top of the base ones.
     const { callback } = await openLink(url, 'confirm.one@example.com');
     expect(mock.control.lastAuthorizeRequest()).toMatchObject({
-      scope: 'openid email profile https://www.googleapis.com/auth/business.manage https://www.googleapis.com/auth/drive.readonly',
+      scope:
+        'openid email profile https://www.googleapis.com/auth/business.manage https://www.googleapis.com/auth/drive.readonly',
       include_granted_scopes: 'true',
     });
     expect(callback.location).toBe('https://reviews.example/done?connection_id=shop%3Aconfirm-1&status=connected');
     expect(await linkRow('shop:confirm-1')).toEqual({ used_at: expect.any(Date), completed_at: expect.any(Date) });
   });
 
-  it('the confirmation form is CSRF-protected: a post without the page\'s cookie, or with another link\'s field, spends nothing', async () => {
+  it("the confirmation form is CSRF-protected: a post without the page's cookie, or with another link's field, spends nothing", async () => {
     const url = await createLink('shop:csrf-1');
     const other = await createLink('shop:csrf-2');
     const browser = new Browser();
@@ -280,7 +340,10 @@ describeBackends('connections', (backend) => {
     expect(forged.status).toBe(403);
     expect(forged.text).toContain('Please confirm again');
     const otherForm = readForm((await browser.get(other)).text, other);
-    const swapped = await browser.post(form.action, { token: form.fields.token!, csrf_token: otherForm.fields.csrf_token! });
+    const swapped = await browser.post(form.action, {
+      token: form.fields.token!,
+      csrf_token: otherForm.fields.csrf_token!,
+    });
     expect(swapped.status).toBe(403);
     const noToken = await browser.post(form.action, { csrf_token: form.fields.csrf_token! });
     expect(noToken.status).toBe(400);
@@ -304,7 +367,9 @@ describeBackends('connections', (backend) => {
     expect(replay.status, replay.text).toBe(410);
     expect(replay.headers.get('content-type')).toContain('text/html');
     expect(replay.text).toContain('This link can no longer be used');
-    expect(await t.app.googleCredentials.findByOwner({ connectionId: 'shop:replay-1' })).toMatchObject({ email: 'owner.replay@example.com' });
+    expect(await t.app.googleCredentials.findByOwner({ connectionId: 'shop:replay-1' })).toMatchObject({
+      email: 'owner.replay@example.com',
+    });
   });
 
   it('a link whose connection was deleted after it was spent is refused and does not bring the connection back', async () => {
@@ -333,7 +398,9 @@ describeBackends('connections', (backend) => {
     const answer = await browser.post(form.action, { ...form.fields, email: 'denier@example.com', decision: 'deny' });
     const back = await browser.get(answer.location!);
     expect(back.status).toBe(303);
-    expect(back.location).toBe('https://reviews.example/back?from=gatehouse&connection_id=shop%3Adenied-1&status=denied');
+    expect(back.location).toBe(
+      'https://reviews.example/back?from=gatehouse&connection_id=shop%3Adenied-1&status=denied',
+    );
     expect(await linkRow('shop:denied-1')).toEqual({ used_at: expect.any(Date), completed_at: expect.any(Date) });
     expect((await consentAndReturn(attacker, googleUrl, 'attacker.denied@example.com')).status).toBe(410);
     expect((await api('GET', '/connections/shop:denied-1')).statusCode).toBe(404);
@@ -344,28 +411,54 @@ describeBackends('connections', (backend) => {
     // and renames themselves branch-7.
     const url = await createLink('branch-7');
     const google = await googleTokensFor(t.app, mock, 'renamer@example.com');
-    const login = await t.app.inject({ method: 'POST', url: '/api/login', payload: { access_token: google.access_token } });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { access_token: google.access_token },
+    });
     expect(login.statusCode, login.body).toBe(200);
     const { access_token, user } = login.json();
-    await t.app.googleCredentials.save({ userId: user.id }, {
-      accessToken: google.access_token, expiresIn: google.expires_in, refreshToken: google.refresh_token, scope: google.scope,
+    await t.app.googleCredentials.save(
+      { userId: user.id },
+      {
+        accessToken: google.access_token,
+        expiresIn: google.expires_in,
+        refreshToken: google.refresh_token,
+        scope: google.scope,
+      },
+    );
+    const rename = await t.app.inject({
+      method: 'POST',
+      url: '/api/update_username',
+      headers: bearer(access_token),
+      payload: { new_username: 'branch-7' },
     });
-    const rename = await t.app.inject({ method: 'POST', url: '/api/update_username', headers: bearer(access_token), payload: { new_username: 'branch-7' } });
     expect(rename.statusCode, rename.body).toBe(200);
 
     // The service asks for its connection: not connected yet, and never the person's token.
     for (const res of [
       await api('GET', '/connections/branch-7/token'),
-      await t.app.inject({ method: 'POST', url: '/oauth/token', headers: { authorization: `Bearer ${key}` }, payload: { connection_id: 'branch-7' } }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { connection_id: 'branch-7' },
+      }),
     ]) {
       expect(res.statusCode, res.body).toBe(404);
       expect(res.body).not.toContain(google.access_token);
     }
     await openLink(url, 'branch.seven@example.com');
     const connection = await api('GET', '/connections/branch-7/token');
-    expect(connection.json()).toMatchObject({ subject: 'branch-7', access_token: mock.control.issuedAccessTokens().at(-1) });
+    expect(connection.json()).toMatchObject({
+      subject: 'branch-7',
+      access_token: mock.control.issuedAccessTokens().at(-1),
+    });
     // The person is still themselves under their new name, and only as a person.
-    expect((await api('GET', '/tokens/branch-7')).json()).toMatchObject({ subject: user.id, access_token: google.access_token });
+    expect((await api('GET', '/tokens/branch-7')).json()).toMatchObject({
+      subject: user.id,
+      access_token: google.access_token,
+    });
   });
 
   it("a connection id may not be UUID-shaped, so no connection can take a person's user id", async () => {

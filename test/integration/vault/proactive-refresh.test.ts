@@ -22,7 +22,10 @@ describeBackends('proactive Google refresh', (backend) => {
   beforeAll(async () => {
     storage = await openStorage(backend);
     mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, ...PROACTIVE }, file: { webhooks: { poll_interval_ms: 100 } } });
+    t = await listenTestApp(storage, {
+      env: { ...mock.env, ...PROACTIVE },
+      file: { webhooks: { poll_interval_ms: 100 } },
+    });
     key = (await createApiKey(t.app, { scopes: ['tokens'] })).api_key;
   }, 60_000);
   afterAll(async () => {
@@ -65,18 +68,36 @@ describeBackends('proactive Google refresh', (backend) => {
     expect(mock.control.calls('token')).toBe(before + 1);
 
     // Fresh now: the next pass leaves it alone.
-    expect(await t.app.proactiveRefresher!.runNow()).toEqual({ refreshed: 0, reauthRequired: 0, failed: 0, deferred: 0 });
+    expect(await t.app.proactiveRefresher!.runNow()).toEqual({
+      refreshed: 0,
+      reauthRequired: 0,
+      failed: 0,
+      deferred: 0,
+    });
   });
 
   it('finds invalid_grant before any service asks: marks the credential and sends the webhook', async () => {
-    const hook = await t.app.inject({ method: 'POST', url: '/internal/webhooks', headers: adminHeaders, payload: { url: receiver.url, events: ['user.google_reauth_required'] } });
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: '/internal/webhooks',
+      headers: adminHeaders,
+      payload: { url: receiver.url, events: ['user.google_reauth_required'] },
+    });
     expect(hook.statusCode).toBe(201);
     const s = await expiringSoon();
     mock.control.revokeRefreshToken(s.refreshToken);
-    expect(await t.app.proactiveRefresher!.runNow()).toEqual({ refreshed: 0, reauthRequired: 1, failed: 0, deferred: 0 });
+    expect(await t.app.proactiveRefresher!.runNow()).toEqual({
+      refreshed: 0,
+      reauthRequired: 1,
+      failed: 0,
+      deferred: 0,
+    });
     expect((await t.app.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
     const r = await waitForEvent(receiver, (e) => e.data.user_id === s.user.id);
-    expect(r.event).toMatchObject({ type: 'user.google_reauth_required', data: { user_id: s.user.id, reason: 'invalid_grant' } });
+    expect(r.event).toMatchObject({
+      type: 'user.google_reauth_required',
+      data: { user_id: s.user.id, reason: 'invalid_grant' },
+    });
 
     const calls = mock.control.calls('token');
     const res = await brokerCall(t.app, key, s.user.id);
@@ -88,7 +109,10 @@ describeBackends('proactive Google refresh', (backend) => {
 
   it('skips credentials nobody served or signed in with within the window; serving one brings it back', async () => {
     const s = await expiringSoon();
-    await t.db.query(`UPDATE google_credentials SET created_at = now() - interval '8 days', last_used_at = NULL WHERE id = $1`, [s.credential.id]);
+    await t.db.query(
+      `UPDATE google_credentials SET created_at = now() - interval '8 days', last_used_at = NULL WHERE id = $1`,
+      [s.credential.id],
+    );
     expect((await t.app.proactiveRefresher!.runNow())!.refreshed).toBe(0);
 
     // A broker call serves it (the held token still has 5 minutes) and counts as use.
@@ -96,7 +120,10 @@ describeBackends('proactive Google refresh', (backend) => {
     expect((await brokerCall(t.app, key, s.user.id)).statusCode).toBe(200);
     expect(mock.control.calls('token')).toBe(calls);
     expect((await t.app.proactiveRefresher!.runNow())!.refreshed).toBe(1);
-    const { rows } = await t.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM google_credentials WHERE id = $1', [s.credential.id]);
+    const { rows } = await t.db.query<{ last_used_at: Date | null }>(
+      'SELECT last_used_at FROM google_credentials WHERE id = $1',
+      [s.credential.id],
+    );
     expect(rows[0]!.last_used_at).not.toBeNull();
   });
 
@@ -112,11 +139,23 @@ describeBackends('proactive Google refresh', (backend) => {
       await t.app.cache.del('vault:proactive:budget');
       const before = mock.control.calls('token');
       // A pass looks at no more candidates than the budget allows.
-      expect(await a.app.proactiveRefresher!.runNow()).toEqual({ refreshed: 2, reauthRequired: 0, failed: 0, deferred: 0 });
-      expect(await b.app.proactiveRefresher!.runNow()).toEqual({ refreshed: 0, reauthRequired: 0, failed: 0, deferred: 1 });
+      expect(await a.app.proactiveRefresher!.runNow()).toEqual({
+        refreshed: 2,
+        reauthRequired: 0,
+        failed: 0,
+        deferred: 0,
+      });
+      expect(await b.app.proactiveRefresher!.runNow()).toEqual({
+        refreshed: 0,
+        reauthRequired: 0,
+        failed: 0,
+        deferred: 1,
+      });
       expect(mock.control.calls('token')).toBe(before + 2);
       // The third is still due, for the next minute.
-      const due = await t.db.query(`SELECT 1 FROM google_credentials WHERE status = 'active' AND access_token_expires_at < now() + interval '10 minutes'`);
+      const due = await t.db.query(
+        `SELECT 1 FROM google_credentials WHERE status = 'active' AND access_token_expires_at < now() + interval '10 minutes'`,
+      );
       expect(due.rowCount).toBe(1);
     } finally {
       await a?.close();

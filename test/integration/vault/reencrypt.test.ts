@@ -33,7 +33,9 @@ describeBackends('re-encryption under a new key', (backend) => {
   it('moves every credential and signing key from key A to key B in resumable batches; B alone then decrypts all', async () => {
     const before = await t.db.query<{ key_id: string }>('SELECT key_id FROM google_credentials');
     expect(before.rows.map((r) => r.key_id)).toEqual(Array(5).fill('test1'));
-    const signingBefore = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM signing_keys WHERE encryption_key_id = 'test1'`);
+    const signingBefore = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM signing_keys WHERE encryption_key_id = 'test1'`,
+    );
     expect(signingBefore.rows[0]!.n).toBeGreaterThan(0);
 
     const result = await reencryptGoogleCredentials({ db: t.db, keyring: createKeyring([KEY_B, KEY_A]), batchSize: 2 });
@@ -56,9 +58,14 @@ describeBackends('re-encryption under a new key', (backend) => {
     const onlyB = createKeyring([KEY_B]);
     const repo = createGoogleCredentialsRepository(t.db, onlyB);
     for (const s of seeded) {
-      expect(await repo.decryptTokens(s.credential.id)).toEqual({ accessToken: s.accessToken, refreshToken: s.refreshToken });
+      expect(await repo.decryptTokens(s.credential.id)).toEqual({
+        accessToken: s.accessToken,
+        refreshToken: s.refreshToken,
+      });
     }
-    const keys = await t.db.query<{ kid: string; private_key_enc: string; encryption_key_id: string }>('SELECT kid, private_key_enc, encryption_key_id FROM signing_keys');
+    const keys = await t.db.query<{ kid: string; private_key_enc: string; encryption_key_id: string }>(
+      'SELECT kid, private_key_enc, encryption_key_id FROM signing_keys',
+    );
     for (const k of keys.rows) {
       expect(k.encryption_key_id).toBe('keyB');
       expect(JSON.parse(onlyB.decrypt(k.private_key_enc, k.kid))).toMatchObject({ kid: k.kid, d: expect.any(String) });
@@ -84,7 +91,10 @@ describeBackends('re-encryption under a new key', (backend) => {
     const strangerKeyring = createKeyring([{ kid: 'stranger', key: Buffer.alloc(32, 3) }]);
     const stranger = createGoogleCredentialsRepository(t.db, strangerKeyring);
     const s = await seedCredential(t.app, mock, 'reencrypt.stranger@example.com');
-    await stranger.save({ userId: s.user.id }, { accessToken: 'ya29.other', expiresIn: 3600, refreshToken: '1//other' });
+    await stranger.save(
+      { userId: s.user.id },
+      { accessToken: 'ya29.other', expiresIn: 3600, refreshToken: '1//other' },
+    );
     const result = await reencryptGoogleCredentials({ db: t.db, keyring: createKeyring([KEY_B, KEY_A]), batchSize: 1 });
     expect(result.googleCredentials).toEqual({ reencrypted: 0, failed: [s.credential.id] });
     expect(result.remaining.googleCredentials).toBe(1);

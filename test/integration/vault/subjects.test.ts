@@ -35,9 +35,15 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     const { code, verifier, redirectUri } = await mockTokens(mock, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
     await t.app.connections.ensure(connectionId, null);
-    await t.app.googleCredentials.save({ connectionId }, {
-      accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token, scope: tokens.scope,
-    });
+    await t.app.googleCredentials.save(
+      { connectionId },
+      {
+        accessToken: tokens.access_token,
+        expiresIn: tokens.expires_in,
+        refreshToken: tokens.refresh_token,
+        scope: tokens.scope,
+      },
+    );
     return tokens.access_token;
   }
 
@@ -45,17 +51,34 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
   async function seedPerson(address: string, opts: { verified: boolean; sub: string }) {
     const { code, verifier, redirectUri } = await mockTokens(mock, `${opts.sub}@mock.example`);
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const user = await t.app.users.upsertFromGoogle({ sub: opts.sub, email: address, emailVerified: opts.verified, name: 'Someone' });
-    await t.app.googleCredentials.save({ userId: user.id }, {
-      accessToken: tokens.access_token, expiresIn: tokens.expires_in, refreshToken: tokens.refresh_token, scope: tokens.scope,
+    const user = await t.app.users.upsertFromGoogle({
+      sub: opts.sub,
+      email: address,
+      emailVerified: opts.verified,
+      name: 'Someone',
     });
+    await t.app.googleCredentials.save(
+      { userId: user.id },
+      {
+        accessToken: tokens.access_token,
+        expiresIn: tokens.expires_in,
+        refreshToken: tokens.refresh_token,
+        scope: tokens.scope,
+      },
+    );
     return { user, accessToken: tokens.access_token };
   }
 
-  const post = (url: string, payload: string | undefined, apiKey = key) => t.app.inject({
-    method: 'POST', url, headers: { authorization: `Bearer ${apiKey}`, ...(payload === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
-    ...(payload === undefined ? {} : { payload }),
-  });
+  const post = (url: string, payload: string | undefined, apiKey = key) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(payload === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+      },
+      ...(payload === undefined ? {} : { payload }),
+    });
 
   it('a connection id is never looked up as a person, nor a person as a connection', async () => {
     const person = await seedCredential(t.app, mock, email());
@@ -90,13 +113,21 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
   it('both subject and connection_id → 400; neither and no default_subject → 400 listing the accepted forms', async () => {
     const both = await post('/oauth/token', 'subject=a&connection_id=b');
     expect(both.statusCode).toBe(400);
-    expect(both.json()).toEqual({ success: false, error: 'invalid_request', error_description: `subject and connection_id name different things; ${ACCEPTED}` });
+    expect(both.json()).toEqual({
+      success: false,
+      error: 'invalid_request',
+      error_description: `subject and connection_id name different things; ${ACCEPTED}`,
+    });
     expect((await post('/oauth/refresh', 'subject=a&connection_id=b')).statusCode).toBe(400);
     for (const url of ['/oauth/token', '/oauth/refresh']) {
       for (const body of [undefined, '']) {
         const none = await post(url, body);
         expect(none.statusCode, `${url} ${body}`).toBe(400);
-        expect(none.json()).toEqual({ success: false, error: 'invalid_request', error_description: `subject or connection_id is required; ${ACCEPTED}` });
+        expect(none.json()).toEqual({
+          success: false,
+          error: 'invalid_request',
+          error_description: `subject or connection_id is required; ${ACCEPTED}`,
+        });
         expect(none.headers['cache-control']).toBe('no-store');
       }
     }
@@ -105,16 +136,26 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     expect(badId.json().error).toBe('invalid_request');
   });
 
-  it('POST /oauth/token with only the API key and no body answers for the key\'s default_subject', async () => {
+  it("POST /oauth/token with only the API key and no body answers for the key's default_subject", async () => {
     const person = await seedCredential(t.app, mock, email());
     const connectionToken = await seedConnection('shop:default-branch');
     const personKey = (await createApiKey(t.app, { default_subject: { subject: person.user.email } })).api_key;
-    const connectionKey = (await createApiKey(t.app, { default_subject: { connection_id: 'shop:default-branch' } })).api_key;
+    const connectionKey = (await createApiKey(t.app, { default_subject: { connection_id: 'shop:default-branch' } }))
+      .api_key;
 
     // The exact request of the old centralised token server's users: a Bearer key, nothing else.
-    const bare = await t.app.inject({ method: 'POST', url: '/oauth/token', headers: { authorization: `Bearer ${personKey}` } });
+    const bare = await t.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { authorization: `Bearer ${personKey}` },
+    });
     expect(bare.statusCode, bare.body).toBe(200);
-    expect(bare.json()).toMatchObject({ success: true, subject: person.user.id, access_token: person.accessToken, token_type: 'Bearer' });
+    expect(bare.json()).toMatchObject({
+      success: true,
+      subject: person.user.id,
+      access_token: person.accessToken,
+      token_type: 'Bearer',
+    });
     const forConnection = await post('/oauth/token', undefined, connectionKey);
     expect(forConnection.json()).toMatchObject({ subject: 'shop:default-branch', access_token: connectionToken });
     const refreshed = await post('/oauth/refresh', '', connectionKey);
@@ -124,8 +165,11 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     const named = await post('/oauth/token', `subject=${encodeURIComponent(person.user.id)}`, connectionKey);
     expect(named.json().subject).toBe(person.user.id);
 
-    const listed = (await t.app.inject({ method: 'GET', url: '/internal/api-keys', headers: adminHeaders })).json().api_keys;
-    expect(listed).toContainEqual(expect.objectContaining({ default_subject: { connection_id: 'shop:default-branch' }, allowed_clients: [] }));
+    const listed = (await t.app.inject({ method: 'GET', url: '/internal/api-keys', headers: adminHeaders })).json()
+      .api_keys;
+    expect(listed).toContainEqual(
+      expect.objectContaining({ default_subject: { connection_id: 'shop:default-branch' }, allowed_clients: [] }),
+    );
   });
 
   it('validates default_subject at key creation', async () => {
@@ -139,7 +183,12 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
       { connection_id: '6f1c3e4a-1111-4222-8333-944455556666' },
       { user: 'x' },
     ]) {
-      const res = await t.app.inject({ method: 'POST', url: '/internal/api-keys', headers: adminHeaders, payload: { name: 'svc', default_subject } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/internal/api-keys',
+        headers: adminHeaders,
+        payload: { name: 'svc', default_subject },
+      });
       expect(res.statusCode, JSON.stringify(default_subject)).toBe(400);
       expect(res.json()).toMatchObject({ success: false, error: 'invalid_request' });
     }
@@ -156,7 +205,12 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     }
     // A verified owner appears (older than the unverified account's latest sign-in): theirs.
     const owner = await seedPerson(address.toUpperCase(), { verified: true, sub: `owner-${seq}` });
-    await t.app.users.upsertFromGoogle({ sub: `unverified-${seq}`, email: address, emailVerified: false, name: 'Recent' });
+    await t.app.users.upsertFromGoogle({
+      sub: `unverified-${seq}`,
+      email: address,
+      emailVerified: false,
+      name: 'Recent',
+    });
     const res = await brokerCall(t.app, key, address);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ subject: owner.user.id, access_token: owner.accessToken });
@@ -171,7 +225,8 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
       expect(twice.json()).toEqual({
         success: false,
         error: 'ambiguous_subject',
-        error_description: 'this email belongs to more than one verified account; name the person by user id or username',
+        error_description:
+          'this email belongs to more than one verified account; name the person by user id or username',
       });
     }
     expect((await brokerCall(t.app, key, first.user.id)).json().access_token).toBe(first.accessToken);

@@ -27,7 +27,9 @@ describeBackends('webhook delivery across instances', (backend) => {
   it('an instance closed mid-delivery loses no event: another instance delivers it, same id', async () => {
     const first = await buildTestApp(storage, { file: WEBHOOKS });
     let second: TestApp | undefined;
-    const hook = (await admin(first, 'POST', '/internal/webhooks', { url: receiver.url, events: ['user.deleted'] })).json();
+    const hook = (
+      await admin(first, 'POST', '/internal/webhooks', { url: receiver.url, events: ['user.deleted'] })
+    ).json();
     try {
       receiver.answer(() => 'hang');
       const user = await seedUser(first.db);
@@ -41,7 +43,9 @@ describeBackends('webhook delivery across instances', (backend) => {
       await waitForEvent(receiver, () => receiver.received.length >= 2);
       expect(receiver.received[1]!.event.id).toBe(caught.event.id);
       await expect
-        .poll(async () => (await admin(second!, 'GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries[0])
+        .poll(
+          async () => (await admin(second!, 'GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries[0],
+        )
         .toMatchObject({ delivered_at: expect.any(String), attempts: [{ status_code: 200, error: null }] });
     } finally {
       if (second) await admin(second, 'DELETE', `/internal/webhooks/${hook.id}`);
@@ -78,7 +82,9 @@ describeBackends('webhook delivery across instances', (backend) => {
     // Polling off: this instance only writes the event; claimDue plays the instance that dies.
     const writer = await buildTestApp(storage, { file: { webhooks: { ...WEBHOOKS.webhooks, poll_interval_ms: 0 } } });
     let deliverer: TestApp | undefined;
-    const hook = (await admin(writer, 'POST', '/internal/webhooks', { url: receiver.url, events: ['user.deleted'] })).json();
+    const hook = (
+      await admin(writer, 'POST', '/internal/webhooks', { url: receiver.url, events: ['user.deleted'] })
+    ).json();
     try {
       const user = await seedUser(writer.db);
       await admin(writer, 'DELETE', `/users/${user.id}`);

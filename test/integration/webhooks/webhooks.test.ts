@@ -48,7 +48,8 @@ describeBackends('webhooks', (backend) => {
   });
   afterEach(async () => {
     // Each test's receivers only: later tests must not see deliveries to earlier ones.
-    for (const w of (await admin('GET', '/internal/webhooks')).json().webhooks as { id: string }[]) await admin('DELETE', `/internal/webhooks/${w.id}`);
+    for (const w of (await admin('GET', '/internal/webhooks')).json().webhooks as { id: string }[])
+      await admin('DELETE', `/internal/webhooks/${w.id}`);
     await receiver.close();
   });
 
@@ -98,19 +99,34 @@ describeBackends('webhooks', (backend) => {
     ]) {
       const res = await admin('POST', '/internal/webhooks', bad);
       expect(res.statusCode, JSON.stringify(bad)).toBe(400);
-      expect(res.json()).toMatchObject({ success: false, error: 'invalid_request', error_description: expect.any(String) });
+      expect(res.json()).toMatchObject({
+        success: false,
+        error: 'invalid_request',
+        error_description: expect.any(String),
+      });
     }
-    const anonymous = await t.app.inject({ method: 'POST', url: '/internal/webhooks', payload: { url: receiver.url, events: ['user.deleted'] } });
+    const anonymous = await t.app.inject({
+      method: 'POST',
+      url: '/internal/webhooks',
+      payload: { url: receiver.url, events: ['user.deleted'] },
+    });
     expect(anonymous.statusCode).toBe(401);
 
     const created = await register(['user.deleted', 'connection.deleted']);
     expect(created.secret).toMatch(/^whsec_/);
     const listed = await admin('GET', '/internal/webhooks');
     expect(listed.json().webhooks).toEqual([
-      { id: created.id, url: receiver.url, events: ['user.deleted', 'connection.deleted'], created_at: expect.any(String) },
+      {
+        id: created.id,
+        url: receiver.url,
+        events: ['user.deleted', 'connection.deleted'],
+        created_at: expect.any(String),
+      },
     ]);
     expect(listed.body).not.toContain(created.secret);
-    const { rows } = await t.db.query<{ secret_enc: string }>('SELECT secret_enc FROM webhooks WHERE id = $1', [created.id]);
+    const { rows } = await t.db.query<{ secret_enc: string }>('SELECT secret_enc FROM webhooks WHERE id = $1', [
+      created.id,
+    ]);
     expect(rows[0]!.secret_enc).not.toContain(created.secret);
 
     expect((await admin('GET', '/internal/webhooks/not-a-uuid/deliveries')).statusCode).toBe(400);
@@ -145,7 +161,9 @@ describeBackends('webhooks', (backend) => {
 
     // A person: signed in, refused by Google, signed in again, deleted.
     await signInWithGoogle(new Browser(), t.url, 'hooks.person@example.com');
-    const { rows } = await t.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', ['hooks.person@example.com']);
+    const { rows } = await t.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [
+      'hooks.person@example.com',
+    ]);
     const userId = rows[0]!.id;
     mock.control.failNextToken(1, 'invalid_grant');
     expect((await forceRefresh({ subject: userId })).statusCode).toBe(409);
@@ -155,7 +173,9 @@ describeBackends('webhooks', (backend) => {
     expect((await admin('DELETE', `/users/${userId}`)).statusCode).toBe(200);
     await expectDelivered('user.deleted', { user_id: userId });
     // Erasure: the only stored event still naming the person is the one announcing the deletion.
-    const naming = await t.db.query<{ type: string }>(`SELECT type FROM webhook_events WHERE data->>'user_id' = $1`, [userId]);
+    const naming = await t.db.query<{ type: string }>(`SELECT type FROM webhook_events WHERE data->>'user_id' = $1`, [
+      userId,
+    ]);
     expect(naming.rows.map((r) => r.type)).toEqual(['user.deleted']);
 
     // Exactly one delivery of each, all recorded as delivered at the first attempt.
@@ -224,9 +244,9 @@ describeBackends('webhooks', (backend) => {
     const user = await seedUser(t.db);
     await admin('DELETE', `/users/${user.id}`);
     await waitForEvent(receiver, () => true);
-    await expect.poll(async () => (await admin('GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries[0].attempts).toEqual([
-      { at: expect.any(String), status_code: 302, error: 'HTTP 302 (redirects are not followed)' },
-    ]);
+    await expect
+      .poll(async () => (await admin('GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries[0].attempts)
+      .toEqual([{ at: expect.any(String), status_code: 302, error: 'HTTP 302 (redirects are not followed)' }]);
     expect(receiver.received).toHaveLength(1);
   });
 
@@ -238,7 +258,9 @@ describeBackends('webhooks', (backend) => {
     await waitForEvent(receiver, () => true);
     // Recorded as delivered (2xx) well before the 3 s attempt timeout, the stream cut short.
     await expect
-      .poll(async () => (await admin('GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries[0], { timeout: 2500 })
+      .poll(async () => (await admin('GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries[0], {
+        timeout: 2500,
+      })
       .toMatchObject({ delivered_at: expect.any(String), attempts: [{ status_code: 200, error: null }] });
     expect(receiver.received).toHaveLength(1);
   });
@@ -258,7 +280,13 @@ describeBackends('webhooks', (backend) => {
     expect(pending.find((d: { event_type: string; attempts: unknown[] }) => d.attempts.length === 0)).toBeDefined();
     // The attempt ends at webhooks.timeout_ms and is recorded as such.
     await expect
-      .poll(async () => (await admin('GET', `/internal/webhooks/${hook.id}/deliveries`)).json().deliveries.flatMap((d: { attempts: unknown[] }) => d.attempts), { timeout: 10_000 })
+      .poll(
+        async () =>
+          (await admin('GET', `/internal/webhooks/${hook.id}/deliveries`))
+            .json()
+            .deliveries.flatMap((d: { attempts: unknown[] }) => d.attempts),
+        { timeout: 10_000 },
+      )
       .toContainEqual({ at: expect.any(String), status_code: null, error: 'no answer within 3000 ms' });
   });
 });

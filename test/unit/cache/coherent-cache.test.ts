@@ -19,7 +19,8 @@ function switchableCache() {
   const inner = createMemoryCache();
   let down = false;
   let epoch = 0;
-  const guard = <T>(fn: () => Promise<T>) => (down ? Promise.reject(new CacheUnavailableError(new Error('simulated outage'))) : fn());
+  const guard = <T>(fn: () => Promise<T>) =>
+    down ? Promise.reject(new CacheUnavailableError(new Error('simulated outage'))) : fn();
   const cache: Cache = {
     ...inner,
     get: (k) => guard(() => inner.get(k)),

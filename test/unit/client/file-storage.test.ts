@@ -5,12 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { FileTokenStorage, defaultTokenPath } from '../../../packages/client/src/file-storage.js';
 import { tempDir } from '../../helpers/processes.js';
 
-const session = { accessToken: 'at', refreshToken: 'rt', expiresAt: 1_700_000_000_000, scope: 'openid', idTokenUser: { sub: 'u1' } };
+const session = {
+  accessToken: 'at',
+  refreshToken: 'rt',
+  expiresAt: 1_700_000_000_000,
+  scope: 'openid',
+  idTokenUser: { sub: 'u1' },
+};
 
 describe('defaultTokenPath', () => {
   it('lives under XDG_CONFIG_HOME, one file per issuer host and client', () => {
-    expect(defaultTokenPath('http://127.0.0.1:8080', 'cli-app', { XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/gatehouse/127.0.0.1_8080-cli-app.json');
-    expect(defaultTokenPath('https://auth.example.com/', 'a/b', {})).toBe(join(homedir(), '.config', 'gatehouse', 'auth.example.com-a_b.json'));
+    expect(defaultTokenPath('http://127.0.0.1:8080', 'cli-app', { XDG_CONFIG_HOME: '/cfg' })).toBe(
+      '/cfg/gatehouse/127.0.0.1_8080-cli-app.json',
+    );
+    expect(defaultTokenPath('https://auth.example.com/', 'a/b', {})).toBe(
+      join(homedir(), '.config', 'gatehouse', 'auth.example.com-a_b.json'),
+    );
   });
 });
 
@@ -37,7 +47,10 @@ describe('FileTokenStorage', () => {
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(session);
   });
 
-  it.each([['not JSON', '{"accessToken":'], ['a foreign shape', '{"access_token":"x"}']])('reads %s as no session', async (_name, text) => {
+  it.each([
+    ['not JSON', '{"accessToken":'],
+    ['a foreign shape', '{"access_token":"x"}'],
+  ])('reads %s as no session', async (_name, text) => {
     const path = join(tempDir('gatehouse-fs-'), 's.json');
     await writeFile(path, text);
     expect(await new FileTokenStorage(path).get()).toBeNull();

@@ -41,7 +41,12 @@ describe('loadConfig', () => {
       refresh_token_grace_seconds: 0,
       session_days: 14,
     });
-    expect(c.google).toMatchObject({ refresh_skew_seconds: 120, request_timeout_ms: 5000, scopes: [], login_client_id: 'gatehouse' });
+    expect(c.google).toMatchObject({
+      refresh_skew_seconds: 120,
+      request_timeout_ms: 5000,
+      scopes: [],
+      login_client_id: 'gatehouse',
+    });
     expect(c.server.body_limit_bytes).toBe(65536);
     expect(c.audit.file).toBe('logs/login.log');
     expect(c.audit.retention_days).toBe(90);
@@ -81,11 +86,23 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, {}, /server\.port \(PORT\)/],
     [{ LOG_LEVEL: 'loud' }, {}, /server\.log_level \(LOG_LEVEL\)/],
     [{ DATABASE_URL: 'mysql://x' }, {}, /database\.url \(DATABASE_URL\): must be a postgres/],
-    [{ DATABASE_URL: 'postgres://db.internal:five432/gatehouse' }, {}, /database\.url \(DATABASE_URL\): cannot be parsed as a URL/],
-    [{ DATABASE_URL: 'postgres://gh:s3cret@[::1/gatehouse' }, {}, /database\.url \(DATABASE_URL\): cannot be parsed as a URL/],
+    [
+      { DATABASE_URL: 'postgres://db.internal:five432/gatehouse' },
+      {},
+      /database\.url \(DATABASE_URL\): cannot be parsed as a URL/,
+    ],
+    [
+      { DATABASE_URL: 'postgres://gh:s3cret@[::1/gatehouse' },
+      {},
+      /database\.url \(DATABASE_URL\): cannot be parsed as a URL/,
+    ],
     [{ REDIS_URL: 'http://x' }, {}, /redis\.url \(REDIS_URL\)/],
     [{ ADMIN_KEY: 'short' }, {}, /secrets\.admin_key \(ADMIN_KEY\): must be at least 32/],
-    [{ ENCRYPTION_KEYS: 'k1:dG9vc2hvcnQ=' }, {}, /secrets\.encryption_keys \(ENCRYPTION_KEYS\): key "k1" must decode to exactly 32 bytes/],
+    [
+      { ENCRYPTION_KEYS: 'k1:dG9vc2hvcnQ=' },
+      {},
+      /secrets\.encryption_keys \(ENCRYPTION_KEYS\): key "k1" must decode to exactly 32 bytes/,
+    ],
     [{ ENCRYPTION_KEYS: key32 }, {}, /ENCRYPTION_KEYS.*kid:base64/],
     [{ PUBLIC_URL: 'ftp://x' }, {}, /server\.public_url \(PUBLIC_URL\)/],
     [{ GOOGLE_CLIENT_ID: 'x' }, {}, /google\.client_secret.*set together/],
@@ -114,7 +131,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ METRICS_PORT: '9464' }).server.metrics_host).toBe('127.0.0.1');
     expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).server.metrics_host).toBe('10.0.0.5');
     expect(loadConfig({ METRICS_TOKEN: 't'.repeat(32) }).secrets.metrics_token).toBe('t'.repeat(32));
-    expect(failure({ METRICS_TOKEN: 'short' })).toBe('Invalid configuration: secrets.metrics_token (METRICS_TOKEN): must be at least 32 characters');
+    expect(failure({ METRICS_TOKEN: 'short' })).toBe(
+      'Invalid configuration: secrets.metrics_token (METRICS_TOKEN): must be at least 32 characters',
+    );
   });
 
   describe('production', () => {
@@ -145,7 +164,9 @@ describe('loadConfig', () => {
     // HS256 signs with the server's own secret: relying parties cannot verify such tokens.
     it('refuses security.jwt_algorithm HS256 in production, and allows it outside', () => {
       const hs = { security: { jwt_algorithm: 'HS256' } };
-      expect(failure({ ...prodEnv, JWT_SECRET: 's'.repeat(32) }, hs)).toMatch(/security\.jwt_algorithm.*HS256 is refused in production/);
+      expect(failure({ ...prodEnv, JWT_SECRET: 's'.repeat(32) }, hs)).toMatch(
+        /security\.jwt_algorithm.*HS256 is refused in production/,
+      );
       const dev = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 's'.repeat(32) }, hs);
       expect(dev.security.jwt_algorithm).toBe('HS256');
       expect(dev.security.id_token_algorithm).toBe('RS256');
@@ -156,26 +177,35 @@ describe('loadConfig', () => {
       expect(failure(env)).toBe(
         'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
       );
-      expect(loadConfig({ ...env, DB_HOST: 'db.internal', DB_USER: 'gatehouse' }).database_url).toBe('postgres://gatehouse@db.internal:5432/gatehouse');
+      expect(loadConfig({ ...env, DB_HOST: 'db.internal', DB_USER: 'gatehouse' }).database_url).toBe(
+        'postgres://gatehouse@db.internal:5432/gatehouse',
+      );
       const embedded = loadConfig(env, { database: { embedded_in_production: true } });
       expect(embedded.database_url).toBeUndefined();
     });
 
     it('reports every bad value at once, one line each', () => {
-      const message = failure({ NODE_ENV: 'production', PORT: 'abc', PUBLIC_URL: 'http://auth.example.com' }, { security: { session_days: 0 } });
-      expect(message.split('\n').sort()).toEqual([
-        'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
-        'Invalid configuration: google.client_id (GOOGLE_CLIENT_ID): is required in production (the mock Google is dev-only)',
-        'Invalid configuration: secrets.admin_key (ADMIN_KEY): is required in production',
-        'Invalid configuration: secrets.encryption_keys (ENCRYPTION_KEYS): is required in production',
-        'Invalid configuration: server.port (PORT): Invalid input: expected number, received NaN',
-        'Invalid configuration: server.public_url (PUBLIC_URL): must be https in production (http only on 127.0.0.1, [::1] or localhost)',
-        'Invalid configuration: security.session_days: Too small: expected number to be >=1',
-      ].sort());
+      const message = failure(
+        { NODE_ENV: 'production', PORT: 'abc', PUBLIC_URL: 'http://auth.example.com' },
+        { security: { session_days: 0 } },
+      );
+      expect(message.split('\n').sort()).toEqual(
+        [
+          'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
+          'Invalid configuration: google.client_id (GOOGLE_CLIENT_ID): is required in production (the mock Google is dev-only)',
+          'Invalid configuration: secrets.admin_key (ADMIN_KEY): is required in production',
+          'Invalid configuration: secrets.encryption_keys (ENCRYPTION_KEYS): is required in production',
+          'Invalid configuration: server.port (PORT): Invalid input: expected number, received NaN',
+          'Invalid configuration: server.public_url (PUBLIC_URL): must be https in production (http only on 127.0.0.1, [::1] or localhost)',
+          'Invalid configuration: security.session_days: Too small: expected number to be >=1',
+        ].sort(),
+      );
     });
 
     it('refuses plain http on a public host', () => {
-      expect(failure({ ...prodEnv, PUBLIC_URL: 'http://auth.example.com' })).toMatch(/server\.public_url.*must be https/);
+      expect(failure({ ...prodEnv, PUBLIC_URL: 'http://auth.example.com' })).toMatch(
+        /server\.public_url.*must be https/,
+      );
     });
   });
 });

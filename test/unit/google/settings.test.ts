@@ -4,7 +4,7 @@ import { parseRetryAfter } from '../../../src/google/http.js';
 import { testConfig } from '../../helpers/app.js';
 
 describe('effective Google settings', () => {
-  it('dev mode points every endpoint left at Google\'s default at the built-in mock', () => {
+  it("dev mode points every endpoint left at Google's default at the built-in mock", () => {
     const s = resolveGoogleSettings(testConfig({ PUBLIC_URL: 'http://localhost:8123' }));
     expect(s).toMatchObject({
       clientId: DEV_CLIENT_ID,
@@ -26,7 +26,9 @@ describe('effective Google settings', () => {
   });
 
   it('with GOOGLE_CLIENT_ID, the configured (real) Google is used as is', () => {
-    const s = resolveGoogleSettings(testConfig({ GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'sec' }));
+    const s = resolveGoogleSettings(
+      testConfig({ GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'sec' }),
+    );
     expect(s).toMatchObject({
       clientId: 'id.apps.googleusercontent.com',
       clientSecret: 'sec',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretFieldName, redactError, redactSecrets, redactUrl, withoutSecrets } from '../../../src/logging/redaction.js';
+import {
+  isSecretFieldName,
+  redactError,
+  redactSecrets,
+  redactUrl,
+  withoutSecrets,
+} from '../../../src/logging/redaction.js';
 
 describe('redactUrl', () => {
   it('hides secret-looking query parameters and keeps the rest', () => {
@@ -25,8 +31,14 @@ describe('redactSecrets', () => {
       code: 'abc',
     };
     expect(redactSecrets(input)).toEqual({
-      req: { headers: { authorization: '[REDACTED]', cookie: '[REDACTED]', 'x-admin-key': '[REDACTED]', accept: 'json' } },
-      body: { refresh_token: '[REDACTED]', grant_type: 'refresh_token', items: [{ client_secret: '[REDACTED]', id: 1 }] },
+      req: {
+        headers: { authorization: '[REDACTED]', cookie: '[REDACTED]', 'x-admin-key': '[REDACTED]', accept: 'json' },
+      },
+      body: {
+        refresh_token: '[REDACTED]',
+        grant_type: 'refresh_token',
+        items: [{ client_secret: '[REDACTED]', id: 1 }],
+      },
       a: { b: { c: { d: { token: '[REDACTED]' } } } },
       code: '[REDACTED]',
     });
@@ -43,7 +55,10 @@ describe('redactSecrets', () => {
 
   it('sees objects the way JSON.stringify does: toJSON first, class instances by their own fields', () => {
     class Holder {
-      constructor(public password: string, public user: string) {}
+      constructor(
+        public password: string,
+        public user: string,
+      ) {}
     }
     const withToJSON = { toJSON: () => ({ session: 's', ok: true }) };
     expect(redactSecrets({ h: new Holder('p', 'u'), j: withToJSON, when: new Date(0) })).toEqual({
@@ -64,9 +79,16 @@ describe('redactSecrets', () => {
 describe('redactError', () => {
   it('keeps an error code but masks an OAuth code and secret fields', () => {
     expect(redactError({ type: 'Error', message: 'm', code: 'ECONNREFUSED', token: 't' })).toEqual({
-      type: 'Error', message: 'm', code: 'ECONNREFUSED', token: '[REDACTED]',
+      type: 'Error',
+      message: 'm',
+      code: 'ECONNREFUSED',
+      token: '[REDACTED]',
     });
-    expect(redactError({ type: 'Error', message: 'm', code: 'Ab3-x_9QzP' })).toEqual({ type: 'Error', message: 'm', code: '[REDACTED]' });
+    expect(redactError({ type: 'Error', message: 'm', code: 'Ab3-x_9QzP' })).toEqual({
+      type: 'Error',
+      message: 'm',
+      code: '[REDACTED]',
+    });
   });
 });
 
@@ -93,7 +115,16 @@ describe('withoutSecrets', () => {
   });
 
   it('agrees with the logger on every name the logger redacts', () => {
-    for (const name of ['password', 'access_token', 'id_token', 'code_verifier', 'x-admin-key', 'csrf_token', 'private_key', 'ciphertext']) {
+    for (const name of [
+      'password',
+      'access_token',
+      'id_token',
+      'code_verifier',
+      'x-admin-key',
+      'csrf_token',
+      'private_key',
+      'ciphertext',
+    ]) {
       expect(isSecretFieldName(name), name).toBe(true);
     }
     for (const name of ['grant_type', 'scope', 'client_id', 'ip', 'redirect_uris', 'app_name']) {
@@ -104,22 +135,59 @@ describe('withoutSecrets', () => {
 
 describe('redaction by name and by shape', () => {
   it('treats every name that means a secret as one, in snake, kebab and camel case', () => {
-    for (const name of ['authorization', 'cookie', 'key', 'api_key', 'admin_key', 'x-admin-key', 'token', 'secret', 'password',
-      'code', 'code_verifier', 'assertion', 'jwt', 'bearer', 'signature', 'sig', 'credential', 'otp', 'private_key', 'privateKey',
-      'accessToken', 'x-goog-api-key', 'password_new', 'private_pem']) {
+    for (const name of [
+      'authorization',
+      'cookie',
+      'key',
+      'api_key',
+      'admin_key',
+      'x-admin-key',
+      'token',
+      'secret',
+      'password',
+      'code',
+      'code_verifier',
+      'assertion',
+      'jwt',
+      'bearer',
+      'signature',
+      'sig',
+      'credential',
+      'otp',
+      'private_key',
+      'privateKey',
+      'accessToken',
+      'x-goog-api-key',
+      'password_new',
+      'private_pem',
+    ]) {
       expect(isSecretFieldName(name), name).toBe(true);
     }
-    for (const name of ['token_endpoint_auth_method', 'api_key_id', 'credential_id', 'status_code', 'token_type', 'key_id', 'grant_type']) {
+    for (const name of [
+      'token_endpoint_auth_method',
+      'api_key_id',
+      'credential_id',
+      'status_code',
+      'token_type',
+      'key_id',
+      'grant_type',
+    ]) {
       expect(isSecretFieldName(name), name).toBe(false);
     }
   });
 
   it('masks API keys, Google tokens and JWTs inside any string, and in URLs under any parameter name', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefgh';
-    expect(redactSecrets({ note: `got ya29.abcDEF-123 and 1//0gAbCdEfGh12 and ${jwt} and gh_0123456789ab_${'x'.repeat(43)}` })).toEqual({
+    expect(
+      redactSecrets({
+        note: `got ya29.abcDEF-123 and 1//0gAbCdEfGh12 and ${jwt} and gh_0123456789ab_${'x'.repeat(43)}`,
+      }),
+    ).toEqual({
       note: 'got [REDACTED] and [REDACTED] and [REDACTED] and [REDACTED]',
     });
-    expect(redactUrl(`/x?q=ya29.abc-123&r=${encodeURIComponent('1//0gAbCdEfGh12')}&page=1`)).toBe('/x?q=[REDACTED]&r=[REDACTED]&page=1');
+    expect(redactUrl(`/x?q=ya29.abc-123&r=${encodeURIComponent('1//0gAbCdEfGh12')}&page=1`)).toBe(
+      '/x?q=[REDACTED]&r=[REDACTED]&page=1',
+    );
     expect(redactUrl('/clients?x-admin-key=k&authorization=Bearer%20x&key=k2&otp=1&sig=2')).toBe(
       '/clients?x-admin-key=[REDACTED]&authorization=[REDACTED]&key=[REDACTED]&otp=[REDACTED]&sig=[REDACTED]',
     );
@@ -128,7 +196,9 @@ describe('redaction by name and by shape', () => {
   });
 
   it('hashes the subject of /tokens/<subject> and /connections/<id>', () => {
-    expect(redactUrl('/tokens/ada%40example.com?refresh=true')).toMatch(/^\/tokens\/sha256:[0-9a-f]{12}\?refresh=true$/);
+    expect(redactUrl('/tokens/ada%40example.com?refresh=true')).toMatch(
+      /^\/tokens\/sha256:[0-9a-f]{12}\?refresh=true$/,
+    );
     expect(redactUrl('/connections/shop-1/token')).toMatch(/^\/connections\/sha256:[0-9a-f]{12}\/token$/);
     expect(redactUrl('/tokens/ada%40example.com')).toBe(redactUrl('/tokens/ada@example.com'));
     expect(redactUrl('/connections')).toBe('/connections');

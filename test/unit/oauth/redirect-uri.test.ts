@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { matchesRegisteredRedirect } from '../../../src/oauth/redirect-uri.js';
 
 describe('matchesRegisteredRedirect', () => {
-  const registered = ['https://app.example.com/cb', 'http://127.0.0.1/native', 'http://[::1]:9000/v6', 'http://localhost:3000/dev'];
+  const registered = [
+    'https://app.example.com/cb',
+    'http://127.0.0.1/native',
+    'http://[::1]:9000/v6',
+    'http://localhost:3000/dev',
+  ];
 
   it.each([
     ['https://app.example.com/cb', true],

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalUsername, isReservedUsername, nextFreeUsername, usernameBaseFromEmail, withSuffix,
+  canonicalUsername,
+  isReservedUsername,
+  nextFreeUsername,
+  usernameBaseFromEmail,
+  withSuffix,
 } from '../../../src/users/username.js';
 
 describe('username canonicalisation', () => {

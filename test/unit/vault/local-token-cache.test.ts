@@ -7,7 +7,12 @@ const USER_ID = '6f1c0a2e-1b2c-4d3e-8f90-0123456789ab';
 const NOW = Date.UTC(2026, 0, 1);
 
 function token(expiresInMs: number): HeldToken {
-  return { accessToken: 'ya29.local', expiresAt: new Date(Date.now() + expiresInMs), scope: 'openid', subject: USER_ID };
+  return {
+    accessToken: 'ya29.local',
+    expiresAt: new Date(Date.now() + expiresInMs),
+    scope: 'openid',
+    subject: USER_ID,
+  };
 }
 
 describe('LocalTokenCache', () => {

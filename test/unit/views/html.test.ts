@@ -12,7 +12,9 @@ describe('html templates', () => {
 
   it('passes nested templates and raw() through, renders lists, drops null/undefined/false', () => {
     const items = ['<a>', 'b'].map((s) => html`<li>${s}</li>`);
-    expect(html`<ul>${items}</ul>${null}${undefined}${false}${raw('<hr>')}${0}`.toString()).toBe('<ul><li>&lt;a&gt;</li><li>b</li></ul><hr>0');
+    expect(html`<ul>${items}</ul>${null}${undefined}${false}${raw('<hr>')}${0}`.toString()).toBe(
+      '<ul><li>&lt;a&gt;</li><li>b</li></ul><hr>0',
+    );
   });
 
   it('the layout escapes the title and loads no script', () => {

@@ -7,7 +7,9 @@ const at = (s: number) => created.getTime() + s * 1000;
 
 describe('webhook retry schedule', () => {
   it('waits about 10 s, 30 s, 2 min, 10 min, 1 h, then hourly', () => {
-    const waits = [1, 2, 3, 4, 5, 6, 7].map((n) => (nextAttemptAt(DEFAULT, n, created, at(0))!.getTime() - at(0)) / 1000);
+    const waits = [1, 2, 3, 4, 5, 6, 7].map(
+      (n) => (nextAttemptAt(DEFAULT, n, created, at(0))!.getTime() - at(0)) / 1000,
+    );
     expect(waits).toEqual([10, 30, 120, 600, 3600, 3600, 3600]);
   });
 
