@@ -10,15 +10,13 @@ export async function startMetricsServer(registry: Registry, host: string, port:
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            success: false,
-            error: 'not_found',
-            error_description: 'only GET /metrics is served on this port',
-          }),
-        );
+      res.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          success: false,
+          error: 'not_found',
+          error_description: 'only GET /metrics is served on this port',
+        }),
+      );
       return;
     }
     registry.metrics().then(

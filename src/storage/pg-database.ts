@@ -39,6 +39,7 @@ export function createPgDatabase(opts: PgOptions): Database {
     // (pg-pool awaits the promise, although its type says void.)
     ...(prepared && timeoutMs
       ? {
+          // eslint-disable-next-line @typescript-eslint/no-misused-promises -- pg-pool awaits it
           onConnect: async (client: pg.ClientBase) => void (await client.query(`SET statement_timeout = ${timeoutMs}`)),
         }
       : {}),

@@ -52,10 +52,11 @@ export function outageDatabase(inner: Database): OutageDatabase {
   };
 }
 
-function failure(fail: () => never): unknown {
+/** The error fail() throws (always a DatabaseUnavailableError), as a value to reject with. */
+function failure(fail: () => never): Error {
   try {
     return fail();
   } catch (err) {
-    return err;
+    return err as Error;
   }
 }

@@ -42,10 +42,10 @@ describeBackends('deny-list sync', (backend) => {
     const code = await mintCode(a.db, { clientId: c.client_id, userId: user.id, redirectUri: null });
     const res = await postAs(a.app, c, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
   const active = async (app: TestApp['app'], token: string) =>
-    ((await postAs(app, resourceServer, '/oauth/introspect', { token })).json() as { active: boolean }).active;
+    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>().active;
 
   // Two transactions at once need two connections: PGlite has one.
   if (backend.name === 'real') {

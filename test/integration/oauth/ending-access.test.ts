@@ -42,17 +42,17 @@ describeBackends('ending access ends all of it', (backend) => {
     const code = await mintCode(a.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
     const res = await postAs(app, client, '/oauth/token', { grant_type: 'authorization_code', code });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   }
 
   async function clientToken(client: RegisteredClient) {
     const res = await postAs(a.app, client, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' });
     expect(res.statusCode, res.body).toBe(200);
-    return (res.json() as { access_token: string }).access_token;
+    return res.json<{ access_token: string }>().access_token;
   }
 
   const active = async (app: App, token: string) =>
-    ((await postAs(app, resourceServer, '/oauth/introspect', { token })).json() as { active: boolean }).active;
+    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>().active;
   const userInfoStatus = async (app: App, token: string) =>
     (await app.inject({ method: 'GET', url: '/user/info', headers: bearer(token) })).statusCode;
   const oidcUserInfoStatus = async (app: App, token: string) =>
@@ -190,7 +190,7 @@ describeBackends('ending access ends all of it', (backend) => {
         ),
       ]);
       expect(deletion.statusCode, deletion.body).toBe(200);
-      if (exchange.statusCode === 200) issued.push((exchange.json() as { access_token: string }).access_token);
+      if (exchange.statusCode === 200) issued.push(exchange.json<{ access_token: string }>().access_token);
       else expect(exchange.json().error).toBe('invalid_grant');
     }
     for (const token of issued) {

@@ -130,7 +130,7 @@ describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend)
       code_verifier: verifier,
     });
     expect(issued.statusCode, issued.body).toBe(200);
-    const { access_token, refresh_token } = issued.json() as { access_token: string; refresh_token: string };
+    const { access_token, refresh_token } = issued.json<{ access_token: string; refresh_token: string }>();
     for (const [clientId, token] of [
       [pub.client_id, refresh_token],
       [pub.client_id, access_token],
