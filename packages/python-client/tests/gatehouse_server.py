@@ -141,7 +141,10 @@ class GatehouseServer:
             return json.loads(res.read())
 
     def register_public_client(self, **fields: Any) -> str:
-        """A public client (PKCE, no secret) with the loopback redirect any port matches (RFC 8252 §7.3)."""
+        """
+        A public client (PKCE, no secret) with the loopback redirect any port matches (RFC 8252 §7.3).
+        A field given as None is left out (a device client registers no redirect URL).
+        """
         body = {
             "app_name": "Python SDK test",
             "contact_email": "dev@example.com",
@@ -151,7 +154,7 @@ class GatehouseServer:
             "scope": "openid profile email",
             **fields,
         }
-        return str(self.admin("POST", "/clients/register", body)["client_id"])
+        return str(self.admin("POST", "/clients/register", {k: v for k, v in body.items() if v is not None})["client_id"])
 
     def stop(self) -> None:
         if self._process.poll() is None:

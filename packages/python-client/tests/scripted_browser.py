@@ -96,11 +96,7 @@ class ScriptedBrowser:
         for _ in range(20):
             page = self._get(url)
             if page.location is not None:
-                url = page.location
-                if urllib.parse.urlsplit(url).path == "/login":
-                    # The login page's only link starts the Google sign-in with the same return_to.
-                    return_to = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["return_to"][0]
-                    url = f"{self.app_url}/auth/google/start?" + urllib.parse.urlencode({"return_to": return_to})
+                url = self._past_login_page(page.location)
             elif page.status == 200:
                 url = self._submit(url, page.text)
             else:
@@ -108,6 +104,45 @@ class ScriptedBrowser:
             if _origin(url) != _origin(self.app_url):
                 return url  # left Gatehouse: the app's redirect URI
         raise AssertionError("too many redirects")
+
+    def answer_device(self, verification_uri: str, user_code: str) -> str:
+        """
+        The person at /device (RFC 8628 §3.3) on another device: signs in at the mock Google when
+        sent there, types ``user_code``, answers the consent page with ``decision``; returns the
+        page Gatehouse ends on.
+        """
+        url = verification_uri
+        for _ in range(20):
+            page = self._get(url)
+            if page.location is not None:
+                url = self._past_login_page(page.location)
+            elif page.status == 200 and urllib.parse.urlsplit(url).path == "/device":
+                entry = _form_of(url, page.text)
+                consent = self._post(entry.action or "", {**entry.fields, "user_code": user_code})
+                if consent.status != 200:
+                    raise AssertionError(f"POST {entry.action} answered {consent.status}: {consent.text[:500]}")
+                form = _form_of(entry.action or url, consent.text)
+                done = self._post(form.action or "", {**form.fields, "decision": self.decision})
+                if done.status != 200:
+                    raise AssertionError(f"POST {form.action} answered {done.status}: {done.text[:500]}")
+                return done.text
+            elif page.status == 200:
+                url = self._submit(url, page.text)
+            else:
+                raise AssertionError(f"GET {url} answered {page.status}: {page.text[:500]}")
+        raise AssertionError("too many redirects")
+
+    def page(self, url: str) -> Tuple[int, Optional[str]]:
+        """GET with this browser's cookies, no redirects followed: (status, Location)."""
+        answer = self._get(url)
+        return answer.status, answer.location
+
+    def _past_login_page(self, url: str) -> str:
+        if urllib.parse.urlsplit(url).path != "/login":
+            return url
+        # The login page's only link starts the Google sign-in with the same return_to.
+        return_to = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["return_to"][0]
+        return f"{self.app_url}/auth/google/start?" + urllib.parse.urlencode({"return_to": return_to})
 
     def _submit(self, page_url: str, html: str) -> str:
         form = _FormReader()
@@ -138,6 +173,16 @@ class ScriptedBrowser:
             status, headers, body = err.code, err.headers, err.read()
         location = headers.get("Location")
         return _Page(status, urllib.parse.urljoin(req.full_url, location) if location else None, body.decode("utf-8", errors="replace"))
+
+
+def _form_of(page_url: str, html: str) -> _FormReader:
+    """The page's first form, its action made absolute."""
+    form = _FormReader()
+    form.feed(html)
+    if form.action is None:
+        raise AssertionError(f"no form on {page_url}: {html[:500]}")
+    form.action = urllib.parse.urljoin(page_url, form.action)
+    return form
 
 
 def _origin(url: str) -> str:

@@ -4,6 +4,7 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import List
 
 from gatehouse_client.end_session import end_session_url
 from support import GatehouseTestCase, dead_endpoint, post_form, stored
@@ -62,9 +63,39 @@ class LogoutTest(GatehouseTestCase):
         manager.process_callbacks()
         self.assertEqual(recorder.logouts, 1)
 
-    def test_logout_without_an_end_session_endpoint_opens_no_browser(self) -> None:
-        manager, browser, _ = self.signed_in()
+    def test_logout_sends_the_browser_to_the_end_session_endpoint_which_ends_the_server_session(self) -> None:
+        browser = self.browser()
+        end_session_visits: List[str] = []
+
+        def open_browser(url: str) -> bool:
+            if urllib.parse.urlsplit(url).path == "/oauth/logout":
+                end_session_visits.append(url)
+                return True
+            return browser.open(url)
+
+        manager = self.manager(open_browser=open_browser)
+        manager.login(blocking=True)
+        id_token = stored(manager)["id_token"]
+        self.assertEqual(browser.page(self.server.url + "/account")[0], 200)  # signed in at Gatehouse
+
         manager.logout()
+
+        # OpenID Connect RP-Initiated Logout 1.0 §2: the end_session_endpoint from discovery, with
+        # id_token_hint and client_id.
+        self.assertEqual(len(end_session_visits), 1)
+        url = urllib.parse.urlsplit(end_session_visits[0])
+        self.assertEqual(f"{url.scheme}://{url.netloc}{url.path}", self.server.url + "/oauth/logout")
+        self.assertEqual(dict(urllib.parse.parse_qsl(url.query)), {"client_id": self.client_id, "id_token_hint": id_token})
+        # The browser going there ends the person's session at Gatehouse (the hint names them, so
+        # no confirmation is asked).
+        self.assertEqual(browser.page(end_session_visits[0])[0], 200)
+        status, location = browser.page(self.server.url + "/account")
+        self.assertEqual(status, 302)
+        self.assertEqual(urllib.parse.urlsplit(location or "").path, "/login")
+
+    def test_logout_with_end_session_false_opens_no_browser(self) -> None:
+        manager, browser, _ = self.signed_in()
+        manager.logout(end_session=False)
         self.assertEqual(len(browser.opened), 1)  # the login's, nothing after
 
 
