@@ -441,8 +441,9 @@ describeBackends('connections', (backend) => {
       await t.app.inject({
         method: 'POST',
         url: '/oauth/token',
-        headers: { authorization: `Bearer ${key}` },
-        payload: { connection_id: 'branch-7' },
+        // /oauth/token takes form bodies only (RFC 6749 §3.2), broker requests included.
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ connection_id: 'branch-7' }).toString(),
       }),
     ]) {
       expect(res.statusCode, res.body).toBe(404);
