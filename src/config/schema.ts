@@ -109,12 +109,9 @@ export const configSchema = z
       .prefault({}),
     redis: z
       .object({
+        // One check, so a bad URL is one line: parseRedisUrl knows every accepted form.
         url: z
           .string()
-          .regex(
-            /^rediss?(\+cluster|\+sentinel)?:\/\//,
-            'must be a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL',
-          )
           .superRefine((url, ctx) => {
             try {
               parseRedisUrl(url);

@@ -9,6 +9,7 @@ const prodEnv = {
   GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
   GOOGLE_CLIENT_SECRET: 'secret',
   PUBLIC_URL: 'https://auth.example.com',
+  DATABASE_URL: 'postgres://gatehouse@db.internal:5432/gatehouse',
 };
 
 const trustProxy = (value: string, env: Record<string, string> = {}) =>
