@@ -32,15 +32,17 @@ export const adminGuardPlugin = fp(
 
     app.decorate('requireAdminKey', async (request: FastifyRequest) => {
       if (!expected) throw unavailable('the admin API is disabled: set ADMIN_KEY to enable it');
-      // Counted before the comparison, so a burst of guesses cannot all be compared; once an
-      // address has used up its failures, even a right key waits out the window: otherwise the
-      // limit would still let a guesser learn when it has succeeded.
-      const attempt = await limits.begin(request.ip);
+      // The comparison is cheap and constant-time, so it runs first: a right key is never counted
+      // (an admin's parallel requests cannot use up the limit), a wrong one is counted before its
+      // refusal is decided (a burst of guesses cannot pass the limit). Once an address has used up
+      // its failures even a right key waits out the window, or the limit would tell a guesser
+      // when it has succeeded.
       const presented = request.headers['x-admin-key'];
       if (typeof presented === 'string' && constantTimeEqual(presented, expected)) {
-        await attempt.succeeded();
+        await limits.check(request.ip);
         return;
       }
+      const attempt = await limits.begin(request.ip);
       attempt.failed();
       request.log.warn({ ip: request.ip }, 'admin key rejected');
       throw unauthorized(presented ? 'invalid X-Admin-Key' : 'X-Admin-Key header required');
