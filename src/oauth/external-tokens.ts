@@ -70,7 +70,7 @@ export async function mintExternalTokens(
     throw unauthorizedClient('this client does not take user tokens');
   const scopes = parseScope(req.scope);
   if (scopes.length === 0) throw invalidRequest('scope is required');
-  // As at /oauth/authorize: a client's registered scope is the set it may ask for (SPEC "Scopes").
+  // As at /oauth/authorize: a client's registered scope is the set it may ask for (product rule "Scopes").
   requireSubset(scopes, parseScope(client.scope), 'scope exceeds what the client is registered for');
   const email = createEmail(req);
 
@@ -134,7 +134,7 @@ export async function revokeExternalTokens(
     if (!found) throw notFound('no user matches subject');
     return { user: found, revoked: await endGrantsInTransaction(tx, found.id, client.id, 'external_revoke') };
   });
-  // SPEC: family revocation also denies every access token of the family until it expires.
+  // product rule: family revocation also denies every access token of the family until it expires.
   for (const f of revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);
   return { user, client, revoked };
 }

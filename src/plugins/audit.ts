@@ -19,7 +19,7 @@ declare module 'fastify' {
  * The audit trail. Registered before the routes so every route can record; its onClose hook
  * runs while the database is still open (the caller closes it after app.close()), so events
  * queued up to shutdown are written. A response that follows an event is held until the event
- * is written (SPEC: committed before the response that reports its action), so a crash after
+ * is written (product rule: committed before the response that reports its action), so a crash after
  * the response loses none; requests that recorded nothing pass straight through.
  */
 export const auditPlugin = fp(

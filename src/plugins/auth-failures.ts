@@ -11,7 +11,7 @@ declare module 'fastify' {
   }
 }
 
-/** SPEC "Abuse limits": failures from one address, across client ids and API keys, per minute. */
+/** product rule "Abuse limits": failures from one address, across client ids and API keys, per minute. */
 export const ADDRESS_FAILURES_PER_MINUTE = 60;
 
 /** What every credential check shares: the per-address failure limit and the refusal tally. */

@@ -49,7 +49,7 @@ export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthE
     return unavailable('a storage backend is unavailable; try again shortly');
   }
   if (err instanceof HasherBusyError) {
-    // SPEC "Abuse limits": beyond the argon2 slots and their queue, 503 with Retry-After.
+    // product rule "Abuse limits": beyond the argon2 slots and their queue, 503 with Retry-After.
     return new OAuthError('unavailable', 503, 'too many credential checks in progress; try again shortly', {
       headers: { 'retry-after': '1' },
     });

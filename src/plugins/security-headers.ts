@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
- * Security headers on every response (SPEC "Every HTML page: CSP with frame-ancestors 'none',
+ * Security headers on every response (product rule "Every HTML page: CSP with frame-ancestors 'none',
  * X-Frame-Options: DENY, Referrer-Policy: no-referrer"). Pages need no script at all; styles
  * come from our origin; images may be Google profile pictures (https).
  */

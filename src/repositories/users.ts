@@ -89,7 +89,7 @@ export interface UsersRepository {
    * email says the same can never be among them.
    */
   findExternalByEmail(email: string, q?: Queryable): Promise<User[]>;
-  /** Canonicalises the input first (SPEC: same canonicalisation at creation and lookup). */
+  /** Canonicalises the input first (product rule: same canonicalisation at creation and lookup). */
   findByUsername(username: string, q?: Queryable): Promise<User | null>;
 }
 

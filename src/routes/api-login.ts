@@ -79,7 +79,7 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
       );
       const loginClient = client;
       // Only the person and Gatehouse tokens are written: a Google token sent here creates no
-      // broker credential (SPEC "/api/login tokens"); only browser sign-in stores those.
+      // broker credential (product rule "/api/login tokens"); only browser sign-in stores those.
       const { user, tokens } = await app.db.transaction(async (tx) => {
         const upserted = await app.users.upsertFromGoogle(profile, tx);
         const claims = await findUserClaims(tx, upserted.id);
@@ -148,7 +148,7 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       return families;
     });
-    // Family revocation also denies every access token of the family until it expires (SPEC).
+    // Family revocation also denies every access token of the family until it expires (a product rule).
     for (const f of revoked) await app.denyList.denyFamily(f.id, f.access_expires_at);
     recordAuditEvent(app, {
       event: 'logout',

@@ -23,7 +23,7 @@ const revokeBody = z.object({ client_id: clientId, subject });
 
 /**
  * POST /oauth/external/token and /oauth/external/revoke, for a trusted external authentication
- * service holding an API key with scope `external` (SPEC "OAuth"). Every call is audited, refusals
+ * service holding an API key with scope `external` (product rule "OAuth"). Every call is audited, refusals
  * included.
  */
 export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -37,7 +37,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     return user;
   }
 
-  // SPEC "Usernames": /user/info decides by the token's user id, not by a string. The username
+  // product rule "Usernames": /user/info decides by the token's user id, not by a string. The username
   // parameter is only compared with that user's current name, so a renamed user's old token
   // reaches the new name and nobody else's, whatever name it was issued under.
   app.get('/user/info', { schema: { querystring: userInfoQuery } }, async (request) => {
@@ -108,7 +108,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
         forbidden('only the login client or a first-party client may change a username'),
       );
     }
-    // SPEC "Usernames": canonicalised once (NFKC, lowercase), the same way as at creation.
+    // product rule "Usernames": canonicalised once (NFKC, lowercase), the same way as at creation.
     const wanted = canonicalUsername(request.body.new_username);
     if (!wanted) {
       return refuse(

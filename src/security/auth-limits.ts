@@ -18,7 +18,7 @@ export interface AuthAttempt {
 /**
  * The failure limits of one kind of credential (client secrets, API keys, the admin key): its
  * own limits (per client id and address, per address) and, for clients and API keys, the one
- * per-address limit they share (SPEC "Abuse limits": 60 failures a minute from one address,
+ * per-address limit they share (product rule "Abuse limits": 60 failures a minute from one address,
  * across client ids and API keys). Refusals are tallied for the audit log, never written one by one.
  */
 export class CredentialLimits {

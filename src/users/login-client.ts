@@ -5,14 +5,14 @@ import { clientsRepository, type NewClient } from '../repositories/clients.js';
 import type { Database } from '../storage/database.js';
 
 /**
- * The first-party client that /api/login tokens belong to (SPEC: "`/api/login` tokens belong to
+ * The first-party client that /api/login tokens belong to (product rule: "`/api/login` tokens belong to
  * the first-party client `google.login_client_id`, created at start").
  *
  * Public ('none'): its tokens go to desktop, mobile and CLI apps, which cannot keep a client
  * secret, and the refresh token is the credential that matters. No redirect URIs, so
  * /oauth/authorize can never issue a code for it (redirect URIs are matched exactly, and there
  * is nothing to match); authorization_code is listed only because refresh tokens come with it
- * (SPEC "Scopes").
+ * (product rule "Scopes").
  */
 export function loginClientDefinition(config: Config): NewClient {
   return {

@@ -1,7 +1,7 @@
 import type { User } from '../repositories/users.js';
 
 /**
- * The seed service's /user/info body (SPEC "Users"); timestamp is unix seconds. Only what the
+ * The seed service's /user/info body (product rule "Users"); timestamp is unix seconds. Only what the
  * token's scopes cover (OIDC Core §5.4): `profile` the names and username, `email` the address
  * and whether it is verified; a token with neither gets an empty user_data.
  */

@@ -1,5 +1,5 @@
 /**
- * Usernames are canonicalised once, the same way at creation and at lookup (SPEC "Usernames"):
+ * Usernames are canonicalised once, the same way at creation and at lookup (product rule "Usernames"):
  * NFKC, then lowercase, and only [a-z0-9_.-] after that, 3–32 characters. NFKC first folds
  * compatibility forms ("ｊｏｈｎ" fullwidth, "ﬁ" ligature) into their plain letters, so two names
  * that look alike on screen cannot both exist.

@@ -1,6 +1,6 @@
 import type { HeldToken } from './token-cache.js';
 
-/** SPEC OAuth → Broker: `{success, access_token, token_type, expires_in, expiry, scope, subject}`. */
+/** product rule "Broker": `{success, access_token, token_type, expires_in, expiry, scope, subject}`. */
 export interface BrokerResponse {
   success: true;
   access_token: string;

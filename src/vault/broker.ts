@@ -15,7 +15,7 @@ import { canonicalSubject, findCredentialForSubject, subjectCacheKey, type Subje
 import { TokenCache, type HeldToken } from './token-cache.js';
 import { recordReauthRequired } from '../webhooks/credential-events.js';
 
-/** SPEC Broker request: "the held token still has ≥ 30 s to live, return it". */
+/** product rule "Broker request": "the held token still has ≥ 30 s to live, return it". */
 export const HELD_TOKEN_MIN_MS = 30_000;
 
 export interface TokenBroker {
@@ -249,7 +249,7 @@ export function createTokenBroker(deps: TokenBrokerDeps): TokenBroker {
         { credentialId: id, kind: e?.kind ?? 'timeout', status: e?.status, googleError: e?.googleError },
         e?.kind === 'rejected' ? 'google rejected the refresh; check GOOGLE_CLIENT_ID/SECRET' : 'google refresh failed',
       );
-      // SPEC Broker request: "When Google fails (5xx, timeout) but the held token still has
+      // product rule "Broker request": "When Google fails (5xx, timeout) but the held token still has
       // ≥ 30 s to live, return it; otherwise 502." A forced refresh asked for a new token, so
       // handing back the old one would hide the failure: 502.
       if (!force && err.held.status === 'active' && remainingMs(err.held) >= HELD_TOKEN_MIN_MS)

@@ -1,7 +1,7 @@
 import { hmacSha256 } from '../crypto/hash.js';
 import { timingSafeEqual } from 'node:crypto';
 
-/** SPEC /connections: "a signed, single-use link (15 min)". */
+/** product rule for /connections: "a signed, single-use link (15 min)". */
 export const CONNECT_LINK_TTL_SECONDS = 15 * 60;
 
 export type LinkCheck = { ok: true; linkId: string } | { ok: false; reason: 'malformed' | 'expired' };

@@ -2,7 +2,7 @@ import { conflict, notFound, upstreamUnavailable, type OAuthError } from '../oau
 import type { GoogleError } from '../google/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 
-// The broker's answers, worded once (SPEC OAuth → Broker).
+// The broker's answers, worded once (product rule "Broker").
 export const noSuchSubject = (): OAuthError => notFound('no Google credential is held for this subject');
 export const reauthRequired = (): OAuthError =>
   conflict(

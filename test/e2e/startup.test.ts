@@ -113,7 +113,7 @@ describe('npm start', () => {
 });
 
 describe.runIf(backends.some((b) => b.name === 'real'))('npm start on real Postgres and Redis', () => {
-  // SPEC Configuration: a start-up failure names its cause (the driver's words), in one line.
+  // Product rule (configuration): a start-up failure names its cause (the driver's words), in one line.
   it("a wrong database password names the driver's message in one line", async () => {
     const pg = await startPrivatePostgres({ password: 'right-password' });
     try {

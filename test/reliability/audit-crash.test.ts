@@ -4,7 +4,7 @@ import { basic, call, registerOver, startPrivateStack, type PrivateStack } from 
 const LOAD_MS = 5_000;
 
 /**
- * SPEC Operations (r2): an audit event is committed before the response that reports its
+ * Product rule (operations): an audit event is committed before the response that reports its
  * action, so a crash loses none. Gatehouse is killed with SIGKILL under client_credentials load;
  * every 200 the load received has its token_issued row. Requests cut off by the kill may have
  * committed their event without delivering the response, so rows may exceed the 200s by at most

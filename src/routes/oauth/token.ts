@@ -7,7 +7,7 @@ import { grants } from '../../oauth/grants/index.js';
 
 /**
  * POST /oauth/token (RFC 6749 §3.2): shared steps once, then the grant's own handler. A request
- * with `Authorization: Bearer <api key>` is a broker request instead (SPEC Broker request).
+ * with `Authorization: Bearer <api key>` is a broker request instead (product rule "Broker request").
  */
 export const tokenRoute: FastifyPluginAsync = async (app) => {
   const deps: GrantDeps = {
@@ -45,7 +45,7 @@ export const tokenRoute: FastifyPluginAsync = async (app) => {
   });
 
   /**
-   * SPEC Broker request: "no grant_type needed". One that is sent is refused rather than
+   * product rule "Broker request": "no grant_type needed". One that is sent is refused rather than
    * ignored, so a token-exchange form (RFC 8693) can be added later without changing what an
    * existing request means.
    */

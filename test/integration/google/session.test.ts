@@ -196,7 +196,7 @@ describeBackends('browser sessions on an https PUBLIC_URL', (backend) => {
     await storage?.close();
   });
 
-  // Spec, Policy "Cookies (r2)"; RFC 6265bis §4.1.3.2: a "__Host-" cookie is Secure, Path=/,
+  // Product rule "Cookies"; RFC 6265bis §4.1.3.2: a "__Host-" cookie is Secure, Path=/,
   // without Domain.
   it('names both cookies __Host- (Secure, Path=/, no Domain), signs in with them, and sends HSTS', async () => {
     const browser = new Browser({ from: publicUrl, to: t.url });

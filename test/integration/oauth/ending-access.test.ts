@@ -94,7 +94,7 @@ describeBackends('ending access ends all of it', (backend) => {
       expect(res.statusCode, res.body).toBe(200);
 
       expect(await refusedEverywhereOn(a.app, userToken, machineToken)).toBe(true);
-      // Spec (r2) Scale-out: "invalidated on every instance through Redis pub/sub within one second".
+      // Product rule (scale-out): "invalidated on every instance through Redis pub/sub within one second".
       expect(await msUntil(since, () => refusedEverywhereOn(b.app, userToken, machineToken))).toBeLessThan(1000);
       // An instance started afterwards (it heard no message) reads the denial from Postgres.
       const late = await buildSecondInstance(backend, storage);

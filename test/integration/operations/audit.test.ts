@@ -75,7 +75,7 @@ describeBackends('audit log', (backend) => {
     }
   });
 
-  // SPEC Operations (r2): "an audit event is committed before the response that reports its
+  // Product rule (operations): "an audit event is committed before the response that reports its
   // action", so a crash right after a response loses none.
   it('commits the events a request records before its response is sent', async () => {
     const t = await buildTestApp(storage);

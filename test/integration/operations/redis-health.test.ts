@@ -5,7 +5,7 @@ import { adminHeaders } from '../../helpers/admin.js';
 import { CacheUnavailableError } from '../../../src/cache/cache.js';
 
 /**
- * A Redis that answers commands with errors is not an outage (SPEC Runtime, r2): MOVED from a
+ * A Redis that answers commands with errors is not an outage (product rule: runtime): MOVED from a
  * Cluster node named alone in REDIS_URL, READONLY from a demoted master, WRONGTYPE, NOSCRIPT…
  * are logged, counted and reported by /ready, never silently taken for "cache unavailable".
  */

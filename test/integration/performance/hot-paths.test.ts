@@ -11,7 +11,7 @@ import { QueryCounter, type RecordedQuery } from '../../helpers/query-counter.js
  * with a real database that counts statements, not with timings. Work that runs on timers —
  * the deny list's Postgres sync (every 2 s) — is not per request; it is separated by the module
  * that issued it and bounded, not hidden. Audit events are committed before the response that
- * reports them (SPEC Operations, r2): counted apart, one INSERT per request at most, shared by
+ * reports them (product rule: operations): counted apart, one INSERT per request at most, shared by
  * concurrent requests.
  */
 const REQUESTS = 50;

@@ -12,7 +12,7 @@ const bogusKey = () => `gh_${randomBytes(6).toString('hex')}_${randomBytes(32).t
 const tally = (statuses: number[]) =>
   statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 
-describeBackends('abuse limits (SPEC Policy "Abuse limits")', (backend) => {
+describeBackends('abuse limits (product rule "Abuse limits")', (backend) => {
   let storage: TestStorage;
   let t: TestApp;
   beforeAll(async () => {

@@ -87,7 +87,7 @@ describeBackends('POST /api/login', (backend) => {
       body.user.id,
     ]);
     expect(rows[0]!.google_sub).toMatch(/^\d{21}$/);
-    // SPEC: "A Google access token sent there creates no broker credential"
+    // product rule: "A Google access token sent there creates no broker credential"
     expect(await count('google_credentials')).toBe(credentialsBefore);
 
     const info = await t.app.inject({ method: 'GET', url: '/user/info', headers: bearer(body.access_token) });

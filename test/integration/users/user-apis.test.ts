@@ -436,7 +436,7 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect((await userInfo(tokens.access_token)).statusCode).toBe(200);
     });
 
-    // Spec, Policy (r2): "/api/logout revokes only families of the login client"; "Revoking
+    // Product rule: "/api/logout revokes only families of the login client"; "Revoking
     // another client's token answers 200 and changes nothing".
     it("/api/logout with another client's access token answers 200 and changes nothing: that family still refreshes", async () => {
       const user = await seedUser(t.db);

@@ -38,7 +38,7 @@ describe('secret hasher', () => {
   });
 });
 
-describe('secret hasher concurrency cap (SPEC "Abuse limits")', () => {
+describe('secret hasher concurrency cap (product rule "Abuse limits")', () => {
   it('runs at most maxConcurrent argon2 computations, queues at most maxQueued, and refuses the rest at once', async () => {
     const h = createSecretHasher({ maxConcurrent: 1, maxQueued: 2 });
     const hash = await h.hash('cap');
