@@ -95,7 +95,7 @@ function readCredentials(request: FastifyRequest): Presented {
     return basic;
   }
   if (bodyId === undefined) throw invalidClient('client authentication required');
-  checkLengths(bodyId, bodySecret, false);
+  checkShape(bodyId, bodySecret, false);
   if (bodySecret !== undefined)
     return { clientId: bodyId, secret: bodySecret, method: 'client_secret_post', viaHeader: false };
   return { clientId: bodyId, secret: undefined, method: 'none', viaHeader: false };
@@ -113,7 +113,7 @@ function parseBasic(header: string): Presented {
   const clientId = formDecode(decoded.slice(0, colon));
   const secret = formDecode(decoded.slice(colon + 1));
   if (!clientId) throw invalidClient('malformed Basic credentials');
-  checkLengths(clientId, secret, true);
+  checkShape(clientId, secret, true);
   return { clientId, secret, method: 'client_secret_basic', viaHeader: true };
 }
 
@@ -127,9 +127,19 @@ function formDecode(s: string): string {
   }
 }
 
-/** Oversized credentials are refused before any lookup or hashing. */
-function checkLengths(clientId: string, secret: string | undefined, viaHeader: boolean): void {
-  if (clientId.length > MAX_CLIENT_ID_LENGTH || (secret !== undefined && secret.length > MAX_SECRET_LENGTH)) {
+/** Control characters: no generated client id has one, and Postgres text cannot hold NUL. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Oversized credentials, and client ids no client can have (control characters), are refused
+ * before any lookup or hashing.
+ */
+function checkShape(clientId: string, secret: string | undefined, viaHeader: boolean): void {
+  if (
+    clientId.length > MAX_CLIENT_ID_LENGTH ||
+    CONTROL_CHARACTER.test(clientId) ||
+    (secret !== undefined && secret.length > MAX_SECRET_LENGTH)
+  ) {
     throw invalidClient(FAILED, viaHeader ? 'Basic' : undefined);
   }
 }

@@ -67,6 +67,17 @@ describeBackends('client authentication', (backend) => {
     expect(bad.json().error).toBe('invalid_client');
   });
 
+  it('refuses a client id with a NUL or other control character as invalid_client, never a 500', async () => {
+    // Found by the hostile-input property test: `Basic ADo=` is "\u0000:" (id NUL, empty secret).
+    for (const authorization of ['Basic ADo=', `Basic ${Buffer.from('a\u0001b:secret').toString('base64')}`]) {
+      const res = await auth(a, { headers: { authorization }, ip: '10.1.9.1' });
+      expect(res.statusCode, res.body).toBe(401);
+      expect(res.json().error).toBe('invalid_client');
+    }
+    const posted = await auth(a, { body: 'client_id=%00&client_secret=x', ip: '10.1.9.2' });
+    expect(posted.statusCode, posted.body).toBe(401);
+  });
+
   it('refuses two methods at once with invalid_request', async () => {
     const c = await registerClient(a.app);
     const res = await auth(a, {
