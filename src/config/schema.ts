@@ -200,6 +200,9 @@ export const configSchema = z
           )
           .default([10, 30, 120, 600, 3600]),
         give_up_after_seconds: int(1, 30 * 86_400).default(86_400),
+        // The janitor deletes deliveries this long after they were delivered or given up, then
+        // the events no delivery refers to.
+        delivery_retention_days: int(1, 36500).default(30),
       })
       .strict()
       .prefault({}),

@@ -21,6 +21,10 @@ export const EXPIRY_MARGIN_SECONDS = 300;
 /** A replayed code revokes the family it issued (spec); keep codes a day so a late replay still does. */
 export const CODE_KEEP_SECONDS = 86_400;
 export const CONNECT_LINK_KEEP_SECONDS = 86_400;
+/** RFC 8628 §3.5: a device polling after expiry is told expired_token; keep the row an hour for that. */
+export const DEVICE_KEEP_SECONDS = 3600;
+/** How long a released username stays held: the interval in migrations/004's username_holds_guard. */
+export const USERNAME_HOLD_DAYS = 30;
 
 export type JanitorCounts = Record<JanitorKind, number>;
 
@@ -66,6 +70,9 @@ export async function runJanitorPass(deps: JanitorDeps): Promise<JanitorResult> 
     connectLinkKeepSeconds: CONNECT_LINK_KEEP_SECONDS,
     refreshTokenDays: deps.config.security.refresh_token_expiry_days,
     auditRetentionDays: deps.config.audit.retention_days,
+    deviceKeepSeconds: DEVICE_KEEP_SECONDS,
+    usernameHoldDays: USERNAME_HOLD_DAYS,
+    webhookRetentionDays: deps.config.webhooks.delivery_retention_days,
   });
 
   for (const kind of JANITOR_KINDS) {

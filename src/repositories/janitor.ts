@@ -10,6 +10,11 @@ export const JANITOR_KINDS = [
   'connect_links',
   'revoked_access_tokens',
   'audit_events',
+  'username_holds',
+  'authorization_interactions',
+  'device_authorizations',
+  'webhook_deliveries',
+  'webhook_events',
   'google_credentials',
 ] as const;
 export type JanitorKind = (typeof JANITOR_KINDS)[number];
@@ -25,6 +30,12 @@ export interface ExpiryPolicy {
   refreshTokenDays: number;
   /** audit.retention_days */
   auditRetentionDays: number;
+  /** Expired device authorizations are kept this long, so a late poll is still told expired_token. */
+  deviceKeepSeconds: number;
+  /** Released usernames stay held this long (the username_holds_guard trigger's 30 days). */
+  usernameHoldDays: number;
+  /** webhooks.delivery_retention_days */
+  webhookRetentionDays: number;
 }
 
 /**
@@ -57,6 +68,8 @@ function batchDelete(table: string, key: string, where: string, order: string, p
 
 /** `$2` is the margin (or keep time) in seconds in every statement that uses this. */
 const BEFORE_SECS = 'now() - make_interval(secs => $2)';
+/** `$2` is a retention in days in every statement that uses this. */
+const DAYS_AGO = 'now() - make_interval(days => $2)';
 
 /** The batch statements of each kind except google_credentials (that one calls Google first). */
 export function janitorStatements(
@@ -118,6 +131,51 @@ export function janitorStatements(
       batchDelete('audit_events', 'id', 'occurred_at < now() - make_interval(days => $2)', 'occurred_at', [
         p.auditRetentionDays,
       ]),
+    ],
+    // Past the hold the trigger ignores the row; it only keeps a name's hash.
+    username_holds: [
+      batchDelete(
+        'username_holds',
+        'username_sha256',
+        'released_at < now() - make_interval(days => $2)',
+        'released_at',
+        [p.usernameHoldDays],
+      ),
+    ],
+    authorization_interactions: [
+      batchDelete('authorization_interactions', 'id_hash', `expires_at < ${BEFORE_SECS}`, 'expires_at', margin),
+    ],
+    device_authorizations: [
+      batchDelete('device_authorizations', 'device_code_hash', `expires_at < ${BEFORE_SECS}`, 'expires_at', [
+        p.deviceKeepSeconds,
+      ]),
+    ],
+    // Finished = next_attempt_at NULL (delivered, or given up; a leased one holds its lease end).
+    // It finished at its last attempt, or when delivered (an admin retry of a delivered one adds
+    // a later attempt). A delivery finishes after it is created, so the created_at bound walks
+    // webhook_deliveries_finished_idx and the exact finish time filters what it finds.
+    webhook_deliveries: [
+      batchDelete(
+        'webhook_deliveries',
+        'id',
+        `next_attempt_at IS NULL AND created_at < ${DAYS_AGO}
+         AND COALESCE(GREATEST(delivered_at, (attempts->-1->>'at')::timestamptz), created_at) < ${DAYS_AGO}`,
+        'created_at',
+        [p.webhookRetentionDays],
+      ),
+    ],
+    // Events no delivery refers to any more (the outbox writes an event with its deliveries, so a
+    // recent event always has some). OFFSET 0 keeps the NOT EXISTS a per-event probe of
+    // webhook_deliveries_event_idx, as in dead_families.
+    webhook_events: [
+      batchDelete(
+        'webhook_events',
+        'id',
+        `created_at < ${DAYS_AGO}
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id OFFSET 0)`,
+        'created_at',
+        [p.webhookRetentionDays],
+      ),
     ],
   };
 }

@@ -165,6 +165,76 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
   await q(`INSERT INTO audit_events (occurred_at, event, details)
            SELECT now() - interval '89 days', 'lifecycle_test', jsonb_build_object('tag', :tag) FROM ${series(l)}`);
 
+  // username holds: released more than 30 days ago / inside the hold
+  await q(`INSERT INTO username_holds (username_sha256, released_at)
+           SELECT :tag || '-uh-x-' || g, now() - interval '31 days' FROM ${series(e)}`);
+  await q(`INSERT INTO username_holds (username_sha256, released_at)
+           SELECT :tag || '-uh-k-' || g, now() - interval '29 days' FROM ${series(l)}`);
+
+  // authorization interactions (margin 5 min) and device authorizations (kept an hour, so a late
+  // poll is told expired_token): expired / inside the margin or keep time / live. The TTL check
+  // wants expires_at at most 10 minutes after created_at.
+  for (const [suffix, interactionExpiry, deviceExpiry] of [
+    ['x', '- 1 hour', '- 2 hours'],
+    ['k', '- 1 minute', '- 30 minutes'],
+    ['l', '+ 5 minutes', '+ 5 minutes'],
+  ] as const) {
+    const count = suffix === 'x' ? e : l;
+    const at = (offset: string) => `now() ${offset.slice(0, 1)} interval '${offset.slice(2)}'`;
+    await q(
+      `INSERT INTO authorization_interactions (id_hash, client_id, redirect_uri, redirect_uri_sent, scope, created_at, expires_at)
+             SELECT :tag || '-ai-${suffix}-' || g, $1, 'https://app.example.com/callback', true, 'openid',
+                    ${at(interactionExpiry)} - interval '5 minutes', ${at(interactionExpiry)} FROM ${series(count)}`,
+      [client],
+    );
+    await q(
+      `INSERT INTO device_authorizations (device_code_hash, user_code_hash, client_id, scope, created_at, expires_at)
+             SELECT :tag || '-da-${suffix}-' || g, :tag || '-du-${suffix}-' || g, $1, 'openid',
+                    ${at(deviceExpiry)} - interval '5 minutes', ${at(deviceExpiry)} FROM ${series(count)}`,
+      [client],
+    );
+  }
+
+  // webhooks: one receiver; per event one delivery. Delivered 31 days ago / given up (last
+  // attempt) 31 days ago — both deleted with their events — / created 40 days ago but retried
+  // and given up 29 days ago / delivered 29 days ago / still due though created 40 days ago.
+  await q(`INSERT INTO webhooks (id, url, events, secret_enc, key_id)
+           VALUES (:tag || '-wh', 'https://hooks.example.com/', '{user.deleted}', 'x', 'k1')`);
+  const delivery = async (
+    kind: string,
+    count: number,
+    created: string,
+    delivered: string,
+    lastAttempt: string,
+    next: string,
+  ) => {
+    await q(`INSERT INTO webhook_events (id, type, data, created_at)
+             SELECT :tag || '-we-${kind}-' || g, 'user.deleted', '{}', ${created} FROM ${series(count)}`);
+    await q(`INSERT INTO webhook_deliveries (id, webhook_id, event_id, attempts, next_attempt_at, delivered_at, created_at)
+             SELECT :tag || '-wd-${kind}-' || g, :tag || '-wh', :tag || '-we-${kind}-' || g,
+                    jsonb_build_array(jsonb_build_object('at', to_char((${lastAttempt}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'status_code', 500)),
+                    ${next}, ${delivered}, ${created} FROM ${series(count)}`);
+  };
+  await delivery(
+    'dx',
+    e,
+    "now() - interval '32 days'",
+    "now() - interval '31 days'",
+    "now() - interval '31 days'",
+    'NULL',
+  );
+  await delivery('gx', e, "now() - interval '33 days'", 'NULL', "now() - interval '31 days'", 'NULL');
+  await delivery('gk', l, "now() - interval '40 days'", 'NULL', "now() - interval '29 days'", 'NULL');
+  await delivery(
+    'dk',
+    l,
+    "now() - interval '30 days'",
+    "now() - interval '29 days'",
+    "now() - interval '29 days'",
+    'NULL',
+  );
+  await delivery('due', l, "now() - interval '40 days'", 'NULL', "now() - interval '1 hour'", 'now()');
+
   return {
     tag,
     expired: {
@@ -177,6 +247,12 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
       // revoked jtis and client/subject denials
       revoked_access_tokens: 2 * e,
       audit_events: e,
+      username_holds: e,
+      authorization_interactions: e,
+      device_authorizations: e,
+      // delivered and given up
+      webhook_deliveries: 2 * e,
+      webhook_events: 2 * e,
     },
     kept: {
       authorization_codes: 2 * l,
@@ -189,6 +265,13 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
       revoked_access_tokens: 2 * l,
       access_denials: 2 * l,
       audit_events: l,
+      username_holds: l,
+      // inside the margin (keep time), and live
+      authorization_interactions: 2 * l,
+      device_authorizations: 2 * l,
+      // given up or delivered inside the retention, and due
+      webhook_deliveries: 3 * l,
+      webhook_events: 3 * l,
     },
   };
 }
@@ -209,5 +292,16 @@ export async function countSeeded(db: Queryable, tag: string): Promise<Record<st
     revoked_access_tokens: await count('SELECT count(*)::int AS n FROM revoked_access_tokens WHERE jti LIKE $1', like),
     access_denials: await count('SELECT count(*)::int AS n FROM access_denials WHERE value LIKE $1', like),
     audit_events: await count(`SELECT count(*)::int AS n FROM audit_events WHERE details->>'tag' = $1`, tag),
+    username_holds: await count('SELECT count(*)::int AS n FROM username_holds WHERE username_sha256 LIKE $1', like),
+    authorization_interactions: await count(
+      'SELECT count(*)::int AS n FROM authorization_interactions WHERE id_hash LIKE $1',
+      like,
+    ),
+    device_authorizations: await count(
+      'SELECT count(*)::int AS n FROM device_authorizations WHERE device_code_hash LIKE $1',
+      like,
+    ),
+    webhook_deliveries: await count('SELECT count(*)::int AS n FROM webhook_deliveries WHERE id LIKE $1', like),
+    webhook_events: await count('SELECT count(*)::int AS n FROM webhook_events WHERE id LIKE $1', like),
   };
 }

@@ -55,6 +55,29 @@ async function fillTables(db: Database): Promise<void> {
                   SELECT CASE WHEN g % 100 = 0 THEN now() - interval '100 days' ELSE now() - interval '1 day' END, 'login', 'u' || g, 'u' || g, '{}' FROM ${g}`);
   await db.query(`INSERT INTO google_credentials (id, user_id, key_id, last_refreshed_at, updated_at)
                   SELECT 'g' || g, 'u' || g, 'k1', ${ts('0 days', '400 days')}, ${ts('0 days', '400 days')} FROM ${g}`);
+  await db.query(`INSERT INTO username_holds (username_sha256, released_at)
+                  SELECT 'h' || g, ${ts('0 days', '40 days').replace('now() +', 'now() -')} FROM ${g}`);
+  await db.query(
+    `INSERT INTO authorization_interactions (id_hash, client_id, redirect_uri, redirect_uri_sent, scope, created_at, expires_at)
+                  SELECT 'i' || g, $1, 'https://app.example.com/cb', true, 'openid', ${ts('5 minutes', '1 hour')} - interval '5 minutes', ${ts('5 minutes', '1 hour')} FROM ${g}`,
+    [client],
+  );
+  await db.query(
+    `INSERT INTO device_authorizations (device_code_hash, user_code_hash, client_id, scope, created_at, expires_at)
+                  SELECT 'd' || g, 'du' || g, $1, 'openid', ${ts('5 minutes', '2 hours')} - interval '5 minutes', ${ts('5 minutes', '2 hours')} FROM ${g}`,
+    [client],
+  );
+  await db.query(
+    `INSERT INTO webhooks (id, url, events, secret_enc, key_id) VALUES ('w1', 'https://hooks.example.com/', '{user.deleted}', 'x', 'k1')`,
+  );
+  // most events and deliveries are recent; every hundredth is old and finished
+  const created = ts('0 days', '40 days').replace('now() +', 'now() -');
+  await db.query(
+    `INSERT INTO webhook_events (id, type, data, created_at) SELECT 'e' || g, 'user.deleted', '{}', ${created} FROM ${g}`,
+  );
+  await db.query(`INSERT INTO webhook_deliveries (id, webhook_id, event_id, attempts, next_attempt_at, delivered_at, created_at)
+                  SELECT 'wd' || g, 'w1', 'e' || g, '[{"at": "2026-01-01T00:00:00.000Z", "status_code": 200}]',
+                         CASE WHEN g % 10 = 1 THEN now() END, CASE WHEN g % 10 <> 1 THEN ${created} END, ${created} FROM ${g}`);
   await db.exec('ANALYZE');
 }
 
@@ -85,6 +108,9 @@ const statements = janitorStatements({
   connectLinkKeepSeconds: 86_400,
   refreshTokenDays: 30,
   auditRetentionDays: 90,
+  deviceKeepSeconds: 3600,
+  usernameHoldDays: 30,
+  webhookRetentionDays: 30,
 });
 
 /** The lookups on the request path, as the repositories issue them. */

@@ -66,6 +66,21 @@ describeBackends('janitor', (backend) => {
     expect((await countSeeded(storage.db, seed.tag)).audit_events).toBe(0);
   });
 
+  it('keeps finished webhook deliveries for webhooks.delivery_retention_days, then their events', async () => {
+    const seed = await seedLifecycleRows(storage.db, { expired: 1, live: 1 });
+    // Retention 20 days: the deliveries finished 29 days ago go too (with their events); the due one stays.
+    const short = testConfig({}, { webhooks: { delivery_retention_days: 20 } });
+    const result = await runJanitorPass({ db: storage.db, config: short, log: captureLog() });
+    expect(result.failed).toEqual([]);
+    const left = await countSeeded(storage.db, seed.tag);
+    expect(left.webhook_deliveries).toBe(1);
+    expect(left.webhook_events).toBe(1);
+    const due = await storage.db.query<{ id: string }>('SELECT id FROM webhook_deliveries WHERE id LIKE $1', [
+      `${seed.tag}-%`,
+    ]);
+    expect(due.rows.map((r) => r.id)).toEqual([`${seed.tag}-wd-due-1`]);
+  });
+
   it('two instances running a pass at once delete every row exactly once, without errors', async () => {
     const seed = await seedLifecycleRows(storage.db, { expired: 1200, live: 50 });
     // The real backend gets a second pool, as a second server would have; PGlite is one
