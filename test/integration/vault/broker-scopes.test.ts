@@ -5,6 +5,7 @@ import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
+import { seedCredential } from '../../helpers/vault.js';
 
 const BUSINESS = 'https://www.googleapis.com/auth/business.manage';
 const DRIVE = 'https://www.googleapis.com/auth/drive.readonly';
@@ -116,6 +117,34 @@ describeBackends('broker scopes', (backend) => {
     const { callback } = await connect(res.json().connect_url, 'two@example.com');
     expect(callback.location).toBe('https://reviews.example/again?connection_id=shop%3Ascopes-2&status=connected');
     expect((await api('GET', '/connections/shop:scopes-2/token')).statusCode).toBe(200);
+  });
+
+  it('a person lacking a requested scope: 403 insufficient_scope naming it (RFC 6750 §3.1), no connect_url', async () => {
+    const s = await seedCredential(t.app, mock, 'scoped.person@example.com');
+    const granted = await api('GET', `/tokens/${s.user.id}?scope=${encodeURIComponent('openid email')}`);
+    expect(granted.statusCode, granted.body).toBe(200);
+    expect(granted.json().access_token).toBe(s.accessToken);
+
+    for (const res of [
+      await api('GET', `/tokens/${s.user.id}?scope=${encodeURIComponent(`email ${CALENDAR}`)}`),
+      await t.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ subject: s.user.id, scope: `email ${CALENDAR}` }).toString(),
+      }),
+    ]) {
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.headers['cache-control']).toBe('no-store');
+      // RFC 6750 §3.1: "insufficient_scope ... The resource server SHOULD respond with the HTTP 403".
+      expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
+      expect(res.json()).toEqual({
+        success: false,
+        error: 'insufficient_scope',
+        error_description: expect.stringContaining(CALENDAR),
+      });
+      expect(res.body).not.toContain(s.accessToken);
+    }
   });
 
   it('a malformed scope is refused with 400 invalid_request, never a 500', async () => {
