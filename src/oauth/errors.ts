@@ -5,15 +5,18 @@
 export class OAuthError extends Error {
   override name = 'OAuthError';
   readonly headers: Record<string, string>;
+  /** Fields the answer carries besides the error shape (e.g. a connect_url to fix it with). */
+  readonly extra: Record<string, string>;
 
   constructor(
     readonly error: string,
     readonly status: number,
     readonly description: string,
-    opts: { headers?: Record<string, string>; cause?: unknown } = {},
+    opts: { headers?: Record<string, string>; cause?: unknown; extra?: Record<string, string> } = {},
   ) {
     super(`${error}: ${description}`, { cause: opts.cause });
     this.headers = opts.headers ?? {};
+    this.extra = opts.extra ?? {};
   }
 }
 
@@ -52,9 +55,10 @@ export function invalidToken(description: string): OAuthError {
 }
 
 /** RFC 6750 §3.1: the token is valid but does not carry what the resource needs. */
-export function insufficientScope(description: string): OAuthError {
+export function insufficientScope(description: string, extra?: Record<string, string>): OAuthError {
   const safe = description.replace(/["\\]/g, '');
   return new OAuthError('insufficient_scope', 403, description, {
+    ...(extra ? { extra } : {}),
     headers: {
       'www-authenticate': `Bearer realm="gatehouse", error="insufficient_scope", error_description="${safe}"`,
     },
@@ -84,5 +88,5 @@ export function tooManyRequests(
 }
 
 export function errorBody(err: OAuthError) {
-  return { success: false as const, error: err.error, error_description: err.description };
+  return { ...err.extra, success: false as const, error: err.error, error_description: err.description };
 }

@@ -35,6 +35,8 @@ export interface ConnectionsRepository {
    */
   consumeLink(id: string, q?: Queryable): Promise<ConsumeResult>;
   findLink(id: string, q?: Queryable): Promise<ConnectLink | null>;
+  /** The connection's most recently created link (spent or not), or null. */
+  lastLink(connectionId: string, q?: Queryable): Promise<ConnectLink | null>;
   /**
    * Ends a spent link: exactly one caller gets it back (the UPDATE is the race arbiter); null
    * when it is unknown, not spent, already completed, or gone with its deleted connection.
@@ -89,6 +91,14 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
     },
 
     findLink,
+
+    async lastLink(connectionId, q = db) {
+      const r = await q.query<LinkRow>(
+        `SELECT ${LINK_COLUMNS} FROM connect_links WHERE connection_id = $1 ORDER BY created_at DESC, expires_at DESC LIMIT 1`,
+        [connectionId],
+      );
+      return r.rows[0] ? toLink(r.rows[0]) : null;
+    },
 
     async completeLink(id, q = db) {
       const r = await q.query<LinkRow>(

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKey } from '../api-keys/api-key.js';
-import { invalidRequest } from '../oauth/errors.js';
+import { OAuthError, insufficientScope, invalidRequest } from '../oauth/errors.js';
+import { readParams } from '../oauth/form-params.js';
 import { brokerResponse, type BrokerResponse } from '../vault/broker-response.js';
+import type { HeldToken } from '../vault/held-token.js';
+import { issueConnectLink } from '../vault/issue-connect-link.js';
 import {
   ACCEPTED_SUBJECT_FORMS,
   connectionIdSchema,
@@ -31,7 +34,59 @@ export async function answerBroker(
 ): Promise<BrokerResponse> {
   const key = await app.authenticateApiKey(request, 'tokens');
   const ref = subjectOf(readNames(), key);
-  return brokerResponse(await app.vault.getToken(ref, { force }));
+  const wanted = requestedScopes(request);
+  let token: HeldToken;
+  try {
+    token = await app.vault.getToken(ref, { force });
+  } catch (err) {
+    // A connection's service cannot send the person anywhere by itself: hand it a way back.
+    if (ref.kind !== 'connection' || !(err instanceof OAuthError) || err.error !== 'reauth_required') throw err;
+    const connectUrl = await freshLink(app, ref.connectionId, key, []);
+    throw new OAuthError(err.error, err.status, err.description, { extra: { connect_url: connectUrl } });
+  }
+  const granted = new Set(token.scope.split(' ').filter((s) => s !== ''));
+  const missing = wanted.filter((s) => !granted.has(s));
+  if (missing.length > 0) {
+    const description = `the Google grant for this subject lacks the scopes: ${missing.join(' ')}`;
+    if (ref.kind !== 'connection') throw insufficientScope(description);
+    // Ask for what is held too, so the new grant keeps it even without Google's incremental merge.
+    const connectUrl = await freshLink(app, ref.connectionId, key, [...granted, ...missing]);
+    throw insufficientScope(description, { connect_url: connectUrl });
+  }
+  return brokerResponse(token);
+}
+
+/** RFC 6749 §3.3 scope-tokens, space-separated. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,256}$/;
+
+/** The optional `scope` of a broker call: the query of a GET, the form body of a POST. */
+function requestedScopes(request: FastifyRequest): string[] {
+  const raw =
+    request.method === 'GET'
+      ? (request.query as Record<string, unknown> | undefined)?.scope
+      : readParams(request.body).scope;
+  if (raw === undefined || raw === '') return [];
+  if (typeof raw !== 'string' || raw.length > 4096)
+    throw invalidRequest('scope must be one string of space-separated Google scopes');
+  const scopes = raw.split(' ').filter((s) => s !== '');
+  if (!scopes.every((s) => SCOPE_TOKEN.test(s)))
+    throw invalidRequest('scope must be space-separated Google scopes (RFC 6749 §3.3 scope-tokens)');
+  return [...new Set(scopes)];
+}
+
+/**
+ * A new link for the connection, asking for what its last link asked for plus `scopes`, and
+ * returning the person to wherever its last link did.
+ */
+async function freshLink(app: FastifyInstance, connectionId: string, key: ApiKey, scopes: readonly string[]) {
+  const last = await app.connections.lastLink(connectionId);
+  const { connectUrl } = await issueConnectLink(app, {
+    connectionId,
+    apiKeyId: key.id,
+    returnTo: last?.returnTo ?? null,
+    scopes: [...(last?.scopes ?? []), ...scopes],
+  });
+  return connectUrl;
 }
 
 /** A person (subject) or a connection (connection_id), never both, never a guess between them. */

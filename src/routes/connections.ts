@@ -3,11 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiKey } from '../api-keys/api-key.js';
 import { isSecureOrLoopback } from '../config/schema.js';
-import { deriveSecrets } from '../crypto/derive.js';
-import { randomToken } from '../crypto/random.js';
 import { notFound } from '../oauth/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
-import { CONNECT_LINK_TTL_SECONDS, signConnectLink } from '../vault/connect-link.js';
+import { issueConnectLink } from '../vault/issue-connect-link.js';
 import { connectionIdSchema } from '../vault/subject.js';
 import { recordWebhookEvent } from '../webhooks/outbox.js';
 import { noStore } from './no-store.js';
@@ -44,7 +42,6 @@ const googleScopeSchema = z
  */
 export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
-  const linkKeys = deriveSecrets(app.config, 'connect-link');
   noStore(app);
   // The key is checked before the body or params are validated (401/403 first).
   const callers = new WeakMap<object, ApiKey>();
@@ -66,18 +63,12 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
     async (request) => {
       const key = callers.get(request)!;
       const { connection_id, return_to, scopes } = request.body;
-      const id = randomToken(16);
-      const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
-      await app.connections.createLink({
-        id,
+      const { connectUrl, expiresAt } = await issueConnectLink(app, {
         connectionId: connection_id,
         apiKeyId: key.id,
         returnTo: return_to ?? null,
-        scopes: [...new Set(scopes ?? [])],
-        expiresAt,
+        scopes: scopes ?? [],
       });
-      app.vaultAudit({ event: 'connection_link_created', subject: connection_id, api_key_id: key.id });
-      const connectUrl = `${app.config.public_url}/connect?${new URLSearchParams({ token: signConnectLink(linkKeys, id, expiresAt) })}`;
       return { success: true, connect_url: connectUrl, connection_id, expires_at: expiresAt.toISOString() };
     },
   );
