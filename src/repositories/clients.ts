@@ -77,52 +77,13 @@ export type NewClient = Omit<Client, 'disabled' | 'version' | 'created_at' | 'up
 /** All SQL for clients. Postgres is the truth; the cached lookup sits in front of findById. */
 export const clientsRepository = {
   async insert(db: Queryable, c: NewClient): Promise<Client> {
-    const { rows } = await db.query<ClientRow>(
-      `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
-         token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       RETURNING ${COLUMNS}`,
-      [
-        c.id,
-        c.app_name,
-        c.contact_email,
-        c.secret_hash,
-        c.redirect_uris,
-        c.grant_types,
-        c.scope,
-        c.token_endpoint_auth_method,
-        c.first_party,
-        c.resource_server,
-        c.id_token_signed_response_alg,
-        c.post_logout_redirect_uris,
-      ],
-    );
+    const rows = await insertClient(db, c, '');
     return toClient(rows[0]!);
   },
 
   /** Inserts unless a client with that id exists (safe when instances start at once); null when it existed. */
   async insertIfAbsent(db: Queryable, c: NewClient): Promise<Client | null> {
-    const { rows } = await db.query<ClientRow>(
-      `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
-         token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (id) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      [
-        c.id,
-        c.app_name,
-        c.contact_email,
-        c.secret_hash,
-        c.redirect_uris,
-        c.grant_types,
-        c.scope,
-        c.token_endpoint_auth_method,
-        c.first_party,
-        c.resource_server,
-        c.id_token_signed_response_alg,
-        c.post_logout_redirect_uris,
-      ],
-    );
+    const rows = await insertClient(db, c, 'ON CONFLICT (id) DO NOTHING');
     return rows[0] ? toClient(rows[0]) : null;
   },
 
@@ -181,3 +142,33 @@ export const clientsRepository = {
     return rows[0] ? toClient(rows[0]) : null;
   },
 };
+
+/** The one INSERT of a client row, with or without skipping an existing id. */
+async function insertClient(
+  db: Queryable,
+  c: NewClient,
+  onConflict: '' | 'ON CONFLICT (id) DO NOTHING',
+): Promise<ClientRow[]> {
+  const { rows } = await db.query<ClientRow>(
+    `INSERT INTO clients (id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
+       token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ${onConflict}
+     RETURNING ${COLUMNS}`,
+    [
+      c.id,
+      c.app_name,
+      c.contact_email,
+      c.secret_hash,
+      c.redirect_uris,
+      c.grant_types,
+      c.scope,
+      c.token_endpoint_auth_method,
+      c.first_party,
+      c.resource_server,
+      c.id_token_signed_response_alg,
+      c.post_logout_redirect_uris,
+    ],
+  );
+  return rows;
+}
