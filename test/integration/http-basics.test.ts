@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 
 describeBackends('HTTP basics', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage, {
-      file: { server: { body_limit_bytes: 2048 } },
-      // A probe route standing in for any endpoint that takes a form or JSON body.
-      extend: (app) => app.post('/_probe', async () => ({ success: true })),
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
+  const t = useTestApp(backend, {
+    file: { server: { body_limit_bytes: 2048 } },
+    // A probe route standing in for any endpoint that takes a form or JSON body.
+    extend: (app) => app.post('/_probe', async () => ({ success: true })),
   });
 
   it('GET /health answers 200 with a request id', async () => {
