@@ -96,6 +96,11 @@ function unescape(s) {
 /** openBrowser for the client: drives `browse` to the loopback URL, then loads it. */
 function scriptedBrowser(email, tamper) {
   return (authorizeUrl) => {
+    // logout() opens the provider's end-session page; there is nothing to fill in there.
+    if (new URL(authorizeUrl).pathname.endsWith('/oauth/logout')) {
+      void fetch(authorizeUrl).catch((err) => console.error('scripted browser:', err));
+      return;
+    }
     const stopAt = new URL(authorizeUrl).searchParams.get('redirect_uri');
     void browse(authorizeUrl, email, stopAt)
       .then((loopback) => {
