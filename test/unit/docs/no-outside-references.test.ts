@@ -11,7 +11,7 @@ function trackedFiles(): string[] {
 }
 
 describe('references outside the repository', () => {
-  it('no tracked file refers to the shared folder or SPEC.md', () => {
+  it('no tracked file refers to a file outside the repository', () => {
     const offenders: string[] = [];
     for (const file of trackedFiles()) {
       let text: string;
