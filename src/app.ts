@@ -102,12 +102,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: fastifyTrustProxy(config.server.trust_proxy),
     // Drain on close: keep-alive sockets that are idle are closed at once, busy ones finish.
     forceCloseConnections: 'idle',
-    // New requests during the drain get the spec's 503 from our own hook below.
+    // New requests during the drain get the 503 in the error shape from our own hook below.
     return503OnClosing: false,
     // Broker subjects and connection ids travel in paths: emails up to 320, ids up to 200.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 320 },
     // Malformed URLs and over-long path parameters fail in the router, before any hook: answer
-    // them in the spec's shape too (400 / 414), never Fastify's default body.
+    // them in the error shape too (400 / 414), never Fastify's default body.
     frameworkErrors: (err, _request, reply) => {
       const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       void sendError(

@@ -35,7 +35,7 @@ export interface AdminActor {
 
 /**
  * Client ids are 40 hex characters: longer than any username (≤ 32), so a client id can never
- * equal one (spec: "A client_id can never equal a username").
+ * equal one (product rule: a client id can never equal a username).
  */
 function newClientId(): string {
   return randomBytes(20).toString('hex');
@@ -142,7 +142,7 @@ export async function updateClient(deps: ClientAdminDeps, id: string, body: unkn
 /**
  * Idempotent; 404 `not_found` when there is no such client. Its live access tokens, user and
  * client_credentials alike, are denied on every instance until the longest access-token lifetime
- * has passed (spec: ending access ends all of it); the denial is written in the same transaction
+ * has passed (product rule: ending access ends all of it; docs/token-lifecycle.md); the denial is written in the same transaction
  * as the disable, so an instance that missed the message finds it at its next sync.
  */
 export async function disableClient(deps: ClientAdminDeps, id: string, by: AdminActor): Promise<Client> {
@@ -210,7 +210,7 @@ export async function rotateClientSecret(
   return { client, secret };
 }
 
-/** The one-time registration response (RFC 7591 §3.2.1 plus the spec's names). */
+/** The one-time registration response (RFC 7591 §3.2.1 plus Gatehouse's names). */
 export function registrationResponse(client: Client, secret: string | undefined) {
   return {
     success: true as const,

@@ -39,14 +39,14 @@ const redirectUri = z.string().superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `redirect URL ${problem}` });
 });
 
-/** POST /clients/register body (RFC 7591 metadata plus the spec's names). Unknown fields are ignored (RFC 7591 §2). */
+/** POST /clients/register body (RFC 7591 metadata plus Gatehouse's names). Unknown fields are ignored (RFC 7591 §2). */
 export const registrationSchema = z
   .object({
     app_name: z.string().trim().min(1).max(100),
     contact_email: z.email().max(254),
     redirect_url: redirectUri.optional(),
     redirect_urls: z.array(redirectUri).max(MAX_REDIRECT_URIS).optional(),
-    // RP-Initiated Logout §3.1 (post_logout_redirect_uris); the spec's name ends in _urls.
+    // RP-Initiated Logout §3.1 (post_logout_redirect_uris); Gatehouse's name ends in _urls.
     post_logout_redirect_urls: z.array(redirectUri).max(MAX_REDIRECT_URIS).optional(),
     id_token_signed_response_alg: z.enum(ID_TOKEN_ALGORITHMS).optional(),
     grant_types: z.array(z.enum(GRANT_TYPES)).min(1).optional(),

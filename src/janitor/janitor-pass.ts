@@ -18,7 +18,7 @@ export const DEFAULT_BATCH_SIZE = 1000;
 const GOOGLE_BATCH_SIZE = 25;
 /** Expired rows are kept this much longer (access-token clock tolerance is 5 s; instances' clocks drift). */
 export const EXPIRY_MARGIN_SECONDS = 300;
-/** A replayed code revokes the family it issued (spec); keep codes a day so a late replay still does. */
+/** A replayed code revokes the family it issued (docs/data-lifecycle.md); keep codes a day so a late replay still does. */
 export const CODE_KEEP_SECONDS = 86_400;
 export const CONNECT_LINK_KEEP_SECONDS = 86_400;
 /** RFC 8628 §3.5: a device polling after expiry is told expired_token; keep the row an hour for that. */

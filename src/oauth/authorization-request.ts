@@ -42,7 +42,7 @@ export class AuthorizationRedirectError extends OAuthError {
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 const MAX_STATE = 1024;
 
-/** Step 1 of the spec's order: the client and redirect_uri, before anything else. */
+/** Step 1 of the order in docs/oauth-server.md: the client and redirect_uri, before anything else. */
 export async function resolveTarget(store: ClientStore, query: Query): Promise<TrustedTarget> {
   const clientId = query.client_id;
   if (!clientId) throw new UntrustedRedirectError('The request has no client_id.');
@@ -101,7 +101,7 @@ export function validateAuthorizationParams(target: TrustedTarget, query: Query)
   const challenge = query.code_challenge;
   const method = query.code_challenge_method;
   if (challenge !== undefined || method !== undefined) {
-    // Spec: S256 only; RFC 7636 §4.3 defaults a missing method to plain, which we refuse too.
+    // Product rule: S256 only; RFC 7636 §4.3 defaults a missing method to plain, which we refuse too.
     if (method !== 'S256') fail('invalid_request', 'code_challenge_method must be S256');
     if (!challenge || !isValidS256Challenge(challenge))
       fail('invalid_request', 'code_challenge must be 43 base64url characters');

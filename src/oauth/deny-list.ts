@@ -51,7 +51,7 @@ export function subjectDigest(userId: string): string {
  * commits late is found as surely as one that commits at once. When Postgres stops answering the
  * sync is retried every retryIntervalMs, so it catches up as soon as Postgres is back; when it
  * has failed for longer than maxStalenessMs, checks throw 503: a token is never reported active
- * on revocation state we could not read (spec: fail closed).
+ * on revocation state we could not read (product rule: fail closed; docs/token-lifecycle.md).
  */
 export class DenyList {
   private readonly entries = new Map<string, number>();
@@ -93,7 +93,7 @@ export class DenyList {
   /**
    * Throws 503 when Postgres has not answered a sync for longer than maxStalenessMs. Also guards
    * token issuance: a grant that needs no query (client_credentials) must not keep minting tokens
-   * while the system of record is unreachable (spec: fail closed).
+   * while the system of record is unreachable (product rule: fail closed; docs/token-lifecycle.md).
    */
   assertFresh(): void {
     if (Date.now() - this.lastSyncAt > this.maxStalenessMs) {

@@ -1,5 +1,5 @@
 /**
- * The one error type every endpoint throws. The error handler turns it into the spec's shape:
+ * The one error type every endpoint throws. The error handler turns it into the error shape (docs/reference/errors.md):
  * {"success": false, "error": "<code>", "error_description": "<text>"}.
  */
 export class OAuthError extends Error {

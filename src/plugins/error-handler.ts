@@ -23,7 +23,7 @@ interface ValidationIssue {
 }
 
 /**
- * One place that writes every error response: the spec's shape and RFC status, headers the
+ * One place that writes every error response: the error shape (docs/reference/errors.md) and RFC status, headers the
  * error carries, and never a stack trace. Anything unexpected becomes a generic server_error
  * and its cause is logged.
  */

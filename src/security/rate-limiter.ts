@@ -28,7 +28,7 @@ interface LocalCounter {
  * second counter (successes) that lives exactly as long as the window.
  *
  * When Redis cannot answer, counting continues in process: limits get per-instance but never
- * disappear (spec: "fall back to in-process limits, never to none").
+ * disappear (product rule: fall back to in-process limits, never to none).
  */
 export class FailureLimiter {
   private readonly local = new LRUCache<string, LocalCounter>({ max: 100_000 });

@@ -29,7 +29,7 @@ describeBackends('HTTP basics', (backend) => {
     });
   });
 
-  it('unknown routes are 404 not_found in the spec shape', async () => {
+  it('unknown routes are 404 not_found in the error shape', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/no/such/thing' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({

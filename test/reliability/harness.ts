@@ -101,7 +101,7 @@ export async function registerOver(
   return r.body;
 }
 
-/** The spec's error shape, and nothing that looks like a stack trace. */
+/** The error shape, and nothing that looks like a stack trace. */
 export function isSpecError(body: unknown): boolean {
   const b = body as Record<string, unknown> | null;
   return (

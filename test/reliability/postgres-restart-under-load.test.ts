@@ -14,7 +14,7 @@ const REDIRECT = 'https://app.example.com/callback';
 
 /**
  * Fault 1: Postgres restarted in the middle of sustained mixed load (code exchange, refresh,
- * client_credentials). During the outage: 503 in the spec's shape, never a hang or a stack; the
+ * client_credentials). During the outage: 503 in the error shape, never a hang or a stack; the
  * pool recovers on its own; and every 2xx token response refers to committed state.
  */
 describe('Postgres restarted during load', () => {
@@ -89,7 +89,7 @@ describe('Postgres restarted during load', () => {
     stop = true;
     await Promise.all(workers);
 
-    // During the outage: only the spec's 503, fast, and never a stack.
+    // During the outage: only a 503 in the error shape, fast, and never a stack.
     expect(failures.length).toBeGreaterThan(0);
     for (const f of failures) {
       expect(f.status, JSON.stringify(f.body)).toBe(503);

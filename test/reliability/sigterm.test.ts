@@ -43,7 +43,7 @@ describe('SIGTERM during load', () => {
     expect(exit).toBe(0);
     const ok = results.filter((r) => r.status === 200);
     expect(ok.length).toBeGreaterThan(50);
-    // Only successes, the spec's 503 while draining, or a refused connection once it closed.
+    // Only successes, the 503 while draining, or a refused connection once it closed.
     for (const r of results) {
       expect([0, 200, 503]).toContain(r.status);
       if (r.status === 503) expect(isSpecError(r.body)).toBe(true);

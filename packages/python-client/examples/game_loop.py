@@ -3,7 +3,7 @@ A tiny game loop that signs the player in and prints who they are (no pygame: th
 print and a sleep). The login waits in the background; the loop keeps running and picks the
 result up with process_callbacks(), as a real game would once per frame.
 
-    GATEHOUSE_URL=http://127.0.0.1:8000 GATEHOUSE_CLIENT_ID=<public client id> python3 game_loop.py
+    GATEHOUSE_URL=http://localhost:8000 GATEHOUSE_CLIENT_ID=<public client id> python3 game_loop.py
 
 Register the client once (dev mode prints the admin key on first start):
 
@@ -57,7 +57,7 @@ class Game:
 def main() -> None:
     auth = OAuthManager(
         os.environ.get("GATEHOUSE_CLIENT_ID", "my-game"),
-        backend_url=os.environ.get("GATEHOUSE_URL", "http://127.0.0.1:8000"),
+        backend_url=os.environ.get("GATEHOUSE_URL", "http://localhost:8000"),
     )
     Game(auth).run()
     auth.close()

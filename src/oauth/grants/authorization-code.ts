@@ -12,7 +12,7 @@ import type { Grant, TokenResponse } from './grant.js';
 const MAX_CODE_LENGTH = 256;
 
 /**
- * RFC 6749 §4.1.3 with PKCE (RFC 7636) and the replay rules of the spec / OAuth 2.1 §7.5.2.
+ * RFC 6749 §4.1.3 with PKCE (RFC 7636) and the replay rules of OAuth 2.1 §7.5.2 (docs/oauth-server.md).
  * The code row is locked for the transaction: concurrent redemptions queue, exactly one wins.
  */
 export const authorizationCodeGrant: Grant = {
@@ -96,7 +96,7 @@ export const authorizationCodeGrant: Grant = {
   },
 };
 
-/** Spec: S256 only; required when the code was bound to a challenge. */
+/** Product rule: S256 only; required when the code was bound to a challenge. */
 function checkPkce(challenge: string | null, verifier: string | undefined, publicClient: boolean): void {
   if (challenge) {
     if (verifier === undefined) throw invalidGrant('code_verifier is required');

@@ -7,7 +7,7 @@ import type { DenyList } from '../deny-list.js';
 import type { TokenService } from '../tokens.js';
 import type { TokenBroker } from '../../vault/broker.js';
 
-/** What the token endpoint answers (RFC 6749 §5.1 plus the spec's success, username, expiry). */
+/** What the token endpoint answers (RFC 6749 §5.1 plus Gatehouse's success, username, expiry). */
 export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';

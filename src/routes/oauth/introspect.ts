@@ -13,7 +13,7 @@ const MAX_TOKEN_LENGTH = 8192;
  * public one). A client may introspect its own tokens; a client registered as a resource server
  * may introspect any. Everything else, and every invalid, expired or revoked
  * token, is {"active": false}. When revocation state cannot be read the answer is 503, never
- * "active" (spec: fail closed).
+ * "active" (product rule: fail closed).
  */
 export const introspectRoute: FastifyPluginAsync = async (app) => {
   const mayIntrospect = (client: Client, owner: string) => client.resource_server || owner === client.id;

@@ -130,7 +130,7 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ success: true, client_id: client.client_id, disabled: true });
     expect(await rowsOf(client.client_id)).toEqual(before);
-    // Disabling alone also ends the client's live access tokens (spec: ending access ends all of it).
+    // Disabling alone also ends the client's live access tokens (product rule: ending access ends all of it).
     expect((await introspect(t.app, tokens[1]!.access_token)).active).toBe(false);
     // purge=false is the same as no purge
     const again = await t.app.inject({

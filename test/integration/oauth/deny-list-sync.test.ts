@@ -125,7 +125,7 @@ describeBackends('deny-list sync', (backend) => {
       flaky.goDown();
       // Down long enough that the revocation state counts as unknown.
       await msUntil(Date.now(), async () => isStale(solo), 15_000);
-      // Spec, Policy "Fail closed": revocation state that cannot be read is 503, never "active".
+      // Product rule "fail closed": revocation state that cannot be read is 503, never "active".
       expect((await userInfo()).statusCode).toBe(503);
       const backAt = await flaky.comeBackAfterNextFailure();
       // The sync timer runs every 2 s; the instance must not wait for it.

@@ -11,7 +11,7 @@ import { msUntil } from '../../helpers/wait.js';
 type App = TestApp['app'];
 
 /**
- * Spec, Policy "Ending access ends all of it": disabling or purging a client, "Remove access"
+ * Product rule "ending access ends all of it" (docs/token-lifecycle.md): disabling or purging a client, "Remove access"
  * and user deletion end every live token they concern, on every instance, at once.
  */
 describeBackends('ending access ends all of it', (backend) => {

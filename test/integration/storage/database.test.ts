@@ -18,7 +18,7 @@ describeBackends('Database', (backend) => {
     expect(await migrate(t.db)).toEqual([]);
   });
 
-  it('creates every table the spec needs', async () => {
+  it('creates every table Gatehouse needs', async () => {
     const { rows } = await t.db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );

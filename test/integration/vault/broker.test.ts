@@ -37,7 +37,7 @@ describeBackends('Google token broker', (backend) => {
     return seeded;
   }
 
-  it('returns the held token while it is fresh, with the spec shape and no-store', async () => {
+  it('returns the held token while it is fresh, in the broker answer shape with no-store', async () => {
     const s = await seedCredential(t.app, mock, email());
     const before = mock.control.calls('token');
     const res = await brokerCall(t.app, key, s.user.id);

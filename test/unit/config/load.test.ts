@@ -23,7 +23,7 @@ function failure(env: Record<string, string>, file: unknown = {}): string {
 }
 
 describe('loadConfig', () => {
-  it('applies the spec defaults with nothing configured', () => {
+  it('applies the documented defaults with nothing configured', () => {
     const c = loadConfig({});
     expect(c.server.port).toBe(8000);
     expect(c.server.host).toBe('0.0.0.0');
