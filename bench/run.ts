@@ -17,6 +17,7 @@ import { buildRows, machineFacts, markdownTable, factsLine, writeResults, type R
 import { baselineScenarios } from './scenarios/baseline.js';
 import { gatehouseScenarios } from './scenarios/gatehouse.js';
 import { oidcProviderScenarios } from './scenarios/oidc-provider.js';
+import { runProactiveWorkerBench, wantsProactive } from './scenarios/proactive-worker.js';
 import type { ServerName } from './scenarios/scenario.js';
 import { GatehouseSeeder } from './seed/gatehouse-seed.js';
 import {
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
       ],
       args.only,
     );
-    if (scenarios.length === 0) throw new Error(`--only ${args.only.join(',')} matches no scenario`);
+    const proactive = wantsProactive(args.only);
+    if (scenarios.length === 0 && !proactive) throw new Error(`--only ${args.only.join(',')} matches no scenario`);
     log(
       `${scenarios.length} scenarios × ${args.rounds} rounds × ${args.durationSeconds} s, ${args.connections} connections`,
     );
@@ -75,7 +77,9 @@ async function main(): Promise<void> {
     const signRate = await measureEs256SignRate();
     log(`jose ES256 sign on the load core: ${signRate.toFixed(0)}/s`);
     const outcomes = await measure(scenarios, { ...args, pidOf: (s) => servers[s].pid, log });
-    const rows = buildRows(outcomes);
+    // Its own Gatehouse processes and database, one after the other (see the module).
+    const worker = proactive ? await runProactiveWorkerBench({ postgres, redis, args, log }) : undefined;
+    const rows = buildRows([...outcomes, ...(worker?.outcomes ?? [])]);
     const facts: RunFacts = {
       date: new Date().toISOString(),
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -84,9 +88,9 @@ async function main(): Promise<void> {
       durationSeconds: args.durationSeconds,
       rounds: args.rounds,
       connections: args.connections,
-      extra: { 'jose ES256 signs/s on the load core': Math.round(signRate) },
+      extra: { 'jose ES256 signs/s on the load core': Math.round(signRate), ...worker?.facts },
     };
-    const targets = judgeTargets(rows, signRate);
+    const targets = [...judgeTargets(rows, signRate), ...(worker?.targets ?? [])];
     log(`\n${factsLine(facts)}\n\n${markdownTable(rows)}\n\n${targets.join('\n')}`);
     writeResults(RESULTS_DIR, 'latest', facts, rows, targets);
     log(`\nwrote bench/results/latest.json and bench/results/latest.md`);

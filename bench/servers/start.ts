@@ -68,6 +68,8 @@ export interface GatehouseOptions {
   redisPrefix: string;
   /** Write a CPU profile into this folder when the process exits (node --cpu-prof). */
   cpuProfDir?: string;
+  /** Variables that replace the defaults above (a scenario's own Google endpoint or settings). */
+  env?: Record<string, string>;
 }
 
 export interface RunningGatehouse extends RunningServer {
@@ -102,6 +104,7 @@ export async function startGatehouse(group: ProcessGroup, o: GatehouseOptions): 
     REDIS_KEY_PREFIX: o.redisPrefix,
     ADMIN_KEY: adminKey,
     ENCRYPTION_KEYS: `bench1:${randomBytes(32).toString('base64')}`,
+    ...o.env,
   };
   const profile = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   const child = group.start({

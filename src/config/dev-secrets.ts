@@ -42,8 +42,9 @@ export function withDevSecrets(
   return loadConfig(
     {
       ...env,
-      ADMIN_KEY: env.ADMIN_KEY || secrets.admin_key,
-      ENCRYPTION_KEYS: env.ENCRYPTION_KEYS || secrets.encryption_keys,
+      // Only the missing ones: a key set in config.yml or as GATEHOUSE_SECRETS__* must stand.
+      ...(config.secrets.admin_key ? {} : { ADMIN_KEY: secrets.admin_key }),
+      ...(config.secrets.encryption_keys ? {} : { ENCRYPTION_KEYS: secrets.encryption_keys }),
     },
     file,
   );

@@ -1,4 +1,7 @@
-/** Environment variables and the config path each overrides. */
+/**
+ * Environment variables and the config path each overrides: the documented names, which win
+ * over the generic GATEHOUSE_<SECTION>__<KEY> form of the same setting.
+ */
 export const ENV_MAP: Record<string, string[]> = {
   NODE_ENV: ['node_env'],
   DATA_DIR: ['data_dir'],
@@ -38,6 +41,29 @@ export const ENV_MAP: Record<string, string[]> = {
   GOOGLE_PROACTIVE_REFRESH_PER_MINUTE: ['google', 'proactive_refresh_per_minute'],
 };
 
+export const GENERIC_ENV_PREFIX = 'GATEHOUSE_';
+
+/**
+ * GATEHOUSE_* variables that are not settings: the config file's path, and names read by the
+ * test harnesses and SDK examples, which often share a shell with the server. Any other
+ * GATEHOUSE_* name that is no setting is a typo and stops the start.
+ */
+export const NON_SETTING_ENV = new Set([
+  'GATEHOUSE_CONFIG',
+  'GATEHOUSE_REQUIRE_REAL_BACKENDS',
+  'GATEHOUSE_SERVER_CMD',
+  'GATEHOUSE_URL',
+  'GATEHOUSE_CLIENT_ID',
+  'GATEHOUSE_ADMIN_KEY',
+  'GATEHOUSE_ACCESS_TOKEN',
+]);
+
+/** `google.proactive_refresh_minutes` → `GATEHOUSE_GOOGLE__PROACTIVE_REFRESH_MINUTES`. */
+export function genericEnvName(path: readonly string[]): string {
+  return GENERIC_ENV_PREFIX + path.map((key) => key.toUpperCase()).join('__');
+}
+
+/** The documented variable for a config path, if it has one. */
 export function envNameFor(path: readonly PropertyKey[]): string | undefined {
   const key = path.join('.');
   return Object.keys(ENV_MAP).find((name) => ENV_MAP[name]!.join('.') === key);

@@ -24,48 +24,51 @@ function isAddressOrCidr(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
-export const trustProxySchema = z.unknown().transform((raw, ctx): TrustProxy => {
-  if (typeof raw === 'boolean') return raw;
-  if (typeof raw === 'number') {
-    if (Number.isInteger(raw) && raw >= 1 && raw <= 100) return raw;
-    ctx.addIssue({ code: 'custom', message: 'a hop count must be an integer from 1 to 100' });
-    return z.NEVER;
-  }
-  const entries =
-    typeof raw === 'string'
-      ? raw
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : Array.isArray(raw) && raw.every((e) => typeof e === 'string')
-        ? raw.map((s) => s.trim())
-        : undefined;
-  if (!entries || entries.length === 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be false, a hop count, or a comma-separated list of proxy addresses/CIDRs',
-    });
-    return z.NEVER;
-  }
-  if (entries.length === 1) {
-    const only = entries[0]!.toLowerCase();
-    if (only === 'false') return false;
-    if (only === 'true') return true;
-    // "1" is one hop, not the boolean: reading it as "trust everyone" let callers pick their address.
-    if (/^\d+$/.test(only)) {
-      const hops = Number(only);
-      if (hops >= 1 && hops <= 100) return hops;
+export const trustProxySchema = z
+  .unknown()
+  .transform((raw, ctx): TrustProxy => {
+    if (typeof raw === 'boolean') return raw;
+    if (typeof raw === 'number') {
+      if (Number.isInteger(raw) && raw >= 1 && raw <= 100) return raw;
       ctx.addIssue({ code: 'custom', message: 'a hop count must be an integer from 1 to 100' });
       return z.NEVER;
     }
-  }
-  const bad = entries.find((e) => !isAddressOrCidr(e));
-  if (bad !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${bad.slice(0, 64)}" is not an IP address or CIDR (nor false, a hop count, loopback, linklocal, uniquelocal)`,
-    });
-    return z.NEVER;
-  }
-  return entries;
-});
+    const entries =
+      typeof raw === 'string'
+        ? raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : Array.isArray(raw) && raw.every((e) => typeof e === 'string')
+          ? raw.map((s) => s.trim())
+          : undefined;
+    if (!entries || entries.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be false, a hop count, or a comma-separated list of proxy addresses/CIDRs',
+      });
+      return z.NEVER;
+    }
+    if (entries.length === 1) {
+      const only = entries[0]!.toLowerCase();
+      if (only === 'false') return false;
+      if (only === 'true') return true;
+      // "1" is one hop, not the boolean: reading it as "trust everyone" let callers pick their address.
+      if (/^\d+$/.test(only)) {
+        const hops = Number(only);
+        if (hops >= 1 && hops <= 100) return hops;
+        ctx.addIssue({ code: 'custom', message: 'a hop count must be an integer from 1 to 100' });
+        return z.NEVER;
+      }
+    }
+    const bad = entries.find((e) => !isAddressOrCidr(e));
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${bad.slice(0, 64)}" is not an IP address or CIDR (nor false, a hop count, loopback, linklocal, uniquelocal)`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  })
+  .meta({ type: 'false, a hop count 1–100, or a list of addresses/CIDRs (comma-separated)' });

@@ -15,6 +15,7 @@ declare module 'fastify' {
      */
     openapi?: {
       body?: $ZodType;
+      querystring?: $ZodType;
       response?: Record<number, DocResponse>;
     };
   }
@@ -83,6 +84,7 @@ export const openapiPlugin = fp(
         if (!docs) return zodTransform(input);
         const schema = { ...(input.schema ?? {}) } as Record<string, unknown>;
         if (docs.body && !schema.body) schema.body = docs.body;
+        if (docs.querystring && !schema.querystring) schema.querystring = docs.querystring;
         if (docs.response) schema.response = { ...docs.response, ...(schema.response as object | undefined) };
         return zodTransform({ ...input, schema });
       },

@@ -24,6 +24,15 @@ export interface Connection {
   updatedAt: Date;
 }
 
+/** A connection with what its Google grant looks like (none yet: every grant field null). */
+export interface ConnectionSummary extends Connection {
+  status: 'active' | 'reauth_required' | null;
+  email: string | null;
+  scopes: string[];
+  accessTokenExpiresAt: Date | null;
+  lastRefreshedAt: Date | null;
+}
+
 export interface ConnectionsRepository {
   createLink(
     link: Omit<ConnectLink, 'usedAt' | 'completedAt' | 'scopes'> & { scopes?: string[] },
@@ -45,6 +54,8 @@ export interface ConnectionsRepository {
   /** Creates the connection row, or touches it when the id is being reconnected. */
   ensure(id: string, apiKeyId: string | null, q?: Queryable): Promise<void>;
   find(id: string, q?: Queryable): Promise<Connection | null>;
+  /** Newest first, with their grants; only those a given API key created when it is named. */
+  list(opts: { limit: number; apiKeyId?: string }, q?: Queryable): Promise<ConnectionSummary[]>;
   /**
    * Deletes the connection, its credential (ON DELETE CASCADE) and all its links, spent ones
    * too: a link on its way through Google must not bring a deleted connection back. False when absent.
@@ -132,6 +143,39 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
             updatedAt: new Date(row.updated_at),
           }
         : null;
+    },
+
+    async list({ limit, apiKeyId }, q = db) {
+      const r = await q.query<{
+        id: string;
+        created_by_api_key: string | null;
+        created_at: Date | string;
+        updated_at: Date | string;
+        status: 'active' | 'reauth_required' | null;
+        email: string | null;
+        scopes: string | null;
+        access_token_expires_at: Date | string | null;
+        last_refreshed_at: Date | string | null;
+      }>(
+        `SELECT c.id, c.created_by_api_key, c.created_at, c.updated_at,
+                g.status, g.email, g.scopes, g.access_token_expires_at, g.last_refreshed_at
+           FROM connections c LEFT JOIN google_credentials g ON g.connection_id = c.id
+          WHERE $1::text IS NULL OR c.created_by_api_key = $1
+          ORDER BY c.created_at DESC, c.id
+          LIMIT $2`,
+        [apiKeyId ?? null, limit],
+      );
+      return r.rows.map((row) => ({
+        id: row.id,
+        createdByApiKey: row.created_by_api_key,
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+        status: row.status,
+        email: row.email,
+        scopes: row.scopes ? row.scopes.split(' ').filter(Boolean) : [],
+        accessTokenExpiresAt: row.access_token_expires_at === null ? null : new Date(row.access_token_expires_at),
+        lastRefreshedAt: row.last_refreshed_at === null ? null : new Date(row.last_refreshed_at),
+      }));
     },
 
     async delete(id, q = db) {

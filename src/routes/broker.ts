@@ -1,5 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { ApiKey } from '../api-keys/api-key.js';
+import { errorBody, errors, ok } from '../openapi/components.js';
 import { OAuthError, insufficientScope, invalidRequest } from '../oauth/errors.js';
 import { readParams } from '../oauth/form-params.js';
 import { brokerResponse, type BrokerResponse } from '../vault/broker-response.js';
@@ -14,6 +16,77 @@ import {
   toSubjectRef,
   type SubjectRef,
 } from '../vault/subject.js';
+
+/*
+ * OpenAPI documentation of the broker calls. Documentation only (`config.openapi`): the broker
+ * reads its parameters itself, after the API key, so a bad parameter never answers before a
+ * bad key does.
+ */
+const scopeParam = z
+  .string()
+  .describe(
+    'Google scopes the caller needs, space-separated. A credential lacking any of them is 403 insufficient_scope naming the missing ones (and, for a connection, a connect_url asking for them)',
+  );
+
+const brokerToken = z
+  .object({
+    success: z.literal(true),
+    access_token: z.string().describe("The subject's Google access token"),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().describe('Remaining lifetime in seconds'),
+    expiry: z.number().int().describe('Expiry, unix seconds'),
+    scope: z.string().describe('Google scopes the token carries, space-separated'),
+    subject: z.string().describe('Canonical subject: the user id, or the connection id'),
+  })
+  .meta({ id: 'BrokerToken', description: "A subject's Google access token, refreshed first when about to expire" });
+
+const connectUrl = z
+  .url()
+  .describe(
+    'For a connection only: a fresh single-use connect link (15 min) that asks for the missing scopes (403) or reconnects the grant (409), returning to the return_to of the connection’s last link',
+  );
+
+const brokerInsufficientScope = errorBody
+  .extend({ error: z.literal('insufficient_scope'), connect_url: connectUrl.optional() })
+  .meta({ id: 'BrokerInsufficientScope', description: 'The credential lacks a requested Google scope' });
+
+const brokerConflict = errorBody
+  .extend({ error: z.enum(['reauth_required', 'ambiguous_subject']), connect_url: connectUrl.optional() })
+  .meta({
+    id: 'BrokerConflict',
+    description:
+      'reauth_required: Google refused the refresh token (invalid_grant); the credential is marked and webhooks are told. ambiguous_subject: an email that is the verified email of several people',
+  });
+
+const brokerResponses = {
+  200: ok("The subject's Google access token", brokerToken),
+  ...errors(400, 401),
+  403: {
+    description:
+      'insufficient_scope (with connect_url for a connection), or forbidden: the API key lacks the tokens scope',
+    content: { 'application/json': { schema: z.union([brokerInsufficientScope, errorBody]) } },
+  },
+  ...errors(404),
+  409: {
+    description: 'reauth_required (with connect_url for a connection) or ambiguous_subject',
+    content: { 'application/json': { schema: brokerConflict } },
+  },
+  ...errors(429, 502, 503),
+};
+
+const brokerForm = z.object({
+  subject: z.string().optional().describe('A person: user id, username or verified email'),
+  connection_id: z.string().optional().describe('A connection id (never together with subject)'),
+  scope: scopeParam.optional(),
+});
+
+/** `config` of GET /tokens/:subject and GET /connections/:id/token. */
+export const brokerGetDocs: FastifyContextConfig = {
+  openapi: { querystring: z.object({ scope: scopeParam.optional() }), response: brokerResponses },
+};
+
+/** `config` of POST /oauth/refresh (form body; Bearer API key). */
+export const brokerPostDocs: FastifyContextConfig = { openapi: { body: brokerForm, response: brokerResponses } };
 
 /** What a broker request names: at most one of the two, or neither (the key's default_subject). */
 export interface BrokerNames {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { answerBroker } from './broker.js';
+import { answerBroker, brokerGetDocs } from './broker.js';
 import { noStore } from './no-store.js';
 
 /**
@@ -8,10 +8,10 @@ import { noStore } from './no-store.js';
  */
 export const tokensRoutes: FastifyPluginAsync = async (app) => {
   noStore(app);
-  app.get<{ Params: { subject: string } }>('/tokens/:subject', async (request) =>
+  app.get<{ Params: { subject: string } }>('/tokens/:subject', { config: brokerGetDocs }, async (request) =>
     answerBroker(app, request, () => ({ subject: request.params.subject }), false),
   );
-  app.get<{ Params: { id: string } }>('/connections/:id/token', async (request) =>
+  app.get<{ Params: { id: string } }>('/connections/:id/token', { config: brokerGetDocs }, async (request) =>
     answerBroker(app, request, () => ({ connection_id: request.params.id }), false),
   );
 };

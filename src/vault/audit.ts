@@ -12,6 +12,8 @@ export interface VaultAuditEvent {
   subject?: string;
   credential_id?: string;
   api_key_id?: string;
+  /** Who did it when no API key did (an admin on the CLI: `cli:<user>`). */
+  actor?: string;
   details?: Record<string, unknown>;
 }
 
@@ -19,10 +21,10 @@ export type VaultAudit = (event: VaultAuditEvent) => void;
 
 /** The one place vault events leave the process: the audit_events table and audit file. */
 export function createVaultAudit(audit: (event: AuditEvent) => void): VaultAudit {
-  return ({ credential_id, api_key_id, details, ...rest }) =>
+  return ({ credential_id, api_key_id, actor, details, ...rest }) =>
     audit({
       ...rest,
-      actor: api_key_id ? `api-key:${api_key_id}` : null,
+      actor: api_key_id ? `api-key:${api_key_id}` : (actor ?? null),
       details: { ...details, ...(credential_id ? { credential_id } : {}) },
     });
 }

@@ -5,16 +5,24 @@ import { CONNECT_LINK_TTL_SECONDS, signConnectLink } from './connect-link.js';
 
 interface NewConnectLink {
   connectionId: string;
-  apiKeyId: string;
+  /** The service asking (its name is shown on the confirmation page); null from the CLI. */
+  apiKeyId: string | null;
   returnTo: string | null;
   /** Google scopes asked for on top of the base ones. */
   scopes: readonly string[];
 }
 
-/** Stores a single-use link and returns its signed URL: POST /connections and the broker's fix-it links. */
+/** What issuing a link needs: the Fastify instance, or what the CLI builds. */
+export type ConnectLinkDeps = Pick<FastifyInstance, 'config' | 'connections' | 'vaultAudit'>;
+
+/**
+ * Stores a single-use link and returns its signed URL: POST /connections, the broker's fix-it
+ * links and `connections link`.
+ */
 export async function issueConnectLink(
-  app: FastifyInstance,
+  app: ConnectLinkDeps,
   link: NewConnectLink,
+  actor?: string,
 ): Promise<{ connectUrl: string; expiresAt: Date }> {
   const id = randomToken(16);
   const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
@@ -26,7 +34,12 @@ export async function issueConnectLink(
     scopes: [...new Set(link.scopes)],
     expiresAt,
   });
-  app.vaultAudit({ event: 'connection_link_created', subject: link.connectionId, api_key_id: link.apiKeyId });
+  app.vaultAudit({
+    event: 'connection_link_created',
+    subject: link.connectionId,
+    ...(link.apiKeyId ? { api_key_id: link.apiKeyId } : {}),
+    ...(actor ? { actor } : {}),
+  });
   const token = signConnectLink(deriveSecrets(app.config, 'connect-link'), id, expiresAt);
   return { connectUrl: `${app.config.public_url}/connect?${new URLSearchParams({ token })}`, expiresAt };
 }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -71,6 +73,14 @@ describe('CLI arguments', () => {
     [['webhooks', 'create', '--url', 'https://u:p@example.com/h', '--event', 'user.deleted'], 'without credentials'],
     [['webhooks', 'create', '--url', 'https://example.com/h', '--event', 'user.created'], 'events.0'],
     [['webhooks', 'delete', 'not-a-uuid'], 'is not a webhook id'],
+    [['connections', 'link'], 'expected <connection id>'],
+    [
+      ['connections', 'link', 'branch-1', '--return-to', 'ftp://shop.example/done'],
+      '--return-to must be an absolute https',
+    ],
+    [['connections', 'link', 'branch-1', '--scope', 'bad"scope'], '--scope #1 must be a scope token'],
+    [['connections', 'delete', 'not a connection'], 'is not a connection id'],
+    [['connections', 'list', '--api-key', 'nope'], '--api-key must be an API key id'],
   ])('%j exits 2 with the problem on stderr', async (args, message) => {
     const r = await cli(args, env);
     expect(r.code).toBe(2);
@@ -95,6 +105,9 @@ describe('CLI arguments', () => {
       'webhooks create',
       'webhooks list',
       'webhooks delete',
+      'connections list',
+      'connections link',
+      'connections delete',
     ]) {
       expect(all.stdout).toContain(name);
     }
@@ -410,6 +423,102 @@ describeBackends('CLI commands', (backend) => {
     expect((await cli(['webhooks', 'delete', hook.id], env)).code).toBe(1);
     expect((await cli(['webhooks', 'list'], env)).json().webhooks).toEqual([]);
   }, 90_000);
+
+  it('connections link / list / delete: the link opens the confirmation page, delete revokes at Google and tells webhooks', async () => {
+    // Google's revocation endpoint, so the test sees what the CLI revoked.
+    const revoked: string[] = [];
+    const google = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        revoked.push(new URLSearchParams(body).get('token') ?? '');
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => google.listen(0, '127.0.0.1', resolve));
+    const revokeUrl = `http://127.0.0.1:${(google.address() as AddressInfo).port}/revoke`;
+    const scope = 'https://www.googleapis.com/auth/business.manage';
+    try {
+      const linked = await cli(
+        ['connections', 'link', 'branch-42', '--return-to', 'https://shop.example/done', '--scope', scope],
+        env,
+      );
+      expect(linked.code, linked.stderr).toBe(0);
+      const link = linked.json();
+      expect(link).toEqual({
+        success: true,
+        connection_id: 'branch-42',
+        connect_url: expect.stringMatching(/^http:\/\/localhost:8000\/connect\?token=/),
+        expires_at: expect.any(String),
+      });
+      await withApp(async (app) => {
+        const page = await app.inject({
+          method: 'GET',
+          url: new URL(link.connect_url).pathname + new URL(link.connect_url).search,
+        });
+        expect(page.statusCode).toBe(200);
+        expect(page.body).toContain('branch-42');
+        // As if the person had connected: the grant the vault holds for the connection.
+        await app.connections.ensure('branch-42', null);
+        await app.googleCredentials.save(
+          { connectionId: 'branch-42' },
+          {
+            accessToken: 'ya29.cli-test',
+            expiresIn: 3600,
+            refreshToken: '1//cli-refresh',
+            scope: `openid ${scope}`,
+            email: 'shop@example.com',
+          },
+        );
+        const hook = await app.inject({
+          method: 'POST',
+          url: '/internal/webhooks',
+          headers: { 'x-admin-key': TEST_ADMIN_KEY },
+          payload: { url: 'http://127.0.0.1:9/hook', events: ['connection.deleted'] },
+        });
+        expect(hook.statusCode).toBe(201);
+      });
+
+      const listed = await cli(['connections', 'list'], env);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.json().connections).toEqual([
+        {
+          connection_id: 'branch-42',
+          status: 'active',
+          reauth_required: false,
+          google_email: 'shop@example.com',
+          scopes: expect.arrayContaining(['openid', scope]),
+          expiry: expect.any(Number),
+          last_refreshed_at: expect.any(String),
+          created_by_api_key: null,
+          created_at: expect.any(String),
+        },
+      ]);
+      expect(listed.stdout).not.toContain('ya29.cli-test');
+
+      const deleted = await cli(['connections', 'delete', 'branch-42'], { ...env, GOOGLE_REVOKE_URL: revokeUrl });
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(deleted.json()).toEqual({
+        success: true,
+        connection_id: 'branch-42',
+        deleted: true,
+        revoked_at_google: true,
+      });
+      expect(revoked).toEqual(['1//cli-refresh']);
+      await withApp(async (app) => {
+        expect(await app.connections.find('branch-42')).toBeNull();
+        const events = await app.db.query<{ data: { connection_id: string } }>(
+          "SELECT data FROM webhook_events WHERE type = 'connection.deleted'",
+        );
+        expect(events.rows.map((r) => r.data.connection_id)).toContain('branch-42');
+      });
+      const again = await cli(['connections', 'delete', 'branch-42'], env);
+      expect(again.code).toBe(1);
+      expect((await cli(['connections', 'list'], env)).json().connections).toEqual([]);
+    } finally {
+      await new Promise((resolve) => google.close(resolve));
+    }
+  }, 180_000);
 
   it('keys reencrypt moves every ciphertext to the active key', async () => {
     const newKeys = `next:${Buffer.alloc(32, 9).toString('base64')},${TEST_ENCRYPTION_KEYS}`;

@@ -6,6 +6,7 @@ import { userCommands } from './users.js';
 import { keyCommands } from './keys.js';
 import { janitorCommands } from './janitor.js';
 import { webhookCommands } from './webhooks.js';
+import { connectionCommands } from './connections.js';
 
 /**
  * Every command the CLI knows, in the order `--help` lists them.
@@ -23,4 +24,5 @@ export const COMMANDS: Command[] = [
   ...keyCommands,
   ...janitorCommands,
   ...webhookCommands,
+  ...connectionCommands,
 ];
