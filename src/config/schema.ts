@@ -266,7 +266,7 @@ export const configSchema = z
           ),
         proactive_refresh_per_minute: int(1, 100_000)
           .default(60)
-          .describe('\u2026with at most this many Google calls per minute across all instances'),
+          .describe('\u2026with at most this many Google calls in any rolling minute across all instances'),
         drop_unused_after_days: int(1, 36500)
           .optional()
           .describe(

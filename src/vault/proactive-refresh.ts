@@ -6,6 +6,7 @@ import type { TokenBroker } from './broker.js';
 import type { ProactiveStore } from './proactive-store.js';
 import type { ServedTracker } from './proactive-served.js';
 import { CredentialGone } from './errors.js';
+import { RollingCallBudget } from './call-budget.js';
 
 export interface ProactiveRefreshOptions {
   intervalMs: number;
@@ -31,13 +32,15 @@ const claimKey = (id: string) => `vault:proactive:claim:${id}`;
  * Refreshes Google access tokens before anyone asks, so the broker's hot path rarely waits for
  * Google and a dead grant (invalid_grant) is found — marked reauth_required, the webhook sent —
  * before a service trips over it. Each credential is claimed in Redis for one interval, so one
- * instance handles it; every Google call takes a slot of a per-minute budget counted in Redis
- * across instances. Without Redis a pass does nothing: the budget could not be shared.
+ * instance handles it; every Google call takes a slot of a budget per rolling minute counted in
+ * Redis across instances. Without Redis a pass does nothing: the budget could not be shared.
  */
 export class ProactiveRefresher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ProactivePassResult | undefined> | undefined;
   private stopped = false;
+  /** Google calls per rolling minute, shared by every instance. */
+  readonly budget: RollingCallBudget;
 
   constructor(
     private readonly deps: {
@@ -48,7 +51,9 @@ export class ProactiveRefresher {
       log: FastifyBaseLogger;
     },
     private readonly opts: ProactiveRefreshOptions,
-  ) {}
+  ) {
+    this.budget = new RollingCallBudget(deps.cache, BUDGET_KEY, opts.perMinute);
+  }
 
   start(): void {
     this.schedule(Math.floor(Math.random() * this.opts.intervalMs));
@@ -91,8 +96,7 @@ export class ProactiveRefresher {
       if (this.stopped) break;
       try {
         if (!(await this.deps.cache.setIfAbsent(claimKey(c.id), randomToken(8), this.opts.intervalMs))) continue;
-        const { count } = await this.deps.cache.incr(BUDGET_KEY, 60_000);
-        if (count > this.opts.perMinute) {
+        if (!(await this.budget.take())) {
           await this.deps.cache.del(claimKey(c.id));
           result.deferred = due.length - i;
           break;
