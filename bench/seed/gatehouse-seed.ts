@@ -80,6 +80,33 @@ export class GatehouseSeeder {
     return { id, username };
   }
 
+  /** n users as seedUser writes them, in one statement. */
+  async seedUsers(n: number): Promise<SeededUser[]> {
+    const users = Array.from({ length: n }, () => ({
+      id: randomUUID(),
+      username: `bench_${randomBytes(6).toString('hex')}`,
+    }));
+    await this.query(
+      `INSERT INTO users (id, google_sub, email, email_verified, username, first_name, last_name, name)
+       SELECT id, 'g-' || id, username || '@example.com', true, username, 'Ada', 'Lovelace', 'Ada Lovelace'
+       FROM unnest($1::text[], $2::text[]) AS u (id, username)`,
+      [users.map((u) => u.id), users.map((u) => u.username)],
+    );
+    return users;
+  }
+
+  /** One authorization code for each of userIds (as mintCodes writes them), in one statement. */
+  async mintCodesForUsers(clientId: string, userIds: string[]): Promise<string[]> {
+    const codes = userIds.map(() => randomBytes(32).toString('base64url'));
+    const hashes = codes.map((c) => createHash('sha256').update(c).digest('hex'));
+    await this.query(
+      `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, expires_at)
+       SELECT h, $2, u, $3, 'openid profile email', now() + interval '1 hour' FROM unnest($1::text[], $4::text[]) AS c (h, u)`,
+      [hashes, clientId, REDIRECT_URI, userIds],
+    );
+    return codes;
+  }
+
   /**
    * n authorization codes written as /oauth/authorize writes them (only the SHA-256 is stored),
    * valid for an hour so a pool outlives a run. Inserted 5,000 per statement.
