@@ -61,6 +61,9 @@ export class GatehouseSeeder {
         redirect_url: REDIRECT_URI,
         grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
         scope: 'openid profile email api',
+        // As the peer's client: ES256 ID tokens (Gatehouse's default is RS256, OIDC's default,
+        // whose signature costs several ES256 ones).
+        id_token_signed_response_alg: 'ES256',
       }),
     });
     if (res.status !== 201) throw new Error(`client registration: ${res.status} ${await res.text()}`);
