@@ -1,4 +1,5 @@
 import { runLoad } from './lib/load.js';
+import { cpuBetween, type CpuSnapshot } from './lib/postgres-cpu.js';
 import { cpuSeconds, rssBytes } from './lib/processes.js';
 import type { ScenarioOutcome } from './report.js';
 import type { Scenario, ServerName } from './scenarios/scenario.js';
@@ -9,6 +10,8 @@ export interface MeasureOptions {
   rounds: number;
   connections: number;
   pidOf: (server: ServerName) => number | undefined;
+  /** Postgres CPU snapshots (lib/postgres-cpu.ts), taken around Gatehouse's rounds. */
+  postgresCpu?: () => Promise<CpuSnapshot>;
   log: (line: string) => void;
 }
 
@@ -43,6 +46,8 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
   const once = async (x: ScenarioOutcome, seconds: number) => {
     const request = await x.scenario.nextRound(seconds);
     const pid = o.pidOf(x.scenario.server);
+    const dbCpu = x.scenario.server === 'gatehouse' ? o.postgresCpu : undefined;
+    const dbBefore = await dbCpu?.();
     const cpuBefore = cpuSeconds(pid);
     try {
       const result = await runLoad({
@@ -53,7 +58,12 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
       });
       const requests = result.ok + result.non2xx;
       const cpuUs = requests > 0 ? ((cpuSeconds(pid) - cpuBefore) / requests) * 1e6 : NaN;
-      return { ...result, cpuUsPerRequest: cpuUs };
+      const dbAfter = await dbCpu?.();
+      const dbCpuUs =
+        dbBefore && dbAfter && dbAfter.size > 0 && requests > 0
+          ? (cpuBetween(dbBefore, dbAfter) / requests) * 1e6
+          : NaN;
+      return { ...result, cpuUsPerRequest: cpuUs, dbCpuUsPerRequest: dbCpuUs };
     } finally {
       x.scenario.finishRound?.();
     }
@@ -76,6 +86,7 @@ export async function measure(scenarios: Scenario[], o: MeasureOptions): Promise
         o.log(
           `  round ${round}/${o.rounds} ${x.scenario.id.padEnd(24)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ` +
             `cpu ${result.cpuUsPerRequest.toFixed(0)} µs/req` +
+            `${Number.isNaN(result.dbCpuUsPerRequest) ? '' : `  postgres ${result.dbCpuUsPerRequest.toFixed(0)} µs/req`}` +
             `${result.non2xx ? `  non-2xx ${result.non2xx}` : ''}${result.stoppedEarly ? '  (pool ran out)' : ''}`,
         );
       } catch (err) {

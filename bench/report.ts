@@ -9,7 +9,7 @@ export interface ScenarioOutcome {
   scenario: Scenario;
   status: 'ok' | 'unavailable' | 'error';
   reason?: string;
-  rounds: Array<LoadResult & { rssBytes: number; cpuUsPerRequest: number }>;
+  rounds: Array<LoadResult & { rssBytes: number; cpuUsPerRequest: number; dbCpuUsPerRequest: number }>;
 }
 
 export interface Row {
@@ -22,12 +22,14 @@ export interface Row {
   rssMB?: number;
   /** Server CPU time (all threads) per request: steadier than req/s on a busy machine. */
   cpuUs?: number;
+  /** Postgres CPU per request (lib/postgres-cpu.ts), Gatehouse rows only. */
+  dbCpuUs?: number;
   vsFastify?: number;
   vsOidcProvider?: number;
   non2xx?: number;
   errors?: number;
   notes: string[];
-  perRound?: Array<{ rps: number; p50: number; p99: number; seconds: number }>;
+  perRound?: Array<{ rps: number; p50: number; p99: number; seconds: number; cpuUs: number; dbCpuUs: number }>;
 }
 
 export interface RunFacts {
@@ -82,12 +84,20 @@ export function buildRows(outcomes: ScenarioOutcome[]): Row[] {
       p99: median(o.rounds.map((r) => r.p99)),
       rssMB: median(o.rounds.map((r) => r.rssBytes)) / 2 ** 20,
       cpuUs: median(o.rounds.map((r) => r.cpuUsPerRequest)),
+      dbCpuUs: median(o.rounds.map((r) => r.dbCpuUsPerRequest)),
       vsFastify: bare && o.scenario.server !== 'fastify' ? own / bare : undefined,
       vsOidcProvider: peer ? own / peer : undefined,
       non2xx,
       errors,
       notes,
-      perRound: o.rounds.map((r) => ({ rps: round1(r.rps), p50: r.p50, p99: r.p99, seconds: round1(r.seconds) })),
+      perRound: o.rounds.map((r) => ({
+        rps: round1(r.rps),
+        p50: r.p50,
+        p99: r.p99,
+        seconds: round1(r.seconds),
+        cpuUs: Math.round(r.cpuUsPerRequest),
+        dbCpuUs: Math.round(r.dbCpuUsPerRequest),
+      })),
     };
   });
 }
@@ -98,18 +108,18 @@ const ratio = (n: number | undefined) => (n === undefined ? '—' : `${n.toFixed
 
 export function markdownTable(rows: Row[]): string {
   const lines = [
-    '| scenario | req/s | p50 ms | p99 ms | server CPU µs/req | server RSS MB | vs bare Fastify | vs oidc-provider | notes |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| scenario | req/s | per-round req/s | p50 ms | p99 ms | server CPU µs/req | Postgres CPU µs/req | server RSS MB | vs bare Fastify | vs oidc-provider | notes |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     if (r.status !== 'ok') {
       lines.push(
-        `| ${r.id} | ${r.status === 'unavailable' ? 'not available' : 'ERROR'} | | | | | | | ${r.reason ?? ''} |`,
+        `| ${r.id} | ${r.status === 'unavailable' ? 'not available' : 'ERROR'} | | | | | | | | | ${r.reason ?? ''} |`,
       );
       continue;
     }
     lines.push(
-      `| ${r.id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs)} | ${fmt(r.rssMB)} | ${ratio(r.vsFastify)} | ${ratio(r.vsOidcProvider)} | ${r.notes.join('; ')} |`,
+      `| ${r.id} | ${fmt(r.rps)} | ${(r.perRound ?? []).map((p) => fmt(p.rps)).join(' / ')} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs)} | ${fmt(r.dbCpuUs)} | ${fmt(r.rssMB)} | ${ratio(r.vsFastify)} | ${ratio(r.vsOidcProvider)} | ${r.notes.join('; ')} |`,
     );
   }
   return lines.join('\n');
@@ -141,7 +151,7 @@ export function writeResults(dir: string, name: string, facts: RunFacts, rows: R
     '',
     markdownTable(rows),
     '',
-    '## Targets (issue 10)',
+    '## Targets (issue 27)',
     '',
     ...targets.map((t) => `- ${t}`),
     '',

@@ -3,7 +3,9 @@
  * See README "Benchmarks". Every server is a separate process, killed on the way out.
  */
 import { join } from 'node:path';
+import { buildForBench } from './lib/build.js';
 import { parseBenchArgs } from './lib/cli-args.js';
+import { PostgresCpu } from './lib/postgres-cpu.js';
 import { canPin, pinSelf, ProcessGroup } from './lib/processes.js';
 import {
   createScratchDatabase,
@@ -37,6 +39,7 @@ const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const log = (line: string) => console.log(line);
+  buildForBench(REPO_ROOT, log, args.noBuild);
   const pinned = pinSelf(LOAD_CORE);
   const postgres = process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES;
   const redis = process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS;
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   log(`scratch database ${db.name}, Redis prefix ${redisPrefix}${pinned ? '' : ' (taskset unavailable: not pinned)'}`);
   let gh: RunningGatehouse | undefined;
   let seeder: GatehouseSeeder | undefined;
+  let postgresCpu: PostgresCpu | undefined;
   try {
     const [gatehouse, fastify, peer] = await Promise.all([
       startGatehouse(group, {
@@ -76,7 +80,14 @@ async function main(): Promise<void> {
 
     const signRate = await measureEs256SignRate();
     log(`jose ES256 sign on the load core: ${signRate.toFixed(0)}/s`);
-    const outcomes = await measure(scenarios, { ...args, pidOf: (s) => servers[s].pid, log });
+    postgresCpu = await PostgresCpu.connect(db.url);
+    const pgCpu = postgresCpu;
+    const outcomes = await measure(scenarios, {
+      ...args,
+      pidOf: (s) => servers[s].pid,
+      postgresCpu: () => pgCpu.snapshot(),
+      log,
+    });
     // Its own Gatehouse processes and database, one after the other (see the module).
     const worker = proactive ? await runProactiveWorkerBench({ postgres, redis, args, log }) : undefined;
     const rows = buildRows([...outcomes, ...(worker?.outcomes ?? [])]);
@@ -96,6 +107,7 @@ async function main(): Promise<void> {
     log(`\nwrote bench/results/latest.json and bench/results/latest.md`);
   } finally {
     await seeder?.close().catch(() => {});
+    await postgresCpu?.close().catch(() => {});
     await group.stopAll();
     await gh?.mockGoogle.close().catch(() => {});
     await db.drop().catch((err: Error) => console.error(`could not drop ${db.name}: ${err.message}`));

@@ -5,6 +5,7 @@
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildForBench } from './lib/build.js';
 import { parseBenchArgs } from './lib/cli-args.js';
 import { pinSelf, ProcessGroup, rssBytes } from './lib/processes.js';
 import {
@@ -28,6 +29,7 @@ const COUNTS = { clients: 100_000, users: 100_000, refreshTokens: 1_000_000 };
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const log = (line: string) => console.log(line);
+  buildForBench(REPO_ROOT, log, args.noBuild);
   const pinned = pinSelf(LOAD_CORE);
   const redis = process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS;
   const group = new ProcessGroup();

@@ -7,10 +7,12 @@ export interface BenchArgs {
   /** Write a CPU profile of Gatehouse (node --cpu-prof) into bench/results/. */
   cpuProf: boolean;
   warmupSeconds: number;
+  /** Skip `npm run build` (dist/ is already this checkout's build). */
+  noBuild: boolean;
 }
 
 const USAGE =
-  'usage: npm run bench -- [--duration <s>] [--rounds <n>] [--connections <n>] [--only a,b] [--warmup <s>] [--cpu-prof]';
+  'usage: npm run bench -- [--duration <s>] [--rounds <n>] [--connections <n>] [--only a,b] [--warmup <s>] [--cpu-prof] [--no-build]';
 
 /** Parses the bench flags; throws with the usage line on anything unknown or out of range. */
 export function parseBenchArgs(argv: string[], defaults: Partial<BenchArgs> = {}): BenchArgs {
@@ -21,6 +23,7 @@ export function parseBenchArgs(argv: string[], defaults: Partial<BenchArgs> = {}
     only: [],
     cpuProf: false,
     warmupSeconds: 2,
+    noBuild: false,
     ...defaults,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -57,6 +60,9 @@ export function parseBenchArgs(argv: string[], defaults: Partial<BenchArgs> = {}
         break;
       case '--cpu-prof':
         args.cpuProf = true;
+        break;
+      case '--no-build':
+        args.noBuild = true;
         break;
       default:
         throw new Error(`unknown flag ${flag}\n${USAGE}`);

@@ -92,14 +92,18 @@ export function gatehouseScenarios(o: GatehouseBenchOptions): Scenario[] {
     {
       id: 'gh.refresh_token',
       description:
-        '`POST /oauth/token` grant_type=refresh_token with strict rotation on Postgres; every request spends a fresh token (chains pre-minted by code exchange)',
+        '`POST /oauth/token` grant_type=refresh_token with strict rotation on Postgres; every request spends a fresh token (chains pre-minted by code exchange, one user each, as the peer mints one account per token)',
       server: 'gatehouse',
       baseUrl,
       method: 'POST',
       peer: 'oidc.refresh_token',
       async prepare() {
         const c = await client();
-        const minted = await seeder.mintCodes(c.id, (await user()).id, o.connections * (o.rounds + 3) + 100);
+        const users = await seeder.seedUsers(o.connections * (o.rounds + 3) + 100);
+        const minted = await seeder.mintCodesForUsers(
+          c.id,
+          users.map((u) => u.id),
+        );
         const tokens = await seeder.exchangeCodes(c, minted);
         refreshChains = new RefreshChains(tokens.map((t) => t.refresh_token));
       },

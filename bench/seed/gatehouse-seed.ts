@@ -61,6 +61,9 @@ export class GatehouseSeeder {
         redirect_url: REDIRECT_URI,
         grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
         scope: 'openid profile email api',
+        // As the peer's client: ES256 ID tokens (Gatehouse's default is RS256, OIDC's default,
+        // whose signature costs several ES256 ones).
+        id_token_signed_response_alg: 'ES256',
       }),
     });
     if (res.status !== 201) throw new Error(`client registration: ${res.status} ${await res.text()}`);
@@ -78,6 +81,33 @@ export class GatehouseSeeder {
       [id, `g-${id}`, `${username}@example.com`, username],
     );
     return { id, username };
+  }
+
+  /** n users as seedUser writes them, in one statement. */
+  async seedUsers(n: number): Promise<SeededUser[]> {
+    const users = Array.from({ length: n }, () => ({
+      id: randomUUID(),
+      username: `bench_${randomBytes(6).toString('hex')}`,
+    }));
+    await this.query(
+      `INSERT INTO users (id, google_sub, email, email_verified, username, first_name, last_name, name)
+       SELECT id, 'g-' || id, username || '@example.com', true, username, 'Ada', 'Lovelace', 'Ada Lovelace'
+       FROM unnest($1::text[], $2::text[]) AS u (id, username)`,
+      [users.map((u) => u.id), users.map((u) => u.username)],
+    );
+    return users;
+  }
+
+  /** One authorization code for each of userIds (as mintCodes writes them), in one statement. */
+  async mintCodesForUsers(clientId: string, userIds: string[]): Promise<string[]> {
+    const codes = userIds.map(() => randomBytes(32).toString('base64url'));
+    const hashes = codes.map((c) => createHash('sha256').update(c).digest('hex'));
+    await this.query(
+      `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, expires_at)
+       SELECT h, $2, u, $3, 'openid profile email', now() + interval '1 hour' FROM unnest($1::text[], $4::text[]) AS c (h, u)`,
+      [hashes, clientId, REDIRECT_URI, userIds],
+    );
+    return codes;
   }
 
   /**

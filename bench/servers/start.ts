@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockGoogle, type StandaloneMockGoogle } from '../../src/google/mock/index.js';
+import { SERVERS_OUT_DIR } from '../lib/build.js';
 import { freePort } from '../lib/ports.js';
 import { waitForHttp, type ProcessGroup } from '../lib/processes.js';
 
@@ -23,17 +24,21 @@ function baseEnv(): Record<string, string | undefined> {
   return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
 }
 
+/**
+ * Starts a peer server from its compiled JavaScript (bench/lib/build.ts compiles
+ * bench/servers/<name>.ts), under plain node like Gatehouse's dist/.
+ */
 async function startNodeServer(
   group: ProcessGroup,
   name: string,
-  script: string,
+  server: string,
   env: Record<string, string>,
   healthPath: string,
 ): Promise<RunningServer> {
   const port = await freePort();
   const child = group.start({
     name,
-    args: ['--import', 'tsx', script],
+    args: [join(SERVERS_OUT_DIR, 'servers', `${server}.js`)],
     env: { ...baseEnv(), ...env, PORT: String(port) },
     cwd: REPO_ROOT,
     core: SERVER_CORE,
@@ -44,7 +49,7 @@ async function startNodeServer(
 }
 
 export function startBareFastify(group: ProcessGroup): Promise<RunningServer> {
-  return startNodeServer(group, 'fastify', 'bench/servers/bare-fastify-server.ts', {}, '/');
+  return startNodeServer(group, 'fastify', 'bare-fastify-server', {}, '/');
 }
 
 export const OIDC_CLIENT = { id: 'bench', secret: 'bench-secret-0123456789abcdef0123456789' };
@@ -53,7 +58,7 @@ export function startOidcProvider(group: ProcessGroup): Promise<RunningServer> {
   return startNodeServer(
     group,
     'oidc-provider',
-    'bench/servers/oidc-provider-server.ts',
+    'oidc-provider-server',
     {
       BENCH_CLIENT_ID: OIDC_CLIENT.id,
       BENCH_CLIENT_SECRET: OIDC_CLIENT.secret,
@@ -78,7 +83,8 @@ export interface RunningGatehouse extends RunningServer {
 }
 
 /**
- * Gatehouse as production runs it (NODE_ENV=production, real Postgres and Redis, LOG_LEVEL=warn),
+ * Gatehouse as production runs it (`node dist/main.js`, the build of this checkout: run.ts runs
+ * `npm run build` first; NODE_ENV=production, real Postgres and Redis, LOG_LEVEL=warn),
  * with Google pointed at a mock Google that this process serves on 127.0.0.1. The audit file and
  * data folder go to a temporary folder, never the work tree.
  */
@@ -109,7 +115,7 @@ export async function startGatehouse(group: ProcessGroup, o: GatehouseOptions): 
   const profile = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   const child = group.start({
     name: 'gatehouse',
-    args: [...profile, '--import', 'tsx', 'src/main.ts'],
+    args: [...profile, 'dist/main.js'],
     env,
     cwd: REPO_ROOT,
     core: SERVER_CORE,

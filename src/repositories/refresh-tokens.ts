@@ -44,7 +44,13 @@ export interface OneStatementRotation {
   new_hash: string;
   /** The new token's expiry; it keeps the presented token's scope (RFC 6749 §6). */
   expires_at: Date;
+  /** The new access token's expiry: the family's access_expires_at must reach it. */
   access_expires_at: Date;
+  /**
+   * What access_expires_at is raised to when it is below access_expires_at: later than needed,
+   * so that the next rotations of the family find it high enough and leave the row alone.
+   */
+  extend_access_to: Date;
   /** The caller's clock, which decides whether the presented token has expired. */
   now: Date;
 }
@@ -167,9 +173,19 @@ export const refreshTokensRepository = {
    *
    * The read is the statement's snapshot and may be stale by the time the family row is locked;
    * it only decides whether to attempt the rotation. The decisive conditions are re-checked on
-   * the newest rows by the two UPDATEs, as in rotate: `revoked_at IS NULL` and `rotated_at IS
-   * NULL`; the others (client, expiry, user, scope) never change on a stored token. Prepared:
-   * it is the statement of every normal refresh.
+   * the newest rows, as in rotate: `revoked_at IS NULL` by the family's row lock (a locking
+   * SELECT re-evaluates its WHERE clause on the newest version after waiting, like an UPDATE)
+   * and `rotated_at IS NULL` by the token UPDATE; the others (client, expiry, user, scope) never
+   * change on a stored token. Prepared: it is the statement of every normal refresh.
+   *
+   * The family row is locked (FOR NO KEY UPDATE, the mode of rotate's UPDATE and of revoke's, so
+   * they still queue) and only written when its access_expires_at is below the new access
+   * token's expiry; it is then raised to `extend_access_to`, past what this rotation needs, so
+   * most rotations find it high enough and write nothing to the family. An UPDATE of an indexed
+   * column is never HOT: writing it on every rotation cost a new row version and four index
+   * entries each time. A revocation, queued behind the lock, reads a value that covers every
+   * access token the family has issued; it may keep the family on the deny list up to the
+   * headroom longer than strictly needed.
    */
   async findAndRotate(
     db: Queryable,
@@ -183,11 +199,16 @@ export const refreshTokensRepository = {
          LEFT JOIN users u ON u.id = r.user_id
          WHERE r.token_hash = $1
        ), family AS (
-         UPDATE token_families f SET access_expires_at = GREATEST(f.access_expires_at, $4)
-         FROM token
-         WHERE f.id = token.family_id AND f.revoked_at IS NULL
+         SELECT f.id, f.access_expires_at
+         FROM token_families f
+         JOIN token ON f.id = token.family_id
+         WHERE f.revoked_at IS NULL
            AND token.client_id = $2 AND token.rotated_at IS NULL AND token.expires_at > $6 AND token.username IS NOT NULL
-         RETURNING f.id
+         FOR NO KEY UPDATE OF f
+       ), extended AS (
+         UPDATE token_families f SET access_expires_at = GREATEST(f.access_expires_at, $7)
+         FROM family
+         WHERE f.id = family.id AND family.access_expires_at < $4
        ), spent AS (
          UPDATE refresh_tokens t SET rotated_at = now(), replaced_by = $3
          FROM family
@@ -199,7 +220,7 @@ export const refreshTokensRepository = {
          RETURNING token_hash
        )
        SELECT token.*, EXISTS (SELECT 1 FROM issued) AS rotated FROM token`,
-      [r.token_hash, r.client_id, r.new_hash, r.access_expires_at, r.expires_at, r.now],
+      [r.token_hash, r.client_id, r.new_hash, r.access_expires_at, r.expires_at, r.now, r.extend_access_to],
       { prepareAs: 'refresh_tokens.find_and_rotate' },
     );
     const row = rows[0];

@@ -93,12 +93,16 @@ async function rotateInOneStatement(
   const now = Date.now();
   const issuedAt = Math.floor(now / 1000);
   const refreshToken = randomToken();
+  const accessSeconds = deps.config.security.access_token_expiry_minutes * 60;
   const result = await refreshTokensRepository.findAndRotate(deps.db, {
     token_hash: tokenHash,
     client_id: client.id,
     new_hash: sha256Hex(refreshToken),
     expires_at: new Date(now + deps.config.security.refresh_token_expiry_days * 86_400_000),
-    access_expires_at: new Date((issuedAt + deps.config.security.access_token_expiry_minutes * 60) * 1000),
+    access_expires_at: new Date((issuedAt + accessSeconds) * 1000),
+    // One access-token lifetime of headroom: a client refreshing once per lifetime writes the
+    // family row on every other rotation, one refreshing faster less often still.
+    extend_access_to: new Date((issuedAt + 2 * accessSeconds) * 1000),
     now: new Date(now),
   });
   const record = usable(result?.token ?? null, client);

@@ -99,13 +99,33 @@ describeBackends('refresh_token rotation', (backend) => {
         user_id: user.id,
       });
     });
-    // the family's access expiry follows the newest access token
-    const last = (await refresh(tokens.at(-1)!)).json();
-    const fam = await t.db.query<{ access_expires_at: Date }>(
-      'SELECT access_expires_at FROM token_families WHERE id = $1',
-      [fid],
-    );
-    expect(fam.rows[0]!.access_expires_at.getTime()).toBe(decodeJwt(last.access_token).exp! * 1000);
+  });
+
+  it("the family's access expiry covers every access token issued, and is written once per lifetime of headroom", async () => {
+    const first = await grant();
+    const fid = decodeJwt(first.access_token).fid as string;
+    const family = async () =>
+      (
+        await t.db.query<{ access_expires_at: Date; version: string }>(
+          'SELECT access_expires_at, xmin::text AS version FROM token_families WHERE id = $1',
+          [fid],
+        )
+      ).rows[0]!;
+    const lifetimeMs = t.config.security.access_token_expiry_minutes * 60_000;
+    let token = first.refresh_token;
+    const versions = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const res = (await refresh(token)).json();
+      token = res.refresh_token;
+      const exp = decodeJwt(res.access_token).exp! * 1000;
+      const row = await family();
+      // a revocation now denies the family until at least this access token's expiry
+      expect(row.access_expires_at.getTime()).toBeGreaterThanOrEqual(exp);
+      expect(row.access_expires_at.getTime()).toBeLessThanOrEqual(exp + lifetimeMs);
+      versions.add(row.version);
+    }
+    // the first rotation raised it with a lifetime of headroom; the next three left the row alone
+    expect(versions.size).toBe(1);
   });
 
   it("refusals of an unknown or another client's token cost one statement and write nothing", async () => {
@@ -166,10 +186,13 @@ describeBackends('refresh_token rotation', (backend) => {
     };
   }
 
+  /** findAndRotate's extra inputs: the caller's clock and the family's expiry headroom. */
+  const withClock = (r: Rotation, now = new Date()) => ({ ...r, extend_access_to: r.access_expires_at, now });
+
   /** Both rotation statements: the one-statement path's and the locked path's. */
   const statements = {
     findAndRotate: async (r: Rotation) =>
-      (await refreshTokensRepository.findAndRotate(storage.db, { ...r, now: new Date() }))?.rotated ?? false,
+      (await refreshTokensRepository.findAndRotate(storage.db, withClock(r)))?.rotated ?? false,
     rotate: (r: Rotation) => refreshTokensRepository.rotate(storage.db, r),
   };
 
@@ -241,12 +264,12 @@ describeBackends('refresh_token rotation', (backend) => {
   it("findAndRotate does not rotate a token that expired by the caller's clock", async () => {
     const { refresh_token, access_token } = await grant();
     const r = rotationOf(refresh_token, decodeJwt(access_token).fid as string);
-    const late = await refreshTokensRepository.findAndRotate(t.db, {
-      ...r,
-      now: new Date(Date.now() + 60 * 86_400_000),
-    });
+    const late = await refreshTokensRepository.findAndRotate(
+      t.db,
+      withClock(r, new Date(Date.now() + 60 * 86_400_000)),
+    );
     expect(late?.rotated).toBe(false);
-    const fresh = await refreshTokensRepository.findAndRotate(t.db, { ...r, now: new Date() });
+    const fresh = await refreshTokensRepository.findAndRotate(t.db, withClock(r));
     expect(fresh).toMatchObject({ rotated: true, token: { user: { id: user.id, username: user.username } } });
   });
 });

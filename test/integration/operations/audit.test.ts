@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AuditLog } from '../../../src/audit/audit-log.js';
@@ -159,6 +159,23 @@ describeBackends('audit log', (backend) => {
       'awkward',
     ]);
     expect(new Date(stored!.occurred_at).getTime()).toBe(Date.parse(line.time));
+  });
+
+  it('keeps the file open between flushes and follows it to a new file once the old one was moved away', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'rotated.log');
+    const log = new AuditLog({ db: storage.db, file, log: silent, fileReopenMs: 50 });
+    log.record({ event: 'refresh', subject: 'before-move' });
+    await log.flush();
+    renameSync(file, join(dir, 'rotated.log.1'));
+    // moved while open: the next write still lands, whole, at the end of the moved file
+    log.record({ event: 'refresh', subject: 'while-open' });
+    await log.flush();
+    await new Promise((r) => setTimeout(r, 60));
+    log.record({ event: 'refresh', subject: 'after-reopen' });
+    await log.close();
+    expect(fileLines(join(dir, 'rotated.log.1')).map((l) => l.subject)).toEqual(['before-move', 'while-open']);
+    expect(fileLines(file).map((l) => l.subject)).toEqual(['after-reopen']);
   });
 
   it('drops secret-named detail fields before storing', async () => {
