@@ -22,6 +22,7 @@ import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { adminGuardPlugin } from './plugins/admin-guard.js';
+import { apiKeyRequestPlugin } from './guards/require-api-key.js';
 import { authFailuresPlugin } from './plugins/auth-failures.js';
 import { credentialsPlugin } from './plugins/credentials.js';
 import { denyListPlugin } from './plugins/deny-list.js';
@@ -152,6 +153,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(authFailuresPlugin);
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
+  await app.register(apiKeyRequestPlugin);
   await app.register(tokensPlugin);
   await app.register(denyListPlugin);
   await app.register(bearerAuthPlugin);

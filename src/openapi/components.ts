@@ -33,9 +33,11 @@ export const security = {
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request',
   401: 'Missing or invalid credentials',
-  403: 'Forbidden',
+  403: 'Forbidden, or insufficient_scope',
   404: 'Not found',
-  409: 'Conflict',
+  409: 'Conflict (reauth_required for a Google grant that is no longer valid)',
+  413: 'Request body too large',
+  415: 'Unsupported Content-Type',
   429: 'Too many failed attempts; see Retry-After',
   502: 'Upstream (Google) unavailable',
   503: 'A storage backend is unavailable, or the admin API is disabled',
@@ -61,3 +63,38 @@ export function ok(description: string, schema: $ZodType): DocResponse {
 
 /** The errors every admin route can answer with, besides its own. */
 export const ADMIN_ERRORS = [401, 429, 503] as const;
+
+/** OAuth endpoints take form-encoded bodies only (RFC 6749 §3.2); put this in their schema. */
+export const FORM = ['application/x-www-form-urlencoded'];
+
+/** What POST /oauth/token answers for every grant (RFC 6749 §5.1 plus `success`, `expiry`, `username`). */
+export const tokenResponse = z
+  .object({
+    success: z.literal(true),
+    access_token: z.string().describe('A JWT access token (RFC 9068)'),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().describe('Seconds until the access token expires'),
+    expiry: z.number().int().describe('Unix seconds when the access token expires'),
+    refresh_token: z.string().optional().describe('Rotated on every use (RFC 9700 §4.14.2)'),
+    scope: z.string(),
+    id_token: z.string().optional().describe('OIDC Core §3.1.3.3, when openid was granted'),
+    issued_token_type: z.string().optional().describe('Token exchange only (RFC 8693 §2.2.1)'),
+    username: z.string().optional(),
+  })
+  .meta({ id: 'TokenResponse', description: 'Tokens issued at the token endpoint' });
+
+/** What every broker call answers: a Google access token for a person or a connection. */
+export const brokerToken = z
+  .object({
+    success: z.literal(true),
+    access_token: z.string().describe('A Google access token'),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().describe('Remaining lifetime in whole seconds'),
+    expiry: z.number().int().describe('Unix seconds when the Google token expires'),
+    scope: z.string().describe('The Google scopes the token carries'),
+    subject: z.string().describe('Canonical subject: the user id or the connection id'),
+  })
+  .meta({ id: 'BrokerToken', description: 'A Google access token from the vault' });
+
+/** The errors every broker call can answer with besides 400 and 401 (product rule "Broker"). */
+export const BROKER_ERRORS = [400, 401, 403, 404, 409, 429, 502, 503] as const;

@@ -14,7 +14,7 @@ import { tokenFamiliesRepository, type RevokedFamily } from '../repositories/tok
 import { findUserClaims } from '../repositories/user-claims.js';
 import { recordAuditEvent } from '../users/audit-events.js';
 import { LoginRefusedError, verifyGoogleLogin, type GoogleLoginCredential } from '../users/google-login.js';
-import { noStore } from './no-store.js';
+import { noStore } from '../http/no-store.js';
 
 const MAX_GOOGLE_TOKEN = 4096;
 const MAX_ID_TOKEN = 8192;
@@ -54,7 +54,7 @@ function apiTokens(t: TokenResponse) {
  * (google.login_client_id).
  */
 export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
-  noStore(app);
+  app.addHook('onRequest', noStore);
   const deps: GrantDeps = {
     db: app.db,
     config: app.config,

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { beginGoogleSignIn } from '../auth/begin-google-sign-in.js';
 import { isLoopbackHost } from '../config/schema.js';
@@ -21,7 +21,8 @@ import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 
 const params = z.record(z.string(), z.string().max(4096));
 const RESUME_PATH = '/oauth/authorize/resume';
@@ -33,12 +34,9 @@ const RESUME_PATH = '/oauth/authorize/resume';
  * with state and iss (RFC 9207). A request waiting for the person (sign-in or consent) is kept
  * server-side as an interaction: the browser carries only its id.
  */
-export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
+export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
+  app.addHook('onRequest', noStore);
 
   app.get('/oauth/authorize', { schema: { querystring: params } }, async (request, reply) =>
     authorizationRequest(request, reply, request.query, 302),
@@ -51,7 +49,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
 
   app.get(
     RESUME_PATH,
-    { schema: { querystring: z.object({ interaction: z.string().min(1).max(128) }) } },
+    { schema: { hide: true, querystring: z.object({ interaction: z.string().min(1).max(128) }) } },
     async (request, reply) => {
       const id = request.query.interaction;
       const interaction = await interactions.find(app.db, id);
@@ -74,6 +72,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     '/oauth/authorize/decision',
     {
       schema: {
+        hide: true,
         body: z.object({
           interaction: z.string().max(128).optional(),
           csrf_token: z.string().max(256).optional(),
@@ -281,7 +280,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       }),
     );
   }
-}
+};
 
 function resumePath(interactionId: string): string {
   return `${RESUME_PATH}?${new URLSearchParams({ interaction: interactionId })}`;

@@ -1,14 +1,13 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiKey } from '../api-keys/api-key.js';
 import { isSecureOrLoopback } from '../config/schema.js';
+import { requireApiKey } from '../guards/require-api-key.js';
 import { notFound } from '../oauth/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 import { issueConnectLink } from '../vault/issue-connect-link.js';
 import { connectionIdSchema } from '../vault/subject.js';
 import { recordWebhookEvent } from '../webhooks/outbox.js';
-import { noStore } from './no-store.js';
+import { noStore } from '../http/no-store.js';
 
 /**
  * Where the person is sent after connecting: the calling service's own page, so an absolute
@@ -40,14 +39,9 @@ const googleScopeSchema = z
  * /connections (API key with the `connections` scope): create a connect link, read a
  * connection's status, delete a connection. Never a token in any answer.
  */
-export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
-  noStore(app);
-  // The key is checked before the body or params are validated (401/403 first).
-  const callers = new WeakMap<object, ApiKey>();
-  app.addHook('preValidation', async (request) => {
-    callers.set(request, await app.authenticateApiKey(request, 'connections'));
-  });
+export const connectionsRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', noStore);
+  app.addHook('preValidation', requireApiKey('connections'));
 
   app.post(
     '/connections',
@@ -61,7 +55,7 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
       },
     },
     async (request) => {
-      const key = callers.get(request)!;
+      const key = request.apiKey;
       const { connection_id, return_to, scopes } = request.body;
       const { connectUrl, expiresAt } = await issueConnectLink(app, {
         connectionId: connection_id,

@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiKey } from '../api-keys/api-key.js';
+import { requireApiKey } from '../guards/require-api-key.js';
 import { OAuthError } from '../oauth/errors.js';
 import { mintExternalTokens, revokeExternalTokens, type ExternalTokenDeps } from '../oauth/external-tokens.js';
 import { recordAuditEvent } from '../users/audit-events.js';
-import { noStore } from './no-store.js';
+import { noStore } from '../http/no-store.js';
 
 // Form bodies carry booleans as strings.
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -27,7 +27,7 @@ const revokeBody = z.object({ client_id: clientId, subject });
  * included.
  */
 export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
-  noStore(app);
+  app.addHook('onRequest', noStore);
   const deps: ExternalTokenDeps = {
     db: app.db,
     config: app.config,
@@ -38,36 +38,40 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
   };
 
   // The API key is checked before the body is validated: a caller without a key learns nothing.
-  const keys = new WeakMap<FastifyRequest, ApiKey>();
-  const authenticate = async (request: FastifyRequest) => {
-    try {
-      keys.set(request, await app.authenticateApiKey(request, 'external'));
-    } catch (err) {
+  app.addHook(
+    'preValidation',
+    requireApiKey('external', {
       // A caller without a valid key (401), or one refused for too many (429, 503), is tallied
       // per address and minute (auth_failures), never one audit row per request.
-      if (err instanceof OAuthError && err.status !== 403) throw err;
-      refused(request, err);
-    }
-  };
+      refused: (request, err) => {
+        if (!(err instanceof OAuthError) || err.status === 403) audit(request, err, null);
+      },
+    }),
+  );
 
-  /** Audits a refusal with its error code (never the key or a token) and rethrows it. */
-  function refused(request: FastifyRequest, err: unknown): never {
+  /** Audits a refusal with its error code (never the key or a token). */
+  function audit(request: FastifyRequest, err: unknown, apiKeyId: string | null): void {
     const body = request.body as { client_id?: unknown } | undefined;
     recordAuditEvent(app, {
       event: 'external_token_refused',
       ...(typeof body?.client_id === 'string' ? { client_id: body.client_id.slice(0, 128) } : {}),
       details: {
         path: request.routeOptions.url,
-        api_key_id: keys.get(request)?.id ?? null,
+        api_key_id: apiKeyId,
         reason: err instanceof OAuthError ? err.error : 'server_error',
       },
     });
+  }
+
+  /** Audits a refusal of a request whose key passed, and rethrows it. */
+  function refused(request: FastifyRequest, err: unknown): never {
+    audit(request, err, request.apiKey.id);
     throw err;
   }
 
-  app.post('/oauth/external/token', { preValidation: authenticate, schema: { body: mintBody } }, async (request) => {
+  app.post('/oauth/external/token', { schema: { body: mintBody } }, async (request) => {
     const body = request.body;
-    const key = keys.get(request)!;
+    const key = request.apiKey;
     try {
       const { user, created, response } = await mintExternalTokens(deps, {
         allowedClients: key.allowed_clients,
@@ -89,9 +93,9 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   });
 
-  app.post('/oauth/external/revoke', { preValidation: authenticate, schema: { body: revokeBody } }, async (request) => {
+  app.post('/oauth/external/revoke', { schema: { body: revokeBody } }, async (request) => {
     const body = request.body;
-    const key = keys.get(request)!;
+    const key = request.apiKey;
     try {
       const { user, revoked } = await revokeExternalTokens(deps, {
         allowedClients: key.allowed_clients,

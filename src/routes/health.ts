@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import { errorBody, ok, security } from '../openapi/components.js';
@@ -39,7 +39,7 @@ const tags = ['operations'];
  * one node of a Cluster (MOVED), a master demoted by Sentinel (READONLY). Those are logged,
  * counted (gatehouse_redis_errors) and reported here as `error`.
  */
-export const healthRoutes: FastifyPluginAsync = async (app) => {
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const loggedAt = new Map<string, number>();
   const stopListening = app.cache.onProblem((kind, err) => {
     const now = Date.now();

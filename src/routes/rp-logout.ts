@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '../clients/client.js';
 import { verifyCsrf, csrfTokenFor } from '../sessions/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { logoutConfirmPage, signedOutPage } from '../views/pages/logout.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 
 const value = z.string().max(8192).optional();
 const logoutParams = z.object({
@@ -32,12 +33,9 @@ interface Destination {
  * out"). post_logout_redirect_uri is used only when it is registered for the client the request
  * names (client_id or the hint's aud, §3.1); state goes back with it.
  */
-export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
+export const rpLogoutRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
+  app.addHook('onRequest', noStore);
 
   app.get('/oauth/logout', { schema: { querystring: logoutParams } }, async (request, reply) =>
     endSession(request, reply, request.query),
@@ -50,6 +48,7 @@ export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
     '/oauth/logout/confirm',
     {
       schema: {
+        hide: true,
         body: logoutParams.extend({
           csrf_token: z.string().max(256).optional(),
           decision: z.string().max(32).optional(),
@@ -164,4 +163,4 @@ export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
       400,
     );
   }
-}
+};

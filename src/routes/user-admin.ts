@@ -1,15 +1,14 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { requireAdmin } from '../guards/require-admin.js';
 import { notFound } from '../oauth/errors.js';
 import { deleteUser } from '../users/delete-user.js';
 
 const userIdParams = z.object({ id: z.string().min(1).max(128) });
 
 /** Admin API for people; every route requires X-Admin-Key. */
-export const userAdminRoutes: FastifyPluginAsync = async (scope) => {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', app.requireAdminKey);
+export const userAdminRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', requireAdmin);
 
   // Erasure: the person, their tokens, sessions, consents and Google grant; see deleteUser.
   app.delete('/users/:id', { schema: { params: userIdParams } }, async (request) => {

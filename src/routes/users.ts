@@ -9,7 +9,7 @@ import { UsernameTakenError, type User } from '../repositories/users.js';
 import { recordAuditEvent } from '../users/audit-events.js';
 import { userInfoResponse } from '../users/user-info.js';
 import { canonicalUsername, isReservedUsername } from '../users/username.js';
-import { noStore } from './no-store.js';
+import { noStore } from '../http/no-store.js';
 
 const userInfoQuery = z.object({ username: z.string().max(256).optional() });
 const updateUsernameBody = z.object({ new_username: z.string().max(256) });
@@ -28,7 +28,7 @@ function bodyAccessToken(request: FastifyRequest): string | undefined {
 
 /** GET /user/info, GET|POST /userinfo, POST /api/update_username: a person's own data. */
 export const userRoutes: FastifyPluginAsyncZod = async (app) => {
-  noStore(app);
+  app.addHook('onRequest', noStore);
 
   /** The token's user (cached per instance; username changes reach every instance at once). */
   async function currentUser(userId: string): Promise<User> {

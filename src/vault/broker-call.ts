@@ -1,10 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKey } from '../api-keys/api-key.js';
 import { OAuthError, insufficientScope, invalidRequest } from '../oauth/errors.js';
-import { readParams } from '../oauth/form-params.js';
-import { brokerResponse, type BrokerResponse } from '../vault/broker-response.js';
-import type { HeldToken } from '../vault/held-token.js';
-import { issueConnectLink } from '../vault/issue-connect-link.js';
+import type { ConnectLink } from '../repositories/connections.js';
+import { brokerResponse, type BrokerResponse } from './broker-response.js';
+import type { TokenBroker } from './broker.js';
+import type { HeldToken } from './held-token.js';
 import {
   ACCEPTED_SUBJECT_FORMS,
   connectionIdSchema,
@@ -13,7 +12,7 @@ import {
   subjectSchema,
   toSubjectRef,
   type SubjectRef,
-} from '../vault/subject.js';
+} from './subject.js';
 
 /** What a broker request names: at most one of the two, or neither (the key's default_subject). */
 export interface BrokerNames {
@@ -21,27 +20,44 @@ export interface BrokerNames {
   connection_id?: unknown;
 }
 
+/** What one broker call needs: the vault, a connection's last link, and a way to issue a new one. */
+export interface BrokerCallDeps {
+  getToken: TokenBroker['getToken'];
+  lastLink: (connectionId: string) => Promise<Pick<ConnectLink, 'returnTo' | 'scopes'> | null>;
+  issueConnectLink: (link: {
+    connectionId: string;
+    apiKeyId: string;
+    returnTo: string | null;
+    scopes: readonly string[];
+  }) => Promise<{ connectUrl: string }>;
+}
+
+export interface BrokerCall {
+  /** The API key the route's guard proved (scope `tokens`). */
+  key: ApiKey;
+  names: BrokerNames;
+  /** The optional `scope` parameter: Google scopes the token must carry. */
+  scope: unknown;
+  /** POST /oauth/refresh: refresh at Google even when the held token is fresh. */
+  force: boolean;
+}
+
 /**
  * One broker call, shared by POST /oauth/token (Bearer), POST /oauth/refresh,
- * GET /tokens/:subject and GET /connections/:id/token: the API key first (401/403 before
- * anything about the request is revealed), then the subject, then the vault. Callers set no-store.
+ * GET /tokens/:subject and GET /connections/:id/token: the subject, then the vault. The API key
+ * is checked earlier by the route's guard (401/403 before anything about the request is
+ * revealed); the routes set no-store.
  */
-export async function answerBroker(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  readNames: () => BrokerNames,
-  force: boolean,
-): Promise<BrokerResponse> {
-  const key = await app.authenticateApiKey(request, 'tokens');
-  const ref = subjectOf(readNames(), key);
-  const wanted = requestedScopes(request);
+export async function answerBroker(deps: BrokerCallDeps, call: BrokerCall): Promise<BrokerResponse> {
+  const ref = subjectOf(call.names, call.key);
+  const wanted = requestedScopes(call.scope);
   let token: HeldToken;
   try {
-    token = await app.vault.getToken(ref, { force });
+    token = await deps.getToken(ref, { force: call.force });
   } catch (err) {
     // A connection's service cannot send the person anywhere by itself: hand it a way back.
     if (ref.kind !== 'connection' || !(err instanceof OAuthError) || err.error !== 'reauth_required') throw err;
-    const connectUrl = await freshLink(app, ref.connectionId, key, []);
+    const connectUrl = await freshLink(deps, ref.connectionId, call.key, []);
     throw new OAuthError(err.error, err.status, err.description, { extra: { connect_url: connectUrl } });
   }
   const granted = new Set(token.scope.split(' ').filter((s) => s !== ''));
@@ -50,7 +66,7 @@ export async function answerBroker(
     const description = `the Google grant for this subject lacks the scopes: ${missing.join(' ')}`;
     if (ref.kind !== 'connection') throw insufficientScope(description);
     // Ask for what is held too, so the new grant keeps it even without Google's incremental merge.
-    const connectUrl = await freshLink(app, ref.connectionId, key, [...granted, ...missing]);
+    const connectUrl = await freshLink(deps, ref.connectionId, call.key, [...granted, ...missing]);
     throw insufficientScope(description, { connect_url: connectUrl });
   }
   return brokerResponse(token);
@@ -60,11 +76,7 @@ export async function answerBroker(
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,256}$/;
 
 /** The optional `scope` of a broker call: the query of a GET, the form body of a POST. */
-function requestedScopes(request: FastifyRequest): string[] {
-  const raw =
-    request.method === 'GET'
-      ? (request.query as Record<string, unknown> | undefined)?.scope
-      : readParams(request.body).scope;
+function requestedScopes(raw: unknown): string[] {
   if (raw === undefined || raw === '') return [];
   if (typeof raw !== 'string' || raw.length > 4096)
     throw invalidRequest('scope must be one string of space-separated Google scopes');
@@ -78,9 +90,9 @@ function requestedScopes(request: FastifyRequest): string[] {
  * A new link for the connection, asking for what its last link asked for plus `scopes`, and
  * returning the person to wherever its last link did.
  */
-async function freshLink(app: FastifyInstance, connectionId: string, key: ApiKey, scopes: readonly string[]) {
-  const last = await app.connections.lastLink(connectionId);
-  const { connectUrl } = await issueConnectLink(app, {
+async function freshLink(deps: BrokerCallDeps, connectionId: string, key: ApiKey, scopes: readonly string[]) {
+  const last = await deps.lastLink(connectionId);
+  const { connectUrl } = await deps.issueConnectLink({
     connectionId,
     apiKeyId: key.id,
     returnTo: last?.returnTo ?? null,
@@ -90,7 +102,7 @@ async function freshLink(app: FastifyInstance, connectionId: string, key: ApiKey
 }
 
 /** A person (subject) or a connection (connection_id), never both, never a guess between them. */
-export function subjectOf(names: BrokerNames, key: ApiKey): SubjectRef {
+function subjectOf(names: BrokerNames, key: ApiKey): SubjectRef {
   const subject = names.subject === '' ? undefined : names.subject;
   const connectionId = names.connection_id === '' ? undefined : names.connection_id;
   if (subject !== undefined && connectionId !== undefined) {
