@@ -4,7 +4,7 @@ import type { Client } from '../clients/client.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { randomId } from '../crypto/random.js';
 import { GoogleError } from '../google/errors.js';
-import { OAuthError, invalidRequest, invalidToken, upstreamUnavailable } from '../oauth/errors.js';
+import { ApiError, invalidRequest, invalidToken, upstreamUnavailable } from '../oauth/errors.js';
 import type { GrantDeps, TokenResponse } from '../oauth/grants/grant.js';
 import { rotateRefreshToken } from '../oauth/grants/refresh-token.js';
 import { issueUserTokens } from '../oauth/issue-user-tokens.js';
@@ -161,10 +161,12 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
 };
 
 /** Refusals are 401 invalid_token; Google unreachable or answering nonsense is 502; null: unexpected. */
-function loginError(err: unknown): OAuthError | null {
-  if (err instanceof OAuthError) return err;
+function loginError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
   if (err instanceof LoginRefusedError) return invalidToken(err.description);
   if (err instanceof GoogleError)
-    return upstreamUnavailable('Google could not be reached or gave an unusable answer; try again');
+    return upstreamUnavailable('Google could not be reached or gave an unusable answer; try again', {
+      detail: `${err.endpoint}: ${err.kind}${err.status ? ` (HTTP ${err.status})` : ''}`,
+    });
   return null;
 }

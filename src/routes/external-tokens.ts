@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireApiKey } from '../guards/require-api-key.js';
-import { OAuthError } from '../oauth/errors.js';
+import { ApiError } from '../oauth/errors.js';
 import { mintExternalTokens, revokeExternalTokens, type ExternalTokenDeps } from '../oauth/external-tokens.js';
 import { recordAuditEvent } from '../users/audit-events.js';
 import { noStore } from '../http/no-store.js';
@@ -44,7 +44,7 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
       // A caller without a valid key (401), or one refused for too many (429, 503), is tallied
       // per address and minute (auth_failures), never one audit row per request.
       refused: (request, err) => {
-        if (!(err instanceof OAuthError) || err.status === 403) audit(request, err, null);
+        if (!(err instanceof ApiError) || err.status === 403) audit(request, err, null);
       },
     }),
   );
@@ -58,7 +58,7 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
       details: {
         path: request.routeOptions.url,
         api_key_id: apiKeyId,
-        reason: err instanceof OAuthError ? err.error : 'server_error',
+        reason: err instanceof ApiError ? err.error : 'server_error',
       },
     });
   }

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isUserToken } from '../plugins/bearer-auth.js';
-import { OAuthError, conflict, forbidden, insufficientScope, invalidRequest, invalidToken } from '../oauth/errors.js';
+import { ApiError, conflict, forbidden, insufficientScope, invalidRequest, invalidToken } from '../oauth/errors.js';
 import { parseScope } from '../oauth/scopes.js';
 import { findUserClaims, standardClaims } from '../repositories/user-claims.js';
 import { UsernameTakenError, type User } from '../repositories/users.js';
@@ -64,7 +64,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     if (request.headers.authorization === undefined) {
       // RFC 6750 §3.1: "If the request lacks any authentication information ..., the resource
       // server SHOULD NOT include an error code or other error information."
-      throw new OAuthError('invalid_token', 401, 'a Bearer access token is required', {
+      throw new ApiError('invalid_token', 401, 'a Bearer access token is required', {
         headers: { 'www-authenticate': 'Bearer realm="gatehouse"' },
       });
     }
@@ -90,7 +90,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/update_username', { schema: { body: updateUsernameBody } }, async (request) => {
     const claims = await app.verifyUserBearer(request);
-    const refuse = (reason: string, err: OAuthError): never => {
+    const refuse = (reason: string, err: ApiError): never => {
       recordAuditEvent(app, {
         event: 'username_change_refused',
         subject: claims.sub,

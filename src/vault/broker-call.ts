@@ -1,5 +1,5 @@
 import type { ApiKey } from '../api-keys/api-key.js';
-import { OAuthError, insufficientScope, invalidRequest } from '../oauth/errors.js';
+import { ApiError, insufficientScope, invalidRequest } from '../oauth/errors.js';
 import type { ConnectLink } from '../repositories/connections.js';
 import { brokerResponse, type BrokerResponse } from './broker-response.js';
 import type { TokenBroker } from './broker.js';
@@ -56,9 +56,9 @@ export async function answerBroker(deps: BrokerCallDeps, call: BrokerCall): Prom
     token = await deps.getToken(ref, { force: call.force });
   } catch (err) {
     // A connection's service cannot send the person anywhere by itself: hand it a way back.
-    if (ref.kind !== 'connection' || !(err instanceof OAuthError) || err.error !== 'reauth_required') throw err;
+    if (ref.kind !== 'connection' || !(err instanceof ApiError) || err.error !== 'reauth_required') throw err;
     const connectUrl = await freshLink(deps, ref.connectionId, call.key, []);
-    throw new OAuthError(err.error, err.status, err.description, { extra: { connect_url: connectUrl } });
+    throw new ApiError(err.error, err.status, err.description, { extra: { connect_url: connectUrl } });
   }
   const granted = new Set(token.scope.split(' ').filter((s) => s !== ''));
   const missing = wanted.filter((s) => !granted.has(s));

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '../../clients/client.js';
 import { sha256Hex } from '../../crypto/hash.js';
-import { OAuthError, invalidClient, invalidRequest } from '../../oauth/errors.js';
+import { ApiError, invalidClient, invalidRequest } from '../../oauth/errors.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, errors, ok, security } from '../../openapi/components.js';
 import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
@@ -49,7 +49,7 @@ export const introspectRoute: FastifyPluginAsyncZod = async (app) => {
     try {
       claims = await app.tokens.verifyAccessToken(token);
     } catch (err) {
-      if (err instanceof OAuthError) return null;
+      if (err instanceof ApiError) return null;
       throw err;
     }
     if (app.denyList.isDenied(claims) || !mayIntrospect(client, claims.client_id)) return INACTIVE;

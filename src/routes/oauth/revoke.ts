@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '../../clients/client.js';
 import { sha256Hex } from '../../crypto/hash.js';
-import { OAuthError, invalidRequest } from '../../oauth/errors.js';
+import { ApiError, invalidRequest } from '../../oauth/errors.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, errors, ok, security } from '../../openapi/components.js';
 import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
@@ -50,7 +50,7 @@ export const revokeRoute: FastifyPluginAsyncZod = async (app) => {
     try {
       claims = await app.tokens.verifyAccessToken(token);
     } catch (err) {
-      if (err instanceof OAuthError) return false;
+      if (err instanceof ApiError) return false;
       throw err;
     }
     if (claims.client_id !== client.id) return true;
