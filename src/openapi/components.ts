@@ -98,3 +98,13 @@ export const brokerToken = z
 
 /** The errors every broker call can answer with besides 400 and 401 (product rule "Broker"). */
 export const BROKER_ERRORS = [400, 401, 403, 404, 409, 429, 502, 503] as const;
+
+/** A page (browser endpoints answer errors with a page too). */
+export function html(description: string): DocResponse {
+  return { description, content: { 'text/html': { schema: z.string() } } };
+}
+
+/** A redirect: no body, the Location header is the answer. */
+export function redirect(description: string): DocResponse {
+  return z.null().describe(description);
+}

@@ -21,6 +21,7 @@ import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
+import { FORM, html, redirect, security } from '../openapi/components.js';
 import { useHtmlErrors } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 
@@ -38,13 +39,38 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
   app.addHook('onRequest', noStore);
 
-  app.get('/oauth/authorize', { schema: { querystring: params } }, async (request, reply) =>
-    authorizationRequest(request, reply, request.query, 302),
+  const authorizeDocs = {
+    tags: ['oauth'],
+    summary: 'Authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2.1): a code for the client, by redirect',
+    description:
+      'Parameters: response_type=code, client_id, redirect_uri, scope, state, code_challenge, ' +
+      'code_challenge_method=S256, nonce, prompt, max_age, login_hint, id_token_hint. A bad client or ' +
+      'redirect_uri is an error page; every other error goes back to the client (RFC 6749 §4.1.2.1).',
+    security: security.none,
+  };
+  const authorizeResponses = (status: 302 | 303) => ({
+    [status]: redirect('To the client (code or error, with state and iss), to sign-in, or to consent'),
+    200: html('The consent page'),
+    400: html('The client or redirect_uri is not valid: an error page, never a redirect'),
+  });
+
+  app.get(
+    '/oauth/authorize',
+    {
+      schema: { ...authorizeDocs, querystring: params },
+      config: { openapi: { response: authorizeResponses(302) } },
+    },
+    async (request, reply) => authorizationRequest(request, reply, request.query, 302),
   );
 
   // OIDC Core §3.1.2.1: "Authorization Servers MUST support the use of the HTTP GET and POST methods".
-  app.post('/oauth/authorize', { schema: { body: params } }, async (request, reply) =>
-    authorizationRequest(request, reply, request.body, 303),
+  app.post(
+    '/oauth/authorize',
+    {
+      schema: { ...authorizeDocs, body: params, consumes: FORM },
+      config: { openapi: { response: authorizeResponses(303) } },
+    },
+    async (request, reply) => authorizationRequest(request, reply, request.body, 303),
   );
 
   app.get(

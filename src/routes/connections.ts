@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isSecureOrLoopback } from '../config/schema.js';
 import { requireApiKey } from '../guards/require-api-key.js';
 import { notFound } from '../oauth/errors.js';
+import { errors, ok, security } from '../openapi/components.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 import { issueConnectLink } from '../vault/issue-connect-link.js';
 import { connectionIdSchema } from '../vault/subject.js';
@@ -27,6 +28,20 @@ const returnToSchema = z
   }, 'must be an absolute https URL (http only on a loopback host) without credentials or fragment');
 
 const idParams = z.object({ id: connectionIdSchema });
+const tags = ['connections'];
+const connectionStatus = z.object({
+  success: z.literal(true),
+  connection_id: z.string(),
+  status: z.string().describe('not_connected, active or reauth_required'),
+  reauth_required: z.boolean(),
+  google_email: z.string().nullable(),
+  scopes: z.array(z.string()),
+  expiry: z.number().int().nullable().describe('Unix seconds when the held Google token expires'),
+  last_refreshed_at: z.string().nullable(),
+  created_at: z.string(),
+});
+/** What every /connections call can answer besides its own: the key refused, limited, or storage down. */
+const KEY_ERRORS = [401, 403, 429, 503] as const;
 
 /** A Google scope, as an RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). */
 const googleScopeSchema = z
@@ -47,11 +62,30 @@ export const connectionsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/connections',
     {
       schema: {
+        tags,
+        summary: 'A single-use connect link for a person to connect their Google account to a connection',
+        security: security.apiKey,
         body: z.object({
           connection_id: connectionIdSchema,
           return_to: returnToSchema.optional(),
           scopes: z.array(googleScopeSchema).max(50).optional(),
         }),
+      },
+      config: {
+        openapi: {
+          response: {
+            200: ok(
+              'The link (valid 15 minutes, once)',
+              z.object({
+                success: z.literal(true),
+                connect_url: z.string(),
+                connection_id: z.string(),
+                expires_at: z.string(),
+              }),
+            ),
+            ...errors(400, ...KEY_ERRORS),
+          },
+        },
       },
     },
     async (request) => {
@@ -67,57 +101,98 @@ export const connectionsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get('/connections/:id', { schema: { params: idParams } }, async (request) => {
-    const id = request.params.id;
-    const connection = await app.connections.find(id);
-    if (!connection) throw notFound('no such connection');
-    const credential = await app.googleCredentials.findByOwner({ connectionId: id });
-    return {
-      success: true,
-      connection_id: id,
-      ...statusOf(credential),
-      created_at: connection.createdAt.toISOString(),
-    };
-  });
+  app.get(
+    '/connections/:id',
+    {
+      schema: {
+        tags,
+        summary: "A connection's status (never a token)",
+        security: security.apiKey,
+        params: idParams,
+      },
+      config: {
+        openapi: { response: { 200: ok('The connection', connectionStatus), ...errors(400, 404, ...KEY_ERRORS) } },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const connection = await app.connections.find(id);
+      if (!connection) throw notFound('no such connection');
+      const credential = await app.googleCredentials.findByOwner({ connectionId: id });
+      return {
+        success: true,
+        connection_id: id,
+        ...statusOf(credential),
+        created_at: connection.createdAt.toISOString(),
+      };
+    },
+  );
 
-  app.delete('/connections/:id', { schema: { params: idParams } }, async (request) => {
-    const id = request.params.id;
-    const connection = await app.connections.find(id);
-    if (!connection) throw notFound('no such connection');
-    const credential = await app.googleCredentials.findByOwner({ connectionId: id });
-    let revoked = false;
-    if (credential) {
-      // Revoking either token ends the whole grant at Google; the refresh token is the one
-      // that matters. A failure is logged, not fatal: the person can still remove access at
-      // myaccount.google.com, and we must not keep a credential the service asked us to drop.
-      const tokens = await app.googleCredentials.decryptTokens(credential.id);
-      const token = tokens?.refreshToken ?? tokens?.accessToken;
-      if (token) {
-        revoked = await app.google.revoke(token).then(
-          () => true,
-          (err: unknown) => {
-            request.log.warn(
-              { connectionId: id, kind: (err as { kind?: string }).kind },
-              'could not revoke the Google grant of a deleted connection',
-            );
-            return false;
+  app.delete(
+    '/connections/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a connection and its Google grant (revoked at Google when it answers)',
+        security: security.apiKey,
+        params: idParams,
+      },
+      config: {
+        openapi: {
+          response: {
+            200: ok(
+              'Deleted',
+              z.object({
+                success: z.literal(true),
+                connection_id: z.string(),
+                deleted: z.literal(true),
+                revoked_at_google: z.boolean(),
+              }),
+            ),
+            ...errors(400, 404, ...KEY_ERRORS),
           },
-        );
+        },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const connection = await app.connections.find(id);
+      if (!connection) throw notFound('no such connection');
+      const credential = await app.googleCredentials.findByOwner({ connectionId: id });
+      let revoked = false;
+      if (credential) {
+        // Revoking either token ends the whole grant at Google; the refresh token is the one
+        // that matters. A failure is logged, not fatal: the person can still remove access at
+        // myaccount.google.com, and we must not keep a credential the service asked us to drop.
+        const tokens = await app.googleCredentials.decryptTokens(credential.id);
+        const token = tokens?.refreshToken ?? tokens?.accessToken;
+        if (token) {
+          revoked = await app.google.revoke(token).then(
+            () => true,
+            (err: unknown) => {
+              request.log.warn(
+                { connectionId: id, kind: (err as { kind?: string }).kind },
+                'could not revoke the Google grant of a deleted connection',
+              );
+              return false;
+            },
+          );
+        }
       }
-    }
-    await app.db.transaction(async (tx) => {
-      if (await app.connections.delete(id, tx))
-        await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
-    });
-    if (credential) await app.vault.forget(credential.id, { kind: 'connection', connectionId: id });
-    app.vaultAudit({
-      event: 'connection_deleted',
-      subject: id,
-      ...(credential ? { credential_id: credential.id } : {}),
-      details: { revoked_at_google: revoked },
-    });
-    return { success: true, connection_id: id, deleted: true, revoked_at_google: revoked };
-  });
+      await app.db.transaction(async (tx) => {
+        if (await app.connections.delete(id, tx))
+          await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
+      });
+      if (credential) await app.vault.forget(credential.id, { kind: 'connection', connectionId: id });
+      app.vaultAudit({
+        event: 'connection_deleted',
+        subject: id,
+        ...(credential ? { credential_id: credential.id } : {}),
+        details: { revoked_at_google: revoked },
+      });
+      return { success: true, connection_id: id, deleted: true, revoked_at_google: revoked };
+    },
+  );
 };
 
 function statusOf(c: GoogleCredential | null) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { requireApiKey } from '../guards/require-api-key.js';
 import { ApiError } from '../oauth/errors.js';
 import { mintExternalTokens, revokeExternalTokens, type ExternalTokenDeps } from '../oauth/external-tokens.js';
+import { errors, ok, security, tokenResponse } from '../openapi/components.js';
 import { recordAuditEvent } from '../users/audit-events.js';
 import { noStore } from '../http/no-store.js';
 
@@ -20,6 +21,9 @@ const mintBody = z.object({
   email: z.email().max(254).optional(),
 });
 const revokeBody = z.object({ client_id: clientId, subject });
+const tags = ['external'];
+/** The key refused (401/403), limited (429), storage down (503); 400 for a bad body or client. */
+const EXTERNAL_ERRORS = [400, 401, 403, 404, 429, 503] as const;
 
 /**
  * POST /oauth/external/token and /oauth/external/revoke, for a trusted external authentication
@@ -69,48 +73,79 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
     throw err;
   }
 
-  app.post('/oauth/external/token', { schema: { body: mintBody } }, async (request) => {
-    const body = request.body;
-    const key = request.apiKey;
-    try {
-      const { user, created, response } = await mintExternalTokens(deps, {
-        allowedClients: key.allowed_clients,
-        clientId: body.client_id,
-        subject: body.subject,
-        scope: body.scope,
-        create: body.create ?? false,
-        email: body.email,
-      });
-      recordAuditEvent(app, {
-        event: 'external_token_minted',
-        subject: user.id,
-        client_id: body.client_id,
-        details: { api_key_id: key.id, scope: response.scope, user_created: created },
-      });
-      return response;
-    } catch (err) {
-      return refused(request, err);
-    }
-  });
+  app.post(
+    '/oauth/external/token',
+    {
+      schema: {
+        tags,
+        summary: 'Mint tokens for a person on behalf of a trusted external authentication service',
+        security: security.apiKey,
+        body: mintBody,
+      },
+      config: { openapi: { response: { 200: ok('Tokens', tokenResponse), ...errors(...EXTERNAL_ERRORS) } } },
+    },
+    async (request) => {
+      const body = request.body;
+      const key = request.apiKey;
+      try {
+        const { user, created, response } = await mintExternalTokens(deps, {
+          allowedClients: key.allowed_clients,
+          clientId: body.client_id,
+          subject: body.subject,
+          scope: body.scope,
+          create: body.create ?? false,
+          email: body.email,
+        });
+        recordAuditEvent(app, {
+          event: 'external_token_minted',
+          subject: user.id,
+          client_id: body.client_id,
+          details: { api_key_id: key.id, scope: response.scope, user_created: created },
+        });
+        return response;
+      } catch (err) {
+        return refused(request, err);
+      }
+    },
+  );
 
-  app.post('/oauth/external/revoke', { schema: { body: revokeBody } }, async (request) => {
-    const body = request.body;
-    const key = request.apiKey;
-    try {
-      const { user, revoked } = await revokeExternalTokens(deps, {
-        allowedClients: key.allowed_clients,
-        clientId: body.client_id,
-        subject: body.subject,
-      });
-      recordAuditEvent(app, {
-        event: 'external_tokens_revoked',
-        subject: user.id,
-        client_id: body.client_id,
-        details: { api_key_id: key.id, families_revoked: revoked.length },
-      });
-      return { success: true, revoked: revoked.length };
-    } catch (err) {
-      return refused(request, err);
-    }
-  });
+  app.post(
+    '/oauth/external/revoke',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke every grant a person holds with a client, on behalf of an external authentication service',
+        security: security.apiKey,
+        body: revokeBody,
+      },
+      config: {
+        openapi: {
+          response: {
+            200: ok('Revoked', z.object({ success: z.literal(true), revoked: z.number().int() })),
+            ...errors(...EXTERNAL_ERRORS),
+          },
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const key = request.apiKey;
+      try {
+        const { user, revoked } = await revokeExternalTokens(deps, {
+          allowedClients: key.allowed_clients,
+          clientId: body.client_id,
+          subject: body.subject,
+        });
+        recordAuditEvent(app, {
+          event: 'external_tokens_revoked',
+          subject: user.id,
+          client_id: body.client_id,
+          details: { api_key_id: key.id, families_revoked: revoked.length },
+        });
+        return { success: true, revoked: revoked.length };
+      } catch (err) {
+        return refused(request, err);
+      }
+    },
+  );
 };

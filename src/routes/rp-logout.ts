@@ -6,6 +6,7 @@ import { verifyCsrf, csrfTokenFor } from '../sessions/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { logoutConfirmPage, signedOutPage } from '../views/pages/logout.js';
 import { sendPage } from '../views/reply.js';
+import { FORM, html, redirect, security } from '../openapi/components.js';
 import { useHtmlErrors } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 
@@ -37,11 +38,26 @@ export const rpLogoutRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
   app.addHook('onRequest', noStore);
 
-  app.get('/oauth/logout', { schema: { querystring: logoutParams } }, async (request, reply) =>
-    endSession(request, reply, request.query),
+  const docs = {
+    tags: ['oauth'],
+    summary: 'End the browser session (OpenID Connect RP-Initiated Logout 1.0 §2), then back to the client',
+    security: security.none,
+  };
+  const responses = {
+    200: html('Signed out, or the confirmation page (no id_token_hint for the signed-in person)'),
+    303: redirect('To the registered post_logout_redirect_uri, with state'),
+    400: html('The id_token_hint or post_logout_redirect_uri is not valid: an error page'),
+  };
+
+  app.get(
+    '/oauth/logout',
+    { schema: { ...docs, querystring: logoutParams }, config: { openapi: { response: responses } } },
+    async (request, reply) => endSession(request, reply, request.query),
   );
-  app.post('/oauth/logout', { schema: { body: logoutParams } }, async (request, reply) =>
-    endSession(request, reply, request.body),
+  app.post(
+    '/oauth/logout',
+    { schema: { ...docs, body: logoutParams, consumes: FORM }, config: { openapi: { response: responses } } },
+    async (request, reply) => endSession(request, reply, request.body),
   );
 
   app.post(
