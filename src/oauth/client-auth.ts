@@ -37,7 +37,7 @@ export function createClientAuthenticator(deps: {
   /** `body` is the endpoint's form body as its schema parsed it: read once, by the route. */
   return async function authenticateClient(
     request: FastifyRequest,
-    body: FormParams | undefined,
+    body: FormParams | null | undefined,
   ): Promise<AuthenticatedClient> {
     const presented = readCredentials(request, body);
     const scheme = presented.viaHeader ? 'Basic' : undefined;
@@ -85,7 +85,7 @@ export function createClientAuthenticator(deps: {
   };
 }
 
-function readCredentials(request: FastifyRequest, body: FormParams | undefined): Presented {
+function readCredentials(request: FastifyRequest, body: FormParams | null | undefined): Presented {
   const bodyId = body?.client_id;
   const bodySecret = body?.client_secret;
   const header = request.headers.authorization;

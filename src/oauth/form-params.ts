@@ -6,7 +6,7 @@ import { z } from 'zod';
  * and repeated names are refused before validation (duplicate-parameters), so every value here
  * is one string; a request without a body has none.
  */
-export const formParamsSchema = z.record(z.string(), z.string()).optional();
+export const formParamsSchema = z.record(z.string(), z.string()).nullish();
 
 export type FormParams = Partial<Record<string, string>>;
 
@@ -14,7 +14,7 @@ export type FormParams = Partial<Record<string, string>>;
  * The parameters that count: RFC 6749 §3.1 "Parameters sent without a value MUST be treated as
  * if they were omitted from the request."
  */
-export function presentParams(body: FormParams | undefined): FormParams {
+export function presentParams(body: FormParams | null | undefined): FormParams {
   const params: FormParams = {};
   for (const [name, value] of Object.entries(body ?? {})) if (value !== undefined && value !== '') params[name] = value;
   return params;

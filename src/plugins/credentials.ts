@@ -16,7 +16,7 @@ declare module 'fastify' {
     secretHasher: SecretHasher;
     clientStore: ClientStore;
     /** RFC 6749 §2.3 client authentication of the current request (Basic, post, or none). */
-    authenticateClient: (request: FastifyRequest, body: FormParams | undefined) => Promise<AuthenticatedClient>;
+    authenticateClient: (request: FastifyRequest, body: FormParams | null | undefined) => Promise<AuthenticatedClient>;
     apiKeys: ApiKeyAuthenticator;
     /** Authenticates `Authorization: Bearer <api key>` and checks the key holds scope. */
     authenticateApiKey: (request: FastifyRequest, scope: ApiKeyScope) => Promise<ApiKey>;
