@@ -17,11 +17,12 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config/schema.js';
 import { loggerOptions } from './logging/logger.js';
 import { fastifyTrustProxy } from './security/trust-proxy.js';
-import { OAuthError, unavailable } from './oauth/errors.js';
+import { ApiError, unavailable } from './oauth/errors.js';
 import { corePlugin, type CoreDeps } from './plugins/core.js';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler.js';
 import { duplicateParametersPlugin } from './plugins/duplicate-parameters.js';
 import { adminGuardPlugin } from './plugins/admin-guard.js';
+import { apiKeyRequestPlugin } from './guards/require-api-key.js';
 import { authFailuresPlugin } from './plugins/auth-failures.js';
 import { credentialsPlugin } from './plugins/credentials.js';
 import { denyListPlugin } from './plugins/deny-list.js';
@@ -111,7 +112,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     frameworkErrors: (err, _request, reply) => {
       const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       void sendError(
-        new OAuthError('invalid_request', status, status === 414 ? 'a path parameter is too long' : 'malformed URL'),
+        new ApiError('invalid_request', status, status === 414 ? 'a path parameter is too long' : 'malformed URL'),
         reply,
       );
     },
@@ -152,6 +153,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(authFailuresPlugin);
   await app.register(adminGuardPlugin);
   await app.register(credentialsPlugin);
+  await app.register(apiKeyRequestPlugin);
   await app.register(tokensPlugin);
   await app.register(denyListPlugin);
   await app.register(bearerAuthPlugin);

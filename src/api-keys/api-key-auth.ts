@@ -4,7 +4,7 @@ import type { Cache } from '../cache/cache.js';
 import { CoherentCache, announceChange, type CacheLog } from '../cache/coherent-cache.js';
 import { sha256Hex } from '../crypto/hash.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
-import { OAuthError, forbidden, invalidToken } from '../oauth/errors.js';
+import { ApiError, forbidden, invalidToken } from '../oauth/errors.js';
 import { apiKeysRepository } from '../repositories/api-keys.js';
 import type { CredentialLimits } from '../security/auth-limits.js';
 import type { Database } from '../storage/database.js';
@@ -126,7 +126,7 @@ function bearer(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m)
-    throw new OAuthError('invalid_request', 401, 'expected Authorization: Bearer <api key>', {
+    throw new ApiError('invalid_request', 401, 'expected Authorization: Bearer <api key>', {
       headers: { 'www-authenticate': 'Bearer realm="gatehouse"' },
     });
   return m[1];

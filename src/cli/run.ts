@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { buildInfo } from '../build-info.js';
 import { ConfigError } from '../config/load.js';
-import { OAuthError } from '../oauth/errors.js';
+import { ApiError } from '../oauth/errors.js';
 import { describeFailure } from '../startup-failure.js';
 import { UsageError, type Command, type ParsedArgs } from './command.js';
 import { CliContext } from './context.js';
@@ -121,7 +121,7 @@ function report(err: unknown, command: Command, io: CliIo): number {
     io.err(`gatehouse ${command.name}: ${err.message} (see gatehouse ${command.name} --help)`);
     return EXIT_USAGE;
   }
-  if (err instanceof OAuthError) {
+  if (err instanceof ApiError) {
     io.err(`gatehouse ${command.name}: ${err.error}: ${err.description}`);
     return err.status === 400 ? EXIT_USAGE : EXIT_FAILED;
   }

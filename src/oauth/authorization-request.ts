@@ -3,7 +3,7 @@ import type { ClientStore } from '../clients/client-store.js';
 import { isValidS256Challenge } from './pkce.js';
 import { matchesRegisteredRedirect } from './redirect-uri.js';
 import { parseScope } from './scopes.js';
-import { OAuthError } from './errors.js';
+import { ApiError } from './errors.js';
 
 export type Query = Partial<Record<string, string>>;
 
@@ -33,7 +33,7 @@ export class UntrustedRedirectError extends Error {
 }
 
 /** An error to send back to the client's redirect_uri with error, state and iss (RFC 9207). */
-export class AuthorizationRedirectError extends OAuthError {
+export class AuthorizationRedirectError extends ApiError {
   constructor(error: string, description: string) {
     super(error, 302, description);
   }

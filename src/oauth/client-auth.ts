@@ -3,6 +3,7 @@ import type { Client, TokenEndpointAuthMethod } from '../clients/client.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { MAX_SECRET_LENGTH, type SecretHasher } from '../crypto/secret-hasher.js';
 import { invalidClient, invalidRequest } from './errors.js';
+import type { FormParams } from './form-params.js';
 import type { CredentialLimits } from '../security/auth-limits.js';
 
 export interface AuthenticatedClient {
@@ -33,8 +34,12 @@ export function createClientAuthenticator(deps: {
   hasher: SecretHasher;
   limits: CredentialLimits;
 }) {
-  return async function authenticateClient(request: FastifyRequest): Promise<AuthenticatedClient> {
-    const presented = readCredentials(request);
+  /** `body` is the endpoint's form body as its schema parsed it: read once, by the route. */
+  return async function authenticateClient(
+    request: FastifyRequest,
+    body: FormParams | null | undefined,
+  ): Promise<AuthenticatedClient> {
+    const presented = readCredentials(request, body);
     const scheme = presented.viaHeader ? 'Basic' : undefined;
     const client = await deps.store.findById(presented.clientId);
     // Steady state: a secret this client already proved is accepted from memory, with no
@@ -80,10 +85,9 @@ export function createClientAuthenticator(deps: {
   };
 }
 
-function readCredentials(request: FastifyRequest): Presented {
-  const body = (request.body ?? {}) as Record<string, unknown>;
-  const bodyId = optionalString(body.client_id, 'client_id');
-  const bodySecret = optionalString(body.client_secret, 'client_secret');
+function readCredentials(request: FastifyRequest, body: FormParams | null | undefined): Presented {
+  const bodyId = body?.client_id;
+  const bodySecret = body?.client_secret;
   const header = request.headers.authorization;
 
   if (header !== undefined) {
@@ -142,10 +146,4 @@ function checkShape(clientId: string, secret: string | undefined, viaHeader: boo
   ) {
     throw invalidClient(FAILED, viaHeader ? 'Basic' : undefined);
   }
-}
-
-function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalidRequest(`${name} must be a string`);
-  return value;
 }

@@ -1,19 +1,21 @@
-import { invalidRequest } from './errors.js';
+import { z } from 'zod';
 
 /**
- * The parameters of an OAuth request body as single strings (RFC 6749 §3.2: form-encoded; JSON
- * is accepted too for clients of the old service). Repeated names are refused earlier by the
- * duplicate-parameters plugin; anything that is not a string is refused here.
+ * The body of an OAuth endpoint, parsed once by the route's schema: form-encoded parameters
+ * (RFC 6749 §3.2), each a single string. Only form bodies reach these routes (form-bodies-only)
+ * and repeated names are refused before validation (duplicate-parameters), so every value here
+ * is one string; a request without a body has none.
  */
-export function readParams(body: unknown): Partial<Record<string, string>> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body))
-    throw invalidRequest('the request body must be form-encoded parameters');
-  const params: Partial<Record<string, string>> = {};
-  for (const [name, value] of Object.entries(body)) {
-    if (typeof value !== 'string') throw invalidRequest(`parameter '${name}' must be a single string`);
-    // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted"
-    if (value !== '') params[name] = value;
-  }
+export const formParamsSchema = z.record(z.string(), z.string()).nullish();
+
+export type FormParams = Partial<Record<string, string>>;
+
+/**
+ * The parameters that count: RFC 6749 §3.1 "Parameters sent without a value MUST be treated as
+ * if they were omitted from the request."
+ */
+export function presentParams(body: FormParams | null | undefined): FormParams {
+  const params: FormParams = {};
+  for (const [name, value] of Object.entries(body ?? {})) if (value !== undefined && value !== '') params[name] = value;
   return params;
 }

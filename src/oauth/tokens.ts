@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { randomToken } from '../crypto/random.js';
-import { invalidToken, type OAuthError } from './errors.js';
+import { invalidToken, type ApiError } from './errors.js';
 import type { SigningAlgorithm, SigningKeyStore } from './signing-keys.js';
 
 /**
@@ -307,7 +307,7 @@ export function createTokenService(
 }
 
 /** A short reason for WWW-Authenticate; never the token, never key material. */
-function describeVerificationFailure(err: unknown): OAuthError {
+function describeVerificationFailure(err: unknown): ApiError {
   if (err instanceof jose.JWTExpired) return invalidToken('the access token expired');
   if (err instanceof jose.JWTClaimValidationFailed)
     return invalidToken(`the access token ${err.claim} claim is invalid`);

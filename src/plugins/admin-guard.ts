@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import type { AdminActor } from '../clients/client-admin.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { unauthorized, unavailable } from '../oauth/errors.js';
 import { CredentialLimits } from '../security/auth-limits.js';
@@ -8,18 +7,17 @@ import { FailureLimiter } from '../security/rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest hook for admin routes: X-Admin-Key, compared in constant time, failures limited per IP. */
+    /**
+     * Checks X-Admin-Key, compared in constant time, failures limited per IP. Admin scopes use
+     * it through the `requireAdmin` guard (src/guards/require-admin.ts).
+     */
     requireAdminKey: (request: FastifyRequest) => Promise<void>;
   }
 }
 
 export const ADMIN_FAILURES_PER_MINUTE = 10;
 
-/** Who made an admin request, for the audit trail. There is one admin key, so it names no person. */
-export function adminActor(request: FastifyRequest): AdminActor {
-  return { actor: 'admin-key', ip: request.ip };
-}
-
+/** The admin key and the per-address failure limits behind the `requireAdmin` guard. */
 export const adminGuardPlugin = fp(
   async (app) => {
     const limits = new CredentialLimits({

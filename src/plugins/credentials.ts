@@ -6,6 +6,7 @@ import { cacheValueSigner } from '../cache/value-signer.js';
 import { ClientStore } from '../clients/client-store.js';
 import { createSecretHasher, type SecretHasher } from '../crypto/secret-hasher.js';
 import { createClientAuthenticator, type AuthenticatedClient } from '../oauth/client-auth.js';
+import type { FormParams } from '../oauth/form-params.js';
 import { availableParallelism } from 'node:os';
 import { CredentialLimits } from '../security/auth-limits.js';
 import { FailureLimiter } from '../security/rate-limiter.js';
@@ -15,7 +16,7 @@ declare module 'fastify' {
     secretHasher: SecretHasher;
     clientStore: ClientStore;
     /** RFC 6749 §2.3 client authentication of the current request (Basic, post, or none). */
-    authenticateClient: (request: FastifyRequest) => Promise<AuthenticatedClient>;
+    authenticateClient: (request: FastifyRequest, body: FormParams | null | undefined) => Promise<AuthenticatedClient>;
     apiKeys: ApiKeyAuthenticator;
     /** Authenticates `Authorization: Bearer <api key>` and checks the key holds scope. */
     authenticateApiKey: (request: FastifyRequest, scope: ApiKeyScope) => Promise<ApiKey>;

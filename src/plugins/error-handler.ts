@@ -5,7 +5,7 @@ import { DecryptionError } from '../crypto/keyring.js';
 import { HasherBusyError } from '../crypto/secret-hasher.js';
 import { DatabaseUnavailableError } from '../storage/unavailable.js';
 import {
-  OAuthError,
+  ApiError,
   errorBody,
   invalidRequest,
   notFound,
@@ -24,12 +24,12 @@ interface ValidationIssue {
 
 /**
  * One place that writes every error response: the error shape (docs/reference/errors.md) and RFC status, headers the
- * error carries, and never a stack trace. Anything unexpected becomes a generic server_error
- * and its cause is logged.
+ * error carries, and never a stack trace or an error's private `detail` (logged instead).
+ * Anything unexpected becomes a generic server_error and its cause is logged.
  */
 export const errorHandlerPlugin = fp(
   async (app) => {
-    app.setErrorHandler((err: FastifyError, request, reply) => sendError(toOAuthError(err, request), reply));
+    app.setErrorHandler((err: FastifyError, request, reply) => sendError(toApiError(err, request), reply));
     app.setNotFoundHandler((request, reply) =>
       sendError(notFound(`no route for ${request.method} ${request.url.split('?')[0]}`), reply),
     );
@@ -37,20 +37,24 @@ export const errorHandlerPlugin = fp(
   { name: 'error-handler' },
 );
 
-export function sendError(err: OAuthError, reply: FastifyReply): FastifyReply {
+export function sendError(err: ApiError, reply: FastifyReply): FastifyReply {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   return reply.code(err.status).type('application/json; charset=utf-8').send(errorBody(err));
 }
 
-export function toOAuthError(err: FastifyError, request: FastifyRequest): OAuthError {
-  if (err instanceof OAuthError) return err;
+export function toApiError(err: FastifyError, request: FastifyRequest): ApiError {
+  if (err instanceof ApiError) {
+    // The server-side half of a refusal: which check failed, what Google said. Never sent.
+    if (err.detail !== undefined) request.log.info({ error: err.error, detail: err.detail }, 'request refused');
+    return err;
+  }
   if (err instanceof DatabaseUnavailableError || err instanceof CacheUnavailableError) {
     request.log.warn({ err: err.cause ?? err }, err.message);
     return unavailable('a storage backend is unavailable; try again shortly');
   }
   if (err instanceof HasherBusyError) {
     // product rule "Abuse limits": beyond the argon2 slots and their queue, 503 with Retry-After.
-    return new OAuthError('unavailable', 503, 'too many credential checks in progress; try again shortly', {
+    return new ApiError('unavailable', 503, 'too many credential checks in progress; try again shortly', {
       headers: { 'retry-after': '1' },
     });
   }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { z } from 'zod';
 import { createAppMetrics, type AppMetrics } from '../metrics/app-metrics.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { errors, security } from '../openapi/components.js';
@@ -62,7 +63,14 @@ export const metricsPlugin = fp(
               'Prometheus metrics: X-Admin-Key or `Authorization: Bearer <METRICS_TOKEN>` (on server.metrics_port instead, without credentials, when that is set)',
             security: security.adminKey,
           },
-          config: { openapi: { response: errors(401, 429, 503) } },
+          config: {
+            openapi: {
+              response: {
+                200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+                ...errors(401, 429, 503),
+              },
+            },
+          },
         },
         async (_request, reply) => {
           reply.header('content-type', metrics.registry.contentType);

@@ -2,16 +2,18 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { $ZodType } from 'zod/v4/core';
-import { openapiRegistry, security, type DocResponse } from '../openapi/components.js';
+import { DEV_MOCK_PREFIX } from '../google/settings.js';
+import { errors, ok, openapiRegistry, security, type DocResponse } from '../openapi/components.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Documentation-only schemas: merged into the route's entry in /openapi.json and never used
      * to validate or serialize. For routes that validate by hand (POST /clients/register maps
-     * zod issues to RFC 7591 codes) and for responses, which we document without letting a
-     * serializer reshape what the handler sends.
+     * zod issues to RFC 7591 codes) or loosely (OAuth form bodies), and for responses, which we
+     * document without letting a serializer reshape what the handler sends.
      */
     openapi?: {
       body?: $ZodType;
@@ -80,10 +82,14 @@ export const openapiPlugin = fp(
         security: security.none,
       },
       transform: (input) => {
+        // The dev-mode mock Google is not Gatehouse's API (pages and assets hide themselves).
+        if (input.url.startsWith(DEV_MOCK_PREFIX)) return { schema: { hide: true }, url: input.url };
         const docs = input.route.config?.openapi;
         if (!docs) return zodTransform(input);
         const schema = { ...(input.schema ?? {}) } as Record<string, unknown>;
-        if (docs.body && !schema.body) schema.body = docs.body;
+        // A documented body replaces the validating one: OAuth bodies validate as plain form
+        // parameters, and are documented field by field.
+        if (docs.body) schema.body = docs.body;
         if (docs.querystring && !schema.querystring) schema.querystring = docs.querystring;
         if (docs.response) schema.response = { ...docs.response, ...(schema.response as object | undefined) };
         return zodTransform({ ...input, schema });
@@ -95,8 +101,20 @@ export const openapiPlugin = fp(
       staticCSP: DOCS_CSP,
       uiConfig: { deepLinking: false },
     });
-    app.get('/openapi.json', { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document' } }, async () =>
-      app.swagger(),
+    app.get(
+      '/openapi.json',
+      {
+        schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document', security: security.none },
+        config: {
+          openapi: {
+            response: {
+              200: ok('The document', z.object({ openapi: z.string() }).loose()),
+              ...errors(503),
+            },
+          },
+        },
+      },
+      async () => app.swagger(),
     );
   },
   { name: 'openapi', dependencies: ['core'] },

@@ -1,26 +1,24 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { requireUser, signedIn } from '../guards/require-user.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 import { revokeUserGrants } from '../oauth/revoke-user-grants.js';
 import { tokenFamiliesRepository } from '../repositories/token-families.js';
-import { verifyCsrf } from '../sessions/csrf.js';
-import { errorPage } from '../views/pages/error.js';
-import { csrfTokenFor } from '../sessions/csrf.js';
+import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
 import { accountPage } from '../views/pages/account.js';
+import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
 
 /** GET /account: the signed-in person's profile, connected apps and Google connection. */
-export async function accountRoutes(scope: FastifyInstance): Promise<void> {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
+export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
-  app.get('/account', async (request, reply) => {
-    const user = request.user ? await app.users.findById(request.user.id) : null;
-    if (!user || !request.session) {
-      return reply
-        .header('cache-control', 'no-store')
-        .redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
-    }
+  app.addHook('onRequest', noStore);
+  app.addHook('onRequest', requireUser('/account'));
+
+  app.get('/account', { schema: { hide: true } }, async (request, reply) => {
+    const user = await app.users.findById(signedIn(request).user.id);
+    if (!user) return reply.redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
     const [credential, apps] = await Promise.all([
       app.googleCredentials.findByOwner({ userId: user.id }),
       tokenFamiliesRepository.appsOfUser(app.db, user.id),
@@ -33,12 +31,13 @@ export async function accountRoutes(scope: FastifyInstance): Promise<void> {
     '/account/apps/:clientId/revoke',
     {
       schema: {
+        hide: true,
         params: z.object({ clientId: z.string().min(1).max(128) }),
         body: z.object({ csrf_token: z.string().max(256).optional() }),
       },
     },
     async (request, reply) => {
-      if (!request.user || !request.session) return reply.redirect('/login?return_to=/account', 303);
+      const userId = signedIn(request).user.id;
       if (!verifyCsrf(request, request.body.csrf_token)) {
         return sendPage(
           reply,
@@ -50,10 +49,10 @@ export async function accountRoutes(scope: FastifyInstance): Promise<void> {
           403,
         );
       }
-      const revoked = await revokeUserGrants(app, request.user.id, request.params.clientId, 'revoked_by_user');
+      const revoked = await revokeUserGrants(app, userId, request.params.clientId, 'revoked_by_user');
       app.audit({
         event: 'revoke',
-        actor: request.user.id,
+        actor: userId,
         client_id: request.params.clientId,
         ip: request.ip,
         details: { families: revoked, by: 'account_page' },
@@ -61,4 +60,4 @@ export async function accountRoutes(scope: FastifyInstance): Promise<void> {
       return reply.redirect('/account', 303);
     },
   );
-}
+};

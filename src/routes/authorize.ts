@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { beginGoogleSignIn } from '../auth/begin-google-sign-in.js';
 import { isLoopbackHost } from '../config/schema.js';
@@ -21,7 +21,9 @@ import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
+import { FORM, html, redirect, security } from '../openapi/components.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 
 const params = z.record(z.string(), z.string().max(4096));
 const RESUME_PATH = '/oauth/authorize/resume';
@@ -33,25 +35,47 @@ const RESUME_PATH = '/oauth/authorize/resume';
  * with state and iss (RFC 9207). A request waiting for the person (sign-in or consent) is kept
  * server-side as an interaction: the browser carries only its id.
  */
-export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
+export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
+  app.addHook('onRequest', noStore);
+
+  const authorizeDocs = {
+    tags: ['oauth'],
+    summary: 'Authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2.1): a code for the client, by redirect',
+    description:
+      'Parameters: response_type=code, client_id, redirect_uri, scope, state, code_challenge, ' +
+      'code_challenge_method=S256, nonce, prompt, max_age, login_hint, id_token_hint. A bad client or ' +
+      'redirect_uri is an error page; every other error goes back to the client (RFC 6749 §4.1.2.1).',
+    security: security.none,
+  };
+  const authorizeResponses = (status: 302 | 303) => ({
+    [status]: redirect('To the client (code or error, with state and iss), to sign-in, or to consent'),
+    200: html('The consent page'),
+    400: html('The client or redirect_uri is not valid: an error page, never a redirect'),
   });
 
-  app.get('/oauth/authorize', { schema: { querystring: params } }, async (request, reply) =>
-    authorizationRequest(request, reply, request.query, 302),
+  app.get(
+    '/oauth/authorize',
+    {
+      schema: { ...authorizeDocs, querystring: params },
+      config: { openapi: { response: authorizeResponses(302) } },
+    },
+    async (request, reply) => authorizationRequest(request, reply, request.query, 302),
   );
 
   // OIDC Core §3.1.2.1: "Authorization Servers MUST support the use of the HTTP GET and POST methods".
-  app.post('/oauth/authorize', { schema: { body: params } }, async (request, reply) =>
-    authorizationRequest(request, reply, request.body, 303),
+  app.post(
+    '/oauth/authorize',
+    {
+      schema: { ...authorizeDocs, body: params, consumes: FORM },
+      config: { openapi: { response: authorizeResponses(303) } },
+    },
+    async (request, reply) => authorizationRequest(request, reply, request.body, 303),
   );
 
   app.get(
     RESUME_PATH,
-    { schema: { querystring: z.object({ interaction: z.string().min(1).max(128) }) } },
+    { schema: { hide: true, querystring: z.object({ interaction: z.string().min(1).max(128) }) } },
     async (request, reply) => {
       const id = request.query.interaction;
       const interaction = await interactions.find(app.db, id);
@@ -74,6 +98,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     '/oauth/authorize/decision',
     {
       schema: {
+        hide: true,
         body: z.object({
           interaction: z.string().max(128).optional(),
           csrf_token: z.string().max(256).optional(),
@@ -281,7 +306,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       }),
     );
   }
-}
+};
 
 function resumePath(interactionId: string): string {
   return `${RESUME_PATH}?${new URLSearchParams({ interaction: interactionId })}`;

@@ -1,5 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicView } from '../clients/client.js';
 import {
@@ -15,7 +14,7 @@ import {
 import { clientPatchSchema, registrationSchema } from '../clients/registration.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { notFound } from '../oauth/errors.js';
-import { adminActor } from '../plugins/admin-guard.js';
+import { adminActor, requireAdmin } from '../guards/require-admin.js';
 import { clientsRepository } from '../repositories/clients.js';
 
 const clientIdParams = z.object({ id: z.string().min(1).max(128) });
@@ -60,9 +59,8 @@ const registered = z.object({
 const tags = ['clients'];
 
 /** Admin API for OAuth clients; every route requires X-Admin-Key. */
-export const clientRoutes: FastifyPluginAsync = async (scope) => {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', app.requireAdminKey);
+export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', requireAdmin);
   const deps: ClientAdminDeps = {
     db: app.db,
     hasher: app.secretHasher,

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clearStateCookie, readStateCookie, setStateCookie } from '../auth/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
@@ -15,7 +15,8 @@ import { createConnectCsrf } from '../vault/connect-csrf.js';
 import { ConnectLinkRefused, completeGoogleConnection } from '../vault/connect-google.js';
 import { connectConfirmPage, connectResultPage } from '../views/pages/connect.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 
 const param = z.string().max(4096);
 const linkToken = z.string().max(256);
@@ -33,9 +34,9 @@ type Outcome = 'connected' | 'denied' | 'failed';
  * needed or created. The same state cookie as sign-in (state, nonce, PKCE) binds the callback
  * to this browser.
  */
-export async function connectRoutes(root: FastifyInstance): Promise<void> {
-  const app = root.withTypeProvider<ZodTypeProvider>();
+export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
+  app.addHook('onRequest', noStore);
   const secure = new URL(app.config.public_url).protocol === 'https:';
   const redirectUri = `${app.config.public_url}${CONNECT_CALLBACK_PATH}`;
   const linkKeys = deriveSecrets(app.config, 'connect-link');
@@ -82,7 +83,7 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
 
   app.get(
     '/connect',
-    { schema: { querystring: z.object({ token: linkToken.optional() }) } },
+    { schema: { hide: true, querystring: z.object({ token: linkToken.optional() }) } },
     async (request, reply) => {
       const token = request.query.token ?? '';
       const link = await openableLink(reply, token);
@@ -109,7 +110,10 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
   app.post(
     '/connect',
     {
-      schema: { body: z.object({ token: linkToken.optional(), csrf_token: z.string().max(256).optional() }) },
+      schema: {
+        hide: true,
+        body: z.object({ token: linkToken.optional(), csrf_token: z.string().max(256).optional() }),
+      },
     },
     async (request, reply) => {
       const token = request.body.token ?? '';
@@ -153,7 +157,7 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
         promptConsent: true,
         scopes: spent.link.scopes,
       });
-      return reply.header('cache-control', 'no-store').redirect(url, 303);
+      return reply.redirect(url, 303);
     },
   );
 
@@ -161,6 +165,7 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
     CONNECT_CALLBACK_PATH,
     {
       schema: {
+        hide: true,
         querystring: z.object({
           code: param.optional(),
           state: param.optional(),
@@ -256,7 +261,7 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
       return page(reply, 200, 'Google account connected', 'You can close this page.', false);
     },
   );
-}
+};
 
 const isLink = (v: ConnectLink | FastifyReply): v is ConnectLink => 'connectionId' in v;
 

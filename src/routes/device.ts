@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatUserCode, normalizeUserCode } from '../oauth/user-code.js';
 import {
@@ -12,7 +12,8 @@ import { consentPage } from '../views/pages/consent.js';
 import { deviceCodePage, deviceDonePage } from '../views/pages/device.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 import { DEVICE_VERIFICATION_PATH } from './oauth/device-authorization.js';
 
 /** Wrong user codes one address may enter per minute (RFC 8628 §5.1: user code brute forcing). */
@@ -26,19 +27,16 @@ const csrfField = z.string().max(256).optional();
  * that client and scope, and approves or denies. The consent form carries only the user code
  * and the CSRF token: what is granted is what the device authorization stored.
  */
-export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
+export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
+  app.addHook('onRequest', noStore);
   const limiter = new FailureLimiter(app.cache, 'device-user-code', WRONG_USER_CODES_PER_MINUTE, 60_000);
 
   // RFC 8628 §3.3.1 verification_uri_complete: the code arrives prefilled; the person still
   // confirms it, so a link alone never reaches the consent page (§5.4 remote phishing).
   app.get(
     DEVICE_VERIFICATION_PATH,
-    { schema: { querystring: z.object({ user_code: userCodeField }) } },
+    { schema: { hide: true, querystring: z.object({ user_code: userCodeField }) } },
     async (request, reply) => {
       const typed = request.query.user_code;
       if (!request.session) return signIn(reply, typed);
@@ -55,7 +53,7 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
 
   app.post(
     DEVICE_VERIFICATION_PATH,
-    { schema: { body: z.object({ user_code: userCodeField, csrf_token: csrfField }) } },
+    { schema: { hide: true, body: z.object({ user_code: userCodeField, csrf_token: csrfField }) } },
     async (request, reply) => {
       if (!request.session || !request.user) return signIn(reply, request.body.user_code, 303);
       if (!verifyCsrf(request, request.body.csrf_token)) return formExpired(reply);
@@ -80,6 +78,7 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
     `${DEVICE_VERIFICATION_PATH}/decision`,
     {
       schema: {
+        hide: true,
         body: z.object({ user_code: userCodeField, csrf_token: csrfField, decision: z.string().max(32).optional() }),
       },
     },
@@ -213,4 +212,4 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
       : DEVICE_VERIFICATION_PATH;
     return reply.redirect(`/login?${new URLSearchParams({ return_to: returnTo })}`, status);
   }
-}
+};

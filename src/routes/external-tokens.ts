@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiKey } from '../api-keys/api-key.js';
-import { OAuthError } from '../oauth/errors.js';
+import { requireApiKey } from '../guards/require-api-key.js';
+import { ApiError } from '../oauth/errors.js';
 import { mintExternalTokens, revokeExternalTokens, type ExternalTokenDeps } from '../oauth/external-tokens.js';
+import { errors, ok, security, tokenResponse } from '../openapi/components.js';
 import { recordAuditEvent } from '../users/audit-events.js';
-import { noStore } from './no-store.js';
+import { noStore } from '../http/no-store.js';
 
 // Form bodies carry booleans as strings.
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -20,6 +21,9 @@ const mintBody = z.object({
   email: z.email().max(254).optional(),
 });
 const revokeBody = z.object({ client_id: clientId, subject });
+const tags = ['external'];
+/** The key refused (401/403), limited (429), storage down (503); 400 for a bad body or client. */
+const EXTERNAL_ERRORS = [400, 401, 403, 404, 429, 503] as const;
 
 /**
  * POST /oauth/external/token and /oauth/external/revoke, for a trusted external authentication
@@ -27,7 +31,7 @@ const revokeBody = z.object({ client_id: clientId, subject });
  * included.
  */
 export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
-  noStore(app);
+  app.addHook('onRequest', noStore);
   const deps: ExternalTokenDeps = {
     db: app.db,
     config: app.config,
@@ -38,75 +42,110 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
   };
 
   // The API key is checked before the body is validated: a caller without a key learns nothing.
-  const keys = new WeakMap<FastifyRequest, ApiKey>();
-  const authenticate = async (request: FastifyRequest) => {
-    try {
-      keys.set(request, await app.authenticateApiKey(request, 'external'));
-    } catch (err) {
+  app.addHook(
+    'preValidation',
+    requireApiKey('external', {
       // A caller without a valid key (401), or one refused for too many (429, 503), is tallied
       // per address and minute (auth_failures), never one audit row per request.
-      if (err instanceof OAuthError && err.status !== 403) throw err;
-      refused(request, err);
-    }
-  };
+      refused: (request, err) => {
+        if (!(err instanceof ApiError) || err.status === 403) audit(request, err, null);
+      },
+    }),
+  );
 
-  /** Audits a refusal with its error code (never the key or a token) and rethrows it. */
-  function refused(request: FastifyRequest, err: unknown): never {
+  /** Audits a refusal with its error code (never the key or a token). */
+  function audit(request: FastifyRequest, err: unknown, apiKeyId: string | null): void {
     const body = request.body as { client_id?: unknown } | undefined;
     recordAuditEvent(app, {
       event: 'external_token_refused',
       ...(typeof body?.client_id === 'string' ? { client_id: body.client_id.slice(0, 128) } : {}),
       details: {
         path: request.routeOptions.url,
-        api_key_id: keys.get(request)?.id ?? null,
-        reason: err instanceof OAuthError ? err.error : 'server_error',
+        api_key_id: apiKeyId,
+        reason: err instanceof ApiError ? err.error : 'server_error',
       },
     });
+  }
+
+  /** Audits a refusal of a request whose key passed, and rethrows it. */
+  function refused(request: FastifyRequest, err: unknown): never {
+    audit(request, err, request.apiKey.id);
     throw err;
   }
 
-  app.post('/oauth/external/token', { preValidation: authenticate, schema: { body: mintBody } }, async (request) => {
-    const body = request.body;
-    const key = keys.get(request)!;
-    try {
-      const { user, created, response } = await mintExternalTokens(deps, {
-        allowedClients: key.allowed_clients,
-        clientId: body.client_id,
-        subject: body.subject,
-        scope: body.scope,
-        create: body.create ?? false,
-        email: body.email,
-      });
-      recordAuditEvent(app, {
-        event: 'external_token_minted',
-        subject: user.id,
-        client_id: body.client_id,
-        details: { api_key_id: key.id, scope: response.scope, user_created: created },
-      });
-      return response;
-    } catch (err) {
-      return refused(request, err);
-    }
-  });
+  app.post(
+    '/oauth/external/token',
+    {
+      schema: {
+        tags,
+        summary: 'Mint tokens for a person on behalf of a trusted external authentication service',
+        security: security.apiKey,
+        body: mintBody,
+      },
+      config: { openapi: { response: { 200: ok('Tokens', tokenResponse), ...errors(...EXTERNAL_ERRORS) } } },
+    },
+    async (request) => {
+      const body = request.body;
+      const key = request.apiKey;
+      try {
+        const { user, created, response } = await mintExternalTokens(deps, {
+          allowedClients: key.allowed_clients,
+          clientId: body.client_id,
+          subject: body.subject,
+          scope: body.scope,
+          create: body.create ?? false,
+          email: body.email,
+        });
+        recordAuditEvent(app, {
+          event: 'external_token_minted',
+          subject: user.id,
+          client_id: body.client_id,
+          details: { api_key_id: key.id, scope: response.scope, user_created: created },
+        });
+        return response;
+      } catch (err) {
+        return refused(request, err);
+      }
+    },
+  );
 
-  app.post('/oauth/external/revoke', { preValidation: authenticate, schema: { body: revokeBody } }, async (request) => {
-    const body = request.body;
-    const key = keys.get(request)!;
-    try {
-      const { user, revoked } = await revokeExternalTokens(deps, {
-        allowedClients: key.allowed_clients,
-        clientId: body.client_id,
-        subject: body.subject,
-      });
-      recordAuditEvent(app, {
-        event: 'external_tokens_revoked',
-        subject: user.id,
-        client_id: body.client_id,
-        details: { api_key_id: key.id, families_revoked: revoked.length },
-      });
-      return { success: true, revoked: revoked.length };
-    } catch (err) {
-      return refused(request, err);
-    }
-  });
+  app.post(
+    '/oauth/external/revoke',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke every grant a person holds with a client, on behalf of an external authentication service',
+        security: security.apiKey,
+        body: revokeBody,
+      },
+      config: {
+        openapi: {
+          response: {
+            200: ok('Revoked', z.object({ success: z.literal(true), revoked: z.number().int() })),
+            ...errors(...EXTERNAL_ERRORS),
+          },
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const key = request.apiKey;
+      try {
+        const { user, revoked } = await revokeExternalTokens(deps, {
+          allowedClients: key.allowed_clients,
+          clientId: body.client_id,
+          subject: body.subject,
+        });
+        recordAuditEvent(app, {
+          event: 'external_tokens_revoked',
+          subject: user.id,
+          client_id: body.client_id,
+          details: { api_key_id: key.id, families_revoked: revoked.length },
+        });
+        return { success: true, revoked: revoked.length };
+      } catch (err) {
+        return refused(request, err);
+      }
+    },
+  );
 };

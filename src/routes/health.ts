@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
-import { errorBody, ok, security } from '../openapi/components.js';
+import { errorBody, errors, ok, security } from '../openapi/components.js';
 
 const CHECK_TIMEOUT_MS = 1500;
 /** A Redis error answer (MOVED, READONLY…) this recent makes /ready report Redis as failing. */
@@ -39,7 +39,7 @@ const tags = ['operations'];
  * one node of a Cluster (MOVED), a master demoted by Sentinel (READONLY). Those are logged,
  * counted (gatehouse_redis_errors) and reported here as `error`.
  */
-export const healthRoutes: FastifyPluginAsync = async (app) => {
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const loggedAt = new Map<string, number>();
   const stopListening = app.cache.onProblem((kind, err) => {
     const now = Date.now();
@@ -67,7 +67,13 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: { tags, summary: 'Liveness: the process answers', security: security.none },
       config: {
-        openapi: { response: { 200: ok('Up', z.object({ success: z.literal(true), status: z.literal('ok') })) } },
+        openapi: {
+          response: {
+            200: ok('Up', z.object({ success: z.literal(true), status: z.literal('ok') })),
+            // Only while the server drains on shutdown.
+            ...errors(503),
+          },
+        },
       },
     },
     async () => ({ success: true, status: 'ok' }),

@@ -1,5 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_KEY_SCOPES, apiKeyView } from '../api-keys/api-key.js';
 import {
@@ -11,7 +10,7 @@ import {
 } from '../api-keys/api-key-admin.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { apiKeysRepository } from '../repositories/api-keys.js';
-import { adminActor } from '../plugins/admin-guard.js';
+import { adminActor, requireAdmin } from '../guards/require-admin.js';
 
 const apiKeyViewSchema = z.object({
   id: z.string(),
@@ -25,9 +24,8 @@ const apiKeyViewSchema = z.object({
 });
 
 /** Admin API for internal services: API keys and the client cache reload. */
-export const internalRoutes: FastifyPluginAsync = async (scope) => {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', app.requireAdminKey);
+export const internalRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', requireAdmin);
   const deps: ApiKeyAdminDeps = {
     db: app.db,
     hasher: app.secretHasher,

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { completeGoogleSignIn } from '../auth/google-sign-in.js';
 import { DEFAULT_RETURN_TO, returnToSchema } from '../auth/return-to.js';
@@ -12,7 +12,8 @@ import { verifyCsrf, csrfTokenFor } from '../sessions/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { loginPage } from '../views/pages/login.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 
 const param = z.string().max(4096);
 
@@ -21,16 +22,16 @@ const param = z.string().max(4096);
  * POST /logout. Authorization code flow with PKCE, state and nonce (RFC 6749 §4.1, RFC 7636,
  * OIDC Core §3.1, RFC 9700 §2.1).
  */
-export async function loginRoutes(root: FastifyInstance): Promise<void> {
-  const app = root.withTypeProvider<ZodTypeProvider>();
+export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
+  app.addHook('onRequest', noStore);
   const config = app.config;
   const secure = new URL(config.public_url).protocol === 'https:';
   const redirectUri = `${config.public_url}/auth/google/callback`;
 
   app.get(
     '/login',
-    { schema: { querystring: z.object({ return_to: returnToSchema.optional() }) } },
+    { schema: { hide: true, querystring: z.object({ return_to: returnToSchema.optional() }) } },
     async (request, reply) => {
       const returnTo = request.query.return_to ?? DEFAULT_RETURN_TO;
       return sendPage(
@@ -49,6 +50,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
     '/auth/google/start',
     {
       schema: {
+        hide: true,
         querystring: z.object({ return_to: returnToSchema.optional(), prompt: z.literal('consent').optional() }),
       },
     },
@@ -77,7 +79,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
         promptConsent,
         ...(request.user?.email ? { loginHint: request.user.email } : {}),
       });
-      return reply.header('cache-control', 'no-store').redirect(url, 302);
+      return reply.redirect(url, 302);
     },
   );
 
@@ -85,6 +87,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
     '/auth/google/callback',
     {
       schema: {
+        hide: true,
         querystring: z.object({
           code: param.optional(),
           state: param.optional(),
@@ -171,7 +174,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
 
   app.post(
     '/logout',
-    { schema: { body: z.object({ csrf_token: param.optional() }).optional() } },
+    { schema: { hide: true, body: z.object({ csrf_token: param.optional() }).optional() } },
     async (request, reply) => {
       if (request.session && !verifyCsrf(request, request.body?.csrf_token)) {
         return failure(
@@ -186,7 +189,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
       return reply.redirect('/login', 303);
     },
   );
-}
+};
 
 function failure(
   reply: FastifyReply,

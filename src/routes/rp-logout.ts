@@ -1,12 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '../clients/client.js';
 import { verifyCsrf, csrfTokenFor } from '../sessions/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { logoutConfirmPage, signedOutPage } from '../views/pages/logout.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from './html-errors.js';
+import { FORM, html, redirect, security } from '../openapi/components.js';
+import { useHtmlErrors } from '../http/html-errors.js';
+import { noStore } from '../http/no-store.js';
 
 const value = z.string().max(8192).optional();
 const logoutParams = z.object({
@@ -32,24 +34,37 @@ interface Destination {
  * out"). post_logout_redirect_uri is used only when it is registered for the client the request
  * names (client_id or the hint's aud, §3.1); state goes back with it.
  */
-export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
+export const rpLogoutRoutes: FastifyPluginAsyncZod = async (app) => {
   useHtmlErrors(app);
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
+  app.addHook('onRequest', noStore);
 
-  app.get('/oauth/logout', { schema: { querystring: logoutParams } }, async (request, reply) =>
-    endSession(request, reply, request.query),
+  const docs = {
+    tags: ['oauth'],
+    summary: 'End the browser session (OpenID Connect RP-Initiated Logout 1.0 §2), then back to the client',
+    security: security.none,
+  };
+  const responses = {
+    200: html('Signed out, or the confirmation page (no id_token_hint for the signed-in person)'),
+    303: redirect('To the registered post_logout_redirect_uri, with state'),
+    400: html('The id_token_hint or post_logout_redirect_uri is not valid: an error page'),
+  };
+
+  app.get(
+    '/oauth/logout',
+    { schema: { ...docs, querystring: logoutParams }, config: { openapi: { response: responses } } },
+    async (request, reply) => endSession(request, reply, request.query),
   );
-  app.post('/oauth/logout', { schema: { body: logoutParams } }, async (request, reply) =>
-    endSession(request, reply, request.body),
+  app.post(
+    '/oauth/logout',
+    { schema: { ...docs, body: logoutParams, consumes: FORM }, config: { openapi: { response: responses } } },
+    async (request, reply) => endSession(request, reply, request.body),
   );
 
   app.post(
     '/oauth/logout/confirm',
     {
       schema: {
+        hide: true,
         body: logoutParams.extend({
           csrf_token: z.string().max(256).optional(),
           decision: z.string().max(32).optional(),
@@ -164,4 +179,4 @@ export async function rpLogoutRoutes(scope: FastifyInstance): Promise<void> {
       400,
     );
   }
-}
+};

@@ -1,9 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../oauth/errors.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
-import { adminActor } from '../plugins/admin-guard.js';
+import { adminActor, requireAdmin } from '../guards/require-admin.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import {
   createWebhook,
@@ -44,9 +43,8 @@ const deliveryView = (d: Delivery) => ({
 const DELIVERIES_SHOWN = 100;
 
 /** Admin API for webhook receivers and their delivery log. */
-export const webhookRoutes: FastifyPluginAsync = async (scope) => {
-  const app = scope.withTypeProvider<ZodTypeProvider>();
-  app.addHook('onRequest', app.requireAdminKey);
+export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', requireAdmin);
   const deps: WebhookAdminDeps = { webhooks: app.webhooks, audit: app.audit };
   const idParams = z.object({ id: webhookIdSchema });
 

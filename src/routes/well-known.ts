@@ -1,8 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { JWK } from 'jose';
 import type { Config } from '../config/schema.js';
 import { GRANT_TYPES, ID_TOKEN_ALGORITHMS } from '../clients/client.js';
 import { publicMembersOf } from '../crypto/signing-key-material.js';
+import { errors, ok, security } from '../openapi/components.js';
 
 /** Public, identical for every caller, and only changes on rotation (which keeps old keys listed). */
 const CACHE_CONTROL = 'public, max-age=300';
@@ -67,24 +69,60 @@ export function authorizationServerMetadata(config: Config) {
   };
 }
 
-export const wellKnownRoutes: FastifyPluginAsync = async (app) => {
+const tags = ['discovery'];
+const metadataSchema = z
+  .object({ issuer: z.string(), token_endpoint: z.string(), jwks_uri: z.string() })
+  .loose()
+  .describe('Every member of RFC 8414 §2 and OpenID Connect Discovery 1.0 §3 that applies');
+const metadataDocs = (summary: string) => ({
+  schema: { tags, summary, security: security.none },
+  config: { openapi: { response: { 200: ok('The metadata', metadataSchema), ...errors(503) } } },
+});
+
+export const wellKnownRoutes: FastifyPluginAsyncZod = async (app) => {
   const metadata = authorizationServerMetadata(app.config);
 
-  app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
-    reply.header('cache-control', CACHE_CONTROL);
-    return metadata;
-  });
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    metadataDocs('Authorization server metadata (RFC 8414)'),
+    async (_request, reply) => {
+      reply.header('cache-control', CACHE_CONTROL);
+      return metadata;
+    },
+  );
 
-  app.get('/.well-known/openid-configuration', async (_request, reply) => {
-    reply.header('cache-control', CACHE_CONTROL);
-    return metadata;
-  });
+  app.get(
+    '/.well-known/openid-configuration',
+    metadataDocs('OpenID Provider metadata (OpenID Connect Discovery 1.0 §4); the same document'),
+    async (_request, reply) => {
+      reply.header('cache-control', CACHE_CONTROL);
+      return metadata;
+    },
+  );
 
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
-    // The store already holds public members only; filtering again here means a mistake
-    // elsewhere can never publish a private member (d, p, q, …).
-    const keys: JWK[] = app.tokens.jwks().keys.map(publicMembersOf);
-    reply.header('cache-control', CACHE_CONTROL);
-    return { keys };
-  });
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags,
+        summary: 'The public signing keys (RFC 7517), old ones kept while tokens they signed are alive',
+        security: security.none,
+      },
+      config: {
+        openapi: {
+          response: {
+            200: ok('The key set', z.object({ keys: z.array(z.record(z.string(), z.unknown())) })),
+            ...errors(503),
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      // The store already holds public members only; filtering again here means a mistake
+      // elsewhere can never publish a private member (d, p, q, …).
+      const keys: JWK[] = app.tokens.jwks().keys.map(publicMembersOf);
+      reply.header('cache-control', CACHE_CONTROL);
+      return { keys };
+    },
+  );
 };

@@ -22,7 +22,7 @@ export interface TokenBroker {
   /**
    * The subject's Google access token: the held one while it lives longer than
    * google.refresh_skew_seconds, else refreshed at Google first (always, with `force`).
-   * Throws OAuthError: 404 not_found, 409 ambiguous_subject, 409 reauth_required,
+   * Throws ApiError: 404 not_found, 409 ambiguous_subject, 409 reauth_required,
    * 502 upstream_unavailable.
    */
   getToken(subject: SubjectRef, opts?: { force?: boolean }): Promise<HeldToken>;

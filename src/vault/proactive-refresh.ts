@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { CacheUnavailableError, type Cache } from '../cache/cache.js';
 import { randomToken } from '../crypto/random.js';
-import { OAuthError } from '../oauth/errors.js';
+import { ApiError } from '../oauth/errors.js';
 import type { TokenBroker } from './broker.js';
 import type { ProactiveStore } from './proactive-store.js';
 import type { ServedTracker } from './proactive-served.js';
@@ -109,8 +109,8 @@ export class ProactiveRefresher {
         await this.deps.broker.refreshCredential(c.id);
         result.refreshed++;
       } catch (err) {
-        if (err instanceof OAuthError && err.error === 'reauth_required') result.reauthRequired++;
-        else if (err instanceof OAuthError || err instanceof CredentialGone) result.failed++;
+        if (err instanceof ApiError && err.error === 'reauth_required') result.reauthRequired++;
+        else if (err instanceof ApiError || err instanceof CredentialGone) result.failed++;
         else throw err;
       }
     }

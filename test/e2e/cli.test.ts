@@ -51,7 +51,9 @@ function configFile(dir: string): string {
 }
 
 function authProbe(app: App) {
-  app.post('/_auth', async (request) => ({ client_id: (await app.authenticateClient(request)).client.id }));
+  app.post('/_auth', async (request) => ({
+    client_id: (await app.authenticateClient(request, request.body as Record<string, string>)).client.id,
+  }));
 }
 
 describe('CLI arguments', () => {

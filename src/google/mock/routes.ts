@@ -11,7 +11,7 @@ import type { MockGoogleState } from './state.js';
  */
 export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleState): void {
   app.setErrorHandler((err: Error & { statusCode?: number; status?: number }, _request, reply) => {
-    // Fastify errors carry statusCode, ours (OAuthError, e.g. a repeated parameter) carry status.
+    // Fastify errors carry statusCode, ours (ApiError, e.g. a repeated parameter) carry status.
     const code = err.statusCode ?? err.status;
     const status = code && code >= 400 && code < 500 ? code : 500;
     return reply

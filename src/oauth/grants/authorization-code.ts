@@ -37,7 +37,8 @@ export const authorizationCodeGrant: Grant = {
         // "ensure that the authorization code was issued to the authenticated confidential client"
         // A mismatch changes nothing: whoever holds a leaked code must not be able to cut the real
         // client off (OAuth 2.1 §7.5.2).
-        if (row.client_id !== client.id) throw invalidGrant('authorization code was issued to another client');
+        if (row.client_id !== client.id)
+          throw invalidGrant('authorization code is invalid or expired', { detail: 'code of another client' });
         // "ensure that the redirect_uri parameter is present if the redirect_uri parameter was
         // included in the initial authorization request ... and if included ensure that their
         // values are identical."

@@ -9,7 +9,7 @@ import {
   invalidGrant,
   invalidRequest,
   slowDown,
-  type OAuthError,
+  type ApiError,
 } from '../errors.js';
 import { issueUserTokens } from '../issue-user-tokens.js';
 import { parseScope } from '../scopes.js';
@@ -34,7 +34,7 @@ export const deviceCodeGrant: Grant = {
     let userId: string | null = null;
 
     const outcome = await deps.db.transaction(
-      async (tx): Promise<{ response: TokenResponse } | { refused: OAuthError }> => {
+      async (tx): Promise<{ response: TokenResponse } | { refused: ApiError }> => {
         const poll = await devices.pollForUpdate(tx, deviceCode);
         // RFC 6749 §5.2 invalid_grant: "was issued to another client" — the same answer as an
         // unknown code, so one client learns nothing about another's device codes.

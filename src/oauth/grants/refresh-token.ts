@@ -151,16 +151,16 @@ async function rotateUnderFamilyLock(
 
 /** The refusals every path makes first; another client's token changes nothing. */
 function usable(record: RefreshTokenWithUser | null, client: Client): RefreshTokenWithUser {
-  if (!record) throw invalidGrant(INVALID);
+  if (!record) throw invalidGrant(INVALID, { detail: 'no such refresh token' });
   // RFC 6749 §6: "validate the refresh token ... and ensure that the refresh token was issued
   // to the authenticated client".
-  if (record.client_id !== client.id) throw invalidGrant(INVALID);
-  if (record.family_revoked_at) throw invalidGrant(INVALID);
+  if (record.client_id !== client.id) throw invalidGrant(INVALID, { detail: 'refresh token of another client' });
+  if (record.family_revoked_at) throw invalidGrant(INVALID, { detail: 'the token family is revoked' });
   return record;
 }
 
 function refuseExpired(record: RefreshTokenWithUser, now = Date.now()): void {
-  if (record.expires_at.getTime() <= now) throw invalidGrant(INVALID);
+  if (record.expires_at.getTime() <= now) throw invalidGrant(INVALID, { detail: 'refresh token expired' });
 }
 
 /** What to sign for a refresh of `record`; checks the requested scope against the grant. */

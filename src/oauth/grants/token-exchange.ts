@@ -1,5 +1,5 @@
 import { isUserToken } from '../../plugins/bearer-auth.js';
-import { insufficientScope, invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
+import { insufficientScope, invalidRequest, ApiError, unauthorizedClient } from '../errors.js';
 import { isPublicClient, TOKEN_EXCHANGE_GRANT_TYPE } from '../../clients/client.js';
 import { parseScope } from '../scopes.js';
 import { expiresIn, type Grant } from './grant.js';
@@ -10,7 +10,7 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const GOOGLE_RESOURCE = 'https://www.googleapis.com/';
 const GOOGLE_AUDIENCE = 'google';
 
-const invalidTarget = (description: string) => new OAuthError('invalid_target', 400, description);
+const invalidTarget = (description: string) => new ApiError('invalid_target', 400, description);
 
 /**
  * RFC 8693 token exchange: a Gatehouse access token of a person → that person's Google access

@@ -1,12 +1,38 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Client } from '../../clients/client.js';
 import { sha256Hex } from '../../crypto/hash.js';
-import { OAuthError, invalidClient, invalidRequest } from '../../oauth/errors.js';
-import { readParams } from '../../oauth/form-params.js';
+import { ApiError, invalidClient, invalidRequest } from '../../oauth/errors.js';
+import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
+import { FORM, errors, ok, security } from '../../openapi/components.js';
 import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
 
 const INACTIVE = { active: false } as const;
 const MAX_TOKEN_LENGTH = 8192;
+
+const introspectRequest = z.object({
+  token: z.string().describe('The token to describe (RFC 7662 §2.1)'),
+  token_type_hint: z
+    .enum(['access_token', 'refresh_token'])
+    .optional()
+    .describe('Ignored: tokens are told apart by shape'),
+  client_id: z.string().optional().describe('client_secret_post'),
+  client_secret: z.string().optional().describe('client_secret_post only; prefer HTTP Basic'),
+});
+
+const introspection = z.object({
+  active: z.boolean(),
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+  username: z.string().optional(),
+  token_type: z.string().optional().describe('Bearer or refresh_token'),
+  exp: z.number().int().optional(),
+  iat: z.number().int().optional(),
+  sub: z.string().optional(),
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
+  iss: z.string().optional(),
+  jti: z.string().optional(),
+});
 
 /**
  * POST /oauth/introspect (RFC 7662). Only confidential clients may ask (401 invalid_client for a
@@ -15,7 +41,7 @@ const MAX_TOKEN_LENGTH = 8192;
  * token, is {"active": false}. When revocation state cannot be read the answer is 503, never
  * "active" (product rule: fail closed).
  */
-export const introspectRoute: FastifyPluginAsync = async (app) => {
+export const introspectRoute: FastifyPluginAsyncZod = async (app) => {
   const mayIntrospect = (client: Client, owner: string) => client.resource_server || owner === client.id;
 
   async function introspectAccessToken(token: string, client: Client) {
@@ -23,7 +49,7 @@ export const introspectRoute: FastifyPluginAsync = async (app) => {
     try {
       claims = await app.tokens.verifyAccessToken(token);
     } catch (err) {
-      if (err instanceof OAuthError) return null;
+      if (err instanceof ApiError) return null;
       throw err;
     }
     if (app.denyList.isDenied(claims) || !mayIntrospect(client, claims.client_id)) return INACTIVE;
@@ -61,23 +87,41 @@ export const introspectRoute: FastifyPluginAsync = async (app) => {
     };
   }
 
-  app.post('/oauth/introspect', async (request) => {
-    const { client, method } = await app.authenticateClient(request);
-    // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some
-    // form of authorization to access this endpoint". A public client's id (the login client's
-    // is well known) proves nothing, so only a confidential client may introspect.
-    if (method === 'none')
-      throw invalidClient('introspection requires a confidential client (client_secret_basic or client_secret_post)');
-    const params = readParams(request.body);
-    // token REQUIRED (RFC 7662 §2.1)
-    const token = params.token;
-    if (!token) throw invalidRequest('token is required');
-    if (token.length > MAX_TOKEN_LENGTH) return INACTIVE;
-    // A JWT is recognisable by shape, so the hint is not needed to choose where to look.
-    const looksLikeJwt = token.split('.').length === 3;
-    const result = looksLikeJwt
-      ? await introspectAccessToken(token, client)
-      : await introspectRefreshToken(token, client);
-    return result ?? INACTIVE;
-  });
+  app.post(
+    '/oauth/introspect',
+    {
+      schema: {
+        tags: ['oauth'],
+        summary: 'Describe a token (RFC 7662): confidential clients only; anything not live is {"active": false}',
+        security: security.clientBasic,
+        consumes: FORM,
+        body: formParamsSchema,
+      },
+      config: {
+        openapi: {
+          body: introspectRequest,
+          response: { 200: ok('The token, or {"active": false}', introspection), ...errors(400, 401, 415, 429, 503) },
+        },
+      },
+    },
+    async (request) => {
+      const { client, method } = await app.authenticateClient(request, request.body);
+      // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some
+      // form of authorization to access this endpoint". A public client's id (the login client's
+      // is well known) proves nothing, so only a confidential client may introspect.
+      if (method === 'none')
+        throw invalidClient('introspection requires a confidential client (client_secret_basic or client_secret_post)');
+      const params = presentParams(request.body);
+      // token REQUIRED (RFC 7662 §2.1)
+      const token = params.token;
+      if (!token) throw invalidRequest('token is required');
+      if (token.length > MAX_TOKEN_LENGTH) return INACTIVE;
+      // A JWT is recognisable by shape, so the hint is not needed to choose where to look.
+      const looksLikeJwt = token.split('.').length === 3;
+      const result = looksLikeJwt
+        ? await introspectAccessToken(token, client)
+        : await introspectRefreshToken(token, client);
+      return result ?? INACTIVE;
+    },
+  );
 };

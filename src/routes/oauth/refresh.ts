@@ -1,18 +1,55 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { readParams } from '../../oauth/form-params.js';
-import { answerBroker, brokerPostDocs } from '../broker.js';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireApiKey } from '../../guards/require-api-key.js';
+import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
+import { FORM, brokerErrors, brokerToken, errors, ok, security } from '../../openapi/components.js';
+import { answerBroker, type BrokerCallDeps } from '../../vault/broker-call.js';
+import { issueConnectLink } from '../../vault/issue-connect-link.js';
+
+const refreshRequest = z.object({
+  subject: z.string().optional().describe("A user id, username or email (or the API key's default subject)"),
+  connection_id: z.string().optional().describe('A connection id (instead of subject)'),
+  scope: z.string().optional().describe('Google scopes the token must carry, space-separated'),
+});
 
 /** POST /oauth/refresh: API key + `subject` or `connection_id`; forces a Google refresh, same response as the broker. */
-export const brokerRefreshRoute: FastifyPluginAsync = async (app) => {
-  app.post('/oauth/refresh', { config: brokerPostDocs }, async (request) =>
-    answerBroker(
-      app,
-      request,
-      () => {
-        const params = readParams(request.body);
-        return { subject: params.subject, connection_id: params.connection_id };
+export const brokerRefreshRoute: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('preValidation', requireApiKey('tokens'));
+  const broker: BrokerCallDeps = {
+    getToken: (ref, opts) => app.vault.getToken(ref, opts),
+    lastLink: (connectionId) => app.connections.lastLink(connectionId),
+    issueConnectLink: (link) => issueConnectLink(app, link),
+  };
+
+  app.post(
+    '/oauth/refresh',
+    {
+      schema: {
+        tags: ['broker'],
+        summary: 'Refresh a Google access token at Google now, even when the held one is fresh',
+        security: security.apiKey,
+        consumes: FORM,
+        body: formParamsSchema,
       },
-      true,
-    ),
+      config: {
+        openapi: {
+          body: refreshRequest,
+          response: {
+            200: ok('A freshly refreshed Google access token', brokerToken),
+            ...brokerErrors,
+            ...errors(415),
+          },
+        },
+      },
+    },
+    async (request) => {
+      const params = presentParams(request.body);
+      return answerBroker(broker, {
+        key: request.apiKey,
+        names: { subject: params.subject, connection_id: params.connection_id },
+        scope: params.scope,
+        force: true,
+      });
+    },
   );
 };

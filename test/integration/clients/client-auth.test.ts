@@ -9,7 +9,10 @@ import { msUntil } from '../../helpers/wait.js';
 /** Stands in for the token endpoint: authenticates the client and says how. */
 function authProbe(app: App) {
   app.post('/_auth', async (request) => {
-    const { client, method } = await app.authenticateClient(request);
+    const { client, method } = await app.authenticateClient(
+      request,
+      request.body as Record<string, string> | undefined,
+    );
     return { client_id: client.id, method };
   });
 }

@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeyring } from '../../../src/crypto/keyring.js';
-import { OAuthError } from '../../../src/oauth/errors.js';
+import { ApiError as OAuthError } from '../../../src/oauth/errors.js';
 import {
   openSigningKeyStore,
   RETENTION_MARGIN_SECONDS,

@@ -9,7 +9,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthError } from '../../../src/oauth/errors.js';
+import { ApiError as OAuthError } from '../../../src/oauth/errors.js';
 import { openSigningKeyStore, type SigningKeyStore } from '../../../src/oauth/signing-keys.js';
 import { createTokenService, type AccessTokenClaims } from '../../../src/oauth/tokens.js';
 import { describeBackends } from '../../helpers/backends.js';

@@ -1,16 +1,16 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { toOAuthError } from '../plugins/error-handler.js';
+import { toApiError } from '../plugins/error-handler.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
 
 /**
  * Browser routes answer errors with a page, not JSON: the same status the JSON handler would
  * choose, a readable message for 4xx, and nothing about internals for 5xx (the cause is logged
- * by toOAuthError).
+ * by toApiError).
  */
 export function useHtmlErrors(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const e = toOAuthError(err, request);
+    const e = toApiError(err, request);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     const message =
       e.status < 500
