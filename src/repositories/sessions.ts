@@ -37,7 +37,8 @@ export interface SessionsRepository {
   findByHash(idHash: string, q?: Queryable): Promise<Session | null>;
   /** Slides the idle expiry (never past the absolute one); returns the updated session. */
   touch(idHash: string, q?: Queryable): Promise<Session | null>;
-  delete(idHash: string, q?: Queryable): Promise<void>;
+  /** Deletes one session; true when a row was there to delete. */
+  delete(idHash: string, q?: Queryable): Promise<boolean>;
   deleteForUser(userId: string, q?: Queryable): Promise<string[]>;
 }
 
@@ -76,7 +77,8 @@ export function createSessionsRepository(db: Database, lifetimes: SessionLifetim
     },
 
     async delete(idHash, q = db) {
-      await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+      const r = await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+      return (r.rowCount ?? 0) > 0;
     },
 
     async deleteForUser(userId, q = db) {

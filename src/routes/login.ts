@@ -95,13 +95,18 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const q = request.query;
+      // Product rule: every browser sign-in failure is an audit event; `reason` says which check.
+      const refuse = (reason: string, status: number, title: string, message: string) => {
+        app.audit({ event: 'browser_sign_in_failed', ip: request.ip, details: { reason } });
+        return failure(reply, status, title, message);
+      };
       const saved = readStateCookie(request, secure);
       // Single use: whatever happens next, this attempt is over.
       clearStateCookie(reply, secure);
       // A connection attempt (connect link) completes at its own callback, never as a sign-in.
       if (!saved || saved.connectLinkId) {
-        return failure(
-          reply,
+        return refuse(
+          'state_cookie_missing',
           400,
           'Sign-in expired',
           'This sign-in attempt expired or was started in another browser. Please start again.',
@@ -110,8 +115,8 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
       // RFC 6749 §10.12: the state must match the value bound to this browser.
       if (!q.state || !constantTimeEqual(q.state, saved.state)) {
         request.log.warn('google callback with a state that does not match the browser');
-        return failure(
-          reply,
+        return refuse(
+          'state_mismatch',
           400,
           'Sign-in could not be verified',
           'The answer from Google did not belong to this sign-in attempt. Please start again.',
@@ -120,8 +125,8 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
       if (q.error) {
         // RFC 6749 §4.1.2.1; access_denied is the person pressing "Cancel" at Google.
         const denied = q.error === 'access_denied';
-        return failure(
-          reply,
+        return refuse(
+          denied ? 'access_denied' : 'google_error',
           400,
           denied ? 'Sign-in cancelled' : 'Google could not sign you in',
           denied
@@ -130,8 +135,8 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
         );
       }
       if (!q.code)
-        return failure(
-          reply,
+        return refuse(
+          'no_code',
           400,
           'Sign-in could not be completed',
           'Google did not send a sign-in code. Please start again.',
@@ -148,6 +153,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
         });
       } catch (err) {
         if (!(err instanceof GoogleError)) throw err;
+        app.audit({ event: 'browser_sign_in_failed', ip: request.ip, details: { reason: `google_${err.kind}` } });
         return googleFailure(reply, err, (level, msg) =>
           request.log[level](
             { kind: err.kind, endpoint: err.endpoint, status: err.status, googleError: err.googleError },
@@ -156,6 +162,13 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
         );
       }
       app.sessions.setCookie(reply, result.sessionId);
+      app.audit({
+        event: 'browser_sign_in',
+        actor: result.user.id,
+        subject: result.user.id,
+        ip: request.ip,
+        details: { offline: result.credential.hasRefreshToken },
+      });
       request.log.info({ userId: result.user.id, offline: result.credential.hasRefreshToken }, 'signed in with google');
       if (!result.credential.hasRefreshToken && !saved.promptedConsent) {
         // No refresh token now or before: go once more through Google, asking for consent,
@@ -182,7 +195,9 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
           '/account',
         );
       }
+      const userId = request.user?.id;
       await app.sessions.end(request, reply);
+      if (userId) app.audit({ event: 'browser_sign_out', actor: userId, subject: userId, ip: request.ip });
       return reply.redirect('/login', 303);
     },
   );
