@@ -52,6 +52,7 @@ import { userRoutes } from './routes/users.js';
 import { apiLoginRoutes } from './routes/api-login.js';
 import { externalTokenRoutes } from './routes/external-tokens.js';
 import { userAdminRoutes } from './routes/user-admin.js';
+import { adminApiRoutes } from './routes/admin/index.js';
 import { janitorPlugin } from './plugins/janitor.js';
 import { vaultPlugin } from './plugins/vault.js';
 import { tokensRoutes } from './routes/tokens.js';
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
   await app.register(userAdminRoutes);
+  await app.register(adminApiRoutes);
   await app.register(internalRoutes);
   await app.register(webhookRoutes);
   await app.register(oauthRoutes);

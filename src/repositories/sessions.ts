@@ -40,6 +40,8 @@ export interface SessionsRepository {
   /** Deletes one session; true when a row was there to delete. */
   delete(idHash: string, q?: Queryable): Promise<boolean>;
   deleteForUser(userId: string, q?: Queryable): Promise<string[]>;
+  /** The person's live sessions, most recently used first (admin console). */
+  listForUser(userId: string, q?: Queryable): Promise<Session[]>;
 }
 
 const COLUMNS = 'id_hash, user_id, created_at, auth_time, last_seen_at, idle_expires_at, expires_at';
@@ -60,6 +62,15 @@ export function createSessionsRepository(db: Database, lifetimes: SessionLifetim
         [sessionIdHash(id), userId, idleSeconds, absoluteSeconds],
       );
       return { id, session: toSession(r.rows[0]!) };
+    },
+
+    async listForUser(userId, q = db) {
+      const r = await q.query<SessionRow>(
+        `SELECT ${COLUMNS} FROM sessions WHERE user_id = $1 AND expires_at > now() AND idle_expires_at > now()
+         ORDER BY last_seen_at DESC LIMIT 100`,
+        [userId],
+      );
+      return r.rows.map(toSession);
     },
 
     async findByHash(idHash, q = db) {

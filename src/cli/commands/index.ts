@@ -6,6 +6,8 @@ import { userCommands } from './users.js';
 import { keyCommands } from './keys.js';
 import { janitorCommands } from './janitor.js';
 import { webhookCommands } from './webhooks.js';
+import { connectionCommands } from './connections.js';
+import { auditCommands } from './audit.js';
 
 /**
  * Every command the CLI knows, in the order `--help` lists them.
@@ -20,6 +22,8 @@ export const COMMANDS: Command[] = [
   ...clientCommands,
   ...apiKeyCommands,
   ...userCommands,
+  ...connectionCommands,
+  ...auditCommands,
   ...keyCommands,
   ...janitorCommands,
   ...webhookCommands,
