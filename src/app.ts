@@ -53,6 +53,7 @@ import { apiLoginRoutes } from './routes/api-login.js';
 import { externalTokenRoutes } from './routes/external-tokens.js';
 import { userAdminRoutes } from './routes/user-admin.js';
 import { adminApiRoutes } from './routes/admin/index.js';
+import { adminConsoleRoutes } from './routes/admin/console/index.js';
 import { janitorPlugin } from './plugins/janitor.js';
 import { vaultPlugin } from './plugins/vault.js';
 import { tokensRoutes } from './routes/tokens.js';
@@ -178,6 +179,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(assetRoutes);
   await app.register(loginRoutes);
   await app.register(accountRoutes);
+  await app.register(adminConsoleRoutes);
   await app.register(authorizeRoutes);
   await app.register(deviceRoutes);
   await app.register(rpLogoutRoutes);

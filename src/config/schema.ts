@@ -182,7 +182,12 @@ export const configSchema = z
         emails: z
           .preprocess(
             (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
-            z.array(z.email().max(320).transform((e) => e.toLowerCase())),
+            z.array(
+              z
+                .email()
+                .max(320)
+                .transform((e) => e.toLowerCase()),
+            ),
           )
           .default([]),
         // An admin idle this long signs in again with Google before the console answers.

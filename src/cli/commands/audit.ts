@@ -13,7 +13,7 @@ const tail: Command = {
     limit: { type: 'string' },
   },
   async run(ctx, args) {
-    const str = (name: string) => (typeof args.values[name] === 'string' ? (args.values[name]) : undefined);
+    const str = (name: string) => (typeof args.values[name] === 'string' ? args.values[name] : undefined);
     const event = str('event');
     if (event !== undefined && !(AUDIT_EVENT_NAMES as readonly string[]).includes(event))
       throw new UsageError(`--event '${event}' is not an audit event name`);
