@@ -32,6 +32,7 @@ export function adminLayout(title: string, section: AdminSection, ctx: AdminPage
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · Gatehouse admin</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 <link rel="stylesheet" href="${ADMIN_STYLESHEET_PATH}">
 </head>
@@ -75,4 +76,11 @@ export function table(headers: string[], rows: SafeHtml[], empty: string): SafeH
   if (rows.length === 0) return html`<p class="muted">${empty}</p>`;
   return html`<div class="table-wrap"><table><thead><tr>${headers.map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
+}
+
+/** A long id in a table cell: its start, the whole of it in the tooltip (and in copy-paste). */
+export function shortId(id: string | null): SafeHtml | string {
+  if (id === null) return '—';
+  if (id.length <= 14) return id;
+  return html`<span title="${id}">${id.slice(0, 8)}…</span>`;
 }

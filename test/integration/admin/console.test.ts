@@ -111,6 +111,39 @@ describeBackends('admin console', (backend) => {
     expect(events.map((e) => e.details.action)).toEqual(expect.arrayContaining(['client.register', 'client.update']));
   });
 
+  it('creates an API key shown once and revokes it', async () => {
+    const browser = await signedIn(ADMIN);
+    const csrf = csrfOf((await browser.get(`${t.url}/admin/api-keys`)).text);
+    const res = await browser.request('POST', `${t.url}/admin/api-keys`, undefined);
+    expect(res.status).toBe(400);
+    const form = new URLSearchParams([
+      ['csrf_token', csrf],
+      ['name', 'console-key'],
+      ['scope_tokens', 'on'],
+      ['scope_connections', 'on'],
+      ['default_subject', ''],
+      ['default_connection', ''],
+      ['allowed_clients', ''],
+    ]);
+    const created = await fetch(`${t.url}/admin/api-keys`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.jar.header('/admin')! },
+      body: form.toString(),
+    });
+    const text = await created.text();
+    expect(created.status, text).toBe(201);
+    const key = /<code id="api-key">([^<]+)<\/code>/.exec(text)![1]!;
+    expect(key).toMatch(/^gh_/);
+    const id = (
+      await t.db.query<{ id: string; scopes: string[] }>("SELECT id, scopes FROM api_keys WHERE name = 'console-key'")
+    ).rows[0]!;
+    expect(id.scopes).toEqual(['tokens', 'connections']);
+    const revoked = await browser.post(`${t.url}/admin/api-keys/${id.id}/revoke`, { csrf_token: csrf });
+    expect(revoked.status).toBe(303);
+    expect((await browser.get(revoked.location!)).text).toContain('API key revoked.');
+  });
+
   it('signs an admin idle past admin.session_minutes through Google again', async () => {
     const browser = await signedIn(ADMIN);
     const hash = sha256Hex(browser.jar.get('gh_session')!.value);

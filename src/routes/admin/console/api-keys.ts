@@ -7,14 +7,18 @@ import {
   revokeApiKey,
   type ApiKeyAdminDeps,
 } from '../../../api-keys/api-key-admin.js';
+import { API_KEY_SCOPES } from '../../../api-keys/api-key.js';
 import { consoleActor } from '../../../admin/console-access.js';
 import { apiKeysRepository } from '../../../repositories/api-keys.js';
 import { apiKeyCreatedBody, apiKeysBody } from '../../../views/admin/pages/api-keys.js';
-import { field, formBase, lines, multi, noticeQuery, renderConsole } from './forms.js';
+import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from './forms.js';
 
 const createForm = formBase.extend({
   name: field(100),
-  scopes: multi(5),
+  // One checkbox per scope, each its own field: repeated parameters are refused app-wide.
+  scope_tokens: checkbox,
+  scope_connections: checkbox,
+  scope_external: checkbox,
   default_subject: field(320),
   default_connection: field(200),
   allowed_clients: field(20_000),
@@ -42,7 +46,7 @@ export const consoleApiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     const f = request.body;
     const parsed = apiKeyCreateSchema.safeParse({
       name: f.name,
-      scopes: f.scopes.length ? f.scopes : undefined,
+      scopes: API_KEY_SCOPES.filter((s) => f[`scope_${s}`]),
       ...(f.default_subject ? { default_subject: { subject: f.default_subject } } : {}),
       ...(f.default_connection && !f.default_subject
         ? { default_subject: { connection_id: f.default_connection } }

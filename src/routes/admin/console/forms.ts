@@ -15,13 +15,6 @@ export const field = (max = 2000) =>
 /** A checkbox: present ("on") or absent. */
 export const checkbox = z.preprocess((v) => v === 'on' || v === 'true', z.boolean());
 
-/** A repeated field (checkboxes) or one value: always a list. */
-export const multi = (max = 20) =>
-  z.preprocess(
-    (v): unknown => (v === undefined ? [] : Array.isArray(v) ? (v as unknown[]) : [v]),
-    z.array(z.string().max(200)).max(max),
-  );
-
 /** One value per line (or comma-separated): redirect URIs, client ids. */
 export function lines(value: string | undefined): string[] {
   return (value ?? '')

@@ -26,7 +26,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <label for="name">Name</label><input type="text" id="name" name="name" required maxlength="100">
 <fieldset><legend>Scopes</legend>${API_KEY_SCOPES.map(
     (s) =>
-      html`<label class="check"><input type="checkbox" name="scopes" value="${s}"${s === 'tokens' ? ' checked' : ''}> ${s}</label>`,
+      html`<label class="check"><input type="checkbox" name="scope_${s}"${s === 'tokens' ? ' checked' : ''}> ${s}</label>`,
   )}</fieldset>
 <label for="default_subject">Default subject <span class="muted">(optional: a user id, username or verified email)</span></label>
 <input type="text" id="default_subject" name="default_subject">

@@ -2,7 +2,7 @@ import { AUDIT_EVENT_NAMES } from '../../../audit/audit-event.js';
 import type { AuditFilterInput } from '../../../admin/audit-page.js';
 import { html, type SafeHtml } from '../../html.js';
 import { timeTag } from '../../time.js';
-import { table } from '../layout.js';
+import { shortId, table } from '../layout.js';
 
 interface AuditRow {
   occurred_at: string;
@@ -36,7 +36,7 @@ ${table(
     (
       e,
     ) => html`<tr><td>${timeTag(e.occurred_at)}</td><td>${e.event}${typeof e.details.action === 'string' ? html`<br><span class="muted">${e.details.action}</span>` : ''}</td>
-<td class="id">${e.actor ?? '—'}</td><td class="id">${e.subject ?? '—'}</td><td class="id">${e.client_id ?? '—'}</td>
+<td class="id">${shortId(e.actor)}</td><td class="id">${shortId(e.subject)}</td><td class="id">${shortId(e.client_id)}</td>
 <td class="id">${e.ip ?? '—'}</td><td class="id">${JSON.stringify(e.details)}</td></tr>`,
   ),
   'No events match.',
