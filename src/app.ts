@@ -54,6 +54,7 @@ import { externalTokenRoutes } from './routes/external-tokens.js';
 import { userAdminRoutes } from './routes/user-admin.js';
 import { adminApiRoutes } from './routes/admin/index.js';
 import { adminConsoleRoutes } from './routes/admin/console/index.js';
+import { landingRoutes } from './routes/landing.js';
 import { janitorPlugin } from './plugins/janitor.js';
 import { vaultPlugin } from './plugins/vault.js';
 import { tokensRoutes } from './routes/tokens.js';
@@ -180,6 +181,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(loginRoutes);
   await app.register(accountRoutes);
   await app.register(adminConsoleRoutes);
+  await app.register(landingRoutes);
   await app.register(authorizeRoutes);
   await app.register(deviceRoutes);
   await app.register(rpLogoutRoutes);

@@ -30,7 +30,11 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
 
   app.get(
     '/login',
-    { schema: { querystring: z.object({ return_to: returnToSchema.optional() }) } },
+    {
+      schema: {
+        querystring: z.object({ return_to: returnToSchema.optional(), signed_out: z.literal('1').optional() }),
+      },
+    },
     async (request, reply) => {
       const returnTo = request.query.return_to ?? DEFAULT_RETURN_TO;
       return sendPage(
@@ -40,6 +44,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
           devMode: config.dev_mode,
           signedInAs: request.user ? (request.user.email ?? request.user.username) : null,
           csrfToken: csrfTokenFor(request),
+          signedOut: request.query.signed_out === '1',
         }),
       );
     },
@@ -198,7 +203,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
       const userId = request.user?.id;
       await app.sessions.end(request, reply);
       if (userId) app.audit({ event: 'browser_sign_out', actor: userId, subject: userId, ip: request.ip });
-      return reply.redirect('/login', 303);
+      return reply.redirect('/login?signed_out=1', 303);
     },
   );
 }

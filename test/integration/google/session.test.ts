@@ -102,7 +102,7 @@ describeBackends('browser sessions', (backend) => {
 
     const out = await browser.post(form.action, form.fields);
     expect(out.status).toBe(303);
-    expect(out.location).toBe(`${t.url}/login`);
+    expect(out.location).toBe(`${t.url}/login?signed_out=1`);
     expect(browser.jar.get('gh_session')).toBeUndefined();
     expect((await t.db.query('SELECT 1 FROM sessions WHERE id_hash = $1', [sha256Hex(cookie)])).rowCount).toBe(0);
 
