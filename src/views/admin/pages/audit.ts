@@ -37,7 +37,7 @@ ${table(
       e,
     ) => html`<tr><td>${timeTag(e.occurred_at)}</td><td>${e.event}${typeof e.details.action === 'string' ? html`<br><span class="muted">${e.details.action}</span>` : ''}</td>
 <td class="id">${shortId(e.actor)}</td><td class="id">${shortId(e.subject)}</td><td class="id">${shortId(e.client_id)}</td>
-<td class="id">${e.ip ?? '—'}</td><td class="id">${JSON.stringify(e.details)}</td></tr>`,
+<td class="id">${e.ip ?? '—'}</td><td class="id details">${JSON.stringify(e.details)}</td></tr>`,
   ),
   'No events match.',
 )}
