@@ -5,9 +5,9 @@ import type { ApiKey } from '../api-keys/api-key.js';
 import { isSecureOrLoopback } from '../config/schema.js';
 import { notFound } from '../oauth/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
+import { deleteConnection } from '../vault/delete-connection.js';
 import { issueConnectLink } from '../vault/issue-connect-link.js';
 import { connectionIdSchema } from '../vault/subject.js';
-import { recordWebhookEvent } from '../webhooks/outbox.js';
 import { noStore } from './no-store.js';
 
 /**
@@ -88,41 +88,15 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
 
   app.delete('/connections/:id', { schema: { params: idParams } }, async (request) => {
     const id = request.params.id;
-    const connection = await app.connections.find(id);
-    if (!connection) throw notFound('no such connection');
-    const credential = await app.googleCredentials.findByOwner({ connectionId: id });
-    let revoked = false;
-    if (credential) {
-      // Revoking either token ends the whole grant at Google; the refresh token is the one
-      // that matters. A failure is logged, not fatal: the person can still remove access at
-      // myaccount.google.com, and we must not keep a credential the service asked us to drop.
-      const tokens = await app.googleCredentials.decryptTokens(credential.id);
-      const token = tokens?.refreshToken ?? tokens?.accessToken;
-      if (token) {
-        revoked = await app.google.revoke(token).then(
-          () => true,
-          (err: unknown) => {
-            request.log.warn(
-              { connectionId: id, kind: (err as { kind?: string }).kind },
-              'could not revoke the Google grant of a deleted connection',
-            );
-            return false;
-          },
-        );
-      }
-    }
-    await app.db.transaction(async (tx) => {
-      if (await app.connections.delete(id, tx))
-        await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
-    });
-    if (credential) await app.vault.forget(credential.id, { kind: 'connection', connectionId: id });
+    const deleted = await deleteConnection(app, id, request.log);
+    if (!deleted) throw notFound('no such connection');
     app.vaultAudit({
       event: 'connection_deleted',
       subject: id,
-      ...(credential ? { credential_id: credential.id } : {}),
-      details: { revoked_at_google: revoked },
+      ...(deleted.credentialId ? { credential_id: deleted.credentialId } : {}),
+      details: { revoked_at_google: deleted.revokedAtGoogle },
     });
-    return { success: true, connection_id: id, deleted: true, revoked_at_google: revoked };
+    return { success: true, connection_id: id, deleted: true, revoked_at_google: deleted.revokedAtGoogle };
   });
 };
 

@@ -1,12 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { consoleActor } from '../../../admin/console-access.js';
 import { cursorParam, pageOf, readCursor } from '../../../admin/cursor.js';
+import { notFound } from '../../../oauth/errors.js';
+import { deleteConnection } from '../../../vault/delete-connection.js';
+import { connectionIdSchema } from '../../../vault/subject.js';
 import { connectionsBody } from '../../../views/admin/pages/connections.js';
-import { noticeQuery, renderConsole } from './forms.js';
+import { formBase, noticeQuery, renderConsole } from './forms.js';
 
 const PAGE = 25;
 
-/** /admin/connections: external connections filtered by status (reauth_required first of all). */
+/** /admin/connections: external connections filtered by status (reauth_required first of all); revoke and delete. */
 export const consoleConnectionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/admin/connections',
@@ -28,8 +32,31 @@ export const consoleConnectionRoutes: FastifyPluginAsyncZod = async (app) => {
       return renderConsole(request, reply, {
         title: 'Connections',
         section: 'connections',
-        body: connectionsBody(items, status ?? '', nextUrl),
+        body: connectionsBody(items, status ?? '', nextUrl, app.csrf.tokenFor(request.session!.idHash)),
       });
+    },
+  );
+
+  app.post(
+    '/admin/connections/:id/delete',
+    { schema: { params: z.object({ id: connectionIdSchema }), body: formBase } },
+    async (request, reply) => {
+      const id = request.params.id;
+      const deleted = await deleteConnection(app, id, request.log);
+      if (!deleted) throw notFound('no such connection');
+      const actor = consoleActor(request);
+      app.audit({
+        event: 'connection_deleted',
+        actor: actor.actor,
+        ip: actor.ip ?? null,
+        subject: id,
+        details: {
+          revoked_at_google: deleted.revokedAtGoogle,
+          by: 'admin_console',
+          ...(deleted.credentialId ? { credential_id: deleted.credentialId } : {}),
+        },
+      });
+      return reply.redirect('/admin/connections?done=connection_deleted', 303);
     },
   );
 };

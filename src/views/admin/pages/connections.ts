@@ -1,7 +1,7 @@
 import type { ConnectionStatus, ConnectionSummary } from '../../../repositories/connections.js';
 import { html, type SafeHtml } from '../../html.js';
 import { timeTag } from '../../time.js';
-import { table } from '../layout.js';
+import { actionForm, table } from '../layout.js';
 
 const STATUS_LABELS: Record<ConnectionStatus, string> = {
   active: 'connected',
@@ -9,7 +9,12 @@ const STATUS_LABELS: Record<ConnectionStatus, string> = {
   not_connected: 'not connected',
 };
 
-export function connectionsBody(rows: ConnectionSummary[], status: string, nextUrl: string | null): SafeHtml {
+export function connectionsBody(
+  rows: ConnectionSummary[],
+  status: string,
+  nextUrl: string | null,
+  csrfToken: string,
+): SafeHtml {
   return html`<h1>Connections</h1>
 <form class="filters" method="get" action="/admin/connections">
 <label>Status<select name="status">
@@ -20,12 +25,13 @@ ${(Object.keys(STATUS_LABELS) as ConnectionStatus[]).map(
 </select></label>
 <button type="submit">Filter</button></form>
 ${table(
-  ['Connection id', 'Status', 'Google account', 'Scopes', 'Last refresh', 'Created'],
+  ['Connection id', 'Status', 'Google account', 'Scopes', 'Last refresh', 'Created', ''],
   rows.map(
     (c) => html`<tr><td class="id">${c.id}</td>
 <td><span class="badge${c.status === 'reauth_required' ? ' bad' : c.status === 'active' ? ' good' : ''}">${STATUS_LABELS[c.status]}</span></td>
 <td>${c.googleEmail ?? '—'}</td><td>${c.scopes.join(' ') || '—'}</td>
-<td>${c.lastRefreshedAt ? timeTag(c.lastRefreshedAt, 'relative') : 'never'}</td><td>${timeTag(c.createdAt)}</td></tr>`,
+<td>${c.lastRefreshedAt ? timeTag(c.lastRefreshedAt, 'relative') : 'never'}</td><td>${timeTag(c.createdAt)}</td>
+<td>${actionForm(`/admin/connections/${encodeURIComponent(c.id)}/delete`, 'Revoke and delete', csrfToken, { danger: true, secondary: true })}</td></tr>`,
   ),
   'No connections match.',
 )}
