@@ -128,7 +128,7 @@ describeBackends('admin console', (backend) => {
     const created = await fetch(`${t.url}/admin/api-keys`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.jar.header('/admin')! },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.jar.header('/admin') },
       body: form.toString(),
     });
     const text = await created.text();
