@@ -165,7 +165,7 @@ export const sessionPlugin = fp(
       request.user = entry.user;
     }
   },
-  { name: 'session', dependencies: ['core', '@fastify/cookie'] },
+  { name: 'session', dependencies: ['core', 'audit', '@fastify/cookie'] },
 );
 
 function toSessionUser(u: User): SessionUser {
