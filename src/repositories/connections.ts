@@ -148,7 +148,10 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
       }
       if (opts.after) {
         params.push(opts.after.at, opts.after.id);
-        where.push(`(c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+        // Milliseconds, as the cursor carries them (see usersRepository.search).
+        where.push(
+          `(date_trunc('milliseconds', c.created_at), c.id) < ($${params.length - 1}::timestamptz, $${params.length})`,
+        );
       }
       params.push(opts.limit + 1);
       const r = await q.query<{
@@ -164,7 +167,7 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
                 c.created_by_api_key, c.created_at
            FROM connections c LEFT JOIN google_credentials g ON g.connection_id = c.id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY c.created_at DESC, c.id DESC LIMIT $${params.length}`,
+          ORDER BY date_trunc('milliseconds', c.created_at) DESC, c.id DESC LIMIT $${params.length}`,
         params,
       );
       return r.rows.map((row) => ({

@@ -279,13 +279,17 @@ export const usersRepository = {
     }
     if (opts.after) {
       params.push(opts.after.at, opts.after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+      // Milliseconds, as the cursor carries them (a JS Date): Postgres keeps microseconds, and
+      // comparing those with a truncated cursor would skip rows made in the same millisecond.
+      where.push(
+        `(date_trunc('milliseconds', created_at), id) < ($${params.length - 1}::timestamptz, $${params.length})`,
+      );
     }
     params.push(opts.limit + 1);
     const { rows } = await db.query<Row>(
       `SELECT id, username, email, name, email_verified, created_at FROM users
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+       ORDER BY date_trunc('milliseconds', created_at) DESC, id DESC LIMIT $${params.length}`,
       params,
     );
     return rows.map((r) => ({

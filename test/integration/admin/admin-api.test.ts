@@ -152,6 +152,40 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
     });
   });
 
+  it('pages rows made within one millisecond without skipping any (Postgres keeps microseconds)', async () => {
+    for (const [i, id] of ['same-ms-1', 'same-ms-2', 'same-ms-3'].entries()) {
+      await t.app.connections.ensure(id, null);
+      await t.db.query(`UPDATE connections SET created_at = $2::timestamptz WHERE id = $1`, [
+        id,
+        `2020-01-01T00:00:00.1231${i}5Z`,
+      ]);
+    }
+    const seen: string[] = [];
+    let url = '/connections?limit=1';
+    for (let i = 0; i < 20; i++) {
+      const body = (await get(url)).json<{ connections: { connection_id: string }[]; next_cursor: string | null }>();
+      seen.push(...body.connections.map((c) => c.connection_id));
+      if (!body.next_cursor) break;
+      url = `/connections?limit=1&cursor=${body.next_cursor}`;
+    }
+    expect(seen.filter((id) => id.startsWith('same-ms-'))).toEqual(['same-ms-3', 'same-ms-2', 'same-ms-1']);
+
+    for (const [i, id] of ids.slice(0, 3).entries())
+      await t.db.query(`UPDATE users SET created_at = $2::timestamptz WHERE id = $1`, [
+        id,
+        `2020-01-01T00:00:00.1231${i}5Z`,
+      ]);
+    const users: string[] = [];
+    let next = '/users?limit=1';
+    for (let i = 0; i < 20; i++) {
+      const body = (await get(next)).json<{ users: { id: string }[]; next_cursor: string | null }>();
+      users.push(...body.users.map((u) => u.id));
+      if (!body.next_cursor) break;
+      next = `/users?limit=1&cursor=${body.next_cursor}`;
+    }
+    expect([...users].sort()).toEqual([...ids].sort());
+  });
+
   describe('audit events', () => {
     it('filters by event, user (actor or subject), actor and time, newest first, with a cursor', async () => {
       for (let i = 0; i < 3; i++) t.app.audit({ event: 'logout', actor: ids[4], subject: ids[4], details: { n: i } });
