@@ -53,6 +53,9 @@ import { userRoutes } from './routes/users.js';
 import { apiLoginRoutes } from './routes/api-login.js';
 import { externalTokenRoutes } from './routes/external-tokens.js';
 import { userAdminRoutes } from './routes/user-admin.js';
+import { adminApiRoutes } from './routes/admin/index.js';
+import { adminConsoleRoutes } from './routes/admin/console/index.js';
+import { landingRoutes } from './routes/landing.js';
 import { janitorPlugin } from './plugins/janitor.js';
 import { vaultPlugin } from './plugins/vault.js';
 import { tokensRoutes } from './routes/tokens.js';
@@ -169,6 +172,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(wellKnownRoutes);
   await app.register(clientRoutes);
   await app.register(userAdminRoutes);
+  await app.register(adminApiRoutes);
   await app.register(internalRoutes);
   await app.register(webhookRoutes);
   await app.register(oauthRoutes);
@@ -178,6 +182,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(assetRoutes);
   await app.register(loginRoutes);
   await app.register(accountRoutes);
+  await app.register(adminConsoleRoutes);
+  await app.register(landingRoutes);
   await app.register(authorizeRoutes);
   await app.register(deviceRoutes);
   await app.register(rpLogoutRoutes);

@@ -17,6 +17,11 @@ export const AUDIT_EVENT_NAMES = [
   // Consent screen
   'consent_granted',
   'consent_denied',
+  // Browser sign-in (src/routes/login.ts) and session expiry (src/plugins/session.ts)
+  'browser_sign_in',
+  'browser_sign_in_failed',
+  'browser_sign_out',
+  'session_expired',
   // User APIs (src/users/audit-events.ts)
   'login_success',
   'login_failure',

@@ -22,6 +22,8 @@ export const ENV_MAP: Record<string, string[]> = {
   REDIS_URL: ['redis', 'url'],
   REDIS_KEY_PREFIX: ['redis', 'key_prefix'],
   ADMIN_KEY: ['secrets', 'admin_key'],
+  ADMIN_EMAILS: ['admin', 'emails'],
+  ADMIN_SESSION_MINUTES: ['admin', 'session_minutes'],
   ENCRYPTION_KEYS: ['secrets', 'encryption_keys'],
   JWT_SECRET: ['secrets', 'jwt_secret'],
   GOOGLE_CLIENT_ID: ['google', 'client_id'],

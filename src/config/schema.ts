@@ -275,6 +275,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    admin: z
+      .object({
+        // People whose verified Google email is listed may use /admin (comma-separated in
+        // ADMIN_EMAILS, compared case-insensitively). Empty: nobody, except in dev mode, where
+        // every person the mock Google signs in is an admin.
+        emails: z
+          .preprocess(
+            (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
+            z.array(
+              z
+                .email()
+                .max(320)
+                .transform((e) => e.toLowerCase()),
+            ),
+          )
+          .default([]),
+        // An admin idle this long signs in again with Google before the console answers.
+        session_minutes: int(1, 24 * 60).default(60),
+      })
+      .strict()
+      .prefault({}),
     audit: z
       .object({
         file: z.string().min(1).default('logs/login.log').describe('Audit log file (JSON lines)'),

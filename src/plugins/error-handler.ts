@@ -1,4 +1,7 @@
 import fp from 'fastify-plugin';
+import { wantsHtml } from '../views/browser-accept.js';
+import { notFoundPage } from '../views/pages/landing.js';
+import { sendPage } from '../views/reply.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CacheUnavailableError } from '../cache/cache.js';
 import { DecryptionError } from '../crypto/keyring.js';
@@ -31,7 +34,10 @@ export const errorHandlerPlugin = fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError, request, reply) => sendError(toApiError(err, request), reply));
     app.setNotFoundHandler((request, reply) =>
-      sendError(notFound(`no route for ${request.method} ${request.url.split('?')[0]}`), reply),
+      // A browser navigating to a wrong address gets a page; API clients keep the JSON shape.
+      request.method === 'GET' && wantsHtml(request)
+        ? sendPage(reply, notFoundPage(), 404)
+        : sendError(notFound(`no route for ${request.method} ${request.url.split('?')[0]}`), reply),
     );
   },
   { name: 'error-handler' },

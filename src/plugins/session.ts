@@ -138,8 +138,18 @@ export const sessionPlugin = fp(
       if (!entry) return;
       const now = Date.now();
       if (entry.session.expiresAt.getTime() <= now || entry.session.idleExpiresAt.getTime() <= now) {
-        await repository.delete(idHash);
+        const deleted = await repository.delete(idHash);
         await cache.del(cacheKey(idHash));
+        // Product rule: session expiry is an audit event, recorded by the request that found it
+        // (once: a second request racing it finds no row to delete).
+        if (deleted) {
+          app.audit({
+            event: 'session_expired',
+            subject: entry.session.userId,
+            ip: request.ip,
+            details: { limit: entry.session.expiresAt.getTime() <= now ? 'absolute' : 'idle' },
+          });
+        }
         return;
       }
       if (now - entry.session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
@@ -155,7 +165,7 @@ export const sessionPlugin = fp(
       request.user = entry.user;
     }
   },
-  { name: 'session', dependencies: ['core', '@fastify/cookie'] },
+  { name: 'session', dependencies: ['core', 'audit', '@fastify/cookie'] },
 );
 
 function toSessionUser(u: User): SessionUser {

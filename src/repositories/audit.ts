@@ -32,3 +32,55 @@ export const auditRepository = {
     }
   },
 };
+
+/** An audit event as the admin API shows it. */
+export interface StoredAuditEvent {
+  id: string;
+  occurred_at: Date;
+  event: string;
+  actor: string | null;
+  subject: string | null;
+  client_id: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  event?: string | undefined;
+  /** Events the person did or that were done to them (actor or subject). */
+  userId?: string | undefined;
+  actor?: string | undefined;
+  clientId?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  /** Rows older than this id (keyset; ids grow with time). */
+  beforeId?: string | undefined;
+  limit: number;
+}
+
+export const auditQueries = {
+  /** Newest first, limit + 1 rows, every filter ANDed. */
+  async page(db: Queryable, f: AuditFilter): Promise<StoredAuditEvent[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(params.length));
+    };
+    if (f.event) add((n) => `event = $${n}`, f.event);
+    if (f.userId) add((n) => `(actor = $${n} OR subject = $${n})`, f.userId);
+    if (f.actor) add((n) => `actor = $${n}`, f.actor);
+    if (f.clientId) add((n) => `client_id = $${n}`, f.clientId);
+    if (f.since) add((n) => `occurred_at >= $${n}`, f.since);
+    if (f.until) add((n) => `occurred_at < $${n}`, f.until);
+    if (f.beforeId) add((n) => `id < $${n}::bigint`, f.beforeId);
+    params.push(f.limit + 1);
+    const { rows } = await db.query<StoredAuditEvent & { id: string | number }>(
+      `SELECT id, occurred_at, event, actor, subject, client_id, ip, details FROM audit_events
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({ ...r, id: String(r.id), occurred_at: new Date(r.occurred_at) }));
+  },
+};

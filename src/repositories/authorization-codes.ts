@@ -73,4 +73,10 @@ export const authorizationCodesRepository = {
     );
     return r.rowCount;
   },
+
+  /** Every code of the user not yet redeemed, whatever the client. */
+  async deleteUnredeemedForUser(tx: Queryable, userId: string): Promise<number> {
+    const r = await tx.query('DELETE FROM authorization_codes WHERE user_id = $1 AND consumed_at IS NULL', [userId]);
+    return r.rowCount;
+  },
 };

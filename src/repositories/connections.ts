@@ -61,6 +61,30 @@ export interface ConnectionsRepository {
    * too: a link on its way through Google must not bring a deleted connection back. False when absent.
    */
   delete(id: string, q?: Queryable): Promise<boolean>;
+  /**
+   * Admin listing, newest first, limit + 1 rows after `after` (keyset): each connection with its
+   * credential's status (`not_connected` when it holds none), scopes and last refresh.
+   */
+  page(opts: ConnectionPageQuery, q?: Queryable): Promise<ConnectionPageRow[]>;
+}
+
+export type ConnectionStatus = 'active' | 'reauth_required' | 'not_connected';
+
+export interface ConnectionPageQuery {
+  status?: ConnectionStatus | undefined;
+  after?: { at: string; id: string } | undefined;
+  limit: number;
+}
+
+/** A row of the admin listing (`page`). */
+export interface ConnectionPageRow {
+  id: string;
+  status: ConnectionStatus;
+  googleEmail: string | null;
+  scopes: string[];
+  lastRefreshedAt: Date | null;
+  createdByApiKey: string | null;
+  createdAt: Date;
 }
 
 interface LinkRow {
@@ -125,6 +149,48 @@ export function createConnectionsRepository(db: Database): ConnectionsRepository
          ON CONFLICT (id) DO UPDATE SET updated_at = now()`,
         [id, apiKeyId],
       );
+    },
+
+    async page(opts, q = db) {
+      const params: unknown[] = [];
+      const where: string[] = [];
+      if (opts.status) {
+        params.push(opts.status);
+        where.push(`coalesce(g.status, 'not_connected') = $${params.length}`);
+      }
+      if (opts.after) {
+        params.push(opts.after.at, opts.after.id);
+        // Milliseconds, as the cursor carries them (see usersRepository.search).
+        where.push(
+          `(date_trunc('milliseconds', c.created_at), c.id) < ($${params.length - 1}::timestamptz, $${params.length})`,
+        );
+      }
+      params.push(opts.limit + 1);
+      const r = await q.query<{
+        id: string;
+        status: ConnectionStatus;
+        email: string | null;
+        scopes: string | null;
+        last_refreshed_at: Date | string | null;
+        created_by_api_key: string | null;
+        created_at: Date | string;
+      }>(
+        `SELECT c.id, coalesce(g.status, 'not_connected') AS status, g.email, g.scopes, g.last_refreshed_at,
+                c.created_by_api_key, c.created_at
+           FROM connections c LEFT JOIN google_credentials g ON g.connection_id = c.id
+          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY date_trunc('milliseconds', c.created_at) DESC, c.id DESC LIMIT $${params.length}`,
+        params,
+      );
+      return r.rows.map((row) => ({
+        id: row.id,
+        status: row.status,
+        googleEmail: row.email,
+        scopes: row.scopes ? row.scopes.split(' ').filter(Boolean) : [],
+        lastRefreshedAt: row.last_refreshed_at === null ? null : new Date(row.last_refreshed_at),
+        createdByApiKey: row.created_by_api_key,
+        createdAt: new Date(row.created_at),
+      }));
     },
 
     async find(id, q = db) {

@@ -37,8 +37,11 @@ export interface SessionsRepository {
   findByHash(idHash: string, q?: Queryable): Promise<Session | null>;
   /** Slides the idle expiry (never past the absolute one); returns the updated session. */
   touch(idHash: string, q?: Queryable): Promise<Session | null>;
-  delete(idHash: string, q?: Queryable): Promise<void>;
+  /** Deletes one session; true when a row was there to delete. */
+  delete(idHash: string, q?: Queryable): Promise<boolean>;
   deleteForUser(userId: string, q?: Queryable): Promise<string[]>;
+  /** The person's live sessions, most recently used first (admin console). */
+  listForUser(userId: string, q?: Queryable): Promise<Session[]>;
 }
 
 const COLUMNS = 'id_hash, user_id, created_at, auth_time, last_seen_at, idle_expires_at, expires_at';
@@ -61,6 +64,15 @@ export function createSessionsRepository(db: Database, lifetimes: SessionLifetim
       return { id, session: toSession(r.rows[0]!) };
     },
 
+    async listForUser(userId, q = db) {
+      const r = await q.query<SessionRow>(
+        `SELECT ${COLUMNS} FROM sessions WHERE user_id = $1 AND expires_at > now() AND idle_expires_at > now()
+         ORDER BY last_seen_at DESC LIMIT 100`,
+        [userId],
+      );
+      return r.rows.map(toSession);
+    },
+
     async findByHash(idHash, q = db) {
       const r = await q.query<SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE id_hash = $1`, [idHash]);
       return r.rows[0] ? toSession(r.rows[0]) : null;
@@ -76,7 +88,8 @@ export function createSessionsRepository(db: Database, lifetimes: SessionLifetim
     },
 
     async delete(idHash, q = db) {
-      await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+      const r = await q.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+      return (r.rowCount ?? 0) > 0;
     },
 
     async deleteForUser(userId, q = db) {

@@ -35,7 +35,14 @@ export interface SigningKeysRepository {
   insert(key: NewSigningKey, q?: Queryable): Promise<void>;
   /** Stamps retired_at = now() on the active key of algorithm; returns its kid, or null when there was none. */
   retireActive(algorithm: string, q?: Queryable): Promise<string | null>;
+  /** Every key's public facts (never the private part), newest first, at most 100 (admin listing). */
+  listPublic(q?: Queryable): Promise<SigningKeySummary[]>;
 }
+
+export type SigningKeySummary = Pick<
+  SigningKeyRow,
+  'kid' | 'algorithm' | 'encryption_key_id' | 'created_at' | 'retired_at'
+>;
 
 export const ONE_ACTIVE_KEY_INDEX = 'signing_keys_one_active_idx';
 
@@ -62,6 +69,18 @@ export function createSigningKeysRepository(db: Database): SigningKeysRepository
          VALUES ($1, $2, $3, $4, $5)`,
         [key.kid, key.algorithm, JSON.stringify(key.public_jwk), key.private_key_enc, key.encryption_key_id],
       );
+    },
+
+    async listPublic(q = db) {
+      const { rows } = await q.query<SigningKeySummary>(
+        `SELECT kid, algorithm, encryption_key_id, created_at, retired_at FROM signing_keys
+          ORDER BY created_at DESC, kid LIMIT 100`,
+      );
+      return rows.map((r) => ({
+        ...r,
+        created_at: new Date(r.created_at),
+        retired_at: r.retired_at === null ? null : new Date(r.retired_at),
+      }));
     },
 
     async retireActive(algorithm, q = db) {

@@ -56,6 +56,16 @@ export const tokenFamiliesRepository = {
     return rows;
   },
 
+  /** Every live family of a user, whatever the client (an admin's "sign out everywhere"). */
+  async revokeForUser(db: Queryable, userId: string, reason: string): Promise<RevokedFamily[]> {
+    const { rows } = await db.query<RevokedFamily>(
+      `UPDATE token_families SET revoked_at = now(), revoked_reason = $2
+       WHERE user_id = $1 AND revoked_at IS NULL RETURNING id, access_expires_at`,
+      [userId, reason],
+    );
+    return rows;
+  },
+
   /** Apps holding a live grant of the user: an unrevoked family with a live refresh or access token. */
   async appsOfUser(
     db: Queryable,

@@ -263,6 +263,42 @@ interface Row extends Omit<UserSummary, 'created_at'> {
 }
 
 export const usersRepository = {
+  /**
+   * Newest first, limit + 1 rows after `after` (keyset; see admin/cursor.ts). `query` matches a
+   * substring of the email, username or name, case-insensitively, or the exact id.
+   */
+  async search(
+    db: Queryable,
+    opts: { query?: string | undefined; after?: { at: string; id: string } | undefined; limit: number },
+  ): Promise<Array<UserSummary & { createdAt: Date }>> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (opts.query) {
+      params.push(`%${opts.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`, opts.query);
+      where.push(`(lower(email) LIKE $1 OR lower(username) LIKE $1 OR lower(coalesce(name, '')) LIKE $1 OR id = $2)`);
+    }
+    if (opts.after) {
+      params.push(opts.after.at, opts.after.id);
+      // Milliseconds, as the cursor carries them (a JS Date): Postgres keeps microseconds, and
+      // comparing those with a truncated cursor would skip rows made in the same millisecond.
+      where.push(
+        `(date_trunc('milliseconds', created_at), id) < ($${params.length - 1}::timestamptz, $${params.length})`,
+      );
+    }
+    params.push(opts.limit + 1);
+    const { rows } = await db.query<Row>(
+      `SELECT id, username, email, name, email_verified, created_at FROM users
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY date_trunc('milliseconds', created_at) DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({
+      ...r,
+      created_at: new Date(r.created_at).toISOString(),
+      createdAt: new Date(r.created_at),
+    }));
+  },
+
   /** Newest first. */
   async list(db: Queryable, opts: { limit: number }): Promise<UserSummary[]> {
     const { rows } = await db.query<Row>(

@@ -232,7 +232,8 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!(err instanceof UntrustedRedirectError)) throw err;
       sendPage(
         reply,
-        errorPage({ title: 'This sign-in link is not valid', message: err.message, retryUrl: '/account' }),
+        // Nothing the person can retry: the link itself is wrong, so the page offers no button.
+        errorPage({ title: 'This sign-in link is not valid', message: err.message, retryUrl: null }),
         400,
       );
       return null;

@@ -31,7 +31,12 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/login',
-    { schema: { hide: true, querystring: z.object({ return_to: returnToSchema.optional() }) } },
+    {
+      schema: {
+        hide: true,
+        querystring: z.object({ return_to: returnToSchema.optional(), signed_out: z.literal('1').optional() }),
+      },
+    },
     async (request, reply) => {
       const returnTo = request.query.return_to ?? DEFAULT_RETURN_TO;
       return sendPage(
@@ -41,6 +46,7 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
           devMode: config.dev_mode,
           signedInAs: request.user ? (request.user.email ?? request.user.username) : null,
           csrfToken: csrfTokenFor(request),
+          signedOut: request.query.signed_out === '1',
         }),
       );
     },
@@ -98,13 +104,18 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const q = request.query;
+      // Product rule: every browser sign-in failure is an audit event; `reason` says which check.
+      const refuse = (reason: string, status: number, title: string, message: string) => {
+        app.audit({ event: 'browser_sign_in_failed', ip: request.ip, details: { reason } });
+        return failure(reply, status, title, message);
+      };
       const saved = readStateCookie(request, secure);
       // Single use: whatever happens next, this attempt is over.
       clearStateCookie(reply, secure);
       // A connection attempt (connect link) completes at its own callback, never as a sign-in.
       if (!saved || saved.connectLinkId) {
-        return failure(
-          reply,
+        return refuse(
+          'state_cookie_missing',
           400,
           'Sign-in expired',
           'This sign-in attempt expired or was started in another browser. Please start again.',
@@ -113,8 +124,8 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
       // RFC 6749 §10.12: the state must match the value bound to this browser.
       if (!q.state || !constantTimeEqual(q.state, saved.state)) {
         request.log.warn('google callback with a state that does not match the browser');
-        return failure(
-          reply,
+        return refuse(
+          'state_mismatch',
           400,
           'Sign-in could not be verified',
           'The answer from Google did not belong to this sign-in attempt. Please start again.',
@@ -123,8 +134,8 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
       if (q.error) {
         // RFC 6749 §4.1.2.1; access_denied is the person pressing "Cancel" at Google.
         const denied = q.error === 'access_denied';
-        return failure(
-          reply,
+        return refuse(
+          denied ? 'access_denied' : 'google_error',
           400,
           denied ? 'Sign-in cancelled' : 'Google could not sign you in',
           denied
@@ -133,8 +144,8 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       }
       if (!q.code)
-        return failure(
-          reply,
+        return refuse(
+          'no_code',
           400,
           'Sign-in could not be completed',
           'Google did not send a sign-in code. Please start again.',
@@ -151,6 +162,7 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
         });
       } catch (err) {
         if (!(err instanceof GoogleError)) throw err;
+        app.audit({ event: 'browser_sign_in_failed', ip: request.ip, details: { reason: `google_${err.kind}` } });
         return googleFailure(reply, err, (level, msg) =>
           request.log[level](
             { kind: err.kind, endpoint: err.endpoint, status: err.status, googleError: err.googleError },
@@ -159,6 +171,13 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       }
       app.sessions.setCookie(reply, result.sessionId);
+      app.audit({
+        event: 'browser_sign_in',
+        actor: result.user.id,
+        subject: result.user.id,
+        ip: request.ip,
+        details: { offline: result.credential.hasRefreshToken },
+      });
       request.log.info({ userId: result.user.id, offline: result.credential.hasRefreshToken }, 'signed in with google');
       if (!result.credential.hasRefreshToken && !saved.promptedConsent) {
         // No refresh token now or before: go once more through Google, asking for consent,
@@ -185,8 +204,10 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
           '/account',
         );
       }
+      const userId = request.user?.id;
       await app.sessions.end(request, reply);
-      return reply.redirect('/login', 303);
+      if (userId) app.audit({ event: 'browser_sign_out', actor: userId, subject: userId, ip: request.ip });
+      return reply.redirect('/login?signed_out=1', 303);
     },
   );
 };

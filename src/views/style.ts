@@ -30,5 +30,7 @@ dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 .avatar { width: 56px; height: 56px; border-radius: 50%; float: right; }
 ul.scopes { padding-left: 18px; margin: 4px 0; overflow-wrap: anywhere; }
+.notice { border: 1px solid var(--accent); border-radius: 8px; padding: 10px 12px; margin: 0 0 16px; }
+time { white-space: nowrap; }
 .banner { border: 2px dashed var(--danger); border-radius: 8px; padding: 8px 12px; margin-bottom: 16px; }
 `;

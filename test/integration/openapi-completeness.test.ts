@@ -32,6 +32,8 @@ const BODILESS = new Set([
   'POST /internal/reload-clients',
   'POST /clients/{id}/rotate-secret',
   'POST /internal/webhooks/{id}/deliveries/{did}/retry',
+  'POST /users/{id}/sign-out',
+  'POST /internal/signing-keys',
 ]);
 /** Paths that are pages, assets or the dev-mode mock Google: never API operations. */
 const NOT_API = [/^\/_dev\//, /^\/account/, /^\/login$/, /^\/logout$/, /^\/auth\//, /^\/connect$/, /^\/device/];

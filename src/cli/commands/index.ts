@@ -7,6 +7,7 @@ import { keyCommands } from './keys.js';
 import { janitorCommands } from './janitor.js';
 import { webhookCommands } from './webhooks.js';
 import { connectionCommands } from './connections.js';
+import { auditCommands } from './audit.js';
 
 /**
  * Every command the CLI knows, in the order `--help` lists them.
@@ -21,8 +22,9 @@ export const COMMANDS: Command[] = [
   ...clientCommands,
   ...apiKeyCommands,
   ...userCommands,
+  ...connectionCommands,
+  ...auditCommands,
   ...keyCommands,
   ...janitorCommands,
   ...webhookCommands,
-  ...connectionCommands,
 ];

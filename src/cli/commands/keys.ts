@@ -1,3 +1,4 @@
+import { listSigningKeys } from '../../admin/signing-keys.js';
 import { createKeyring } from '../../crypto/keyring.js';
 import { rotateSigningKeys } from '../../oauth/signing-keys.js';
 import { reencryptGoogleCredentials } from '../../vault/reencrypt.js';
@@ -56,4 +57,13 @@ const reencrypt: Command = {
   },
 };
 
-export const keyCommands: Command[] = [rotate, reencrypt];
+const list: Command = {
+  name: 'keys list',
+  summary: 'token signing keys, newest first (kid, algorithm, active or retired; never key material)',
+  synopsis: '',
+  async run(ctx) {
+    return { success: true, signing_keys: await listSigningKeys(await ctx.db()) };
+  },
+};
+
+export const keyCommands: Command[] = [list, rotate, reencrypt];

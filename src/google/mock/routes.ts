@@ -19,6 +19,15 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
       .send({ error: status === 500 ? 'internal_failure' : 'invalid_request', error_description: 'Bad Request' });
   });
 
+  // The picture claim of mock users: an initial on a colour derived from the id, as an SVG.
+  app.get('/avatar/:file', async (request, reply) => {
+    const id = /^([0-9a-f]{1,16})\.svg$/.exec((request.params as { file: string }).file)?.[1];
+    if (!id) return reply.code(404).send({ error: 'not_found', error_description: 'Not Found' });
+    const hue = parseInt(id.slice(0, 4), 16) % 360;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><rect width="96" height="96" fill="hsl(${hue} 55% 45%)"/><circle cx="48" cy="38" r="18" fill="#fff" fill-opacity=".9"/><rect x="18" y="62" width="60" height="34" rx="30" fill="#fff" fill-opacity=".9"/></svg>`;
+    return reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(svg);
+  });
+
   app.get(MOCK_PATHS.authorize, async (request, reply) => {
     if (await failed('authorize', reply)) return reply;
     const params = authorizeParams.safeParse(request.query);

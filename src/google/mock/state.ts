@@ -138,7 +138,8 @@ export class MockGoogleState {
         name: `${given} ${family}`,
         given_name: given,
         family_name: family,
-        picture: `https://lh3.googleusercontent.com/a/mock-${subFor(key).slice(0, 8)}`,
+        // Served by the mock itself (routes.ts), so dev pages never point at Google's image host.
+        picture: `${this.issuer}/avatar/${subFor(key).slice(0, 8)}.svg`,
       };
       this.users.set(key, user);
     }

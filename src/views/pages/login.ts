@@ -6,6 +6,8 @@ export function loginPage(p: {
   devMode: boolean;
   signedInAs?: string | null;
   csrfToken?: string | null;
+  /** Just signed out: say so. */
+  signedOut?: boolean;
 }): string {
   const dev = p.devMode ? html`<p class="banner">Dev mode: Google is the built-in mock. Any email signs in.</p>` : '';
   if (p.signedInAs) {
@@ -20,7 +22,7 @@ export function loginPage(p: {
   }
   return layout(
     'Sign in',
-    html`${dev}<h1>Sign in to Gatehouse</h1>
+    html`${dev}${p.signedOut ? html`<p class="notice" role="status">You are signed out.</p>` : ''}<h1>Sign in to Gatehouse</h1>
 <p class="muted">Use your Google account. Gatehouse keeps your Google access so the company's services can act for you.</p>
 <a class="button" href="${p.startUrl}">Sign in with Google</a>`,
   );
