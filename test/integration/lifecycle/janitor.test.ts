@@ -2,9 +2,9 @@ import { expect, it } from 'vitest';
 import { runJanitorPass, type JanitorLog } from '../../../src/janitor/janitor-pass.js';
 import type { Database } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { saveGoogleGrant } from '../../helpers/vault.js';
 import { useTestStorage } from '../../helpers/use-test-app.js';
 import { testConfig, type TestApp } from '../../helpers/app.js';
-import { mockTokens } from '../../helpers/google.js';
 import { countSeeded, seedLifecycleRows } from '../../helpers/lifecycle.js';
 import { seedUser } from '../../helpers/oauth.js';
 import { msUntil } from '../../helpers/wait.js';
@@ -164,19 +164,16 @@ describeBackends('janitor', (backend) => {
 describeBackends('janitor: google.drop_unused_after_days', (backend) => {
   const s = useTestStorage(backend, { google: true });
 
+  /** A janitor pass with the app's Google client and keyring, as the scheduled one runs. */
+  const passWithGoogle = (t: TestApp, log = captureLog()) =>
+    runJanitorPass({ db: t.db, config: t.config, google: t.app.google, keyring: t.app.keyring, log });
+
   async function credentialFor(t: TestApp, idleDays: number) {
     const user = await seedUser(t.db);
-    const { code, verifier, redirectUri } = await mockTokens(s.google, user.email);
-    const grant = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const saved = await t.app.googleCredentials.save(
-      { userId: user.id },
-      {
-        accessToken: grant.access_token,
-        refreshToken: grant.refresh_token,
-        expiresIn: grant.expires_in,
-        scope: grant.scope,
-      },
-    );
+    const { credential: saved, tokens: grant } = await saveGoogleGrant(t.app, s.google, {
+      userId: user.id,
+      googleEmail: user.email,
+    });
     await t.db.query(
       `UPDATE google_credentials SET last_refreshed_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2),
          last_used_at = now() - make_interval(days => $2) WHERE id = $1`,
@@ -192,13 +189,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       const recent = await credentialFor(t, 10);
       s.google.control.reset();
       const log = captureLog();
-      const result = await runJanitorPass({
-        db: t.db,
-        config: t.config,
-        google: t.app.google,
-        keyring: t.app.keyring,
-        log,
-      });
+      const result = await passWithGoogle(t, log);
       expect(result.counts.google_credentials).toBe(1);
       expect(s.google.control.calls('revoke')).toBe(1);
       await expect(t.app.google.refreshAccessToken(idle.refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
@@ -217,13 +208,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       s.google.control.reset();
       s.google.control.failNext('revoke', 1, 'server_error');
       const log = captureLog();
-      const result = await runJanitorPass({
-        db: t.db,
-        config: t.config,
-        google: t.app.google,
-        keyring: t.app.keyring,
-        log,
-      });
+      const result = await passWithGoogle(t, log);
       expect(result.counts.google_credentials).toBe(1);
       expect(result.failed).toEqual([]);
       expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('could not revoke'))).toBe(true);
@@ -239,13 +224,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
     try {
       const idle = await credentialFor(t, 2000);
       s.google.control.reset();
-      const result = await runJanitorPass({
-        db: t.db,
-        config: t.config,
-        google: t.app.google,
-        keyring: t.app.keyring,
-        log: captureLog(),
-      });
+      const result = await passWithGoogle(t);
       expect(result.counts.google_credentials).toBe(0);
       expect(s.google.control.calls('revoke')).toBe(0);
       expect(await t.app.googleCredentials.findById(idle.id)).not.toBeNull();

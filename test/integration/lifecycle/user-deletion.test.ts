@@ -1,11 +1,11 @@
 import { beforeAll, expect, it } from 'vitest';
 import { sessionIdHash } from '../../../src/repositories/sessions.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { saveGoogleGrant } from '../../helpers/vault.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
 import { findInDatabase } from '../../helpers/db-scan.js';
-import { mockTokens } from '../../helpers/google.js';
 import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 
 describeBackends('DELETE /users/:id', (backend) => {
@@ -42,18 +42,11 @@ describeBackends('DELETE /users/:id', (backend) => {
     const { id: sessionId } = await t.app.sessions.create(user.id);
     const page = await t.app.inject({ method: 'GET', url: '/account', cookies: { gh_session: sessionId } });
     expect(page.statusCode).toBe(200);
-    const { code, verifier, redirectUri } = await mockTokens(t.google, user.email);
-    const grant = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    await t.app.googleCredentials.save(
-      { userId: user.id },
-      {
-        accessToken: grant.access_token,
-        refreshToken: grant.refresh_token,
-        expiresIn: grant.expires_in,
-        scope: grant.scope,
-        email: user.email,
-      },
-    );
+    const { tokens: grant } = await saveGoogleGrant(t.app, t.google, {
+      userId: user.id,
+      googleEmail: user.email,
+      email: user.email,
+    });
     // audit events naming the person by id, email and username, in every column that can
     await t.db.query(
       `INSERT INTO audit_events (event, actor, subject, client_id, ip, details) VALUES

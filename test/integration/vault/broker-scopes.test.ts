@@ -2,8 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../helpers/admin.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
-import { Browser, readForm } from '../../helpers/browser.js';
-import { seedCredential } from '../../helpers/vault.js';
+import { seedCredential, openConnectLink } from '../../helpers/vault.js';
 
 const BUSINESS = 'https://www.googleapis.com/auth/business.manage';
 const DRIVE = 'https://www.googleapis.com/auth/drive.readonly';
@@ -26,20 +25,7 @@ describeBackends('broker scopes', (backend) => {
     return res.json().connect_url as string;
   }
 
-  /** A person opens the link, confirms on its page, and allows at Google's consent page. */
-  async function connect(url: string, email: string) {
-    const browser = new Browser();
-    const page = await browser.get(url);
-    expect(page.status, page.text).toBe(200);
-    const confirm = readForm(page.text, url);
-    const open = await browser.post(confirm.action, confirm.fields);
-    expect(open.status, open.text).toBe(303);
-    const consent = await browser.get(open.location!);
-    const form = readForm(consent.text, open.location!);
-    const answer = await browser.post(form.action, { ...form.fields, email, decision: 'allow' });
-    const callback = await browser.get(answer.location!);
-    return { page, callback };
-  }
+  const connect = (url: string, email: string) => openConnectLink(url, email);
 
   it('a connection lacking a requested scope: 403 insufficient_scope naming it, with a connect_url asking for it', async () => {
     await connect(await createLink('shop:scopes-1', 'https://reviews.example/back?x=1', [DRIVE]), 'one@example.com');

@@ -3,6 +3,7 @@ import { deriveSecrets } from '../../../src/crypto/derive.js';
 import { signConnectLink } from '../../../src/vault/connect-link.js';
 import { createApiKey } from '../../helpers/admin.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { openConnectLink, spendConnectLink } from '../../helpers/vault.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { STATE_COOKIE, STATE_COOKIE_PATH } from '../../../src/auth/state-cookie.js';
@@ -42,26 +43,9 @@ describeBackends('connections', (backend) => {
     return body.connect_url;
   }
 
-  /** A person opens the link, confirms on its page, and answers Google's consent page. */
-  async function openLink(url: string, email: string, decision: 'allow' | 'deny' = 'allow') {
-    const browser = new Browser();
-    const page = await browser.get(url);
-    expect(page.status, page.text).toBe(200);
-    const confirm = readForm(page.text, url);
-    const open = await browser.post(confirm.action, confirm.fields);
-    expect(open.status, open.text).toBe(303);
-    const consent = await browser.get(open.location!);
-    expect(consent.status).toBe(200);
-    const form = readForm(consent.text, open.location!);
-    const answer = await browser.post(form.action, { ...form.fields, email, decision });
-    expect(answer.status).toBe(302);
-    const callback = await browser.get(answer.location!);
-    return { browser, page, open, consent, answer, callback };
-  }
-
   it('round trip: link → consent → broker token for the connection id; the link works once', async () => {
     const url = await createLink('shop:branch-1', 'https://reviews.example/connected?x=1');
-    const { browser, callback } = await openLink(url, 'branch.one@example.com');
+    const { browser, callback } = await openConnectLink(url, 'branch.one@example.com');
     const asked = t.google.control.lastAuthorizeRequest()!;
     expect(asked).toMatchObject({
       access_type: 'offline',
@@ -144,7 +128,7 @@ describeBackends('connections', (backend) => {
 
   it('a cancelled consent stores nothing', async () => {
     const url = await createLink('shop:branch-3');
-    const { callback } = await openLink(url, 'branch.three@example.com', 'deny');
+    const { callback } = await openConnectLink(url, 'branch.three@example.com', 'deny');
     expect(callback.status).toBe(400);
     expect(callback.text).toContain('Connection cancelled');
     expect((await api('GET', '/connections/shop:branch-3')).statusCode).toBe(404);
@@ -152,7 +136,7 @@ describeBackends('connections', (backend) => {
   });
 
   it('reconnecting replaces the credential, clears reauth_required and revokes the replaced grant', async () => {
-    const first = await openLink(await createLink('shop:branch-4'), 'owner.before@example.com');
+    const first = await openConnectLink(await createLink('shop:branch-4'), 'owner.before@example.com');
     expect(first.callback.status).toBe(200);
     expect(first.callback.text).toContain('Google account connected');
     const before = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
@@ -165,7 +149,7 @@ describeBackends('connections', (backend) => {
     });
 
     const revokesBefore = t.google.control.calls('revoke');
-    const second = await openLink(await createLink('shop:branch-4'), 'owner.after@example.com');
+    const second = await openConnectLink(await createLink('shop:branch-4'), 'owner.after@example.com');
     expect(second.callback.status).toBe(200);
     const after = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
     expect(after).toMatchObject({ id: before!.id, status: 'active', email: 'owner.after@example.com' });
@@ -176,7 +160,7 @@ describeBackends('connections', (backend) => {
   });
 
   it('DELETE revokes at Google and removes the connection and its credential', async () => {
-    await openLink(await createLink('shop:branch-5'), 'branch.five@example.com');
+    await openConnectLink(await createLink('shop:branch-5'), 'branch.five@example.com');
     expect((await api('GET', '/connections/shop:branch-5/token')).statusCode).toBe(200);
     const revokesBefore = t.google.control.calls('revoke');
     const res = await api('DELETE', '/connections/shop:branch-5');
@@ -199,7 +183,7 @@ describeBackends('connections', (backend) => {
   });
 
   it('deletes even when Google cannot revoke', async () => {
-    await openLink(await createLink('shop:branch-6'), 'branch.six@example.com');
+    await openConnectLink(await createLink('shop:branch-6'), 'branch.six@example.com');
     t.google.control.failNext('revoke', 5, 'server_error');
     const res = await api('DELETE', '/connections/shop:branch-6');
     expect(res.statusCode).toBe(200);
@@ -231,17 +215,6 @@ describeBackends('connections', (backend) => {
     expect((await api('GET', `/connections/${'b'.repeat(200)}`)).statusCode).toBe(404);
     expect((await api('GET', '/connections/bad%20id')).statusCode).toBe(400);
   });
-
-  /** Up to Google's consent: the link spent, the state cookie set, Google's URL in hand. */
-  async function spendLink(url: string) {
-    const browser = new Browser();
-    const page = await browser.get(url);
-    expect(page.status, page.text).toBe(200);
-    const confirm = readForm(page.text, url);
-    const open = await browser.post(confirm.action, confirm.fields);
-    expect(open.status, open.text).toBe(303);
-    return { browser, googleUrl: open.location! };
-  }
 
   /** Google's consent page answered, then the callback followed, in the given browser. */
   async function consentAndReturn(browser: Browser, googleUrl: string, email: string) {
@@ -309,7 +282,7 @@ describeBackends('connections', (backend) => {
     expect(t.google.control.lastAuthorizeRequest()).toEqual(authorizeBefore);
 
     // Only the form spends it, and it asks Google for the extra scope on top of the base ones.
-    const { callback } = await openLink(url, 'confirm.one@example.com');
+    const { callback } = await openConnectLink(url, 'confirm.one@example.com');
     expect(t.google.control.lastAuthorizeRequest()).toMatchObject({
       scope:
         'openid email profile https://www.googleapis.com/auth/business.manage https://www.googleapis.com/auth/drive.readonly',
@@ -347,7 +320,7 @@ describeBackends('connections', (backend) => {
 
   it('the callback completes a link exactly once: a replayed state cookie cannot swap the Google account', async () => {
     const url = await createLink('shop:replay-1', 'https://reviews.example/r');
-    const { browser, googleUrl } = await spendLink(url);
+    const { browser, googleUrl } = await spendConnectLink(url);
     const attacker = copyOfState(browser);
     const done = await consentAndReturn(browser, googleUrl, 'owner.replay@example.com');
     expect(done.status, done.text).toBe(303);
@@ -362,8 +335,8 @@ describeBackends('connections', (backend) => {
   });
 
   it('a link whose connection was deleted after it was spent is refused and does not bring the connection back', async () => {
-    await openLink(await createLink('shop:deleted-1'), 'first.owner@example.com');
-    const { browser, googleUrl } = await spendLink(await createLink('shop:deleted-1'));
+    await openConnectLink(await createLink('shop:deleted-1'), 'first.owner@example.com');
+    const { browser, googleUrl } = await spendConnectLink(await createLink('shop:deleted-1'));
     const attacker = copyOfState(browser);
     expect((await api('DELETE', '/connections/shop:deleted-1')).statusCode).toBe(200);
     for (const b of [browser, attacker]) {
@@ -380,7 +353,7 @@ describeBackends('connections', (backend) => {
 
   it('return_to gets status=denied when the person declines, and the link is then done', async () => {
     const url = await createLink('shop:denied-1', 'https://reviews.example/back?from=gatehouse');
-    const { browser, googleUrl } = await spendLink(url);
+    const { browser, googleUrl } = await spendConnectLink(url);
     const attacker = copyOfState(browser);
     const consent = await browser.get(googleUrl);
     const form = readForm(consent.text, googleUrl);
@@ -438,7 +411,7 @@ describeBackends('connections', (backend) => {
       expect(res.statusCode, res.body).toBe(404);
       expect(res.body).not.toContain(google.access_token);
     }
-    await openLink(url, 'branch.seven@example.com');
+    await openConnectLink(url, 'branch.seven@example.com');
     const connection = await api('GET', '/connections/branch-7/token');
     expect(connection.json()).toMatchObject({
       subject: 'branch-7',

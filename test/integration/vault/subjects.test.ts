@@ -3,7 +3,7 @@ import { adminHeaders, createApiKey } from '../../helpers/admin.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { mockTokens } from '../../helpers/google.js';
-import { brokerCall, seedCredential } from '../../helpers/vault.js';
+import { brokerCall, seedCredential, saveGoogleGrant } from '../../helpers/vault.js';
 
 const ACCEPTED =
   'send exactly one of subject=<user id | username | verified email> (a person) or connection_id=<id> (a connection), or give the API key a default_subject';
@@ -37,23 +37,16 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
 
   /** A person's Google credential held under a profile Google sent (possibly unverified). */
   async function seedPerson(address: string, opts: { verified: boolean; sub: string }) {
-    const { code, verifier, redirectUri } = await mockTokens(t.google, `${opts.sub}@mock.example`);
-    const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
     const user = await t.app.users.upsertFromGoogle({
       sub: opts.sub,
       email: address,
       emailVerified: opts.verified,
       name: 'Someone',
     });
-    await t.app.googleCredentials.save(
-      { userId: user.id },
-      {
-        accessToken: tokens.access_token,
-        expiresIn: tokens.expires_in,
-        refreshToken: tokens.refresh_token,
-        scope: tokens.scope,
-      },
-    );
+    const { tokens } = await saveGoogleGrant(t.app, t.google, {
+      userId: user.id,
+      googleEmail: `${opts.sub}@mock.example`,
+    });
     return { user, accessToken: tokens.access_token };
   }
 
