@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { openStorage, type TestStorage } from '../helpers/app.js';
 import { backends } from '../helpers/backends.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../helpers/admin.js';
-import { listenTestApp, type ListeningTestApp } from '../helpers/server.js';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 // The launch flags of sign-in.browser.test.ts (Debian's chromium, no network chatter).
@@ -27,15 +26,13 @@ const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * Any Content-Security-Policy violation (a blocked form post, for one) fails the test.
  */
 describe('real browser /device (chromium, dev-mode mock Google)', () => {
-  let storage: TestStorage;
-  let t: ListeningTestApp;
+  // The last backend is the real one when configured; no GOOGLE_CLIENT_ID: dev mode.
+  const t = useTestApp(backends[backends.length - 1]!, { listen: true, env: { LOG_LEVEL: 'warn' } });
   let browser: Browser;
   let tv: RegisteredClient;
 
   beforeAll(async () => {
     mkdirSync('test-results', { recursive: true });
-    storage = await openStorage(backends[backends.length - 1]!);
-    t = await listenTestApp(storage, { env: { LOG_LEVEL: 'warn' } }); // no GOOGLE_CLIENT_ID: dev mode
     tv = await registerClient(t.app, {
       app_name: 'Living Room TV',
       redirect_url: undefined,
@@ -45,11 +42,7 @@ describe('real browser /device (chromium, dev-mode mock Google)', () => {
     });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await storage?.close();
-  });
+  afterAll(() => browser?.close());
 
   const post = (url: string, params: Record<string, string>) =>
     fetch(`${t.url}${url}`, {

@@ -2,12 +2,11 @@ import { createServer, type Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { openStorage, type TestStorage } from '../helpers/app.js';
 import { backends } from '../helpers/backends.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../helpers/admin.js';
 import { pkcePair } from '../helpers/oauth.js';
 import { freePort } from '../helpers/processes.js';
-import { listenTestApp, type ListeningTestApp } from '../helpers/server.js';
 
 /** Launch flags for Debian's chromium on this machine (see the env skill): no network chatter. */
 export const CHROMIUM_ARGS = [
@@ -27,8 +26,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * redirect with a code, then visit /account. Screenshots go to test-results/.
  */
 describe('real browser sign-in (chromium, dev-mode mock Google)', () => {
-  let storage: TestStorage;
-  let t: ListeningTestApp;
+  // The last backend is the real one when configured: a browser test on real storage is the
+  // stronger check. No GOOGLE_CLIENT_ID: dev mode.
+  const t = useTestApp(backends[backends.length - 1]!, { listen: true, env: { LOG_LEVEL: 'warn' } });
   let browser: Browser;
   let clientApp: Server;
   let clientPort: number;
@@ -36,9 +36,6 @@ describe('real browser sign-in (chromium, dev-mode mock Google)', () => {
 
   beforeAll(async () => {
     mkdirSync('test-results', { recursive: true });
-    // The last backend is the real one when configured: a browser test on real storage is the stronger check.
-    storage = await openStorage(backends[backends.length - 1]!);
-    t = await listenTestApp(storage, { env: { LOG_LEVEL: 'warn' } }); // no GOOGLE_CLIENT_ID: dev mode
     clientPort = await freePort();
     clientApp = createServer((_req, res) =>
       res.writeHead(200, { 'content-type': 'text/plain' }).end('client app received the redirect'),
@@ -54,8 +51,6 @@ describe('real browser sign-in (chromium, dev-mode mock Google)', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((r) => clientApp?.close(r));
-    await t?.close();
-    await storage?.close();
   });
 
   it('signs in, approves consent, returns a code to the client, and shows /account', async () => {

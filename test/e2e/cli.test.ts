@@ -9,7 +9,8 @@ import { createMemoryCache } from '../../src/cache/memory-cache.js';
 import { createPgliteDatabase } from '../../src/storage/pglite-database.js';
 import type { Database } from '../../src/storage/database.js';
 import { describeBackends, type TestDatabase } from '../helpers/backends.js';
-import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS, buildTestApp, openStorage, type TestStorage } from '../helpers/app.js';
+import { useTestStorage } from '../helpers/use-test-app.js';
+import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS } from '../helpers/app.js';
 import { basicAuth } from '../helpers/admin.js';
 import { tempDir } from '../helpers/processes.js';
 import { seedUser } from '../helpers/oauth.js';
@@ -120,26 +121,27 @@ describe('CLI arguments', () => {
 });
 
 describeBackends('CLI commands', (backend) => {
-  let storage: TestStorage;
+  // The CLI runs as a child process on its own database; apps in this process open that one.
+  const storage = useTestStorage(backend);
   let database: TestDatabase;
   let env: Record<string, string>;
   let dir: string;
   beforeAll(async () => {
-    storage = await openStorage(backend);
     dir = tempDir();
     if (backend.name === 'real') {
       // The CLI's own database, shared with an app in this process.
       database = await backend.createDatabase();
-      env = { DATABASE_URL: database.url!, REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: storage.cache.prefix };
+      env = {
+        DATABASE_URL: database.url!,
+        REDIS_URL: process.env.REDIS_URL!,
+        REDIS_KEY_PREFIX: storage.storage.cache.prefix,
+      };
     } else {
       env = { DATA_DIR: dir };
     }
     env.GATEHOUSE_CONFIG = configFile(dir);
   }, 60_000);
-  afterAll(async () => {
-    await database?.drop();
-    await storage?.close();
-  });
+  afterAll(() => database?.drop());
 
   /**
    * An app on the CLI's database. Embedded: opened after the CLI process has exited (PGlite is
@@ -148,7 +150,7 @@ describeBackends('CLI commands', (backend) => {
   async function withApp<T>(fn: (app: App) => Promise<T>, file?: Record<string, unknown>): Promise<T> {
     const embedded = backend.name === 'embedded';
     const db: Database = embedded ? await createPgliteDatabase(join(dir, 'pglite')) : database.db;
-    const t = await buildTestApp(storage, {
+    const t = await storage.build({
       db,
       file,
       extend: authProbe,

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
 import { describeBackends } from '../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../helpers/admin.js';
 import { mintCode, seedUser, type SeededUser } from '../helpers/oauth.js';
-import { freePort } from '../helpers/processes.js';
 
 /**
  * A strict, spec-checking OAuth client (panva's oauth4webapi) against the real HTTP server: it
@@ -12,8 +11,7 @@ import { freePort } from '../helpers/processes.js';
  * throws on anything off-spec.
  */
 describeBackends('oauth4webapi against Gatehouse', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend, { listen: true, env: { LOG_LEVEL: 'warn' } });
   let issuer: URL;
   let as: oauth.AuthorizationServer;
   let registered: RegisteredClient;
@@ -24,11 +22,7 @@ describeBackends('oauth4webapi against Gatehouse', (backend) => {
   const redirectUri = 'https://app.example.com/callback';
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    const port = await freePort();
-    issuer = new URL(`http://127.0.0.1:${port}`);
-    t = await buildTestApp(storage, { env: { PUBLIC_URL: issuer.origin, LOG_LEVEL: 'warn' } });
-    await t.app.listen({ host: '127.0.0.1', port });
+    issuer = new URL(t.url);
     as = await oauth.processDiscoveryResponse(
       issuer,
       await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
@@ -38,10 +32,6 @@ describeBackends('oauth4webapi against Gatehouse', (backend) => {
     auth = oauth.ClientSecretBasic(registered.client_secret!);
     user = await seedUser(t.db);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   it('discovers the server metadata (RFC 8414)', () => {
     expect(as.issuer).toBe(issuer.origin);

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as oidc from 'openid-client';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../src/google/mock/index.js';
 import { describeBackends } from '../helpers/backends.js';
-import { openStorage, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../helpers/admin.js';
 import { Browser, readForm } from '../helpers/browser.js';
 import { signInWithGoogle } from '../helpers/google.js';
-import { listenTestApp, type ListeningTestApp } from '../helpers/server.js';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -17,21 +15,7 @@ const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
  * the person approves at /device.
  */
 describeBackends('openid-client device flow against Gatehouse', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
 
   /** The person: signs in, opens verification_uri_complete, confirms the code, approves. */
   async function approveAt(verificationUriComplete: string) {

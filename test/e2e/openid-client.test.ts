@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../src/google/mock/index.js';
 import { describeBackends } from '../helpers/backends.js';
-import { openStorage, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../helpers/admin.js';
 import { Browser } from '../helpers/browser.js';
-import { RelyingParty } from '../helpers/relying-party.js';
-import { listenTestApp, type ListeningTestApp } from '../helpers/server.js';
+import { relyingParty, type RelyingParty } from '../helpers/relying-party.js';
 
 const REDIRECT = 'https://rp.example.com/cb';
 const AFTER_LOGOUT = 'https://rp.example.com/signed-out';
@@ -17,9 +15,7 @@ const AFTER_LOGOUT = 'https://rp.example.com/signed-out';
  * offline_access, UserInfo and RP-initiated logout. It throws on anything off-spec.
  */
 describeBackends('openid-client against Gatehouse', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
   let registered: RegisteredClient;
   let config: oidc.Configuration;
   let driver: RelyingParty;
@@ -27,9 +23,6 @@ describeBackends('openid-client against Gatehouse', (backend) => {
   const email = 'openid.client@example.com';
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
     registered = await registerClient(t.app, {
       app_name: 'openid-client',
       redirect_urls: [REDIRECT],
@@ -39,19 +32,8 @@ describeBackends('openid-client against Gatehouse', (backend) => {
     config = await oidc.discovery(new URL(t.url), registered.client_id, registered.client_secret, undefined, {
       execute: [oidc.allowInsecureRequests],
     });
-    driver = new RelyingParty({
-      issuer: t.url,
-      googleAuthUrl: mock.env.GOOGLE_AUTH_URL!,
-      client: registered,
-      redirectUri: REDIRECT,
-    });
+    driver = relyingParty(t, registered, REDIRECT);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   /** The whole code flow as openid-client runs it; the browser part driven by the helper. */
   async function codeFlow(params: Record<string, string>, checks: { maxAge?: number } = {}) {

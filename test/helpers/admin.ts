@@ -45,3 +45,8 @@ export function basicAuth(id: string, secret: string): string {
   const enc = (s: string) => encodeURIComponent(s);
   return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
 }
+
+/** Registers a resource server: a client_credentials client that may introspect tokens. */
+export function registerResourceServer(app: App): Promise<RegisteredClient> {
+  return registerClient(app, { resource_server: true, grant_types: ['client_credentials'], redirect_url: undefined });
+}

@@ -4,7 +4,7 @@ import type { Database, Queryable } from '../../src/storage/database.js';
 
 export interface CountingDatabase {
   db: Database;
-  /** Pass as buildTestApp's `extend`: requests injected inside `during` are counted. */
+  /** Pass as useTestApp's `extend`: requests injected inside `during` are counted. */
   instrument(app: App): void;
   /** Runs fn and returns how many statements the requests it made sent to the database. */
   during<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }>;

@@ -35,141 +35,94 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
   const client = await seedClient(db);
   const e = n.expired;
   const l = n.live;
-  const q = (sql: string, params: unknown[] = []) => db.query(sql.replaceAll(':tag', `'${tag}'`), params);
+  // The ids are generated here (hex and a UUID), so they are safe to write into the SQL.
+  const q = (sql: string) =>
+    db.query(
+      sql.replaceAll(':tag', `'${tag}'`).replaceAll(':client', `'${client}'`).replaceAll(':user', `'${user.id}'`),
+    );
   const series = (count: number) => `generate_series(1, ${count}) g`;
+  /** One INSERT … SELECT per group: a select list (g is the row number) and how many rows it makes. */
+  const insert = async (table: string, columns: string, groups: [values: string, count: number][]) => {
+    for (const [values, count] of groups)
+      await q(`INSERT INTO ${table} (${columns}) SELECT ${values} FROM ${series(count)}`);
+  };
 
   // authorization codes: past the one-day keep window / inside it / live
-  await q(
-    `INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-code-x-' || g, $1, $2, 'openid', now() - interval '2 days' FROM ${series(e)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-code-k-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO authorization_codes (code_hash, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-code-l-' || g, $1, $2, 'openid', now() + interval '1 minute' FROM ${series(l)}`,
-    [client, user.id],
-  );
+  await insert('authorization_codes', 'code_hash, client_id, user_id, scope, expires_at', [
+    [`:tag || '-code-x-' || g, :client, :user, 'openid', now() - interval '2 days'`, e],
+    [`:tag || '-code-k-' || g, :client, :user, 'openid', now() - interval '1 hour'`, l],
+    [`:tag || '-code-l-' || g, :client, :user, 'openid', now() + interval '1 minute'`, l],
+  ]);
 
+  const families = 'id, client_id, user_id, scope, access_expires_at';
+  const refreshTokens = 'token_hash, family_id, client_id, user_id, scope, expires_at';
   // one live family holding expired and live refresh tokens
-  await q(
-    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           VALUES (:tag || '-fam-live', $1, $2, 'openid', now() + interval '10 minutes')`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-x-' || g, :tag || '-fam-live', $1, $2, 'openid', now() - interval '1 hour' FROM ${series(e)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-l-' || g, :tag || '-fam-live', $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`,
-    [client, user.id],
-  );
+  await insert('token_families', families, [
+    [`:tag || '-fam-live', :client, :user, 'openid', now() + interval '10 minutes'`, 1],
+  ]);
+  await insert('refresh_tokens', refreshTokens, [
+    [`:tag || '-rt-x-' || g, :tag || '-fam-live', :client, :user, 'openid', now() - interval '1 hour'`, e],
+    [`:tag || '-rt-l-' || g, :tag || '-fam-live', :client, :user, 'openid', now() + interval '1 day'`, l],
+  ]);
 
   // revoked families: access tokens expired (deleted, with their live-dated refresh token) / alive (kept)
-  await q(
-    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
-           SELECT :tag || '-fam-rx-' || g, $1, $2, 'openid', now() - interval '1 hour', now() - interval '2 hours' FROM ${series(e)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-rx-' || g, :tag || '-fam-rx-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(e)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at, revoked_at)
-           SELECT :tag || '-fam-rl-' || g, $1, $2, 'openid', now() + interval '5 minutes', now() FROM ${series(l)}`,
-    [client, user.id],
-  );
+  await insert('token_families', `${families}, revoked_at`, [
+    [`:tag || '-fam-rx-' || g, :client, :user, 'openid', now() - interval '1 hour', now() - interval '2 hours'`, e],
+    [`:tag || '-fam-rl-' || g, :client, :user, 'openid', now() + interval '5 minutes', now()`, l],
+  ]);
+  await insert('refresh_tokens', refreshTokens, [
+    [`:tag || '-rt-rx-' || g, :tag || '-fam-rx-' || g, :client, :user, 'openid', now() + interval '1 day'`, e],
+  ]);
 
   // unrevoked families: dead (last access token older than the refresh lifetime, no refresh
   // token) / old but holding a live refresh token / recently active
-  await q(
-    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           SELECT :tag || '-fam-dx-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(e)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           SELECT :tag || '-fam-dk-' || g, $1, $2, 'openid', now() - interval '31 days' FROM ${series(l)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
-           SELECT :tag || '-rt-dk-' || g, :tag || '-fam-dk-' || g, $1, $2, 'openid', now() + interval '1 day' FROM ${series(l)}`,
-    [client, user.id],
-  );
-  await q(
-    `INSERT INTO token_families (id, client_id, user_id, scope, access_expires_at)
-           SELECT :tag || '-fam-dl-' || g, $1, $2, 'openid', now() - interval '1 hour' FROM ${series(l)}`,
-    [client, user.id],
-  );
+  await insert('token_families', families, [
+    [`:tag || '-fam-dx-' || g, :client, :user, 'openid', now() - interval '31 days'`, e],
+    [`:tag || '-fam-dk-' || g, :client, :user, 'openid', now() - interval '31 days'`, l],
+    [`:tag || '-fam-dl-' || g, :client, :user, 'openid', now() - interval '1 hour'`, l],
+  ]);
+  await insert('refresh_tokens', refreshTokens, [
+    [`:tag || '-rt-dk-' || g, :tag || '-fam-dk-' || g, :client, :user, 'openid', now() + interval '1 day'`, l],
+  ]);
 
   // sessions: idle expiry passed / absolute expiry passed / live
-  await q(
-    `INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
-           SELECT :tag || '-s-ix-' || g, $1, now() - interval '1 second', now() + interval '1 day' FROM ${series(e)}`,
-    [user.id],
-  );
-  await q(
-    `INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
-           SELECT :tag || '-s-ax-' || g, $1, now() + interval '1 hour', now() - interval '1 second' FROM ${series(e)}`,
-    [user.id],
-  );
-  await q(
-    `INSERT INTO sessions (id_hash, user_id, idle_expires_at, expires_at)
-           SELECT :tag || '-s-l-' || g, $1, now() + interval '1 hour', now() + interval '1 day' FROM ${series(l)}`,
-    [user.id],
-  );
+  await insert('sessions', 'id_hash, user_id, idle_expires_at, expires_at', [
+    [`:tag || '-s-ix-' || g, :user, now() - interval '1 second', now() + interval '1 day'`, e],
+    [`:tag || '-s-ax-' || g, :user, now() + interval '1 hour', now() - interval '1 second'`, e],
+    [`:tag || '-s-l-' || g, :user, now() + interval '1 hour', now() + interval '1 day'`, l],
+  ]);
 
   // connect links: expired two days ago / used two days ago / expired an hour ago (kept a day) / live
-  await q(`INSERT INTO connect_links (id, connection_id, expires_at)
-           SELECT :tag || '-cl-x-' || g, 'branch-1', now() - interval '2 days' FROM ${series(e)}`);
-  await q(`INSERT INTO connect_links (id, connection_id, expires_at, used_at)
-           SELECT :tag || '-cl-u-' || g, 'branch-1', now() + interval '10 minutes', now() - interval '2 days' FROM ${series(e)}`);
-  await q(`INSERT INTO connect_links (id, connection_id, expires_at)
-           SELECT :tag || '-cl-k-' || g, 'branch-1', now() - interval '1 hour' FROM ${series(l)}`);
-  await q(`INSERT INTO connect_links (id, connection_id, expires_at, used_at)
-           SELECT :tag || '-cl-l-' || g, 'branch-1', now() + interval '10 minutes', now() FROM ${series(l)}`);
+  await insert('connect_links', 'id, connection_id, expires_at, used_at', [
+    [`:tag || '-cl-x-' || g, 'branch-1', now() - interval '2 days', NULL`, e],
+    [`:tag || '-cl-u-' || g, 'branch-1', now() + interval '10 minutes', now() - interval '2 days'`, e],
+    [`:tag || '-cl-k-' || g, 'branch-1', now() - interval '1 hour', NULL`, l],
+    [`:tag || '-cl-l-' || g, 'branch-1', now() + interval '10 minutes', now()`, l],
+  ]);
 
   // deny-list rows: expired / inside the margin / live
-  await q(
-    `INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-x-' || g, now() - interval '1 hour' FROM ${series(e)}`,
-  );
-  await q(
-    `INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-k-' || g, now() - interval '1 minute' FROM ${series(l)}`,
-  );
-  await q(
-    `INSERT INTO revoked_access_tokens (jti, expires_at) SELECT :tag || '-j-l-' || g, now() + interval '10 minutes' FROM ${series(l)}`,
-  );
-  await q(
-    `INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-x-' || g, now() - interval '1 hour' FROM ${series(e)}`,
-  );
-  await q(
-    `INSERT INTO access_denials (kind, value, expires_at) SELECT 'subject', :tag || '-d-k-' || g, now() - interval '1 minute' FROM ${series(l)}`,
-  );
-  await q(
-    `INSERT INTO access_denials (kind, value, expires_at) SELECT 'client', :tag || '-d-l-' || g, now() + interval '11 minutes' FROM ${series(l)}`,
-  );
+  await insert('revoked_access_tokens', 'jti, expires_at', [
+    [`:tag || '-j-x-' || g, now() - interval '1 hour'`, e],
+    [`:tag || '-j-k-' || g, now() - interval '1 minute'`, l],
+    [`:tag || '-j-l-' || g, now() + interval '10 minutes'`, l],
+  ]);
+  await insert('access_denials', 'kind, value, expires_at', [
+    [`'client', :tag || '-d-x-' || g, now() - interval '1 hour'`, e],
+    [`'subject', :tag || '-d-k-' || g, now() - interval '1 minute'`, l],
+    [`'client', :tag || '-d-l-' || g, now() + interval '11 minutes'`, l],
+  ]);
 
   // audit events: past the 90-day retention / inside it
-  await q(`INSERT INTO audit_events (occurred_at, event, details)
-           SELECT now() - interval '91 days', 'lifecycle_test', jsonb_build_object('tag', :tag) FROM ${series(e)}`);
-  await q(`INSERT INTO audit_events (occurred_at, event, details)
-           SELECT now() - interval '89 days', 'lifecycle_test', jsonb_build_object('tag', :tag) FROM ${series(l)}`);
+  await insert('audit_events', 'occurred_at, event, details', [
+    [`now() - interval '91 days', 'lifecycle_test', jsonb_build_object('tag', :tag)`, e],
+    [`now() - interval '89 days', 'lifecycle_test', jsonb_build_object('tag', :tag)`, l],
+  ]);
 
   // username holds: released more than 30 days ago / inside the hold
-  await q(`INSERT INTO username_holds (username_sha256, released_at)
-           SELECT :tag || '-uh-x-' || g, now() - interval '31 days' FROM ${series(e)}`);
-  await q(`INSERT INTO username_holds (username_sha256, released_at)
-           SELECT :tag || '-uh-k-' || g, now() - interval '29 days' FROM ${series(l)}`);
+  await insert('username_holds', 'username_sha256, released_at', [
+    [`:tag || '-uh-x-' || g, now() - interval '31 days'`, e],
+    [`:tag || '-uh-k-' || g, now() - interval '29 days'`, l],
+  ]);
 
   // authorization interactions (margin 5 min) and device authorizations (kept an hour, so a late
   // poll is told expired_token): expired / inside the margin or keep time / live. The TTL check
@@ -181,17 +134,26 @@ export async function seedLifecycleRows(db: Database, n: { expired: number; live
   ] as const) {
     const count = suffix === 'x' ? e : l;
     const at = (offset: string) => `now() ${offset.slice(0, 1)} interval '${offset.slice(2)}'`;
-    await q(
-      `INSERT INTO authorization_interactions (id_hash, client_id, redirect_uri, redirect_uri_sent, scope, created_at, expires_at)
-             SELECT :tag || '-ai-${suffix}-' || g, $1, 'https://app.example.com/callback', true, 'openid',
-                    ${at(interactionExpiry)} - interval '5 minutes', ${at(interactionExpiry)} FROM ${series(count)}`,
-      [client],
+    const created = (offset: string) => `${at(offset)} - interval '5 minutes', ${at(offset)}`;
+    await insert(
+      'authorization_interactions',
+      'id_hash, client_id, redirect_uri, redirect_uri_sent, scope, created_at, expires_at',
+      [
+        [
+          `:tag || '-ai-${suffix}-' || g, :client, 'https://app.example.com/callback', true, 'openid', ${created(interactionExpiry)}`,
+          count,
+        ],
+      ],
     );
-    await q(
-      `INSERT INTO device_authorizations (device_code_hash, user_code_hash, client_id, scope, created_at, expires_at)
-             SELECT :tag || '-da-${suffix}-' || g, :tag || '-du-${suffix}-' || g, $1, 'openid',
-                    ${at(deviceExpiry)} - interval '5 minutes', ${at(deviceExpiry)} FROM ${series(count)}`,
-      [client],
+    await insert(
+      'device_authorizations',
+      'device_code_hash, user_code_hash, client_id, scope, created_at, expires_at',
+      [
+        [
+          `:tag || '-da-${suffix}-' || g, :tag || '-du-${suffix}-' || g, :client, 'openid', ${created(deviceExpiry)}`,
+          count,
+        ],
+      ],
     );
   }
 

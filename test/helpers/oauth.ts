@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Database } from '../../src/storage/database.js';
 import { sha256Hex } from '../../src/crypto/hash.js';
@@ -86,4 +87,25 @@ export function postAs(
     payload: form(params),
     remoteAddress: ip,
   });
+}
+
+export interface UserTokens {
+  access_token: string;
+  refresh_token: string;
+}
+
+/**
+ * A user's tokens the way a client gets them: a minted code (no redirect URI) redeemed at the
+ * real token endpoint of `app` (the app under test unless another instance is named).
+ */
+export async function redeemCode(
+  t: { app: App; db: Database },
+  client: RegisteredClient,
+  userId: string,
+  opts: { scope?: string; app?: App } = {},
+): Promise<UserTokens> {
+  const code = await mintCode(t.db, { clientId: client.client_id, userId, redirectUri: null, scope: opts.scope });
+  const res = await postAs(opts.app ?? t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<UserTokens>();
 }

@@ -19,7 +19,7 @@ export class QueryCounter {
     this.queries.length = 0;
   }
 
-  /** The wrapped database, to pass to buildTestApp as opts.db. */
+  /** The wrapped database, for useTestApp's `db` option. */
   get db(): Database {
     const record = (sql: string) => this.queries.push({ sql: sql.replace(/\s+/g, ' ').trim(), callers: srcCallers() });
     const wrap = (q: Queryable): Queryable => ({

@@ -1,6 +1,8 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { expect } from 'vitest';
-import { basicAuth, type RegisteredClient } from './admin.js';
+import type { App } from '../../src/app.js';
+import type { StandaloneMockGoogle } from '../../src/google/mock/index.js';
+import { basicAuth, registerClient, type RegisteredClient } from './admin.js';
 import { Browser, readForm, type BrowserResponse } from './browser.js';
 
 export interface RpOptions {
@@ -171,4 +173,30 @@ export class RelyingParty {
     });
     return { claims: payload, alg: protectedHeader.alg, kid: protectedHeader.kid };
   }
+}
+
+/** What a relying party needs of the app under test: where it listens and the mock Google it signs in at. */
+interface RpHost {
+  app: App;
+  url: string;
+  google: StandaloneMockGoogle;
+}
+
+/** A RelyingParty for a client of a listening test app (`useTestApp` with `listen` and `google`). */
+export function relyingParty(t: RpHost, client: RegisteredClient, redirectUri: string): RelyingParty {
+  return new RelyingParty({ issuer: t.url, googleAuthUrl: t.google.env.GOOGLE_AUTH_URL!, client, redirectUri });
+}
+
+/** Registers a code-flow client redirecting to `redirectUri` (refresh allowed unless overridden) and its RelyingParty. */
+export async function registerRelyingParty(
+  t: RpHost,
+  redirectUri: string,
+  registration: Record<string, unknown> = {},
+): Promise<{ client: RegisteredClient; rp: RelyingParty }> {
+  const client = await registerClient(t.app, {
+    redirect_urls: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    ...registration,
+  });
+  return { client, rp: relyingParty(t, client, redirectUri) };
 }

@@ -2,6 +2,8 @@ import type { App } from '../../src/app.js';
 import type { StandaloneMockGoogle } from '../../src/google/mock/index.js';
 import type { GoogleCredential } from '../../src/repositories/google-credentials.js';
 import type { User } from '../../src/repositories/users.js';
+import { expect } from 'vitest';
+import { Browser, readForm } from './browser.js';
 import { mockTokens } from './google.js';
 
 export interface SeededCredential {
@@ -17,25 +19,39 @@ export interface SeededCredential {
  * Google, exchanged over HTTP by the app's Google client, stored by the credentials repository.
  */
 export async function seedCredential(app: App, mock: StandaloneMockGoogle, email: string): Promise<SeededCredential> {
-  const { code, verifier, redirectUri } = await mockTokens(mock, email);
-  const tokens = await app.google.exchangeCode(code, verifier, redirectUri);
-  if (!tokens.refresh_token) throw new Error('the mock issued no refresh token; use a fresh email per seed');
   const user = await app.users.upsertFromGoogle({
     sub: `sub-${email}`,
     email,
     emailVerified: true,
     name: 'Test Person',
   });
+  const { credential, tokens } = await saveGoogleGrant(app, mock, { userId: user.id, googleEmail: email });
+  if (!tokens.refresh_token) throw new Error('the mock issued no refresh token; use a fresh email per seed');
+  return { user, credential, refreshToken: tokens.refresh_token, accessToken: tokens.access_token };
+}
+
+/**
+ * A real grant from the mock Google (signed in as `googleEmail`), exchanged over HTTP by the
+ * app's Google client and saved for the user by the credentials repository.
+ */
+export async function saveGoogleGrant(
+  app: App,
+  mock: StandaloneMockGoogle,
+  o: { userId: string; googleEmail: string; email?: string },
+) {
+  const { code, verifier, redirectUri } = await mockTokens(mock, o.googleEmail);
+  const tokens = await app.google.exchangeCode(code, verifier, redirectUri);
   const credential = await app.googleCredentials.save(
-    { userId: user.id },
+    { userId: o.userId },
     {
       accessToken: tokens.access_token,
-      expiresIn: tokens.expires_in,
       refreshToken: tokens.refresh_token,
+      expiresIn: tokens.expires_in,
       scope: tokens.scope,
+      ...(o.email === undefined ? {} : { email: o.email }),
     },
   );
-  return { user, credential, refreshToken: tokens.refresh_token, accessToken: tokens.access_token };
+  return { credential, tokens };
 }
 
 export type BrokerVia = 'token' | 'tokens' | 'refresh';
@@ -65,4 +81,27 @@ export function brokerCall(
     headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams(params).toString(),
   });
+}
+
+/** A person opens a connect link and confirms on its page: the link is spent, Google's URL in hand. */
+export async function spendConnectLink(url: string) {
+  const browser = new Browser();
+  const page = await browser.get(url);
+  expect(page.status, page.text).toBe(200);
+  const confirm = readForm(page.text, url);
+  const open = await browser.post(confirm.action, confirm.fields);
+  expect(open.status, open.text).toBe(303);
+  return { browser, page, open, googleUrl: open.location! };
+}
+
+/** A person opens a connect link, confirms, answers Google's consent page and comes back. */
+export async function openConnectLink(url: string, email: string, decision: 'allow' | 'deny' = 'allow') {
+  const { browser, page, open, googleUrl } = await spendConnectLink(url);
+  const consent = await browser.get(googleUrl);
+  expect(consent.status).toBe(200);
+  const form = readForm(consent.text, googleUrl);
+  const answer = await browser.post(form.action, { ...form.fields, email, decision });
+  expect(answer.status).toBe(302);
+  const callback = await browser.get(answer.location!);
+  return { browser, page, open, consent, answer, callback };
 }

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/app.js';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../helpers/backends.js';
-import { LogCapture, openStorage, testConfig, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 
 const SECRETS = {
   authorization: 'Basic c2VjcmV0LWNsaWVudDpzZWNyZXQtcGFzc3dvcmQ=',
@@ -17,39 +16,26 @@ const SECRETS = {
 };
 
 describeBackends('log redaction', (backend) => {
-  let storage: TestStorage;
-  let app: App;
-  const logs = new LogCapture();
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    app = await buildApp(testConfig({ LOG_LEVEL: 'trace' }), {
-      db: storage.db,
-      cache: storage.cache.cache,
-      logStream: logs,
-    });
+  const t = useTestApp(backend, {
+    env: { LOG_LEVEL: 'trace' },
     // Logs the whole request the way a careless handler might; redaction must still hold.
-    app.post('/_log_everything', async (request, reply) => {
-      request.log.info({ headers: request.headers, body: request.body, query: request.query }, 'request seen');
-      request.log.info({ nested: { deeper: { token: SECRETS.accessToken } } }, 'nested');
-      request.log.error(
-        { err: Object.assign(new Error('boom'), { code: 'EBOOM', refresh_token: SECRETS.refreshToken }) },
-        'failed',
-      );
-      request.log.child({ api_key: SECRETS.apiKey }).info('child logger');
-      reply.header('set-cookie', SECRETS.setCookie);
-      request.log.info({ res: { headers: reply.getHeaders() } }, 'response headers');
-      return { ok: true };
-    });
-    await app.ready();
-  }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await storage?.close();
+    extend: (app) =>
+      app.post('/_log_everything', async (request, reply) => {
+        request.log.info({ headers: request.headers, body: request.body, query: request.query }, 'request seen');
+        request.log.info({ nested: { deeper: { token: SECRETS.accessToken } } }, 'nested');
+        request.log.error(
+          { err: Object.assign(new Error('boom'), { code: 'EBOOM', refresh_token: SECRETS.refreshToken }) },
+          'failed',
+        );
+        request.log.child({ api_key: SECRETS.apiKey }).info('child logger');
+        reply.header('set-cookie', SECRETS.setCookie);
+        request.log.info({ res: { headers: reply.getHeaders() } }, 'response headers');
+        return { ok: true };
+      }),
   });
 
   it('no secret from headers, query, body or Set-Cookie reaches the log', async () => {
-    const res = await app.inject({
+    const res = await t.app.inject({
       method: 'POST',
       url: `/_log_everything?code=${SECRETS.code}&access_token=${SECRETS.accessToken}&page=1`,
       headers: {
@@ -67,7 +53,7 @@ describeBackends('log redaction', (backend) => {
       },
     });
     expect(res.statusCode).toBe(200);
-    const text = logs.text;
+    const text = t.logs.text;
     expect(text).toContain('request seen');
     expect(text).toContain('page=1');
     expect(text).toContain('child logger');

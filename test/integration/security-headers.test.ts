@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 
 describeBackends('security headers', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend);
 
   const CORE = {
     'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),

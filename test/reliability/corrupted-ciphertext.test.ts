@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../src/google/mock/index.js';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { createApiKey } from '../helpers/admin.js';
 import { brokerCall, seedCredential } from '../helpers/vault.js';
 
 /** Fault 7: one damaged ciphertext row fails that subject clearly, and nobody else. */
 describeBackends('a corrupted Google credential', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend, { google: true, env: { LOG_LEVEL: 'warn' } });
 
   it('answers 500 server_error for that subject, logs the row id, and serves everyone else', async () => {
     const { api_key } = await createApiKey(t.app);
-    const damaged = await seedCredential(t.app, mock, 'damaged.row@example.com');
-    const healthy = await seedCredential(t.app, mock, 'healthy.row@example.com');
+    const damaged = await seedCredential(t.app, t.google, 'damaged.row@example.com');
+    const healthy = await seedCredential(t.app, t.google, 'healthy.row@example.com');
     // Flip one character of the ciphertext body (base64url), as a disk or a bad restore might.
     await t.db.query(
       `UPDATE google_credentials SET access_token_enc = overlay(access_token_enc placing

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../src/google/mock/index.js';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { basicAuth, createApiKey, registerClient } from '../helpers/admin.js';
 import { brokerCall, seedCredential } from '../helpers/vault.js';
 
@@ -13,22 +12,10 @@ const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
  * keep their latency.
  */
 describeBackends('a slow Google does not slow anything else', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, {
-      env: { ...mock.env, LOG_LEVEL: 'warn' },
-      file: { google: { request_timeout_ms: 1000 } },
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
+  const t = useTestApp(backend, {
+    google: true,
+    env: { LOG_LEVEL: 'warn' },
+    file: { google: { request_timeout_ms: 1000 } },
   });
 
   it('keeps /health and client_credentials fast while 10 subjects wait on a hung Google', async () => {
@@ -39,9 +26,9 @@ describeBackends('a slow Google does not slow anything else', (backend) => {
       scope: 'reports',
     });
     // Google tokens that live 30 s, under the 120 s refresh skew: every broker call refreshes.
-    mock.control.setAccessTokenLifetime(30);
+    t.google.control.setAccessTokenLifetime(30);
     const subjects = [];
-    for (let i = 0; i < 10; i++) subjects.push(await seedCredential(t.app, mock, `slow.${i}@example.com`));
+    for (let i = 0; i < 10; i++) subjects.push(await seedCredential(t.app, t.google, `slow.${i}@example.com`));
     // Warm the client's secret into the verify cache so argon2 is not what we measure.
     const cc = () =>
       t.app.inject({
@@ -55,9 +42,9 @@ describeBackends('a slow Google does not slow anything else', (backend) => {
       });
     expect((await cc()).statusCode).toBe(200);
     await brokerCall(t.app, api_key, subjects[0]!.user.id); // warms the API key the same way
-    const baseline = mock.control.calls('token');
+    const baseline = t.google.control.calls('token');
 
-    mock.control.setLatency(5000, 'token');
+    t.google.control.setLatency(5000, 'token');
     const started = Date.now();
     const broker = Promise.all(
       subjects.map(async (s) => {
@@ -76,7 +63,7 @@ describeBackends('a slow Google does not slow anything else', (backend) => {
       tokens.push(Date.now() - s);
     }
     const results = await broker;
-    mock.control.setLatency(0, 'token');
+    t.google.control.setLatency(0, 'token');
 
     for (const r of results) {
       // 502 (no usable held token), or the held token while it still has ≥ 30 s (it has ~30 s here)
@@ -86,6 +73,6 @@ describeBackends('a slow Google does not slow anything else', (backend) => {
     expect(p99(health)).toBeLessThan(100);
     expect(p99(tokens)).toBeLessThan(150);
     // No retry storm: at most a couple of attempts per subject inside the 1 s budget.
-    expect(mock.control.calls('token') - baseline).toBeLessThanOrEqual(subjects.length * 3);
+    expect(t.google.control.calls('token') - baseline).toBeLessThanOrEqual(subjects.length * 3);
   }, 60_000);
 });

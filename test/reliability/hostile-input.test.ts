@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { describeBackends } from '../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient } from '../helpers/admin.js';
 
 const STACK = /\bat [^\s]+ \(?[^\s]*:\d+:\d+\)?|node_modules|\.ts:\d+/;
@@ -108,13 +108,10 @@ const contentType = fc.constantFrom(
 );
 
 describeBackends('hostile input', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend, { env: { LOG_LEVEL: 'warn' } });
   let routes: { method: string; path: string }[];
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage, { env: { LOG_LEVEL: 'warn' } });
     await registerClient(t.app);
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
       paths: Record<string, Record<string, unknown>>;
@@ -126,10 +123,6 @@ describeBackends('hostile input', (backend) => {
     );
     expect(routes.length).toBeGreaterThan(20);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   it('answers thousands of generated requests without a 500, a stack, or a slow response', async () => {
     const seen = new Map<number, number>();

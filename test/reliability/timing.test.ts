@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../helpers/app.js';
+import { useTestApp } from '../helpers/use-test-app.js';
 import { basicAuth, registerClient } from '../helpers/admin.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -10,19 +10,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * verification each), so response times do not reveal which client ids exist.
  */
 describeBackends('client authentication timing', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend, { env: { LOG_LEVEL: 'warn' } });
   let clientId: string;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage, { env: { LOG_LEVEL: 'warn' } });
     clientId = (await registerClient(t.app)).client_id;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   async function time(id: string, ip: string): Promise<number> {
     const started = process.hrtime.bigint();

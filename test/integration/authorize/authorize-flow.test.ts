@@ -1,38 +1,25 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { Browser, readForm, type BrowserResponse } from '../../helpers/browser.js';
 import { signInWithGoogle } from '../../helpers/google.js';
 import { pkcePair } from '../../helpers/oauth.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 const REDIRECT = 'https://app.example.com/callback';
 
 describeBackends('/oauth/authorize with Google sign-in and consent', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
   let client: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
     client = await registerClient(t.app, {
       app_name: 'Shop <Reviews>',
       redirect_urls: [REDIRECT, 'http://127.0.0.1/native'],
       scope: 'openid profile email reviews',
     });
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   function authorizeUrl(params: Record<string, string | undefined>, c = client): string {
     const p = new URLSearchParams();

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { signInWithGoogle } from '../../helpers/google.js';
-import { RelyingParty } from '../../helpers/relying-party.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
+import { registerRelyingParty, type RelyingParty } from '../../helpers/relying-party.js';
 
 const REDIRECT = 'https://app.example.com/callback';
 
@@ -16,34 +14,18 @@ const REDIRECT = 'https://app.example.com/callback';
  * the page displayed, whatever else is posted with it.
  */
 describeBackends('consent decision over a server-side interaction', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
   let client: RegisteredClient;
   let other: RegisteredClient;
   let rp: RelyingParty;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-    client = await registerClient(t.app, {
-      redirect_urls: [REDIRECT],
-      grant_types: ['authorization_code', 'refresh_token'],
-      scope: 'openid profile email reports',
-    });
+    ({ client, rp } = await registerRelyingParty(t, REDIRECT, { scope: 'openid profile email reports' }));
     other = await registerClient(t.app, {
       redirect_urls: ['https://other.example.com/cb'],
       grant_types: ['authorization_code'],
     });
-    rp = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client, redirectUri: REDIRECT });
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   async function consentPage(scope = 'openid') {
     const browser = new Browser();

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { Browser } from '../../helpers/browser.js';
 import { pkcePair } from '../../helpers/oauth.js';
-import { RelyingParty, type TokenSet } from '../../helpers/relying-party.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
+import { registerRelyingParty, relyingParty, type RelyingParty, type TokenSet } from '../../helpers/relying-party.js';
 
 const REDIRECT = 'https://rp.example.com/cb';
 
@@ -18,29 +16,13 @@ const REDIRECT = 'https://rp.example.com/cb';
  * token and UserInfo endpoints, the ID token verified against the published JWKS.
  */
 describeBackends('OpenID Provider: Basic OP and Config OP certification modules', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
   let client: RegisteredClient;
   let rp: RelyingParty;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-    client = await registerClient(t.app, {
-      app_name: 'Conformance RP',
-      redirect_urls: [REDIRECT],
-      grant_types: ['authorization_code', 'refresh_token'],
-    });
-    rp = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client, redirectUri: REDIRECT });
+    ({ client, rp } = await registerRelyingParty(t, REDIRECT, { app_name: 'Conformance RP' }));
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   const newEmail = () => `rp.${Math.random().toString(36).slice(2)}@example.com`;
 
@@ -158,12 +140,7 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
           grant_types: ['authorization_code'],
           id_token_signed_response_alg: alg,
         });
-        const otherRp = new RelyingParty({
-          issuer: t.url,
-          googleAuthUrl: mock.env.GOOGLE_AUTH_URL!,
-          client: other,
-          redirectUri: REDIRECT,
-        });
+        const otherRp = relyingParty(t, other, REDIRECT);
         const code = await expectCode(
           await otherRp.authorize(new Browser(), { scope: 'openid', state: alg }, { email: newEmail() }),
           alg,
@@ -685,12 +662,7 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
 
     it('offline_access is dropped for a client that may not refresh', async () => {
       const noRefresh = await registerClient(t.app, { redirect_urls: [REDIRECT], grant_types: ['authorization_code'] });
-      const other = new RelyingParty({
-        issuer: t.url,
-        googleAuthUrl: mock.env.GOOGLE_AUTH_URL!,
-        client: noRefresh,
-        redirectUri: REDIRECT,
-      });
+      const other = relyingParty(t, noRefresh, REDIRECT);
       const code = await expectCode(
         await other.authorize(new Browser(), { scope: 'openid offline_access', state: 'o' }, { email: newEmail() }),
         'o',

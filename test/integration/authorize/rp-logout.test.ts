@@ -1,40 +1,22 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { adminHeaders, registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { Browser, readForm } from '../../helpers/browser.js';
-import { RelyingParty } from '../../helpers/relying-party.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
+import { registerRelyingParty, type RelyingParty } from '../../helpers/relying-party.js';
 
 const REDIRECT = 'https://rp.example.com/cb';
 const AFTER_LOGOUT = 'https://rp.example.com/signed-out';
 
 /** OpenID Connect RP-Initiated Logout 1.0 at end_session_endpoint = /oauth/logout. */
 describeBackends('RP-initiated logout and post_logout_redirect_urls', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
   let client: RegisteredClient;
   let rp: RelyingParty;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
-    client = await registerClient(t.app, {
-      redirect_urls: [REDIRECT],
-      post_logout_redirect_urls: [AFTER_LOGOUT],
-      grant_types: ['authorization_code', 'refresh_token'],
-    });
-    rp = new RelyingParty({ issuer: t.url, googleAuthUrl: mock.env.GOOGLE_AUTH_URL!, client, redirectUri: REDIRECT });
+    ({ client, rp } = await registerRelyingParty(t, REDIRECT, { post_logout_redirect_urls: [AFTER_LOGOUT] }));
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   async function signedIn() {
     const browser = new Browser();

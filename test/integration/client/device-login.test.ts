@@ -1,26 +1,19 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { GatehouseClient, MemoryTokenStorage, type DeviceCode, type GatehouseUser } from '@gatehouse/client';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { signInWithGoogle } from '../../helpers/google.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** gatehouse/client loginWithDevice (RFC 8628) against a running Gatehouse, the person at /device. */
 describeBackends('gatehouse/client loginWithDevice', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
   let registered: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
     registered = await registerClient(t.app, {
       app_name: 'Console game',
       token_endpoint_auth_method: 'none',
@@ -29,12 +22,6 @@ describeBackends('gatehouse/client loginWithDevice', (backend) => {
       scope: 'openid profile email',
     });
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   /** The person on their phone: signs in, types the code shown, approves or denies. */
   async function person(code: DeviceCode, email: string, decision: 'approve' | 'deny') {

@@ -12,38 +12,33 @@ import {
   type TokenInfo,
   type TokenStorage,
 } from '@gatehouse/client';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { scriptedBrowser, type ScriptedBrowser } from '../../helpers/client-browser.js';
 import { FORM, form } from '../../helpers/oauth.js';
 import { tempDir } from '../../helpers/processes.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, {
+    listen: true,
+    google: true,
+    env: { LOG_LEVEL: 'warn' },
+    extend(app) {
+      // A Bearer-protected API for the SDK to call, and a userinfo stand-in (see userinfo tests).
+      app.get('/test/me', async (request) => {
+        const claims = await app.verifyUserBearer(request);
+        return { sub: claims.sub, username: claims.username };
+      });
+      app.get('/test/userinfo', async (request) => {
+        const claims = await app.verifyUserBearer(request);
+        return { sub: claims.sub, preferred_username: claims.username, source: 'userinfo stand-in' };
+      });
+    },
+  });
   let registered: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, {
-      env: { ...mock.env, LOG_LEVEL: 'warn' },
-      extend(app) {
-        // A Bearer-protected API for the SDK to call, and a userinfo stand-in (see userinfo tests).
-        app.get('/test/me', async (request) => {
-          const claims = await app.verifyUserBearer(request);
-          return { sub: claims.sub, username: claims.username };
-        });
-        app.get('/test/userinfo', async (request) => {
-          const claims = await app.verifyUserBearer(request);
-          return { sub: claims.sub, preferred_username: claims.username, source: 'userinfo stand-in' };
-        });
-      },
-    });
     registered = await registerClient(t.app, {
       app_name: 'CLI',
       token_endpoint_auth_method: 'none',
@@ -52,12 +47,6 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
       scope: 'openid profile email',
     });
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   const newEmail = () => `sdk.${Math.random().toString(36).slice(2)}@example.com`;
 
@@ -255,7 +244,7 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     expect((await gc.fetch(`${t.url}/test/me`)).status).toBe(200);
   });
 
-  it('two clients sharing one storage share the refresh too', async () => {
+  it('two clients sharing one t.storage share the refresh too', async () => {
     const { gc, store, rec } = await loggedIn();
     const other = recorder();
     const { gc: again } = newClient(other, { storage: store });
@@ -276,7 +265,7 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     expect(rec.calls.filter((c) => c.path === '/test/me').map((c) => c.status)).toEqual([401, 200]);
   });
 
-  it('a revoked refresh token ends the session: storage cleared, logout emitted exactly once', async () => {
+  it('a revoked refresh token ends the session: t.storage cleared, logout emitted exactly once', async () => {
     const { gc, store, rec, events } = await loggedIn();
     await revoke((await store.get())!.refreshToken!, 'refresh_token');
     await forceExpiry(store);
@@ -332,7 +321,7 @@ describeBackends('gatehouse/client against a running Gatehouse', (backend) => {
     expect(new URL(browser.opened[0]!).searchParams.get('prompt')).toBe('consent');
   });
 
-  it('logout revokes the refresh token at the revocation endpoint, clears storage, emits logout once', async () => {
+  it('logout revokes the refresh token at the revocation endpoint, clears t.storage, emits logout once', async () => {
     const { gc, store, events } = await loggedIn();
     const before = (await store.get())!;
     expect(await gc.logout()).toEqual({ revoked: true });

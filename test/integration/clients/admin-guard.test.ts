@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { adminHeaders } from '../../helpers/admin.js';
 
 describeBackends('X-Admin-Key guard', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend);
 
   const list = (headers: Record<string, string>, ip = '10.0.0.1') =>
     t.app.inject({ method: 'GET', url: '/clients', headers, remoteAddress: ip });
@@ -56,7 +47,7 @@ describeBackends('X-Admin-Key guard', (backend) => {
   });
 
   it('is disabled with a clear message when no ADMIN_KEY is configured', async () => {
-    const off = await buildTestApp(storage, { env: { ADMIN_KEY: '' } });
+    const off = await t.another({ env: { ADMIN_KEY: '' } });
     try {
       const res = await off.app.inject({ method: 'GET', url: '/clients', headers: adminHeaders });
       expect(res.statusCode).toBe(503);

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, createApiKey } from '../../helpers/admin.js';
 import { msUntil } from '../../helpers/wait.js';
 
@@ -16,19 +16,11 @@ function serviceProbe(app: App) {
 }
 
 describeBackends('API keys', (backend) => {
-  let storage: TestStorage;
-  let a: TestApp;
+  const a = useTestApp(backend, { extend: serviceProbe });
   let b: TestApp;
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    a = await buildTestApp(storage, { extend: serviceProbe });
-    b = await buildSecondInstance(backend, storage, { extend: serviceProbe });
+    b = await a.another({ ownConnections: true, extend: serviceProbe });
   }, 60_000);
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await storage?.close();
-  });
 
   const call = (t: TestApp, key: string, scope = 'tokens', ip = '10.2.0.1') =>
     t.app.inject({

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, basicAuth, registerClient } from '../../helpers/admin.js';
 import { msUntil } from '../../helpers/wait.js';
 
@@ -20,19 +20,11 @@ function authProbe(app: App) {
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 describeBackends('client authentication', (backend) => {
-  let storage: TestStorage;
-  let a: TestApp;
+  const a = useTestApp(backend, { extend: authProbe });
   let b: TestApp;
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    a = await buildTestApp(storage, { extend: authProbe });
-    b = await buildSecondInstance(backend, storage, { extend: authProbe });
+    b = await a.another({ ownConnections: true, extend: authProbe });
   }, 60_000);
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await storage?.close();
-  });
 
   const auth = (t: TestApp, opts: { headers?: Record<string, string>; body?: string; ip?: string }) =>
     t.app.inject({

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { adminHeaders, registerClient } from '../../helpers/admin.js';
 
 const valid = {
@@ -10,17 +10,8 @@ const valid = {
 };
 
 describeBackends('client registration and admin API', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend);
   const issuedSecrets: string[] = [];
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   const register = (payload: unknown) =>
     t.app.inject({ method: 'POST', url: '/clients/register', headers: adminHeaders, payload: payload as object });

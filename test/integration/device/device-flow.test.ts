@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { signInWithGoogle } from '../../helpers/google.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -25,17 +23,12 @@ interface DeviceAuthorization {
  * /device (§3.3), and the token endpoint's answers while polling (§3.4–3.5).
  */
 describeBackends('device authorization grant (RFC 8628)', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { LOG_LEVEL: 'warn' } });
   let tv: RegisteredClient;
   let cli: RegisteredClient;
   let noDevice: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, LOG_LEVEL: 'warn' } });
     tv = await registerClient(t.app, {
       app_name: 'Living Room TV',
       redirect_url: undefined,
@@ -55,12 +48,6 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
       scope: 'reports',
     });
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   function post(url: string, params: Record<string, string>, client?: RegisteredClient) {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 
 /** Malformed input at the device endpoints is a 4xx in the right shape, never a 500. */
 describeBackends('device endpoints refuse malformed input', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend);
 
   it.each([
     ['POST', '/device', undefined, undefined],

@@ -1,26 +1,16 @@
 import Fastify from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { devMockGooglePlugin } from '../../../src/google/mock/plugin.js';
 import { startMockGoogle } from '../../../src/google/mock/index.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, testConfig, type TestStorage } from '../../helpers/app.js';
+import { useTestApp, useTestStorage } from '../../helpers/use-test-app.js';
+import { testConfig } from '../../helpers/app.js';
 import { Browser } from '../../helpers/browser.js';
 import { signInWithGoogle } from '../../helpers/google.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 describeBackends('dev mode: the built-in mock Google', (backend) => {
-  let storage: TestStorage;
-  let t: ListeningTestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    // No GOOGLE_CLIENT_ID and not production: dev mode.
-    t = await listenTestApp(storage, { env: { NODE_ENV: 'development' } });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  // No GOOGLE_CLIENT_ID and not production: dev mode.
+  const t = useTestApp(backend, { listen: true, env: { NODE_ENV: 'development' } });
 
   it('mounts the mock under /_dev/google and warns loudly at start', async () => {
     expect(t.config.dev_mode).toBe(true);
@@ -72,17 +62,11 @@ describeBackends('dev mode: the built-in mock Google', (backend) => {
 });
 
 describeBackends('dev mode off', (backend) => {
-  let storage: TestStorage;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-  }, 60_000);
-  afterAll(async () => {
-    await storage?.close();
-  });
+  const storage = useTestStorage(backend);
 
   it('with GOOGLE_CLIENT_ID set, /_dev/google is not mounted', async () => {
     const mock = await startMockGoogle();
-    const t = await buildTestApp(storage, { env: { ...mock.env, NODE_ENV: 'development' } });
+    const t = await storage.build({ env: { ...mock.env, NODE_ENV: 'development' } });
     try {
       expect(t.config.dev_mode).toBe(false);
       const res = await t.app.inject({ method: 'GET', url: '/_dev/google/oauth2/v3/certs' });

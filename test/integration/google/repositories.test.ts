@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { createKeyring } from '../../../src/crypto/keyring.js';
 import {
   createGoogleCredentialsRepository,
@@ -6,21 +6,19 @@ import {
 } from '../../../src/repositories/google-credentials.js';
 import { createUsersRepository, type UsersRepository } from '../../../src/repositories/users.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestStorage } from '../../helpers/use-test-app.js';
 
 const key = (kid: string, byte: number) => ({ kid, key: Buffer.alloc(32, byte) });
 
 describeBackends('users and Google credential repositories', (backend) => {
-  let storage: TestStorage;
+  const storage = useTestStorage(backend);
   let users: UsersRepository;
   let creds: GoogleCredentialsRepository;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
     users = createUsersRepository(storage.db, { loginClientId: 'gatehouse' });
     creds = createGoogleCredentialsRepository(storage.db, createKeyring([key('k1', 1)]));
   }, 60_000);
-  afterAll(() => storage?.close());
 
   it('upserts by Google sub, never by email', async () => {
     const a = await users.upsertFromGoogle({

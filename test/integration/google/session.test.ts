@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { signInWithGoogle } from '../../helpers/google.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 const HTML_HEADERS = (headers: Headers) => {
   expect(headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -16,20 +14,7 @@ const HTML_HEADERS = (headers: Headers) => {
 };
 
 describeBackends('browser sessions', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: mock.env });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend, { listen: true, google: true });
 
   const signedIn = async (email: string) => {
     const browser = new Browser();
@@ -181,28 +166,15 @@ describeBackends('browser sessions', (backend) => {
 });
 
 describeBackends('browser sessions on an https PUBLIC_URL', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
   const publicUrl = 'https://gatehouse.test';
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, PUBLIC_URL: publicUrl } });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend, { listen: true, google: true, env: { PUBLIC_URL: publicUrl } });
 
   // Product rule "Cookies"; RFC 6265bis §4.1.3.2: a "__Host-" cookie is Secure, Path=/,
   // without Domain.
   it('names both cookies __Host- (Secure, Path=/, no Domain), signs in with them, and sends HSTS', async () => {
     const browser = new Browser({ from: publicUrl, to: t.url });
     const steps = await signInWithGoogle(browser, t.url, 'secure@example.com');
-    expect(mock.control.lastAuthorizeRequest()!.redirect_uri).toBe(`${publicUrl}/auth/google/callback`);
+    expect(t.google.control.lastAuthorizeRequest()!.redirect_uri).toBe(`${publicUrl}/auth/google/callback`);
     const state = steps.start.setCookies.find((c) => c.startsWith('__Host-gh_google_state='))!;
     expect(steps.callback.status, steps.callback.text).toBe(302);
     const session = steps.callback.setCookies.find((c) => c.startsWith('__Host-gh_session='))!;

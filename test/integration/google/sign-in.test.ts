@@ -1,29 +1,13 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { findInDatabase } from '../../helpers/db-scan.js';
 import { signInWithGoogle } from '../../helpers/google.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 describeBackends('sign-in with Google', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: mock.env });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
+  const t = useTestApp(backend, { listen: true, google: true });
 
   const count = async (table: string) =>
     Number((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
@@ -35,9 +19,9 @@ describeBackends('sign-in with Google', (backend) => {
     });
 
     // What Gatehouse asked Google for
-    const asked = mock.control.lastAuthorizeRequest()!;
+    const asked = t.google.control.lastAuthorizeRequest()!;
     expect(asked).toMatchObject({
-      client_id: mock.clientId,
+      client_id: t.google.clientId,
       redirect_uri: `${t.url}/auth/google/callback`,
       response_type: 'code',
       access_type: 'offline',
@@ -96,8 +80,8 @@ describeBackends('sign-in with Google', (backend) => {
     ]);
     expect(creds.rows[0]!.refresh_token_enc).toMatch(/^test1\./);
 
-    const [refreshToken] = mock.control.issuedRefreshTokens();
-    const [accessToken] = mock.control.issuedAccessTokens();
+    const [refreshToken] = t.google.control.issuedRefreshTokens();
+    const [accessToken] = t.google.control.issuedAccessTokens();
     expect(refreshToken).toBeDefined();
     // Neither Google token, nor the session id, nor the code appears in plaintext anywhere.
     const code = new URL(steps.callbackUrl).searchParams.get('code')!;
@@ -119,13 +103,13 @@ describeBackends('sign-in with Google', (backend) => {
     const cred = (await t.app.googleCredentials.findByOwner({ userId: user.id }))!;
     const first = (await t.app.googleCredentials.decryptTokens(cred.id))!;
     expect(first.refreshToken).toMatch(/^1\/\/mock-/);
-    const issuedBefore = mock.control.issuedRefreshTokens().length;
+    const issuedBefore = t.google.control.issuedRefreshTokens().length;
 
     const again = new Browser();
     const steps = await signInWithGoogle(again, t.url, 'grace@example.com');
     expect(steps.callback.status).toBe(302);
     expect(steps.callback.location).toBe(`${t.url}/account`);
-    expect(mock.control.issuedRefreshTokens().length).toBe(issuedBefore); // Google sent none this time
+    expect(t.google.control.issuedRefreshTokens().length).toBe(issuedBefore); // Google sent none this time
 
     const after = (await t.app.googleCredentials.decryptTokens(cred.id))!;
     expect(after.refreshToken).toBe(first.refreshToken);
@@ -184,7 +168,7 @@ describeBackends('sign-in with Google', (backend) => {
     expect(steps.callback.text).toContain('did not belong to this sign-in attempt');
     expect(browser.jar.get('gh_session')).toBeUndefined();
     expect(await count('sessions')).toBe(before);
-    expect(mock.control.calls('token')).toBe(0); // the code was never even exchanged
+    expect(t.google.control.calls('token')).toBe(0); // the code was never even exchanged
   });
 
   it('refuses a callback without the state cookie (another browser) or with a forged one', async () => {
@@ -209,11 +193,11 @@ describeBackends('sign-in with Google', (backend) => {
     const res = await forger.get(callbackUrl);
     expect(res.status).toBe(400);
     expect(forger.jar.get('gh_session')).toBeUndefined();
-    expect(mock.control.calls('token')).toBe(0);
+    expect(t.google.control.calls('token')).toBe(0);
   });
 
   it('refuses an ID token whose nonce is not the one sent', async () => {
-    mock.control.wrongNonceOnNextIdToken();
+    t.google.control.wrongNonceOnNextIdToken();
     const browser = new Browser();
     const steps = await signInWithGoogle(browser, t.url, 'nonce@example.com');
     expect(steps.callback.status).toBe(400);
@@ -292,7 +276,7 @@ describeBackends('sign-in with Google', (backend) => {
   });
 
   it('shows a friendly page when Google is down during the code exchange', async () => {
-    mock.control.failNextToken(1, 'server_error');
+    t.google.control.failNextToken(1, 'server_error');
     const browser = new Browser();
     const steps = await signInWithGoogle(browser, t.url, 'down@example.com');
     expect(steps.callback.status).toBe(502);

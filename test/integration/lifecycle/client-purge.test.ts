@@ -1,38 +1,22 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { adminHeaders, registerClient, type RegisteredClient } from '../../helpers/admin.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
-import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
+import { adminHeaders, registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
+import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 
 describeBackends('DELETE /clients/:id?purge=true', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend);
   let resourceServer: RegisteredClient;
   let user: SeededUser;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-    resourceServer = await registerClient(t.app, {
-      resource_server: true,
-      grant_types: ['client_credentials'],
-      redirect_url: undefined,
-    });
+    resourceServer = await registerResourceServer(t.app);
     user = await seedUser(t.db);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
-  async function tokensFor(client: RegisteredClient) {
-    const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
-    const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ access_token: string; refresh_token: string }>();
-  }
+  const tokensFor = (client: RegisteredClient) => redeemCode(t, client, user.id);
 
   const introspect = async (app: TestApp['app'], token: string) =>
     (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>();
@@ -106,7 +90,7 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
     expect(await introspect(t.app, tokens[1]!.access_token)).toEqual({ active: false });
     for (const { refresh_token } of tokens) expect(await introspect(t.app, refresh_token)).toEqual({ active: false });
     // An instance that only knows what Postgres says refuses them too.
-    const other = await buildSecondInstance(backend, storage);
+    const other = await t.another({ ownConnections: true });
     try {
       expect(await introspect(other.app, tokens[1]!.access_token)).toEqual({ active: false });
     } finally {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { CHANGED_SINCE_SQL } from '../../../src/repositories/access-denials.js';
 import { janitorStatements } from '../../../src/repositories/janitor.js';
 import type { Database } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestStorage } from '../../helpers/use-test-app.js';
 import { seedClient } from '../../helpers/lifecycle.js';
 
 const ROWS = 20_000;
@@ -164,15 +164,8 @@ const HOT: [string, string, unknown[]][] = [
 ];
 
 describeBackends('indexes: janitor and hot queries are index scans', (backend) => {
-  let storage: TestStorage;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    await fillTables(storage.db);
-  }, 120_000);
-  afterAll(async () => {
-    await storage?.close();
-  });
+  const storage = useTestStorage(backend);
+  beforeAll(() => fillTables(storage.db), 120_000);
 
   const janitorCases = Object.entries(statements).flatMap(([kind, list]) =>
     list.map(

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { expect, it } from 'vitest';
 import { runJanitorPass, type JanitorLog } from '../../../src/janitor/janitor-pass.js';
 import type { Database } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, testConfig, type TestStorage } from '../../helpers/app.js';
-import { mockTokens } from '../../helpers/google.js';
+import { saveGoogleGrant } from '../../helpers/vault.js';
+import { useTestStorage } from '../../helpers/use-test-app.js';
+import { testConfig, type TestApp } from '../../helpers/app.js';
 import { countSeeded, seedLifecycleRows } from '../../helpers/lifecycle.js';
 import { seedUser } from '../../helpers/oauth.js';
 import { msUntil } from '../../helpers/wait.js';
@@ -21,26 +21,19 @@ function captureLog(): JanitorLog & { lines: { level: string; obj: object; msg: 
 }
 
 describeBackends('janitor', (backend) => {
-  let storage: TestStorage;
+  const s = useTestStorage(backend);
   const config = testConfig();
 
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-  }, 60_000);
-  afterAll(async () => {
-    await storage?.close();
-  });
-
   it('deletes expired rows of every kind and keeps live ones and those inside a keep window', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 3, live: 2 });
+    const seed = await seedLifecycleRows(s.db, { expired: 3, live: 2 });
     const log = captureLog();
-    const result = await runJanitorPass({ db: storage.db, config, log });
+    const result = await runJanitorPass({ db: s.db, config, log });
 
     expect(result.failed).toEqual([]);
     for (const [kind, n] of Object.entries(seed.expired))
       expect(result.counts[kind as keyof typeof result.counts], kind).toBe(n);
     expect(result.counts.google_credentials).toBe(0);
-    expect(await countSeeded(storage.db, seed.tag)).toEqual(seed.kept);
+    expect(await countSeeded(s.db, seed.tag)).toEqual(seed.kept);
 
     const summary = log.lines.filter((l) => l.msg === 'janitor pass');
     expect(summary).toHaveLength(1);
@@ -48,47 +41,47 @@ describeBackends('janitor', (backend) => {
     expect(JSON.stringify(log.lines)).not.toContain(seed.tag);
 
     // A second pass finds nothing left to do.
-    const again = await runJanitorPass({ db: storage.db, config, log });
+    const again = await runJanitorPass({ db: s.db, config, log });
     expect(Object.values(again.counts).every((n) => n === 0)).toBe(true);
-    expect(await countSeeded(storage.db, seed.tag)).toEqual(seed.kept);
+    expect(await countSeeded(s.db, seed.tag)).toEqual(seed.kept);
   });
 
   it('keeps audit events for audit.retention_days', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 1, live: 1 });
+    const seed = await seedLifecycleRows(s.db, { expired: 1, live: 1 });
     // Retention 30 days: the 89-day-old event goes too.
     const short = testConfig({}, { audit: { retention_days: 30 } });
-    const older = await storage.db.query<{ n: number }>(
+    const older = await s.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_events WHERE occurred_at < now() - interval '30 days'`,
     );
     expect(older.rows[0]!.n).toBeGreaterThanOrEqual(2);
-    const result = await runJanitorPass({ db: storage.db, config: short, log: captureLog() });
+    const result = await runJanitorPass({ db: s.db, config: short, log: captureLog() });
     expect(result.counts.audit_events).toBe(older.rows[0]!.n);
-    expect((await countSeeded(storage.db, seed.tag)).audit_events).toBe(0);
+    expect((await countSeeded(s.db, seed.tag)).audit_events).toBe(0);
   });
 
   it('keeps finished webhook deliveries for webhooks.delivery_retention_days, then their events', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 1, live: 1 });
+    const seed = await seedLifecycleRows(s.db, { expired: 1, live: 1 });
     // Retention 20 days: the deliveries finished 29 days ago go too (with their events); the due one stays.
     const short = testConfig({}, { webhooks: { delivery_retention_days: 20 } });
-    const result = await runJanitorPass({ db: storage.db, config: short, log: captureLog() });
+    const result = await runJanitorPass({ db: s.db, config: short, log: captureLog() });
     expect(result.failed).toEqual([]);
-    const left = await countSeeded(storage.db, seed.tag);
+    const left = await countSeeded(s.db, seed.tag);
     expect(left.webhook_deliveries).toBe(1);
     expect(left.webhook_events).toBe(1);
-    const due = await storage.db.query<{ id: string }>('SELECT id FROM webhook_deliveries WHERE id LIKE $1', [
+    const due = await s.db.query<{ id: string }>('SELECT id FROM webhook_deliveries WHERE id LIKE $1', [
       `${seed.tag}-%`,
     ]);
     expect(due.rows.map((r) => r.id)).toEqual([`${seed.tag}-wd-due-1`]);
   });
 
   it('two instances running a pass at once delete every row exactly once, without errors', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 1200, live: 50 });
+    const seed = await seedLifecycleRows(s.db, { expired: 1200, live: 50 });
     // The real backend gets a second pool, as a second server would have; PGlite is one
     // connection, so there the passes interleave on it.
-    const second: Database = backend.name === 'real' ? storage.database.connectAgain() : storage.db;
+    const second: Database = backend.name === 'real' ? s.storage.database.connectAgain() : s.db;
     const logs = [captureLog(), captureLog()];
     const [a, b] = await Promise.all([
-      runJanitorPass({ db: storage.db, config, log: logs[0]!, batchSize: 100 }),
+      runJanitorPass({ db: s.db, config, log: logs[0]!, batchSize: 100 }),
       runJanitorPass({ db: second, config, log: logs[1]!, batchSize: 100 }),
     ]);
     expect(a.failed).toEqual([]);
@@ -98,26 +91,26 @@ describeBackends('janitor', (backend) => {
       const k = kind as keyof typeof a.counts;
       expect(a.counts[k] + b.counts[k], kind).toBe(n);
     }
-    expect(await countSeeded(storage.db, seed.tag)).toEqual(seed.kept);
+    expect(await countSeeded(s.db, seed.tag)).toEqual(seed.kept);
   }, 120_000);
 
   it('stops between batches when its signal is aborted', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 50, live: 0 });
+    const seed = await seedLifecycleRows(s.db, { expired: 50, live: 0 });
     const abort = new AbortController();
     abort.abort();
-    const result = await runJanitorPass({ db: storage.db, config, log: captureLog(), signal: abort.signal });
+    const result = await runJanitorPass({ db: s.db, config, log: captureLog(), signal: abort.signal });
     expect(Object.values(result.counts).every((n) => n === 0)).toBe(true);
-    expect((await countSeeded(storage.db, seed.tag)).authorization_codes).toBe(50);
+    expect((await countSeeded(s.db, seed.tag)).authorization_codes).toBe(50);
     // leave nothing behind for the other tests' exact counts
-    await runJanitorPass({ db: storage.db, config, log: captureLog() });
+    await runJanitorPass({ db: s.db, config, log: captureLog() });
   });
 
   it('reports a kind that failed and carries on with the others', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 2, live: 0 });
+    const seed = await seedLifecycleRows(s.db, { expired: 2, live: 0 });
     const broken: Database = {
-      ...storage.db,
+      ...s.db,
       query: (sql, params) =>
-        sql.includes('FROM sessions') ? Promise.reject(new Error('boom')) : storage.db.query(sql, params),
+        sql.includes('FROM sessions') ? Promise.reject(new Error('boom')) : s.db.query(sql, params),
     };
     const log = captureLog();
     const result = await runJanitorPass({ db: broken, config, log });
@@ -125,13 +118,13 @@ describeBackends('janitor', (backend) => {
     expect(result.counts.authorization_codes).toBe(2);
     expect(result.counts.audit_events).toBe(2);
     expect(log.lines.some((l) => l.level === 'error' && (l.obj as { kind?: string }).kind === 'sessions')).toBe(true);
-    await runJanitorPass({ db: storage.db, config, log: captureLog() });
-    expect((await countSeeded(storage.db, seed.tag)).sessions).toBe(0);
+    await runJanitorPass({ db: s.db, config, log: captureLog() });
+    expect((await countSeeded(s.db, seed.tag)).sessions).toBe(0);
   });
 
   it('runs inside the server every janitor.interval_seconds and stops when the app closes', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 2, live: 1 });
-    const t = await buildTestApp(storage, { file: { janitor: { interval_seconds: 1 } } });
+    const seed = await seedLifecycleRows(s.db, { expired: 2, live: 1 });
+    const t = await s.build({ file: { janitor: { interval_seconds: 1 } } });
     try {
       // The summary is logged when the pass has finished.
       await msUntil(Date.now(), async () => t.logs.text.includes('"msg":"janitor pass"'), 10_000);
@@ -140,14 +133,14 @@ describeBackends('janitor', (backend) => {
       await t.close();
     }
     // Closed: no pass runs any more.
-    const later = await seedLifecycleRows(storage.db, { expired: 1, live: 0 });
+    const later = await seedLifecycleRows(s.db, { expired: 1, live: 0 });
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await countSeeded(storage.db, later.tag)).authorization_codes).toBe(1);
-    await runJanitorPass({ db: storage.db, config, log: captureLog() });
+    expect((await countSeeded(s.db, later.tag)).authorization_codes).toBe(1);
+    await runJanitorPass({ db: s.db, config, log: captureLog() });
   }, 30_000);
 
   it('a pass on one instance never overlaps itself', async () => {
-    const t = await buildTestApp(storage);
+    const t = await s.build();
     try {
       const first = t.app.janitor.runNow();
       expect(t.app.janitor.runNow()).toBe(first);
@@ -158,42 +151,29 @@ describeBackends('janitor', (backend) => {
   });
 
   it('with janitor.interval_seconds 0 no pass runs', async () => {
-    const seed = await seedLifecycleRows(storage.db, { expired: 1, live: 0 });
-    const t = await buildTestApp(storage, { file: { janitor: { interval_seconds: 0 } } });
+    const seed = await seedLifecycleRows(s.db, { expired: 1, live: 0 });
+    const t = await s.build({ file: { janitor: { interval_seconds: 0 } } });
     await new Promise((r) => setTimeout(r, 300));
     await t.close();
-    expect((await countSeeded(storage.db, seed.tag)).authorization_codes).toBe(1);
+    expect((await countSeeded(s.db, seed.tag)).authorization_codes).toBe(1);
     expect(t.logs.text).not.toContain('janitor pass');
-    await runJanitorPass({ db: storage.db, config, log: captureLog() });
+    await runJanitorPass({ db: s.db, config, log: captureLog() });
   });
 });
 
 describeBackends('janitor: google.drop_unused_after_days', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
+  const s = useTestStorage(backend, { google: true });
 
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-  }, 60_000);
-  afterAll(async () => {
-    await mock?.close();
-    await storage?.close();
-  });
+  /** A janitor pass with the app's Google client and keyring, as the scheduled one runs. */
+  const passWithGoogle = (t: TestApp, log = captureLog()) =>
+    runJanitorPass({ db: t.db, config: t.config, google: t.app.google, keyring: t.app.keyring, log });
 
-  async function credentialFor(t: Awaited<ReturnType<typeof buildTestApp>>, idleDays: number) {
+  async function credentialFor(t: TestApp, idleDays: number) {
     const user = await seedUser(t.db);
-    const { code, verifier, redirectUri } = await mockTokens(mock, user.email);
-    const grant = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const saved = await t.app.googleCredentials.save(
-      { userId: user.id },
-      {
-        accessToken: grant.access_token,
-        refreshToken: grant.refresh_token,
-        expiresIn: grant.expires_in,
-        scope: grant.scope,
-      },
-    );
+    const { credential: saved, tokens: grant } = await saveGoogleGrant(t.app, s.google, {
+      userId: user.id,
+      googleEmail: user.email,
+    });
     await t.db.query(
       `UPDATE google_credentials SET last_refreshed_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2),
          last_used_at = now() - make_interval(days => $2) WHERE id = $1`,
@@ -203,21 +183,15 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
   }
 
   it('revokes idle credentials at Google, then deletes them; recent ones stay', async () => {
-    const t = await buildTestApp(storage, { env: mock.env, file: { google: { drop_unused_after_days: 180 } } });
+    const t = await s.build({ file: { google: { drop_unused_after_days: 180 } } });
     try {
       const idle = await credentialFor(t, 200);
       const recent = await credentialFor(t, 10);
-      mock.control.reset();
+      s.google.control.reset();
       const log = captureLog();
-      const result = await runJanitorPass({
-        db: t.db,
-        config: t.config,
-        google: t.app.google,
-        keyring: t.app.keyring,
-        log,
-      });
+      const result = await passWithGoogle(t, log);
       expect(result.counts.google_credentials).toBe(1);
-      expect(mock.control.calls('revoke')).toBe(1);
+      expect(s.google.control.calls('revoke')).toBe(1);
       await expect(t.app.google.refreshAccessToken(idle.refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
       expect(await t.app.googleCredentials.findById(idle.id)).toBeNull();
       expect(await t.app.googleCredentials.findById(recent.id)).not.toBeNull();
@@ -228,19 +202,13 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
   });
 
   it('still deletes when Google cannot be reached, and logs it without the token', async () => {
-    const t = await buildTestApp(storage, { env: mock.env, file: { google: { drop_unused_after_days: 180 } } });
+    const t = await s.build({ file: { google: { drop_unused_after_days: 180 } } });
     try {
       const idle = await credentialFor(t, 365);
-      mock.control.reset();
-      mock.control.failNext('revoke', 1, 'server_error');
+      s.google.control.reset();
+      s.google.control.failNext('revoke', 1, 'server_error');
       const log = captureLog();
-      const result = await runJanitorPass({
-        db: t.db,
-        config: t.config,
-        google: t.app.google,
-        keyring: t.app.keyring,
-        log,
-      });
+      const result = await passWithGoogle(t, log);
       expect(result.counts.google_credentials).toBe(1);
       expect(result.failed).toEqual([]);
       expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('could not revoke'))).toBe(true);
@@ -252,19 +220,13 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
   });
 
   it('keeps every credential when the setting is off', async () => {
-    const t = await buildTestApp(storage, { env: mock.env });
+    const t = await s.build();
     try {
       const idle = await credentialFor(t, 2000);
-      mock.control.reset();
-      const result = await runJanitorPass({
-        db: t.db,
-        config: t.config,
-        google: t.app.google,
-        keyring: t.app.keyring,
-        log: captureLog(),
-      });
+      s.google.control.reset();
+      const result = await passWithGoogle(t);
       expect(result.counts.google_credentials).toBe(0);
-      expect(mock.control.calls('revoke')).toBe(0);
+      expect(s.google.control.calls('revoke')).toBe(0);
       expect(await t.app.googleCredentials.findById(idle.id)).not.toBeNull();
     } finally {
       await t.close();

@@ -1,44 +1,24 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { sessionIdHash } from '../../../src/repositories/sessions.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { adminHeaders, registerClient, type RegisteredClient } from '../../helpers/admin.js';
+import { saveGoogleGrant } from '../../helpers/vault.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
+import { adminHeaders, registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
 import { findInDatabase } from '../../helpers/db-scan.js';
-import { mockTokens } from '../../helpers/google.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
-import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 
 describeBackends('DELETE /users/:id', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
+  const t = useTestApp(backend, { google: true });
   let client: RegisteredClient;
   let resourceServer: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: mock.env });
     client = await registerClient(t.app);
-    resourceServer = await registerClient(t.app, {
-      resource_server: true,
-      grant_types: ['client_credentials'],
-      redirect_url: undefined,
-    });
+    resourceServer = await registerResourceServer(t.app);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
 
-  async function tokensFor(user: SeededUser) {
-    const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
-    const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ access_token: string; refresh_token: string }>();
-  }
+  const tokensFor = (user: SeededUser) => redeemCode(t, client, user.id);
 
   const introspect = async (app: TestApp['app'], token: string) =>
     (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>();
@@ -62,18 +42,11 @@ describeBackends('DELETE /users/:id', (backend) => {
     const { id: sessionId } = await t.app.sessions.create(user.id);
     const page = await t.app.inject({ method: 'GET', url: '/account', cookies: { gh_session: sessionId } });
     expect(page.statusCode).toBe(200);
-    const { code, verifier, redirectUri } = await mockTokens(mock, user.email);
-    const grant = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    await t.app.googleCredentials.save(
-      { userId: user.id },
-      {
-        accessToken: grant.access_token,
-        refreshToken: grant.refresh_token,
-        expiresIn: grant.expires_in,
-        scope: grant.scope,
-        email: user.email,
-      },
-    );
+    const { tokens: grant } = await saveGoogleGrant(t.app, t.google, {
+      userId: user.id,
+      googleEmail: user.email,
+      email: user.email,
+    });
     // audit events naming the person by id, email and username, in every column that can
     await t.db.query(
       `INSERT INTO audit_events (event, actor, subject, client_id, ip, details) VALUES
@@ -90,7 +63,7 @@ describeBackends('DELETE /users/:id', (backend) => {
     const bystander = await seedUser(t.db);
     const bystanderTokens = await tokensFor(bystander);
     expect((await introspect(t.app, tokens.access_token)).active).toBe(true);
-    mock.control.reset();
+    t.google.control.reset();
     await t.app.auditLog.flush();
     const naming = await t.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM audit_events WHERE actor = ANY($1) OR subject = ANY($1)',
@@ -104,12 +77,12 @@ describeBackends('DELETE /users/:id', (backend) => {
 
     expect(await findInDatabase(t.db, [user.id, user.email, user.username])).toEqual([]);
     // Google saw the revocation, and the grant is gone there too.
-    expect(mock.control.calls('revoke')).toBe(1);
+    expect(t.google.control.calls('revoke')).toBe(1);
     await expect(t.app.google.refreshAccessToken(googleRefreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
     // Tokens are refused at once here, and by an instance that only knows what Postgres says.
     expect(await introspect(t.app, tokens.access_token)).toEqual({ active: false });
     expect(await introspect(t.app, tokens.refresh_token)).toEqual({ active: false });
-    const other = await buildSecondInstance(backend, storage, { env: mock.env });
+    const other = await t.another({ ownConnections: true });
     try {
       expect(await introspect(other.app, tokens.access_token)).toEqual({ active: false });
     } finally {
@@ -142,8 +115,8 @@ describeBackends('DELETE /users/:id', (backend) => {
 
   it('still deletes when Google cannot be reached', async () => {
     const { user } = await fullyUsedUser();
-    mock.control.reset();
-    mock.control.failNext('revoke', 1, 'server_error');
+    t.google.control.reset();
+    t.google.control.failNext('revoke', 1, 'server_error');
     const res = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
     expect(res.statusCode).toBe(200);
     expect(await findInDatabase(t.db, [user.id, user.email])).toEqual([]);
@@ -152,10 +125,10 @@ describeBackends('DELETE /users/:id', (backend) => {
 
   it('deletes a person who has nothing but a user row, without calling Google', async () => {
     const user = await seedUser(t.db);
-    mock.control.reset();
+    t.google.control.reset();
     const res = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
     expect(res.statusCode).toBe(200);
-    expect(mock.control.calls('revoke')).toBe(0);
+    expect(t.google.control.calls('revoke')).toBe(0);
     expect(await t.app.users.findById(user.id)).toBeNull();
   });
 

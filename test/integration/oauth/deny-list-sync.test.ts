@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import type { Queryable } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
-import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
+import { registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
+import { postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { outageDatabase } from '../../helpers/outage-db.js';
 import { bearer } from '../../helpers/users.js';
 import { msUntil } from '../../helpers/wait.js';
@@ -16,34 +16,18 @@ import { msUntil } from '../../helpers/wait.js';
  * soon as Postgres answers again after an outage.
  */
 describeBackends('deny-list sync', (backend) => {
-  let storage: TestStorage;
-  let a: TestApp;
+  const a = useTestApp(backend);
   let client: RegisteredClient;
   let resourceServer: RegisteredClient;
   let user: SeededUser;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    a = await buildTestApp(storage);
     client = await registerClient(a.app, { scope: 'openid profile email reports' });
-    resourceServer = await registerClient(a.app, {
-      resource_server: true,
-      grant_types: ['client_credentials'],
-      redirect_url: undefined,
-    });
+    resourceServer = await registerResourceServer(a.app);
     user = await seedUser(a.db);
   }, 60_000);
-  afterAll(async () => {
-    await a?.close();
-    await storage?.close();
-  });
 
-  async function userTokens(c = client) {
-    const code = await mintCode(a.db, { clientId: c.client_id, userId: user.id, redirectUri: null });
-    const res = await postAs(a.app, c, '/oauth/token', { grant_type: 'authorization_code', code });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ access_token: string; refresh_token: string }>();
-  }
+  const userTokens = (c = client) => redeemCode(a, c, user.id);
   const active = async (app: TestApp['app'], token: string) =>
     (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>().active;
 
@@ -84,7 +68,7 @@ describeBackends('deny-list sync', (backend) => {
     ])(
       '%s committed late by a long transaction, with its message lost, is found by the next sync of another instance',
       async (_name, revoke) => {
-        const second = await buildSecondInstance(backend, storage);
+        const second = await a.another({ ownConnections: true });
         try {
           const tokens = await userTokens();
           const claims = decodeJwt(tokens.access_token) as Claims;
@@ -94,7 +78,7 @@ describeBackends('deny-list sync', (backend) => {
           const held = new Promise<void>((r) => {
             commit = r;
           });
-          const writing = storage.db.transaction(async (tx) => {
+          const writing = a.storage.db.transaction(async (tx) => {
             await revoke(tx, claims);
             await held;
           });
@@ -114,8 +98,8 @@ describeBackends('deny-list sync', (backend) => {
   }
 
   it('re-syncs as soon as Postgres answers again after an outage, not at the next timer tick', async () => {
-    const flaky = outageDatabase(storage.db);
-    const solo = await buildTestApp(storage, { db: flaky.db });
+    const flaky = outageDatabase(a.storage.db);
+    const solo = await a.another({ db: flaky.db });
     try {
       // Its own client: the cases above may have denied the shared one.
       const { access_token } = await userTokens(await registerClient(a.app));

@@ -1,10 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { adminHeaders, createApiKey, registerClient, type RegisteredClient } from '../../helpers/admin.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
-import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
+import {
+  adminHeaders,
+  createApiKey,
+  registerClient,
+  registerResourceServer,
+  type RegisteredClient,
+} from '../../helpers/admin.js';
+import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { bearer } from '../../helpers/users.js';
 import { msUntil } from '../../helpers/wait.js';
 
@@ -15,35 +21,19 @@ type App = TestApp['app'];
  * and user deletion end every live token they concern, on every instance, at once.
  */
 describeBackends('ending access ends all of it', (backend) => {
-  let storage: TestStorage;
-  let a: TestApp;
+  const a = useTestApp(backend);
   let b: TestApp;
   let resourceServer: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    a = await buildTestApp(storage);
-    b = await buildSecondInstance(backend, storage);
-    resourceServer = await registerClient(a.app, {
-      resource_server: true,
-      grant_types: ['client_credentials'],
-      redirect_url: undefined,
-    });
+    b = await a.another({ ownConnections: true });
+    resourceServer = await registerResourceServer(a.app);
   }, 60_000);
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await storage?.close();
-  });
 
   const thirdParty = () => registerClient(a.app, { scope: 'openid profile email reports' });
 
-  async function userTokens(client: RegisteredClient, user: SeededUser, app: App = a.app) {
-    const code = await mintCode(a.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
-    const res = await postAs(app, client, '/oauth/token', { grant_type: 'authorization_code', code });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ access_token: string; refresh_token: string }>();
-  }
+  const userTokens = (client: RegisteredClient, user: SeededUser, app: App = a.app) =>
+    redeemCode(a, client, user.id, { app });
 
   async function clientToken(client: RegisteredClient) {
     const res = await postAs(a.app, client, '/oauth/token', { grant_type: 'client_credentials', scope: 'reports' });
@@ -97,7 +87,7 @@ describeBackends('ending access ends all of it', (backend) => {
       // Product rule (scale-out): "invalidated on every instance through Redis pub/sub within one second".
       expect(await msUntil(since, () => refusedEverywhereOn(b.app, userToken, machineToken))).toBeLessThan(1000);
       // An instance started afterwards (it heard no message) reads the denial from Postgres.
-      const late = await buildSecondInstance(backend, storage);
+      const late = await a.another({ ownConnections: true });
       try {
         expect(await refusedEverywhereOn(late.app, userToken, machineToken)).toBe(true);
       } finally {

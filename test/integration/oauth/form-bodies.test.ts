@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/admin.js';
 
 /**
@@ -9,19 +9,12 @@ import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/
  * JSON included, is 415 in the error shape; an empty body is left to the endpoint.
  */
 describeBackends('form-encoded bodies only on /oauth/*', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend);
   let client: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
     client = await registerClient(t.app, { grant_types: ['client_credentials'], scope: 'reports' });
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   const auth = () => ({ authorization: basicAuth(client.client_id, client.client_secret!) });
 

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
-import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { QueryCounter, type RecordedQuery } from '../../helpers/query-counter.js';
 import { msUntil } from '../../helpers/wait.js';
 import { sha256Hex } from '../../../src/crypto/hash.js';
@@ -22,33 +22,20 @@ const BACKGROUND = ['audit/audit-log.ts', 'oauth/deny-list.ts', 'oauth/signing-k
 const isBackground = (q: RecordedQuery) => q.callers.some((c) => BACKGROUND.includes(c));
 
 describeBackends('refresh_token rotation', (backend) => {
-  let storage: TestStorage;
   let counter: QueryCounter;
-  let t: TestApp;
+  const t = useTestApp(backend, { db: (db) => (counter = new QueryCounter(db)).db });
   let client: RegisteredClient;
   let user: SeededUser;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    counter = new QueryCounter(storage.db);
-    t = await buildTestApp(storage, { db: counter.db });
     client = await registerClient(t.app, { scope: 'openid profile email' });
     user = await seedUser(t.db);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   const refresh = (token: string, scope?: string) =>
     postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token: token, scope });
 
-  async function grant(): Promise<{ refresh_token: string; access_token: string }> {
-    const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, redirectUri: null });
-    const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'authorization_code', code });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json();
-  }
+  const grant = () => redeemCode(t, client, user.id);
 
   /** The statements one refresh sends, timer work left out. */
   async function statementsOf(request: () => Promise<{ statusCode: number; body: string }>, status = 200) {
@@ -192,8 +179,8 @@ describeBackends('refresh_token rotation', (backend) => {
   /** Both rotation statements: the one-statement path's and the locked path's. */
   const statements = {
     findAndRotate: async (r: Rotation) =>
-      (await refreshTokensRepository.findAndRotate(storage.db, withClock(r)))?.rotated ?? false,
-    rotate: (r: Rotation) => refreshTokensRepository.rotate(storage.db, r),
+      (await refreshTokensRepository.findAndRotate(t.storage.db, withClock(r)))?.rotated ?? false,
+    rotate: (r: Rotation) => refreshTokensRepository.rotate(t.storage.db, r),
   };
 
   /**
@@ -206,12 +193,12 @@ describeBackends('refresh_token rotation', (backend) => {
     change: (tx: Queryable) => Promise<void>,
   ) {
     let pending!: Promise<boolean>;
-    await storage.db.transaction(async (tx) => {
+    await t.storage.db.transaction(async (tx) => {
       await refreshTokensRepository.lockFamilyOf(tx, r.token_hash);
       pending = run(r);
       if (backend.name === 'real') {
         await msUntil(Date.now(), async () => {
-          const { rows } = await storage.db.query<{ n: number }>(
+          const { rows } = await t.storage.db.query<{ n: number }>(
             "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
           );
           return rows[0]!.n === 1;

@@ -1,43 +1,26 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
-import { FORM, form, mintCode, pkcePair, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
+import { FORM, form, mintCode, pkcePair, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 
 describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend);
   let client: RegisteredClient;
   let other: RegisteredClient;
   let resourceServer: RegisteredClient;
   let user: SeededUser;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
     client = await registerClient(t.app, { scope: 'openid profile email reports' });
     other = await registerClient(t.app, { scope: 'openid reports' });
-    resourceServer = await registerClient(t.app, {
-      resource_server: true,
-      grant_types: ['client_credentials'],
-      redirect_url: undefined,
-    });
+    resourceServer = await registerResourceServer(t.app);
     user = await seedUser(t.db);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   const post = (c: RegisteredClient, url: string, params: Record<string, string>) => postAs(t.app, c, url, params);
-  async function userTokens(c = client) {
-    const code = await mintCode(t.db, { clientId: c.client_id, userId: user.id, redirectUri: null });
-    const res = await post(c, '/oauth/token', { grant_type: 'authorization_code', code });
-    expect(res.statusCode).toBe(200);
-    return res.json<{ access_token: string; refresh_token: string }>();
-  }
+  const userTokens = (c = client) => redeemCode(t, c, user.id);
 
   it('introspects an active access token with the RFC 7662 fields', async () => {
     const { access_token } = await userTokens();
@@ -191,7 +174,7 @@ describeBackends('revocation (RFC 7009) and introspection (RFC 7662)', (backend)
   });
 
   it('a revocation on one instance is seen by another instance at once', async () => {
-    const second = await buildSecondInstance(backend, storage);
+    const second = await t.another({ ownConnections: true });
     try {
       const tokens = await userTokens();
       expect(

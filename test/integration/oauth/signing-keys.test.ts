@@ -1,5 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeyring } from '../../../src/crypto/keyring.js';
 import { ApiError as OAuthError } from '../../../src/oauth/errors.js';
 import {
@@ -11,8 +11,8 @@ import {
 } from '../../../src/oauth/signing-keys.js';
 import type { Database, QueryResult } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
 
 interface KeyRow {
   kid: string;
@@ -45,27 +45,19 @@ const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 const issue = (t: TestApp) => t.app.tokens.issueAccessToken({ sub: 'user-1', client_id: 'client-1', scope: 'openid' });
 
 describeBackends('signing keys', (backend) => {
-  let storage: TestStorage;
-  let a: TestApp;
+  const a = useTestApp(backend);
   let b: TestApp;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    a = await buildTestApp(storage);
-    b = await buildSecondInstance(backend, storage);
+    b = await a.another({ ownConnections: true });
   }, 60_000);
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await storage?.close();
-  });
   afterEach(() => {
     vi.useRealTimers();
   });
 
   describe('first start', () => {
     it('generates one ES256 key and persists it', async () => {
-      const rows = await keyRows(storage.db);
+      const rows = await keyRows(a.storage.db);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ algorithm: 'ES256', retired_at: null, encryption_key_id: 'test1' });
       expect(rows[0]!.public_jwk).toEqual({
@@ -81,7 +73,7 @@ describeBackends('signing keys', (backend) => {
     });
 
     it('stores the private key only as ciphertext bound to its kid', async () => {
-      const [row] = await keyRows(storage.db);
+      const [row] = await keyRows(a.storage.db);
       const privateJwk = JSON.parse(a.app.keyring.decrypt(row!.private_key_enc, row!.kid)) as { d: string };
       expect(privateJwk.d).toMatch(/^[A-Za-z0-9_-]{40,}$/);
       // Nothing in the row, in any column, carries the private scalar.
@@ -94,8 +86,8 @@ describeBackends('signing keys', (backend) => {
       expect(a.logs.text).not.toContain(privateJwk.d);
     });
 
-    it('a second instance on the same storage uses the same key', async () => {
-      const [row] = await keyRows(storage.db);
+    it('a second instance on the same a.storage uses the same key', async () => {
+      const [row] = await keyRows(a.storage.db);
       expect(kidOf((await issue(b)).token)).toBe(row!.kid);
       expect(await jwksKids(b)).toEqual([row!.kid]);
       const fromA = await issue(a);
@@ -103,48 +95,48 @@ describeBackends('signing keys', (backend) => {
     });
 
     it('refuses to start when ENCRYPTION_KEYS cannot decrypt the active key, and creates no new one', async () => {
-      const before = await keyRows(storage.db);
+      const before = await keyRows(a.storage.db);
       const wrongKeyring = createKeyring([{ kid: 'other', key: Buffer.alloc(32, 9) }]);
       await expect(
-        openSigningKeyStore({ db: storage.db, keyring: wrongKeyring, config: a.config, refreshIntervalMs: 0 }),
+        openSigningKeyStore({ db: a.storage.db, keyring: wrongKeyring, config: a.config, refreshIntervalMs: 0 }),
       ).rejects.toThrow(
         `signing key ${before[0]!.kid} cannot be decrypted with ENCRYPTION_KEYS (it was encrypted under key id "test1")`,
       );
-      expect(await keyRows(storage.db)).toEqual(before);
+      expect(await keyRows(a.storage.db)).toEqual(before);
     });
 
     it('an instance that loses the race to create the first key loads the winner', async () => {
       // An algorithm with no key stands for an empty table: EdDSA's key (made at start for ID
       // tokens) is removed first, so the three stores below really race to create one.
-      await storage.db.query(`DELETE FROM signing_keys WHERE algorithm = 'EdDSA'`);
+      await a.storage.db.query(`DELETE FROM signing_keys WHERE algorithm = 'EdDSA'`);
       const config = { ...a.config, security: { ...a.config.security, jwt_algorithm: 'EdDSA' as const } };
       const opened = await Promise.all(
         [0, 1, 2].map(() =>
-          openSigningKeyStore({ db: storage.db, keyring: a.app.keyring, config, refreshIntervalMs: 0 }),
+          openSigningKeyStore({ db: a.storage.db, keyring: a.app.keyring, config, refreshIntervalMs: 0 }),
         ),
       );
       const kids = new Set(opened.map((s) => s.signingKey().kid));
       expect(kids.size).toBe(1);
-      const eddsa = await keyRows(storage.db, 'EdDSA');
+      const eddsa = await keyRows(a.storage.db, 'EdDSA');
       expect(eddsa.map((r) => r.kid)).toEqual([...kids]);
 
       // Deterministic loser: this instance's first read sees no key (as if the winner committed
       // right after it), so it generates one, hits the unique index, and reloads.
       let hidden = false;
       const lateReader: Database = {
-        ...storage.db,
+        ...a.storage.db,
         query: async <T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> => {
           if (!hidden && sql.includes('FROM signing_keys')) {
             hidden = true;
             return { rows: [], rowCount: 0 };
           }
-          return storage.db.query<T>(sql, params);
+          return a.storage.db.query<T>(sql, params);
         },
       };
       const loser = await openSigningKeyStore({ db: lateReader, keyring: a.app.keyring, config, refreshIntervalMs: 0 });
       expect(hidden).toBe(true);
       expect(loser.signingKey().kid).toBe(eddsa[0]!.kid);
-      expect(await keyRows(storage.db, 'EdDSA')).toHaveLength(1);
+      expect(await keyRows(a.storage.db, 'EdDSA')).toHaveLength(1);
       for (const s of [...opened, loser]) s.close();
     });
   });
@@ -180,7 +172,7 @@ describeBackends('signing keys', (backend) => {
       const after = await issue(a);
       await expect(b.app.tokens.verifyAccessToken(after.token)).resolves.toMatchObject({ jti: after.jti });
 
-      const rows = await keyRows(storage.db);
+      const rows = await keyRows(a.storage.db);
       const es256 = rows.filter((r) => r.algorithm === 'ES256');
       expect(es256.filter((r) => r.retired_at === null).map((r) => r.kid)).toEqual([rotated.kid]);
       expect(es256.find((r) => r.kid === oldKid)!.retired_at).toBeInstanceOf(Date);
@@ -199,10 +191,10 @@ describeBackends('signing keys', (backend) => {
       await vi.waitFor(async () => expect(await jwksKids(b)).toContain(newKid), { timeout: 1000, interval: 20 });
 
       const window = signingKeyRetentionSeconds(a.config);
-      await storage.db.query(`UPDATE signing_keys SET retired_at = now() - make_interval(secs => $2) WHERE kid = $1`, [
-        oldKid,
-        window + 1,
-      ]);
+      await a.storage.db.query(
+        `UPDATE signing_keys SET retired_at = now() - make_interval(secs => $2) WHERE kid = $1`,
+        [oldKid, window + 1],
+      );
       await a.cache.publish(SIGNING_KEYS_CHANNEL, 'test: retired_at moved back');
 
       for (const t of [a, b]) {

@@ -1,29 +1,22 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { FORM, form, mintCode, pkcePair, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
 
 describeBackends('token endpoint (RFC 6749)', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend, { env: { PUBLIC_URL: 'http://127.0.0.1:9999' } });
   let client: RegisteredClient;
   let other: RegisteredClient;
   let user: SeededUser;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage, { env: { PUBLIC_URL: 'http://127.0.0.1:9999' } });
     client = await registerClient(t.app, { scope: 'openid profile email reports:read reports:write' });
     other = await registerClient(t.app);
     user = await seedUser(t.db);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   const token = (params: Record<string, string | undefined>, c = client) => postAs(t.app, c, '/oauth/token', params);
   const introspect = (tok: string, c = client) => postAs(t.app, c, '/oauth/introspect', { token: tok });
@@ -364,64 +357,55 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     expectError(await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
   });
 
+  /** An instance (closed after the file) with a refresh grace window, and its token endpoint. */
+  async function withGrace() {
+    const graceful = await t.another({ file: { security: { refresh_token_grace_seconds: 30 } } });
+    return { graceful, tok: (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p) };
+  }
+
   it('with a grace window, the previous token may be retried once', async () => {
-    const graceful = await buildTestApp(storage, { file: { security: { refresh_token_grace_seconds: 30 } } });
-    try {
-      const tok = (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p);
-      const first = (await codeExchange()).res.json();
-      const second = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
-      const retry = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
-      expect(retry.statusCode).toBe(200);
-      // the lost response's token is gone, the retry's works
-      expect((await tok({ grant_type: 'refresh_token', refresh_token: second.json().refresh_token })).statusCode).toBe(
-        400,
-      );
-      const again = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
-      expect(again.statusCode).toBe(400);
-      expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(
-        400,
-      );
-    } finally {
-      await graceful.close();
-    }
+    const { tok } = await withGrace();
+    const first = (await codeExchange()).res.json();
+    const second = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const retry = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(retry.statusCode).toBe(200);
+    // the lost response's token is gone, the retry's works
+    expect((await tok({ grant_type: 'refresh_token', refresh_token: second.json().refresh_token })).statusCode).toBe(
+      400,
+    );
+    const again = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(again.statusCode).toBe(400);
+    expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(
+      400,
+    );
   });
 
   it("a grace retry denies the lost response's access token and continues the grant in a new family", async () => {
-    const graceful = await buildTestApp(storage, { file: { security: { refresh_token_grace_seconds: 30 } } });
-    try {
-      const tok = (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p);
-      const introspect = (token: string) => postAs(graceful.app, client, '/oauth/introspect', { token });
-      const first = (await codeExchange()).res.json();
-      const lost = (await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).json();
-      expect((await introspect(lost.access_token)).json().active).toBe(true);
-      const retry = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
-      expect(retry.statusCode, retry.body).toBe(200);
-      // Nobody holds the lost response's access token but whoever intercepted it.
-      expect((await introspect(lost.access_token)).json()).toEqual({ active: false });
-      expect((await introspect(retry.json().access_token)).json().active).toBe(true);
-      expect(decodeJwt(retry.json().access_token).fid).not.toBe(decodeJwt(lost.access_token).fid);
-      // The grant goes on from the retry.
-      expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(
-        200,
-      );
-    } finally {
-      await graceful.close();
-    }
+    const { graceful, tok } = await withGrace();
+    const introspect = (token: string) => postAs(graceful.app, client, '/oauth/introspect', { token });
+    const first = (await codeExchange()).res.json();
+    const lost = (await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).json();
+    expect((await introspect(lost.access_token)).json().active).toBe(true);
+    const retry = await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(retry.statusCode, retry.body).toBe(200);
+    // Nobody holds the lost response's access token but whoever intercepted it.
+    expect((await introspect(lost.access_token)).json()).toEqual({ active: false });
+    expect((await introspect(retry.json().access_token)).json().active).toBe(true);
+    expect(decodeJwt(retry.json().access_token).fid).not.toBe(decodeJwt(lost.access_token).fid);
+    // The grant goes on from the retry.
+    expect((await tok({ grant_type: 'refresh_token', refresh_token: retry.json().refresh_token })).statusCode).toBe(
+      200,
+    );
   });
 
   it('a grace retry of an expired refresh token is refused (RFC 6749 §6)', async () => {
-    const graceful = await buildTestApp(storage, { file: { security: { refresh_token_grace_seconds: 30 } } });
-    try {
-      const tok = (p: Record<string, string>) => postAs(graceful.app, client, '/oauth/token', p);
-      const first = (await codeExchange()).res.json();
-      expect((await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode).toBe(200);
-      await t.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [
-        sha256Hex(first.refresh_token),
-      ]);
-      expectError(await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
-    } finally {
-      await graceful.close();
-    }
+    const { tok } = await withGrace();
+    const first = (await codeExchange()).res.json();
+    expect((await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode).toBe(200);
+    await t.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [
+      sha256Hex(first.refresh_token),
+    ]);
+    expectError(await tok({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
   });
 
   // --- concurrency

@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
-import {
-  TEST_ADMIN_KEY,
-  auditEvents,
-  buildTestApp,
-  openStorage,
-  type TestApp,
-  type TestStorage,
-} from '../../helpers/app.js';
+import { beforeAll, expect, it } from 'vitest';
+import { TEST_ADMIN_KEY, auditEvents } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { mintCode, postAs } from '../../helpers/oauth.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { seedCredential, type SeededCredential } from '../../helpers/vault.js';
@@ -18,9 +11,7 @@ const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
 
 describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
+  const t = useTestApp(backend, { google: true });
   let person: SeededCredential;
   let app: RegisteredClient;
   let other: RegisteredClient;
@@ -29,10 +20,7 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
   let userToken: string;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: mock.env });
-    person = await seedCredential(t.app, mock, `exchange.${backend.name}@example.com`);
+    person = await seedCredential(t.app, t.google, `exchange.${backend.name}@example.com`);
     app = await registerClient(t.app, {
       grant_types: [...GRANTS, TOKEN_EXCHANGE],
       scope: 'openid profile email reports',
@@ -42,11 +30,6 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
     withoutGrant = await registerClient(t.app, { grant_types: GRANTS });
     userToken = await userTokenFor(app);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
 
   /** A person's Gatehouse access token issued to `client` through the code grant. */
   async function userTokenFor(client: RegisteredClient): Promise<string> {
@@ -180,7 +163,7 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
   });
 
   it("follows the broker's rules: Google's invalid_grant is 409 reauth_required", async () => {
-    const other = await seedCredential(t.app, mock, `exchange.gone.${backend.name}@example.com`);
+    const other = await seedCredential(t.app, t.google, `exchange.gone.${backend.name}@example.com`);
     await t.app.googleCredentials.markReauthRequired(other.credential.id);
     const code = await mintCode(t.db, { clientId: app.client_id, userId: other.user.id });
     const token = (

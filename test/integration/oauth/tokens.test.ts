@@ -13,7 +13,8 @@ import { ApiError as OAuthError } from '../../../src/oauth/errors.js';
 import { openSigningKeyStore, type SigningKeyStore } from '../../../src/oauth/signing-keys.js';
 import { createTokenService, type AccessTokenClaims } from '../../../src/oauth/tokens.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 
 const PUBLIC_URL = 'https://auth.example.test';
 const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789';
@@ -32,26 +33,19 @@ async function refusal(promise: Promise<unknown>): Promise<OAuthError> {
 }
 
 describeBackends('access and ID tokens', (backend) => {
-  let storage: TestStorage;
+  const settings = (alg: (typeof ALGORITHMS)[number]) => ({
+    env: { PUBLIC_URL, ...(alg === 'HS256' ? { JWT_SECRET } : {}) },
+    file: { security: { jwt_algorithm: alg } },
+  });
+  const [first, ...others] = ALGORITHMS;
+  const t0 = useTestApp(backend, settings(first));
   const apps = new Map<string, TestApp>();
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
     // One database holds a key per algorithm (one active key per algorithm is the rule).
-    for (const alg of ALGORITHMS) {
-      apps.set(
-        alg,
-        await buildTestApp(storage, {
-          env: { PUBLIC_URL, ...(alg === 'HS256' ? { JWT_SECRET } : {}) },
-          file: { security: { jwt_algorithm: alg } },
-        }),
-      );
-    }
+    apps.set(first, t0);
+    for (const alg of others) apps.set(alg, await t0.another(settings(alg)));
   }, 60_000);
-  afterAll(async () => {
-    for (const t of apps.values()) await t.close();
-    await storage?.close();
-  });
 
   describe.each(ALGORITHMS)('%s', (alg) => {
     it('issues an RFC 9068 access token that verifies', async () => {

@@ -1,10 +1,10 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { AuditLog } from '../../../src/audit/audit-log.js';
 import type { Queryable } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestStorage } from '../../helpers/app.js';
+import { useTestStorage } from '../../helpers/use-test-app.js';
 import { adminHeaders, basicAuth, registerClient } from '../../helpers/admin.js';
 import { tempDir } from '../../helpers/processes.js';
 
@@ -20,13 +20,7 @@ interface AuditRow {
 const silent = { warn: () => {}, error: () => {} };
 
 describeBackends('audit log', (backend) => {
-  let storage: TestStorage;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-  }, 60_000);
-  afterAll(async () => {
-    await storage?.close();
-  });
+  const storage = useTestStorage(backend);
 
   const rows = async (where: string, params: unknown[] = []) =>
     (
@@ -43,7 +37,7 @@ describeBackends('audit log', (backend) => {
 
   it('records admin actions with the caller address in the table and the file, without secrets', async () => {
     const file = join(tempDir(), 'nested', 'login.log');
-    const t = await buildTestApp(storage, { file: { audit: { file } } });
+    const t = await storage.build({ file: { audit: { file } } });
     try {
       const client = await registerClient(t.app);
       const rotate = await t.app.inject({
@@ -78,7 +72,7 @@ describeBackends('audit log', (backend) => {
   // Product rule (operations): "an audit event is committed before the response that reports its
   // action", so a crash right after a response loses none.
   it('commits the events a request records before its response is sent', async () => {
-    const t = await buildTestApp(storage);
+    const t = await storage.build();
     try {
       const client = await registerClient(t.app, { grant_types: ['client_credentials'] });
       expect(await rows('subject = $1', [client.client_id])).toHaveLength(1); // client.register
@@ -102,7 +96,7 @@ describeBackends('audit log', (backend) => {
   });
 
   it('writes in the background: an event reaches the table within the flush interval', async () => {
-    const t = await buildTestApp(storage);
+    const t = await storage.build();
     try {
       t.app.audit({ event: 'login_success', subject: 'user-bg', ip: '10.9.0.2' });
       expect(t.app.auditLog.pending).toBe(1);
@@ -117,7 +111,7 @@ describeBackends('audit log', (backend) => {
 
   it('writes a burst of 500 events as 500 rows and 500 lines, and close() flushes what is pending', async () => {
     const file = join(tempDir(), 'burst.log');
-    const t = await buildTestApp(storage, { file: { audit: { file } } });
+    const t = await storage.build({ file: { audit: { file } } });
     for (let i = 0; i < 500; i++) t.app.audit({ event: 'token_issued', subject: 'burst', details: { n: i } });
     t.app.audit({ event: 'revoke', subject: 'burst-last' });
     await t.close();

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsServer, stopMetricsServer } from '../../../src/metrics/metrics-server.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, registerClient } from '../../helpers/admin.js';
 import { freePort } from '../../helpers/processes.js';
 
@@ -13,16 +14,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describeBackends('metrics', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend);
 
   it('shows request series by route pattern, pool gauges, cache and the shared counters after a short session', async () => {
     const client = await registerClient(t.app);
@@ -87,7 +79,7 @@ describeBackends('metrics', (backend) => {
     const token = 'm'.repeat(20) + 'etrics-scrape-token-0123456789';
     let scraped: TestApp;
     beforeAll(async () => {
-      scraped = await buildTestApp(storage, { env: { METRICS_TOKEN: token } });
+      scraped = await t.another({ env: { METRICS_TOKEN: token } });
     });
     afterAll(() => scraped?.close());
 
@@ -137,7 +129,7 @@ describeBackends('metrics', (backend) => {
 
   it('with server.metrics_port, serves /metrics only on that port and without the key', async () => {
     const port = await freePort();
-    const other = await buildTestApp(storage, { env: { METRICS_PORT: String(port) } });
+    const other = await t.another({ env: { METRICS_PORT: String(port) } });
     const server = await startMetricsServer(other.app.metrics.registry, '127.0.0.1', port);
     try {
       expect((await other.app.inject({ url: '/metrics', headers: adminHeaders })).statusCode).toBe(404);

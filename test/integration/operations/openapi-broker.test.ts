@@ -38,9 +38,9 @@ describeBackends('OpenAPI: the broker calls', (backend) => {
       expect(JSON.stringify(op.responses['409']), path).toContain('BrokerConflict');
     }
     const refresh = doc.paths['/oauth/refresh']!.post!;
-    expect(Object.keys(refresh.requestBody!.content['application/x-www-form-urlencoded']?.schema.properties ?? {})).toEqual(
-      expect.arrayContaining(['subject', 'connection_id', 'scope']),
-    );
+    expect(
+      Object.keys(refresh.requestBody!.content['application/x-www-form-urlencoded']?.schema.properties ?? {}),
+    ).toEqual(expect.arrayContaining(['subject', 'connection_id', 'scope']));
     const { BrokerInsufficientScope, BrokerConflict, BrokerToken } = doc.components.schemas;
     expect(BrokerInsufficientScope!.properties.error).toMatchObject({ const: 'insufficient_scope' });
     expect(BrokerInsufficientScope!.properties.connect_url).toMatchObject({ type: 'string', format: 'uri' });

@@ -1,7 +1,7 @@
 import type { RouteOptions } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { adminHeaders } from '../../helpers/admin.js';
 
 interface OpenApiDoc {
@@ -24,27 +24,20 @@ interface OpenApiDoc {
 const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 describeBackends('OpenAPI and /docs', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend, {
+    onRoute: (r: RouteOptions) => {
+      // Pages, assets and the dev-mode mock Google are left out of the API document.
+      const hidden = r.schema?.hide === true || r.url.startsWith('/_dev/');
+      for (const method of [r.method].flat()) routes.push({ method, url: r.url, hidden });
+    },
+  });
   const routes: { method: string; url: string; hidden: boolean }[] = [];
   let doc: OpenApiDoc;
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage, {
-      onRoute: (r: RouteOptions) => {
-        // Pages, assets and the dev-mode mock Google are left out of the API document.
-        const hidden = r.schema?.hide === true || r.url.startsWith('/_dev/');
-        for (const method of [r.method].flat()) routes.push({ method, url: r.url, hidden });
-      },
-    });
     const res = await t.app.inject({ url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
     doc = res.json();
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   it('documents every registered route except HEAD duplicates, the /docs pages and hidden pages', () => {
     const documented = routes.filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/docs') && !r.hidden);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { adminHeaders } from '../../helpers/admin.js';
 import { CacheUnavailableError } from '../../../src/cache/cache.js';
 
@@ -10,16 +10,7 @@ import { CacheUnavailableError } from '../../../src/cache/cache.js';
  * are logged, counted and reported by /ready, never silently taken for "cache unavailable".
  */
 describeBackends('Redis error answers', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend);
 
   if (backend.name !== 'real') {
     it('the in-process cache has none to report', async () => {

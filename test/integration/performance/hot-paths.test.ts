@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { basicAuth, createApiKey, registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { FORM, form, mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
 import { QueryCounter, type RecordedQuery } from '../../helpers/query-counter.js';
@@ -23,23 +23,15 @@ const isBackground = (q: RecordedQuery) => q.callers.some((c) => BACKGROUND.incl
 const describeQuery = (q: RecordedQuery) => `${q.sql.slice(0, 120)}  ← ${q.callers.slice(0, 3).join(' ← ')}`;
 
 describeBackends('hot paths in steady state', (backend) => {
-  let storage: TestStorage;
   let counter: QueryCounter;
-  let t: TestApp;
+  const t = useTestApp(backend, { db: (db) => (counter = new QueryCounter(db)).db });
   let client: RegisteredClient;
   let user: SeededUser;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    counter = new QueryCounter(storage.db);
-    t = await buildTestApp(storage, { db: counter.db });
     client = await registerClient(t.app, { scope: 'openid profile email reports' });
     user = await seedUser(t.db);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   /** Runs request REQUESTS times after one warm-up call; returns what Postgres and argon2 saw. */
   async function steadyState(request: () => Promise<{ statusCode: number; body: string }>) {
@@ -164,7 +156,7 @@ describeBackends('hot paths in steady state', (backend) => {
         });
       // First call: Postgres, then written to Redis. Second: read back from Redis into memory.
       for (let i = 0; i < 2; i++) expect((await broker()).statusCode).toBe(200);
-      const prefix = storage.cache.prefix;
+      const prefix = t.storage.cache.prefix;
       const monitor = await new Redis(process.env.REDIS_URL!).monitor();
       const seen: string[] = [];
       monitor.on('monitor', (_time: string, args: string[]) => {

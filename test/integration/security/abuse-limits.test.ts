@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { auditEvents, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { auditEvents } from '../../helpers/app.js';
 import { basicAuth, createApiKey } from '../../helpers/admin.js';
 import { FORM, form } from '../../helpers/oauth.js';
 import { unavailableFor } from '../../helpers/failing-cache.js';
@@ -13,16 +14,7 @@ const tally = (statuses: number[]) =>
   statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 
 describeBackends('abuse limits (product rule "Abuse limits")', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend);
 
   /** client_credentials with Basic credentials of a client id that does not exist. */
   const unknownClient = (ip: string, clientId = `unknown-${randomBytes(8).toString('hex')}`) =>
@@ -142,16 +134,7 @@ describeBackends('abuse limits (product rule "Abuse limits")', (backend) => {
 });
 
 describeBackends('abuse limits without Redis', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage, { cache: unavailableFor(storage.cache.cache, 'rl:') });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
+  const t = useTestApp(backend, { cache: (cache) => unavailableFor(cache, 'rl:') });
 
   it('falls back to in-process limits, never to none: 60 concurrent bad API keys still get 20 × 401', async () => {
     const statuses = await Promise.all(

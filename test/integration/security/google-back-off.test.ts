@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../helpers/admin.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
 
 /** Where the refresher keeps "no call to Google's token endpoint before …", shared by every instance. */
@@ -11,28 +10,17 @@ const NOT_BEFORE_KEY = 'vault:google:token-not-before';
 const TEN_YEARS = 315_360_000;
 
 describeBackends('Google Retry-After is honoured up to 300 s', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
+  const t = useTestApp(backend, { google: true, file: { google: { request_timeout_ms: 1000 } } });
   let key: string;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: mock.env, file: { google: { request_timeout_ms: 1000 } } });
     key = (await createApiKey(t.app)).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   it('one 429 with Retry-After: 315360000 backs off for at most 300 s, in memory and in the cache', async () => {
-    mock.control.setAccessTokenLifetime(10);
-    const s = await seedCredential(t.app, mock, `back-off.${backend.name}@example.com`);
-    mock.control.failNextToken(1, 'rate_limited', { retryAfter: TEN_YEARS });
+    t.google.control.setAccessTokenLifetime(10);
+    const s = await seedCredential(t.app, t.google, `back-off.${backend.name}@example.com`);
+    t.google.control.failNextToken(1, 'rate_limited', { retryAfter: TEN_YEARS });
     const started = Date.now();
     const res = await brokerCall(t.app, key, s.user.id);
     expect(res.statusCode, res.body).toBe(502);
@@ -43,7 +31,7 @@ describeBackends('Google Retry-After is honoured up to 300 s', (backend) => {
     if (backend.name === 'real') {
       const redis = new Redis(process.env.REDIS_URL!);
       try {
-        const ttl = await redis.pttl(`${storage.cache.prefix}${NOT_BEFORE_KEY}`);
+        const ttl = await redis.pttl(`${t.storage.cache.prefix}${NOT_BEFORE_KEY}`);
         expect(ttl).toBeGreaterThan(0);
         expect(ttl).toBeLessThanOrEqual(300_000);
       } finally {

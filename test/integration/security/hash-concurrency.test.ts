@@ -1,17 +1,14 @@
 import argon2 from 'argon2';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { createApiKey } from '../../helpers/admin.js';
 
 describeBackends('argon2 concurrency cap: security.max_concurrent_hashes, 100 waiting, then 503', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend, { file: { security: { max_concurrent_hashes: 1 } } });
   let prefix: string;
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage, { file: { security: { max_concurrent_hashes: 1 } } });
     const created = await createApiKey(t.app);
     prefix = created.api_key.split('_')[1]!;
     // A lighter argon2id hash than production's, so 100 queued verifications drain in seconds
@@ -24,10 +21,6 @@ describeBackends('argon2 concurrency cap: security.max_concurrent_hashes, 100 wa
     });
     await t.db.query('UPDATE api_keys SET key_hash = $1 WHERE lookup_prefix = $2', [light, prefix]);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   it('wrong secrets for a real key from 160 addresses at once: one runs, 100 wait, the rest get 503 with Retry-After; never 500', async () => {
     const responses = await Promise.all(

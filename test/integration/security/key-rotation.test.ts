@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../helpers/admin.js';
-import { TEST_ENCRYPTION_KEYS, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { TEST_ENCRYPTION_KEYS, type TestApp } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
+import { useTestStorage } from '../../helpers/use-test-app.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
 
 const OLD = TEST_ENCRYPTION_KEYS;
@@ -14,34 +13,21 @@ const NEW = `test2:${Buffer.alloc(32, 9).toString('base64')}`;
  * one share Postgres and Redis while the deploy rolls.
  */
 describeBackends('ENCRYPTION_KEYS rotation on a rolling deploy', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  const apps: TestApp[] = [];
+  const fleet = useTestStorage(backend, { google: true });
   let key: string;
   let seq = 0;
 
-  const instance = async (keys: string) => {
-    const t = await buildSecondInstance(backend, storage, { env: { ...mock.env, ENCRYPTION_KEYS: keys } });
-    apps.push(t);
-    return t;
-  };
+  const instance = (keys: string) => fleet.build({ ownConnections: true, env: { ENCRYPTION_KEYS: keys } });
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
     // The fleet before the rotation; it creates the signing key under the old key.
     const first = await instance(OLD);
     key = (await createApiKey(first.app)).api_key;
   }, 60_000);
-  afterAll(async () => {
-    for (const t of apps.reverse()) await t.close();
-    await mock?.close();
-    await storage?.close();
-  });
 
   /** A person whose credential an old-keyring instance stored, then a new-first instance refreshed. */
   async function reencryptedByNewInstance(oldInstance: TestApp, newInstance: TestApp) {
-    const s = await seedCredential(oldInstance.app, mock, `rotation.${++seq}.${backend.name}@example.com`);
+    const s = await seedCredential(oldInstance.app, fleet.google, `rotation.${++seq}.${backend.name}@example.com`);
     const refreshed = await brokerCall(newInstance.app, key, s.user.id, 'refresh');
     expect(refreshed.statusCode, refreshed.body).toBe(200);
     const { rows } = await newInstance.db.query<{ access_token_enc: string; refresh_token_enc: string }>(

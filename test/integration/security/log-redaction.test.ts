@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { TEST_ADMIN_KEY, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { TEST_ADMIN_KEY } from '../../helpers/app.js';
 import { createApiKey } from '../../helpers/admin.js';
 
 /** Values in the formats Gatehouse and Google use, each unique to this file. */
@@ -15,18 +16,11 @@ const SHAPED = {
 const tag = (subject: string) => `sha256:${createHash('sha256').update(subject).digest('hex').slice(0, 12)}`;
 
 describeBackends('secrets never in logs, wherever they are sent', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend);
   let apiKey: string;
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
     apiKey = (await createApiKey(t.app)).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   const get = (url: string, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'GET', url, headers, remoteAddress: '10.77.0.1' });

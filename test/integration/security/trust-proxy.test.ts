@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders } from '../../helpers/admin.js';
 
 const PROXY = '10.9.0.1';
 
 describeBackends('TRUST_PROXY', (backend) => {
-  let storage: TestStorage;
-  let oneHop: TestApp;
+  const oneHop = useTestApp(backend, { env: { TRUST_PROXY: '1' } });
   let listed: TestApp;
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    oneHop = await buildTestApp(storage, { env: { TRUST_PROXY: '1' } });
-    listed = await buildTestApp(storage, { env: { TRUST_PROXY: `${PROXY},10.8.0.0/16` } });
+    listed = await oneHop.another({ env: { TRUST_PROXY: `${PROXY},10.8.0.0/16` } });
   }, 60_000);
-  afterAll(async () => {
-    await oneHop?.close();
-    await listed?.close();
-    await storage?.close();
-  });
 
   /** A caller behind one proxy: it writes any X-Forwarded-For it likes, the proxy appends the real address. */
   const viaProxy = (t: TestApp, spoofed: string, real: string, key: string) =>

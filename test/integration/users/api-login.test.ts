@@ -1,35 +1,24 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { decodeJwt, generateKeyPair } from 'jose';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { auditEvents, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { auditEvents } from '../../helpers/app.js';
 import { FORM, form } from '../../helpers/oauth.js';
 import { bearer, googleTokensFor, startForgeryKit, unsignedJwt, type ForgeryKit } from '../../helpers/users.js';
 
 const DESKTOP_CLIENT_ID = 'desktop-app.apps.googleusercontent.com';
 
 describeBackends('POST /api/login', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
   let kit: ForgeryKit;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    kit = await startForgeryKit(mock);
-    t = await buildTestApp(storage, {
-      env: { ...mock.env, GOOGLE_JWKS_URL: kit.jwksUrl },
-      file: { google: { allowed_audiences: [DESKTOP_CLIENT_ID] } },
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await kit?.close();
-    await mock?.close();
-    await storage?.close();
+  const t = useTestApp(backend, {
+    google: true,
+    file: { google: { allowed_audiences: [DESKTOP_CLIENT_ID] } },
+    async prepare({ google }) {
+      kit = await startForgeryKit(google);
+      return { env: { GOOGLE_JWKS_URL: kit.jwksUrl } };
+    },
   });
-  beforeEach(() => mock.control.reset());
+  afterAll(() => kit?.close());
 
   const login = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/login', payload });
   const count = async (table: string) =>
@@ -61,7 +50,7 @@ describeBackends('POST /api/login', (backend) => {
   });
 
   it('signs a person in with a Google access token issued to us, and stores no Google credential', async () => {
-    const google = await googleTokensFor(t.app, mock, 'grace.hopper@example.com');
+    const google = await googleTokensFor(t.app, t.google, 'grace.hopper@example.com');
     const credentialsBefore = await count('google_credentials');
     const res = await login({ access_token: google.access_token });
     expect(res.statusCode, res.body).toBe(200);
@@ -107,7 +96,7 @@ describeBackends('POST /api/login', (backend) => {
   });
 
   it('accepts a form body too', async () => {
-    const google = await googleTokensFor(t.app, mock, 'form.user@example.com');
+    const google = await googleTokensFor(t.app, t.google, 'form.user@example.com');
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/login',
@@ -118,8 +107,8 @@ describeBackends('POST /api/login', (backend) => {
   });
 
   it('accepts a token of an allowed audience (google.allowed_audiences)', async () => {
-    const google = await googleTokensFor(t.app, mock, 'desktop.user@example.com');
-    mock.control.setTokeninfoAudience(google.access_token, { aud: DESKTOP_CLIENT_ID, azp: DESKTOP_CLIENT_ID });
+    const google = await googleTokensFor(t.app, t.google, 'desktop.user@example.com');
+    t.google.control.setTokeninfoAudience(google.access_token, { aud: DESKTOP_CLIENT_ID, azp: DESKTOP_CLIENT_ID });
     expect((await login({ access_token: google.access_token })).statusCode).toBe(200);
   });
 
@@ -128,17 +117,17 @@ describeBackends('POST /api/login', (backend) => {
     ['azp only', { azp: 'another-app.apps.googleusercontent.com' }],
     ['aud only', { aud: 'another-app.apps.googleusercontent.com' }],
   ])('refuses a valid Google token issued to another app (%s)', async (_name, audience) => {
-    const google = await googleTokensFor(t.app, mock, 'victim@example.com');
-    mock.control.setTokeninfoAudience(google.access_token, audience);
+    const google = await googleTokensFor(t.app, t.google, 'victim@example.com');
+    t.google.control.setTokeninfoAudience(google.access_token, audience);
     const usersBefore = await count('users');
     expectRefused(await login({ access_token: google.access_token }), /another application/);
     expect(await count('users')).toBe(usersBefore);
-    expect(mock.control.calls('userinfo')).toBe(0);
+    expect(t.google.control.calls('userinfo')).toBe(0);
   });
 
   it('refuses an expired Google access token', async () => {
-    mock.control.setAccessTokenLifetime(1);
-    const google = await googleTokensFor(t.app, mock, 'expired.user@example.com');
+    t.google.control.setAccessTokenLifetime(1);
+    const google = await googleTokensFor(t.app, t.google, 'expired.user@example.com');
     await new Promise((r) => setTimeout(r, 1100));
     expectRefused(await login({ access_token: google.access_token }), /Google does not accept/);
   });
@@ -148,8 +137,8 @@ describeBackends('POST /api/login', (backend) => {
   });
 
   it('answers 502 when Google is down', async () => {
-    const google = await googleTokensFor(t.app, mock, 'down.user@example.com');
-    mock.control.failNext('tokeninfo', 1, 'server_error');
+    const google = await googleTokensFor(t.app, t.google, 'down.user@example.com');
+    t.google.control.failNext('tokeninfo', 1, 'server_error');
     const res = await login({ access_token: google.access_token });
     expect(res.statusCode).toBe(502);
     expect(res.json()).toMatchObject({ success: false, error: 'upstream_unavailable' });
@@ -168,7 +157,7 @@ describeBackends('POST /api/login', (backend) => {
   describe_idToken();
 
   it('audits successes and failures with a reason, and logs no token', async () => {
-    const google = await googleTokensFor(t.app, mock, 'audited.user@example.com');
+    const google = await googleTokensFor(t.app, t.google, 'audited.user@example.com');
     const ok = await login({ access_token: google.access_token });
     await login({ access_token: 'ya29.garbage-for-audit' });
     const audits = await auditEvents(t);
@@ -201,9 +190,9 @@ describeBackends('POST /api/login', (backend) => {
   function describe_idToken() {
     const now = () => Math.floor(Date.now() / 1000);
     const claims = (over: Record<string, unknown> = {}) => ({
-      iss: mock.url,
-      aud: mock.clientId,
-      azp: mock.clientId,
+      iss: t.google.url,
+      aud: t.google.clientId,
+      azp: t.google.clientId,
       sub: '109876543210987654321',
       email: 'id.token@example.com',
       email_verified: true,
@@ -216,7 +205,7 @@ describeBackends('POST /api/login', (backend) => {
     });
 
     it('signs a person in with an ID token Google issued to us (no nonce needed)', async () => {
-      const google = await googleTokensFor(t.app, mock, 'id.user@example.com');
+      const google = await googleTokensFor(t.app, t.google, 'id.user@example.com');
       const res = await login({ id_token: google.id_token });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json().user).toMatchObject({ email: 'id.user@example.com', username: 'id.user' });

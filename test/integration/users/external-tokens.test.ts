@@ -1,14 +1,20 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { describeBackends } from '../../helpers/backends.js';
-import { auditEvents, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { adminHeaders, createApiKey, registerClient, type RegisteredClient } from '../../helpers/admin.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { auditEvents } from '../../helpers/app.js';
+import {
+  adminHeaders,
+  createApiKey,
+  registerClient,
+  registerResourceServer,
+  type RegisteredClient,
+} from '../../helpers/admin.js';
 import { FORM, form, postAs, seedUser } from '../../helpers/oauth.js';
 import { bearer } from '../../helpers/users.js';
 
 describeBackends('external token service: /oauth/external/token and /oauth/external/revoke', (backend) => {
-  let storage: TestStorage;
-  let t: TestApp;
+  const t = useTestApp(backend);
   let client: RegisteredClient;
   let resourceServer: RegisteredClient;
   let other: RegisteredClient;
@@ -17,14 +23,8 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
   let tokensKey: string;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    t = await buildTestApp(storage);
     client = await registerClient(t.app, { scope: 'openid profile email reports' });
-    resourceServer = await registerClient(t.app, {
-      resource_server: true,
-      grant_types: ['client_credentials'],
-      redirect_url: undefined,
-    });
+    resourceServer = await registerResourceServer(t.app);
     other = await registerClient(t.app, { scope: 'openid' });
     disabled = await registerClient(t.app);
     // 'no-such-client' is allowed, so the unknown-client answer can be seen past the allow-list.
@@ -33,10 +33,6 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
       .api_key;
     tokensKey = (await createApiKey(t.app, { name: 'broker-user' })).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await storage?.close();
-  });
 
   const mint = (payload: Record<string, unknown>, key = externalKey) =>
     t.app.inject({ method: 'POST', url: '/oauth/external/token', headers: bearer(key), payload });

@@ -1,44 +1,29 @@
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { decodeJwt } from 'jose';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
-import { mintCode, postAs, seedUser, type SeededUser } from '../../helpers/oauth.js';
+import { postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { bearer, googleTokensFor } from '../../helpers/users.js';
 
 describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/refresh, /api/logout', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
+  const t = useTestApp(backend, { google: true });
   let client: RegisteredClient;
   let firstParty: RegisteredClient;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: mock.env });
     client = await registerClient(t.app, { scope: 'openid profile email reports' });
     firstParty = await registerClient(t.app, { first_party: true });
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
   afterEach(() => {
     vi.useRealTimers();
   });
 
   /** A user token through the token endpoint, for a seeded user. */
-  async function tokensFor(user: SeededUser, scope = 'openid profile email', as: RegisteredClient = client) {
-    const code = await mintCode(t.db, { clientId: as.client_id, userId: user.id, redirectUri: null, scope });
-    const res = await postAs(t.app, as, '/oauth/token', { grant_type: 'authorization_code', code });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ access_token: string; refresh_token: string }>();
-  }
+  const tokensFor = (user: SeededUser, scope = 'openid profile email', as: RegisteredClient = client) =>
+    redeemCode(t, as, user.id, { scope });
   async function apiLogin(email: string) {
-    const google = await googleTokensFor(t.app, mock, email);
+    const google = await googleTokensFor(t.app, t.google, email);
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/login',

@@ -1,59 +1,29 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { adminHeaders, createApiKey } from '../../helpers/admin.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
-import { describeBackends, type Backend } from '../../helpers/backends.js';
+import { type TestApp } from '../../helpers/app.js';
+import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { unavailableFor } from '../../helpers/failing-cache.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
 import { subjectCacheKey } from '../../../src/vault/subject.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
 import { msUntil } from '../../helpers/wait.js';
-
-/** A second instance whose cache is down for the vault's keys (its own connections on the real backend). */
-async function instanceWithoutVaultCache(
-  backend: Backend,
-  storage: TestStorage,
-  env: Record<string, string>,
-): Promise<TestApp> {
-  if (backend.name !== 'real')
-    return buildTestApp(storage, { env, cache: unavailableFor(storage.cache.cache, 'vault:') });
-  const db = storage.database.connectAgain();
-  const cache = await backend.createCache(storage.cache.prefix);
-  const t = await buildTestApp(storage, { env, db, cache: unavailableFor(cache.cache, 'vault:') });
-  return {
-    ...t,
-    close: async () => {
-      await t.close();
-      await cache.close();
-    },
-  };
-}
 
 /** What the broker keys a person's mapping by in memory. */
 const personKey = (subject: string) => subjectCacheKey({ kind: 'person', subject });
 
 describeBackends('Google token broker across instances', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let a: TestApp;
+  const a = useTestApp(backend, { google: true });
   let b: TestApp;
   let key: string;
   let seq = 0;
+  /** A second instance whose cache is down for the vault's keys (its own connections on the real backend). */
+  const instanceWithoutVaultCache = () =>
+    a.another({ ownConnections: true, cache: (cache) => unavailableFor(cache, 'vault:') });
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    a = await buildTestApp(storage, { env: mock.env });
-    b = await buildSecondInstance(backend, storage, { env: mock.env });
+    b = await a.another({ ownConnections: true });
     key = (await createApiKey(a.app)).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   /**
    * One call per instance first: a key's first use runs argon2, and twenty of those at once on
@@ -64,24 +34,24 @@ describeBackends('Google token broker across instances', (backend) => {
   }
 
   async function seedExpiring() {
-    mock.control.setAccessTokenLifetime(60);
-    const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
-    mock.control.setAccessTokenLifetime(3599);
+    a.google.control.setAccessTokenLifetime(60);
+    const s = await seedCredential(a.app, a.google, `instances.${++seq}.${backend.name}@example.com`);
+    a.google.control.setAccessTokenLifetime(3599);
     return s;
   }
 
   it('two instances on one Postgres and Redis refresh an expiring token exactly once', async () => {
     await warmUp(a, b);
     const s = await seedExpiring();
-    const before = mock.control.calls('token');
-    mock.control.setLatency(200, 'token');
+    const before = a.google.control.calls('token');
+    a.google.control.setLatency(200, 'token');
     const calls = Array.from({ length: 20 }, (_, i) =>
       brokerCall(i % 2 ? a.app : b.app, key, s.user.id, i % 4 ? 'token' : 'tokens'),
     );
     const results = await Promise.all(calls);
     expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
     expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
-    expect(mock.control.calls('token')).toBe(before + 1);
+    expect(a.google.control.calls('token')).toBe(before + 1);
   });
 
   /** Until the instance answers from process memory: the first call reads Postgres, the next Redis. */
@@ -92,7 +62,7 @@ describeBackends('Google token broker across instances', (backend) => {
 
   it("a person deleted on instance A stops being served from instance B's memory within 1 s", async () => {
     await warmUp(a, b);
-    const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
+    const s = await seedCredential(a.app, a.google, `instances.${++seq}.${backend.name}@example.com`);
     await servedFromMemory(b, s.user.id);
     await servedFromMemory(b, s.user.email!);
     const del = await a.app.inject({ method: 'DELETE', url: `/users/${s.user.id}`, headers: adminHeaders });
@@ -108,7 +78,7 @@ describeBackends('Google token broker across instances', (backend) => {
 
   it("a token refreshed on instance A replaces the one in instance B's memory within 1 s", async () => {
     await warmUp(a, b);
-    const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
+    const s = await seedCredential(a.app, a.google, `instances.${++seq}.${backend.name}@example.com`);
     await servedFromMemory(b, s.user.id);
     const forced = await brokerCall(a.app, key, s.user.id, 'refresh');
     const refreshedAt = Date.now();
@@ -126,9 +96,9 @@ describeBackends('Google token broker across instances', (backend) => {
 
   it('a credential marked reauth_required on instance A is refused by instance B within 1 s', async () => {
     await warmUp(a, b);
-    const s = await seedCredential(a.app, mock, `instances.${++seq}.${backend.name}@example.com`);
+    const s = await seedCredential(a.app, a.google, `instances.${++seq}.${backend.name}@example.com`);
     await servedFromMemory(b, s.user.id);
-    mock.control.revokeRefreshToken(s.refreshToken);
+    a.google.control.revokeRefreshToken(s.refreshToken);
     const forced = await brokerCall(a.app, key, s.user.id, 'refresh');
     const markedAt = Date.now();
     expect(forced.json().error).toBe('reauth_required');
@@ -139,23 +109,23 @@ describeBackends('Google token broker across instances', (backend) => {
   });
 
   it('without Redis, a Postgres row lock still makes two instances refresh exactly once', async () => {
-    const c = await instanceWithoutVaultCache(backend, storage, mock.env);
-    const d = backend.name === 'real' ? await instanceWithoutVaultCache(backend, storage, mock.env) : c;
+    const c = await instanceWithoutVaultCache();
+    const d = backend.name === 'real' ? await instanceWithoutVaultCache() : c;
     try {
       await warmUp(c, d);
       const s = await seedExpiring();
-      const before = mock.control.calls('token');
-      mock.control.setLatency(200, 'token');
+      const before = a.google.control.calls('token');
+      a.google.control.setLatency(200, 'token');
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => brokerCall(i % 2 ? c.app : d.app, key, s.user.id)),
       );
       expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
       expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
-      expect(mock.control.calls('token')).toBe(before + 1);
+      expect(a.google.control.calls('token')).toBe(before + 1);
       // And a fresh token is then served from Postgres alone.
       const again = await brokerCall(c.app, key, s.user.email!);
       expect(again.json().access_token).toBe(results[0]!.json().access_token);
-      expect(mock.control.calls('token')).toBe(before + 1);
+      expect(a.google.control.calls('token')).toBe(before + 1);
     } finally {
       if (d !== c) await d.close();
       await c.close();

@@ -1,34 +1,20 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../helpers/admin.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { Browser, readForm } from '../../helpers/browser.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
-import { seedCredential } from '../../helpers/vault.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
+import { seedCredential, openConnectLink } from '../../helpers/vault.js';
 
 const BUSINESS = 'https://www.googleapis.com/auth/business.manage';
 const DRIVE = 'https://www.googleapis.com/auth/drive.readonly';
 const CALENDAR = 'https://www.googleapis.com/auth/calendar.readonly';
 
 describeBackends('broker scopes', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, env: { GOOGLE_SCOPES: BUSINESS } });
   let key: string;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: { ...mock.env, GOOGLE_SCOPES: BUSINESS } });
     key = (await createApiKey(t.app, { scopes: ['tokens', 'connections'] })).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   const api = (method: 'GET' | 'POST', url: string, payload?: object) =>
     t.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
@@ -39,20 +25,7 @@ describeBackends('broker scopes', (backend) => {
     return res.json().connect_url as string;
   }
 
-  /** A person opens the link, confirms on its page, and allows at Google's consent page. */
-  async function connect(url: string, email: string) {
-    const browser = new Browser();
-    const page = await browser.get(url);
-    expect(page.status, page.text).toBe(200);
-    const confirm = readForm(page.text, url);
-    const open = await browser.post(confirm.action, confirm.fields);
-    expect(open.status, open.text).toBe(303);
-    const consent = await browser.get(open.location!);
-    const form = readForm(consent.text, open.location!);
-    const answer = await browser.post(form.action, { ...form.fields, email, decision: 'allow' });
-    const callback = await browser.get(answer.location!);
-    return { page, callback };
-  }
+  const connect = (url: string, email: string) => openConnectLink(url, email);
 
   it('a connection lacking a requested scope: 403 insufficient_scope naming it, with a connect_url asking for it', async () => {
     await connect(await createLink('shop:scopes-1', 'https://reviews.example/back?x=1', [DRIVE]), 'one@example.com');
@@ -91,7 +64,7 @@ describeBackends('broker scopes', (backend) => {
     const last = await api('GET', `/connections/shop:scopes-1/token?scope=${encodeURIComponent(CALENDAR)}`);
     const { page, callback } = await connect(last.json().connect_url, 'one@example.com');
     expect(page.text).toContain(CALENDAR);
-    expect(mock.control.lastAuthorizeRequest()).toMatchObject({
+    expect(t.google.control.lastAuthorizeRequest()).toMatchObject({
       scope: expect.stringContaining(CALENDAR),
       include_granted_scopes: 'true',
     });
@@ -120,7 +93,7 @@ describeBackends('broker scopes', (backend) => {
   });
 
   it('a person lacking a requested scope: 403 insufficient_scope naming it (RFC 6750 §3.1), no connect_url', async () => {
-    const s = await seedCredential(t.app, mock, 'scoped.person@example.com');
+    const s = await seedCredential(t.app, t.google, 'scoped.person@example.com');
     const granted = await api('GET', `/tokens/${s.user.id}?scope=${encodeURIComponent('openid email')}`);
     expect(granted.statusCode, granted.body).toBe(200);
     expect(granted.json().access_token).toBe(s.accessToken);

@@ -1,39 +1,27 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../helpers/admin.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
 
 const TIMEOUT_MS = 1000;
 
 describeBackends('Google token broker when Google fails', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
+  const t = useTestApp(backend, { google: true, file: { google: { request_timeout_ms: TIMEOUT_MS } } });
   let key: string;
   let seq = 0;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: mock.env, file: { google: { request_timeout_ms: TIMEOUT_MS } } });
     key = (await createApiKey(t.app)).api_key;
     // The key's first use runs argon2; the timings below are about Google, not that.
     expect((await brokerCall(t.app, key, 'warm-up')).statusCode).toBe(404);
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   /** A credential whose held access token has `lifetime` seconds left. */
   async function seed(lifetime: number) {
-    mock.control.setAccessTokenLifetime(lifetime);
-    const s = await seedCredential(t.app, mock, `upstream.${++seq}.${backend.name}@example.com`);
-    mock.control.setAccessTokenLifetime(3599);
+    t.google.control.setAccessTokenLifetime(lifetime);
+    const s = await seedCredential(t.app, t.google, `upstream.${++seq}.${backend.name}@example.com`);
+    t.google.control.setAccessTokenLifetime(3599);
     return s;
   }
 
@@ -51,19 +39,19 @@ describeBackends('Google token broker when Google fails', (backend) => {
 
   it('retries Google 5xx with backoff inside request_timeout_ms, then answers 502', async () => {
     const s = await seed(10);
-    const before = mock.control.calls('token');
-    mock.control.failNextToken(1000, 'server_error');
+    const before = t.google.control.calls('token');
+    t.google.control.failNextToken(1000, 'server_error');
     const { res, ms } = await timed(() => brokerCall(t.app, key, s.user.id));
     expect(res.statusCode, res.body).toBe(502);
     expect(res.json()).toEqual(UPSTREAM);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(ms).toBeLessThan(TIMEOUT_MS + 1000);
-    expect(mock.control.calls('token') - before).toBeGreaterThan(1);
+    expect(t.google.control.calls('token') - before).toBeGreaterThan(1);
   });
 
   it('answers 502 when Google does not answer within request_timeout_ms', async () => {
     const s = await seed(10);
-    mock.control.setLatency(5000, 'token');
+    t.google.control.setLatency(5000, 'token');
     const { res, ms } = await timed(() => brokerCall(t.app, key, s.user.id, 'tokens'));
     expect(res.statusCode, res.body).toBe(502);
     expect(ms).toBeLessThan(TIMEOUT_MS + 1000);
@@ -71,17 +59,17 @@ describeBackends('Google token broker when Google fails', (backend) => {
 
   it('recovers from a reset connection by retrying', async () => {
     const s = await seed(10);
-    const before = mock.control.calls('token');
-    mock.control.failNextToken(1, 'connection_reset');
+    const before = t.google.control.calls('token');
+    t.google.control.failNextToken(1, 'connection_reset');
     const res = await brokerCall(t.app, key, s.user.id);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().access_token).not.toBe(s.accessToken);
-    expect(mock.control.calls('token')).toBe(before + 2);
+    expect(t.google.control.calls('token')).toBe(before + 2);
   });
 
   it('serves the held token when Google fails and it still has at least 30 s to live', async () => {
     const s = await seed(60);
-    mock.control.failNextToken(1000, 'server_error');
+    t.google.control.failNextToken(1000, 'server_error');
     const res = await brokerCall(t.app, key, s.user.id);
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
@@ -94,13 +82,13 @@ describeBackends('Google token broker when Google fails', (backend) => {
 
   it('honours 429: no call before Retry-After, 502 when it falls past the budget', async () => {
     const s = await seed(10);
-    const before = mock.control.calls('token');
-    mock.control.failNextToken(1, 'rate_limited', { retryAfter: 5 });
+    const before = t.google.control.calls('token');
+    t.google.control.failNextToken(1, 'rate_limited', { retryAfter: 5 });
     const first = await timed(() => brokerCall(t.app, key, s.user.id));
     expect(first.res.statusCode, first.res.body).toBe(502);
     expect(first.ms).toBeLessThan(TIMEOUT_MS + 1000);
     const second = await brokerCall(t.app, key, s.user.id);
     expect(second.statusCode).toBe(502);
-    expect(mock.control.calls('token')).toBe(before + 1);
+    expect(t.google.control.calls('token')).toBe(before + 1);
   });
 });

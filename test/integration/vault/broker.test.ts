@@ -1,45 +1,37 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { adminHeaders, createApiKey } from '../../helpers/admin.js';
-import { auditEvents, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { auditEvents } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { countingDatabase, type CountingDatabase } from '../../helpers/counting-db.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
 
 describeBackends('Google token broker', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
   let counting: CountingDatabase;
+  const t = useTestApp(backend, {
+    google: true,
+    db: (db) => (counting = countingDatabase(db)).db,
+    extend: (app) => counting.instrument(app),
+  });
   let key: string;
   let seq = 0;
   const email = () => `broker.${++seq}.${backend.name}@example.com`;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    counting = countingDatabase(storage.db);
-    t = await buildTestApp(storage, { env: mock.env, db: counting.db, extend: (app) => counting.instrument(app) });
     key = (await createApiKey(t.app, { scopes: ['tokens'] })).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   /** A credential whose access token expires within the skew (120 s), so the next call refreshes. */
   async function seedExpiring(address = email()) {
-    mock.control.setAccessTokenLifetime(60);
-    const seeded = await seedCredential(t.app, mock, address);
-    mock.control.setAccessTokenLifetime(3599);
+    t.google.control.setAccessTokenLifetime(60);
+    const seeded = await seedCredential(t.app, t.google, address);
+    t.google.control.setAccessTokenLifetime(3599);
     return seeded;
   }
 
   it('returns the held token while it is fresh, in the broker answer shape with no-store', async () => {
-    const s = await seedCredential(t.app, mock, email());
-    const before = mock.control.calls('token');
+    const s = await seedCredential(t.app, t.google, email());
+    const before = t.google.control.calls('token');
     const res = await brokerCall(t.app, key, s.user.id);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -56,19 +48,19 @@ describeBackends('Google token broker', (backend) => {
     });
     expect(body.expires_in).toBeGreaterThan(3500);
     expect(body.expires_in).toBeLessThanOrEqual(3599);
-    expect(mock.control.calls('token')).toBe(before);
+    expect(t.google.control.calls('token')).toBe(before);
   });
 
   it('refreshes a token that expires within refresh_skew_seconds, stores it encrypted, keeps the refresh token', async () => {
     const s = await seedExpiring();
-    const before = mock.control.calls('token');
+    const before = t.google.control.calls('token');
     const res = await brokerCall(t.app, key, s.user.id, 'tokens');
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body.access_token).not.toBe(s.accessToken);
     expect(body.access_token).toMatch(/^ya29\.mock-/);
     expect(body.expires_in).toBeGreaterThan(3500);
-    expect(mock.control.calls('token')).toBe(before + 1);
+    expect(t.google.control.calls('token')).toBe(before + 1);
     // Google sent no refresh token with the refresh: the held one is kept and still works.
     const stored = await t.app.googleCredentials.decryptTokens(s.credential.id);
     expect(stored).toEqual({ accessToken: body.access_token, refreshToken: s.refreshToken });
@@ -80,19 +72,21 @@ describeBackends('Google token broker', (backend) => {
     // The next call is served as is.
     const again = await brokerCall(t.app, key, s.user.id);
     expect(again.json().access_token).toBe(body.access_token);
-    expect(mock.control.calls('token')).toBe(before + 1);
+    expect(t.google.control.calls('token')).toBe(before + 1);
   });
 
   it('resolves a person by user id, email and username and a connection by connection_id, answering the canonical subject', async () => {
     const address = email();
-    const s = await seedCredential(t.app, mock, address);
+    const s = await seedCredential(t.app, t.google, address);
     for (const subject of [s.user.id, address, address.toUpperCase(), s.user.username]) {
       const res = await brokerCall(t.app, key, subject);
       expect(res.statusCode, `${subject}: ${res.body}`).toBe(200);
       expect(res.json().subject).toBe(s.user.id);
     }
     // A connection's credential, stored the way the connect callback stores it.
-    const { code, verifier, redirectUri } = await (await import('../../helpers/google.js')).mockTokens(mock, email());
+    const { code, verifier, redirectUri } = await (
+      await import('../../helpers/google.js')
+    ).mockTokens(t.google, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
     await t.app.connections.ensure('shop:branch-7', null);
     await t.app.googleCredentials.save(
@@ -153,7 +147,7 @@ describeBackends('Google token broker', (backend) => {
   });
 
   it('refuses bad, revoked and under-scoped API keys before looking at the subject', async () => {
-    const s = await seedCredential(t.app, mock, email());
+    const s = await seedCredential(t.app, t.google, email());
     for (const via of ['token', 'tokens', 'refresh'] as const) {
       const bad = await brokerCall(
         t.app,
@@ -181,8 +175,8 @@ describeBackends('Google token broker', (backend) => {
 
   it('20 concurrent broker calls for an expiring token cause exactly one Google refresh', async () => {
     const s = await seedExpiring();
-    const before = mock.control.calls('token');
-    mock.control.setLatency(150, 'token');
+    const before = t.google.control.calls('token');
+    t.google.control.setLatency(150, 'token');
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         brokerCall(t.app, key, i % 2 ? s.user.id : s.user.username, i % 3 ? 'token' : 'tokens'),
@@ -190,25 +184,25 @@ describeBackends('Google token broker', (backend) => {
     );
     expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
     expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
-    expect(mock.control.calls('token')).toBe(before + 1);
+    expect(t.google.control.calls('token')).toBe(before + 1);
   });
 
   it('POST /oauth/refresh forces one refresh per burst, even when the token is fresh', async () => {
-    const s = await seedCredential(t.app, mock, email());
-    const before = mock.control.calls('token');
-    mock.control.setLatency(100, 'token');
+    const s = await seedCredential(t.app, t.google, email());
+    const before = t.google.control.calls('token');
+    t.google.control.setLatency(100, 'token');
     const results = await Promise.all(Array.from({ length: 5 }, () => brokerCall(t.app, key, s.user.id, 'refresh')));
     expect(results.map((r) => r.statusCode)).toEqual(Array(5).fill(200));
     expect(new Set(results.map((r) => r.json().access_token)).size).toBe(1);
     expect(results[0]!.json().access_token).not.toBe(s.accessToken);
-    expect(mock.control.calls('token')).toBe(before + 1);
+    expect(t.google.control.calls('token')).toBe(before + 1);
     const again = await brokerCall(t.app, key, s.user.id, 'refresh');
     expect(again.json().access_token).not.toBe(results[0]!.json().access_token);
-    expect(mock.control.calls('token')).toBe(before + 2);
+    expect(t.google.control.calls('token')).toBe(before + 2);
   });
 
   it('serves a fresh token from the cache without a Postgres query', async () => {
-    const s = await seedCredential(t.app, mock, email());
+    const s = await seedCredential(t.app, t.google, email());
     for (const subject of [s.user.id, s.user.email!]) {
       const first = await counting.during(() => brokerCall(t.app, key, subject));
       expect(first.result.statusCode).toBe(200);
@@ -222,8 +216,8 @@ describeBackends('Google token broker', (backend) => {
 
   it('invalid_grant marks the credential reauth_required: 409, audited, and Google is not called again', async () => {
     const s = await seedExpiring();
-    mock.control.revokeRefreshToken(s.refreshToken);
-    const before = mock.control.calls('token');
+    t.google.control.revokeRefreshToken(s.refreshToken);
+    const before = t.google.control.calls('token');
     const res = await brokerCall(t.app, key, s.user.id);
     expect(res.statusCode, res.body).toBe(409);
     expect(res.json()).toEqual({
@@ -242,7 +236,7 @@ describeBackends('Google token broker', (backend) => {
     for (const via of ['token', 'tokens', 'refresh'] as const) {
       expect((await brokerCall(t.app, key, s.user.email!, via)).statusCode).toBe(409);
     }
-    expect(mock.control.calls('token')).toBe(before + 1);
+    expect(t.google.control.calls('token')).toBe(before + 1);
 
     // Connecting again (a new grant saved) clears the mark.
     const fresh = await seedCredentialAgain(s.user.id);
@@ -253,7 +247,9 @@ describeBackends('Google token broker', (backend) => {
 
   /** The person signs in again with consent: a new grant for the same user. */
   async function seedCredentialAgain(userId: string): Promise<string> {
-    const { code, verifier, redirectUri } = await (await import('../../helpers/google.js')).mockTokens(mock, email());
+    const { code, verifier, redirectUri } = await (
+      await import('../../helpers/google.js')
+    ).mockTokens(t.google, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
     const saved = await t.app.googleCredentials.save(
       { userId },
@@ -273,7 +269,7 @@ describeBackends('Google token broker', (backend) => {
     const bodies: string[] = [];
     for (const via of ['token', 'tokens', 'refresh'] as const)
       bodies.push((await brokerCall(t.app, key, s.user.id, via)).body);
-    const secrets = mock.control.issuedRefreshTokens();
+    const secrets = t.google.control.issuedRefreshTokens();
     expect(secrets.length).toBeGreaterThan(3);
     for (const secret of secrets) {
       for (const body of bodies) expect(body).not.toContain(secret);
@@ -281,7 +277,7 @@ describeBackends('Google token broker', (backend) => {
     }
     const values = await cacheValues(s.credential.id, [s.user.id]);
     expect(values.length).toBeGreaterThan(0);
-    const plaintextAccess = mock.control.issuedAccessTokens();
+    const plaintextAccess = t.google.control.issuedAccessTokens();
     for (const v of values) {
       for (const secret of [...secrets, ...plaintextAccess]) expect(v).not.toContain(secret);
     }
@@ -297,7 +293,7 @@ describeBackends('Google token broker', (backend) => {
         const out: string[] = [];
         let cursor = '0';
         do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${storage.cache.prefix}*`, 'COUNT', 500);
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${t.storage.cache.prefix}*`, 'COUNT', 500);
           cursor = next;
           for (const k of keys) if ((await redis.type(k)) === 'string') out.push(`${k}=${await redis.get(k)}`);
         } while (cursor !== '0');

@@ -1,35 +1,25 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { deriveSecrets } from '../../../src/crypto/derive.js';
 import { signConnectLink } from '../../../src/vault/connect-link.js';
 import { createApiKey } from '../../helpers/admin.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { openConnectLink, spendConnectLink } from '../../helpers/vault.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { STATE_COOKIE, STATE_COOKIE_PATH } from '../../../src/auth/state-cookie.js';
 import { bearer, googleTokensFor } from '../../helpers/users.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
 describeBackends('connections', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, {
+    listen: true,
+    google: true,
+    env: { GOOGLE_SCOPES: 'https://www.googleapis.com/auth/business.manage' },
+  });
   let key: string;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, {
-      env: { ...mock.env, GOOGLE_SCOPES: 'https://www.googleapis.com/auth/business.manage' },
-    });
     key = (await createApiKey(t.app, { scopes: ['tokens', 'connections'] })).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, apiKey = key) =>
     t.app.inject({ method, url, headers: { authorization: `Bearer ${apiKey}` }, ...(payload ? { payload } : {}) });
@@ -53,27 +43,10 @@ describeBackends('connections', (backend) => {
     return body.connect_url;
   }
 
-  /** A person opens the link, confirms on its page, and answers Google's consent page. */
-  async function openLink(url: string, email: string, decision: 'allow' | 'deny' = 'allow') {
-    const browser = new Browser();
-    const page = await browser.get(url);
-    expect(page.status, page.text).toBe(200);
-    const confirm = readForm(page.text, url);
-    const open = await browser.post(confirm.action, confirm.fields);
-    expect(open.status, open.text).toBe(303);
-    const consent = await browser.get(open.location!);
-    expect(consent.status).toBe(200);
-    const form = readForm(consent.text, open.location!);
-    const answer = await browser.post(form.action, { ...form.fields, email, decision });
-    expect(answer.status).toBe(302);
-    const callback = await browser.get(answer.location!);
-    return { browser, page, open, consent, answer, callback };
-  }
-
   it('round trip: link → consent → broker token for the connection id; the link works once', async () => {
     const url = await createLink('shop:branch-1', 'https://reviews.example/connected?x=1');
-    const { browser, callback } = await openLink(url, 'branch.one@example.com');
-    const asked = mock.control.lastAuthorizeRequest()!;
+    const { browser, callback } = await openConnectLink(url, 'branch.one@example.com');
+    const asked = t.google.control.lastAuthorizeRequest()!;
     expect(asked).toMatchObject({
       access_type: 'offline',
       prompt: 'consent',
@@ -90,7 +63,7 @@ describeBackends('connections', (backend) => {
 
     const token = await api('GET', '/connections/shop:branch-1/token');
     expect(token.statusCode, token.body).toBe(200);
-    const [accessToken] = mock.control.issuedAccessTokens().slice(-1);
+    const [accessToken] = t.google.control.issuedAccessTokens().slice(-1);
     expect(token.json()).toMatchObject({ subject: 'shop:branch-1', access_token: accessToken, token_type: 'Bearer' });
 
     const status = await api('GET', '/connections/shop:branch-1');
@@ -106,7 +79,7 @@ describeBackends('connections', (backend) => {
       last_refreshed_at: expect.any(String),
       created_at: expect.any(String),
     });
-    for (const secret of [...mock.control.issuedRefreshTokens(), accessToken!])
+    for (const secret of [...t.google.control.issuedRefreshTokens(), accessToken!])
       expect(status.body).not.toContain(secret);
 
     const reused = await new Browser().get(url);
@@ -155,7 +128,7 @@ describeBackends('connections', (backend) => {
 
   it('a cancelled consent stores nothing', async () => {
     const url = await createLink('shop:branch-3');
-    const { callback } = await openLink(url, 'branch.three@example.com', 'deny');
+    const { callback } = await openConnectLink(url, 'branch.three@example.com', 'deny');
     expect(callback.status).toBe(400);
     expect(callback.text).toContain('Connection cancelled');
     expect((await api('GET', '/connections/shop:branch-3')).statusCode).toBe(404);
@@ -163,7 +136,7 @@ describeBackends('connections', (backend) => {
   });
 
   it('reconnecting replaces the credential, clears reauth_required and revokes the replaced grant', async () => {
-    const first = await openLink(await createLink('shop:branch-4'), 'owner.before@example.com');
+    const first = await openConnectLink(await createLink('shop:branch-4'), 'owner.before@example.com');
     expect(first.callback.status).toBe(200);
     expect(first.callback.text).toContain('Google account connected');
     const before = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
@@ -175,21 +148,21 @@ describeBackends('connections', (backend) => {
       reauth_required: true,
     });
 
-    const revokesBefore = mock.control.calls('revoke');
-    const second = await openLink(await createLink('shop:branch-4'), 'owner.after@example.com');
+    const revokesBefore = t.google.control.calls('revoke');
+    const second = await openConnectLink(await createLink('shop:branch-4'), 'owner.after@example.com');
     expect(second.callback.status).toBe(200);
     const after = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
     expect(after).toMatchObject({ id: before!.id, status: 'active', email: 'owner.after@example.com' });
-    expect(mock.control.calls('revoke')).toBe(revokesBefore + 1);
+    expect(t.google.control.calls('revoke')).toBe(revokesBefore + 1);
     const token = await api('GET', '/connections/shop:branch-4/token');
     expect(token.statusCode).toBe(200);
-    expect(token.json().access_token).toBe(mock.control.issuedAccessTokens().at(-1));
+    expect(token.json().access_token).toBe(t.google.control.issuedAccessTokens().at(-1));
   });
 
   it('DELETE revokes at Google and removes the connection and its credential', async () => {
-    await openLink(await createLink('shop:branch-5'), 'branch.five@example.com');
+    await openConnectLink(await createLink('shop:branch-5'), 'branch.five@example.com');
     expect((await api('GET', '/connections/shop:branch-5/token')).statusCode).toBe(200);
-    const revokesBefore = mock.control.calls('revoke');
+    const revokesBefore = t.google.control.calls('revoke');
     const res = await api('DELETE', '/connections/shop:branch-5');
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({
@@ -198,7 +171,7 @@ describeBackends('connections', (backend) => {
       deleted: true,
       revoked_at_google: true,
     });
-    expect(mock.control.calls('revoke')).toBe(revokesBefore + 1);
+    expect(t.google.control.calls('revoke')).toBe(revokesBefore + 1);
     const rows = await t.db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM connections WHERE id = $1)::int + (SELECT count(*) FROM google_credentials WHERE connection_id = $1)::int AS n`,
       ['shop:branch-5'],
@@ -210,8 +183,8 @@ describeBackends('connections', (backend) => {
   });
 
   it('deletes even when Google cannot revoke', async () => {
-    await openLink(await createLink('shop:branch-6'), 'branch.six@example.com');
-    mock.control.failNext('revoke', 5, 'server_error');
+    await openConnectLink(await createLink('shop:branch-6'), 'branch.six@example.com');
+    t.google.control.failNext('revoke', 5, 'server_error');
     const res = await api('DELETE', '/connections/shop:branch-6');
     expect(res.statusCode).toBe(200);
     expect(res.json().revoked_at_google).toBe(false);
@@ -242,17 +215,6 @@ describeBackends('connections', (backend) => {
     expect((await api('GET', `/connections/${'b'.repeat(200)}`)).statusCode).toBe(404);
     expect((await api('GET', '/connections/bad%20id')).statusCode).toBe(400);
   });
-
-  /** Up to Google's consent: the link spent, the state cookie set, Google's URL in hand. */
-  async function spendLink(url: string) {
-    const browser = new Browser();
-    const page = await browser.get(url);
-    expect(page.status, page.text).toBe(200);
-    const confirm = readForm(page.text, url);
-    const open = await browser.post(confirm.action, confirm.fields);
-    expect(open.status, open.text).toBe(303);
-    return { browser, googleUrl: open.location! };
-  }
 
   /** Google's consent page answered, then the callback followed, in the given browser. */
   async function consentAndReturn(browser: Browser, googleUrl: string, email: string) {
@@ -291,7 +253,7 @@ describeBackends('connections', (backend) => {
     );
     expect(res.statusCode, res.body).toBe(200);
     const url = res.json().connect_url as string;
-    const authorizeBefore = mock.control.lastAuthorizeRequest();
+    const authorizeBefore = t.google.control.lastAuthorizeRequest();
     // A mail scanner, a chat preview and the person themselves all GET the link.
     for (let i = 0; i < 3; i++) {
       const page = await new Browser().get(url);
@@ -300,7 +262,7 @@ describeBackends('connections', (backend) => {
       expect(page.headers.get('cache-control')).toBe('no-store');
       // The form's POST redirects to Google, which form-action must allow on this page.
       expect(page.headers.get('content-security-policy')).toContain(
-        `form-action 'self' ${new URL(mock.endpoints.authUrl).origin}`,
+        `form-action 'self' ${new URL(t.google.endpoints.authUrl).origin}`,
       );
       expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(page.text).toContain('Reviews service');
@@ -317,11 +279,11 @@ describeBackends('connections', (backend) => {
       });
     }
     expect(await linkRow('shop:confirm-1')).toEqual({ used_at: null, completed_at: null });
-    expect(mock.control.lastAuthorizeRequest()).toEqual(authorizeBefore);
+    expect(t.google.control.lastAuthorizeRequest()).toEqual(authorizeBefore);
 
     // Only the form spends it, and it asks Google for the extra scope on top of the base ones.
-    const { callback } = await openLink(url, 'confirm.one@example.com');
-    expect(mock.control.lastAuthorizeRequest()).toMatchObject({
+    const { callback } = await openConnectLink(url, 'confirm.one@example.com');
+    expect(t.google.control.lastAuthorizeRequest()).toMatchObject({
       scope:
         'openid email profile https://www.googleapis.com/auth/business.manage https://www.googleapis.com/auth/drive.readonly',
       include_granted_scopes: 'true',
@@ -358,7 +320,7 @@ describeBackends('connections', (backend) => {
 
   it('the callback completes a link exactly once: a replayed state cookie cannot swap the Google account', async () => {
     const url = await createLink('shop:replay-1', 'https://reviews.example/r');
-    const { browser, googleUrl } = await spendLink(url);
+    const { browser, googleUrl } = await spendConnectLink(url);
     const attacker = copyOfState(browser);
     const done = await consentAndReturn(browser, googleUrl, 'owner.replay@example.com');
     expect(done.status, done.text).toBe(303);
@@ -373,8 +335,8 @@ describeBackends('connections', (backend) => {
   });
 
   it('a link whose connection was deleted after it was spent is refused and does not bring the connection back', async () => {
-    await openLink(await createLink('shop:deleted-1'), 'first.owner@example.com');
-    const { browser, googleUrl } = await spendLink(await createLink('shop:deleted-1'));
+    await openConnectLink(await createLink('shop:deleted-1'), 'first.owner@example.com');
+    const { browser, googleUrl } = await spendConnectLink(await createLink('shop:deleted-1'));
     const attacker = copyOfState(browser);
     expect((await api('DELETE', '/connections/shop:deleted-1')).statusCode).toBe(200);
     for (const b of [browser, attacker]) {
@@ -391,7 +353,7 @@ describeBackends('connections', (backend) => {
 
   it('return_to gets status=denied when the person declines, and the link is then done', async () => {
     const url = await createLink('shop:denied-1', 'https://reviews.example/back?from=gatehouse');
-    const { browser, googleUrl } = await spendLink(url);
+    const { browser, googleUrl } = await spendConnectLink(url);
     const attacker = copyOfState(browser);
     const consent = await browser.get(googleUrl);
     const form = readForm(consent.text, googleUrl);
@@ -410,7 +372,7 @@ describeBackends('connections', (backend) => {
     // The report's sequence: a link for branch-7; before anyone connects, a person signs in
     // and renames themselves branch-7.
     const url = await createLink('branch-7');
-    const google = await googleTokensFor(t.app, mock, 'renamer@example.com');
+    const google = await googleTokensFor(t.app, t.google, 'renamer@example.com');
     const login = await t.app.inject({
       method: 'POST',
       url: '/api/login',
@@ -449,11 +411,11 @@ describeBackends('connections', (backend) => {
       expect(res.statusCode, res.body).toBe(404);
       expect(res.body).not.toContain(google.access_token);
     }
-    await openLink(url, 'branch.seven@example.com');
+    await openConnectLink(url, 'branch.seven@example.com');
     const connection = await api('GET', '/connections/branch-7/token');
     expect(connection.json()).toMatchObject({
       subject: 'branch-7',
-      access_token: mock.control.issuedAccessTokens().at(-1),
+      access_token: t.google.control.issuedAccessTokens().at(-1),
     });
     // The person is still themselves under their new name, and only as a person.
     expect((await api('GET', '/tokens/branch-7')).json()).toMatchObject({

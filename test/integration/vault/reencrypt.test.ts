@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { createKeyring } from '../../../src/crypto/keyring.js';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
 import { createGoogleCredentialsRepository } from '../../../src/repositories/google-credentials.js';
 import { reencryptGoogleCredentials } from '../../../src/vault/reencrypt.js';
 import { createApiKey } from '../../helpers/admin.js';
-import { TEST_ENCRYPTION_KEYS, buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { TEST_ENCRYPTION_KEYS } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { brokerCall, seedCredential, type SeededCredential } from '../../helpers/vault.js';
 
 const KEY_A = { kid: 'test1', key: Buffer.from(TEST_ENCRYPTION_KEYS.split(':')[1]!, 'base64') };
@@ -13,22 +13,12 @@ const KEY_B = { kid: 'keyB', key: Buffer.alloc(32, 9) };
 const ENV_B = `keyB:${KEY_B.key.toString('base64')}`;
 
 describeBackends('re-encryption under a new key', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
+  const t = useTestApp(backend, { google: true });
   const seeded: SeededCredential[] = [];
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: mock.env });
-    for (let i = 0; i < 5; i++) seeded.push(await seedCredential(t.app, mock, `reencrypt.${i}@example.com`));
+    for (let i = 0; i < 5; i++) seeded.push(await seedCredential(t.app, t.google, `reencrypt.${i}@example.com`));
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
 
   it('moves every credential and signing key from key A to key B in resumable batches; B alone then decrypts all', async () => {
     const before = await t.db.query<{ key_id: string }>('SELECT key_id FROM google_credentials');
@@ -76,7 +66,7 @@ describeBackends('re-encryption under a new key', (backend) => {
     expect(again.googleCredentials.reencrypted + again.signingKeys.reencrypted).toBe(0);
 
     // An instance configured with key B only starts (it decrypts its signing key) and brokers.
-    const b = await buildTestApp(storage, { env: { ...mock.env, ENCRYPTION_KEYS: ENV_B } });
+    const b = await t.another({ env: { ENCRYPTION_KEYS: ENV_B } });
     try {
       const key = (await createApiKey(b.app)).api_key;
       const res = await brokerCall(b.app, key, seeded[0]!.user.id);
@@ -90,7 +80,7 @@ describeBackends('re-encryption under a new key', (backend) => {
   it('reports rows no configured key can open instead of looping on them', async () => {
     const strangerKeyring = createKeyring([{ kid: 'stranger', key: Buffer.alloc(32, 3) }]);
     const stranger = createGoogleCredentialsRepository(t.db, strangerKeyring);
-    const s = await seedCredential(t.app, mock, 'reencrypt.stranger@example.com');
+    const s = await seedCredential(t.app, t.google, 'reencrypt.stranger@example.com');
     await stranger.save(
       { userId: s.user.id },
       { accessToken: 'ya29.other', expiresIn: 3600, refreshToken: '1//other' },

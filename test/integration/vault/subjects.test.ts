@@ -1,38 +1,26 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { beforeAll, expect, it } from 'vitest';
 import { adminHeaders, createApiKey } from '../../helpers/admin.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { mockTokens } from '../../helpers/google.js';
-import { brokerCall, seedCredential } from '../../helpers/vault.js';
+import { brokerCall, seedCredential, saveGoogleGrant } from '../../helpers/vault.js';
 
 const ACCEPTED =
   'send exactly one of subject=<user id | username | verified email> (a person) or connection_id=<id> (a connection), or give the API key a default_subject';
 
 describeBackends('broker subjects: separate namespaces, verified emails, default_subject', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: TestApp;
+  const t = useTestApp(backend, { google: true });
   let key: string;
   let seq = 0;
   const email = () => `subjects.${++seq}.${Date.now()}.${backend.name}@example.com`;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await buildTestApp(storage, { env: mock.env });
     key = (await createApiKey(t.app, { scopes: ['tokens', 'connections'] })).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
-  beforeEach(() => mock.control.reset());
 
   /** A connection's credential, stored the way the connect callback stores it. */
   async function seedConnection(connectionId: string) {
-    const { code, verifier, redirectUri } = await mockTokens(mock, email());
+    const { code, verifier, redirectUri } = await mockTokens(t.google, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
     await t.app.connections.ensure(connectionId, null);
     await t.app.googleCredentials.save(
@@ -49,23 +37,16 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
 
   /** A person's Google credential held under a profile Google sent (possibly unverified). */
   async function seedPerson(address: string, opts: { verified: boolean; sub: string }) {
-    const { code, verifier, redirectUri } = await mockTokens(mock, `${opts.sub}@mock.example`);
-    const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
     const user = await t.app.users.upsertFromGoogle({
       sub: opts.sub,
       email: address,
       emailVerified: opts.verified,
       name: 'Someone',
     });
-    await t.app.googleCredentials.save(
-      { userId: user.id },
-      {
-        accessToken: tokens.access_token,
-        expiresIn: tokens.expires_in,
-        refreshToken: tokens.refresh_token,
-        scope: tokens.scope,
-      },
-    );
+    const { tokens } = await saveGoogleGrant(t.app, t.google, {
+      userId: user.id,
+      googleEmail: `${opts.sub}@mock.example`,
+    });
     return { user, accessToken: tokens.access_token };
   }
 
@@ -81,7 +62,7 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     });
 
   it('a connection id is never looked up as a person, nor a person as a connection', async () => {
-    const person = await seedCredential(t.app, mock, email());
+    const person = await seedCredential(t.app, t.google, email());
     const connectionToken = await seedConnection(person.user.username);
     // The same string in both namespaces names two different credentials.
     const asPerson = await brokerCall(t.app, key, person.user.username, 'tokens');
@@ -98,7 +79,7 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
   });
 
   it("a connection stored under a person's user id (a row from before ids were checked) is never served for that person", async () => {
-    // The report's sequence, with the connection written straight to storage since the API now
+    // The report's sequence, with the connection written straight to t.storage since the API now
     // refuses UUID-shaped ids: the victim has no Google credential; the attacker's sits under
     // a connection named with the victim's user id.
     const victim = await t.app.users.upsertFromGoogle({ sub: `victim-${seq}`, email: email(), emailVerified: true });
@@ -137,7 +118,7 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
   });
 
   it("POST /oauth/token with only the API key and no body answers for the key's default_subject", async () => {
-    const person = await seedCredential(t.app, mock, email());
+    const person = await seedCredential(t.app, t.google, email());
     const connectionToken = await seedConnection('shop:default-branch');
     const personKey = (await createApiKey(t.app, { default_subject: { subject: person.user.email } })).api_key;
     const connectionKey = (await createApiKey(t.app, { default_subject: { connection_id: 'shop:default-branch' } }))

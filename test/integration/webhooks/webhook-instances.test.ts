@@ -1,31 +1,27 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { adminHeaders } from '../../helpers/admin.js';
-import { buildTestApp, openStorage, type TestApp, type TestStorage } from '../../helpers/app.js';
+import { type TestApp } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
-import { buildSecondInstance } from '../../helpers/instances.js';
+import { useTestStorage } from '../../helpers/use-test-app.js';
 import { seedUser } from '../../helpers/oauth.js';
 import { startReceiver, waitForEvent, type Receiver } from '../../helpers/webhook-receiver.js';
 
 const WEBHOOKS = { webhooks: { poll_interval_ms: 100, retry_seconds: [1], timeout_ms: 3000 } };
 
 describeBackends('webhook delivery across instances', (backend) => {
-  let storage: TestStorage;
+  const storage = useTestStorage(backend);
   let receiver: Receiver;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
     receiver = await startReceiver();
-  }, 60_000);
-  afterAll(async () => {
-    await receiver?.close();
-    await storage?.close();
   });
+  afterAll(() => receiver?.close());
 
   const admin = (t: TestApp, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     t.app.inject({ method, url, headers: adminHeaders, ...(payload ? { payload } : {}) });
 
   it('an instance closed mid-delivery loses no event: another instance delivers it, same id', async () => {
-    const first = await buildTestApp(storage, { file: WEBHOOKS });
+    const first = await storage.build({ file: WEBHOOKS });
     let second: TestApp | undefined;
     const hook = (
       await admin(first, 'POST', '/internal/webhooks', { url: receiver.url, events: ['user.deleted'] })
@@ -39,7 +35,7 @@ describeBackends('webhook delivery across instances', (backend) => {
       await first.close();
 
       receiver.answer(() => 200);
-      second = await buildSecondInstance(backend, storage, { file: WEBHOOKS });
+      second = await storage.build({ ownConnections: true, file: WEBHOOKS });
       await waitForEvent(receiver, () => receiver.received.length >= 2);
       expect(receiver.received[1]!.event.id).toBe(caught.event.id);
       await expect
@@ -57,8 +53,8 @@ describeBackends('webhook delivery across instances', (backend) => {
   it('two instances polling the same outbox deliver each event once (SKIP LOCKED)', async () => {
     receiver.received.length = 0;
     receiver.answer(() => 200);
-    const a = await buildTestApp(storage, { file: WEBHOOKS });
-    const b = await buildSecondInstance(backend, storage, { file: WEBHOOKS });
+    const a = await storage.build({ file: WEBHOOKS });
+    const b = await storage.build({ ownConnections: true, file: WEBHOOKS });
     const hook = (await admin(a, 'POST', '/internal/webhooks', { url: receiver.url, events: ['user.deleted'] })).json();
     try {
       const users = await Promise.all(Array.from({ length: 20 }, () => seedUser(a.db)));
@@ -80,7 +76,7 @@ describeBackends('webhook delivery across instances', (backend) => {
     receiver.received.length = 0;
     receiver.answer(() => 200);
     // Polling off: this instance only writes the event; claimDue plays the instance that dies.
-    const writer = await buildTestApp(storage, { file: { webhooks: { ...WEBHOOKS.webhooks, poll_interval_ms: 0 } } });
+    const writer = await storage.build({ file: { webhooks: { ...WEBHOOKS.webhooks, poll_interval_ms: 0 } } });
     let deliverer: TestApp | undefined;
     const hook = (
       await admin(writer, 'POST', '/internal/webhooks', { url: receiver.url, events: ['user.deleted'] })
@@ -91,7 +87,7 @@ describeBackends('webhook delivery across instances', (backend) => {
       const claimedAt = Date.now();
       const [claimed] = await writer.app.webhooks.claimDue(10, 2000);
       expect(claimed).toBeDefined();
-      deliverer = await buildSecondInstance(backend, storage, { file: WEBHOOKS });
+      deliverer = await storage.build({ ownConnections: true, file: WEBHOOKS });
       const r = await waitForEvent(receiver, (e) => e.id === claimed!.event.id);
       // Not before the lease ended (less clock slack between Postgres and this process).
       expect(r.at - claimedAt).toBeGreaterThanOrEqual(1800);

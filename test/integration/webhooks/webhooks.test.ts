@@ -1,12 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startMockGoogle, type StandaloneMockGoogle } from '../../../src/google/mock/index.js';
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { adminHeaders, createApiKey } from '../../helpers/admin.js';
-import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { useTestApp } from '../../helpers/use-test-app.js';
 import { Browser, readForm } from '../../helpers/browser.js';
 import { signInWithGoogle } from '../../helpers/google.js';
 import { seedUser } from '../../helpers/oauth.js';
-import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 import { startReceiver, verifySignature, waitForEvent, type Receiver } from '../../helpers/webhook-receiver.js';
 
 const ALL_EVENTS = [
@@ -25,25 +23,15 @@ const sorted = (o: Record<string, unknown>) => JSON.stringify(Object.entries(o).
 export const FAST_WEBHOOKS = { webhooks: { poll_interval_ms: 100, retry_seconds: [1], timeout_ms: 3000 } };
 
 describeBackends('webhooks', (backend) => {
-  let storage: TestStorage;
-  let mock: StandaloneMockGoogle;
-  let t: ListeningTestApp;
+  const t = useTestApp(backend, { listen: true, google: true, file: FAST_WEBHOOKS });
   let key: string;
   let receiver: Receiver;
 
   beforeAll(async () => {
-    storage = await openStorage(backend);
-    mock = await startMockGoogle();
-    t = await listenTestApp(storage, { env: mock.env, file: FAST_WEBHOOKS });
     key = (await createApiKey(t.app, { scopes: ['tokens', 'connections'] })).api_key;
   }, 60_000);
-  afterAll(async () => {
-    await t?.close();
-    await mock?.close();
-    await storage?.close();
-  });
   beforeEach(async () => {
-    mock.control.reset();
+    t.google.control.reset();
     receiver = await startReceiver();
   });
   afterEach(async () => {
@@ -151,7 +139,7 @@ describeBackends('webhooks', (backend) => {
     // A connection: created, refused by Google, reconnected, deleted.
     await connect('shop:hooks-1', 'hooks.branch@example.com');
     await expectDelivered('connection.created', { connection_id: 'shop:hooks-1' });
-    mock.control.failNextToken(1, 'invalid_grant');
+    t.google.control.failNextToken(1, 'invalid_grant');
     expect((await forceRefresh({ connection_id: 'shop:hooks-1' })).statusCode).toBe(409);
     await expectDelivered('connection.reauth_required', { connection_id: 'shop:hooks-1', reason: 'invalid_grant' });
     await connect('shop:hooks-1', 'hooks.branch@example.com');
@@ -165,7 +153,7 @@ describeBackends('webhooks', (backend) => {
       'hooks.person@example.com',
     ]);
     const userId = rows[0]!.id;
-    mock.control.failNextToken(1, 'invalid_grant');
+    t.google.control.failNextToken(1, 'invalid_grant');
     expect((await forceRefresh({ subject: userId })).statusCode).toBe(409);
     await expectDelivered('user.google_reauth_required', { user_id: userId, reason: 'invalid_grant' });
     await signInWithGoogle(new Browser(), t.url, 'hooks.person@example.com');
