@@ -290,9 +290,14 @@ export const configSchema = z
                 .transform((e) => e.toLowerCase()),
             ),
           )
-          .default([]),
+          .default([])
+          .describe(
+            'People whose verified Google email is listed may use the /admin console (comma-separated in the environment); empty: nobody, except in dev mode, where every person the mock Google signs in is an admin',
+          ),
         // An admin idle this long signs in again with Google before the console answers.
-        session_minutes: int(1, 24 * 60).default(60),
+        session_minutes: int(1, 24 * 60)
+          .default(60)
+          .describe('An admin idle this many minutes signs in again with Google before the console answers'),
       })
       .strict()
       .prefault({}),

@@ -63,7 +63,8 @@ describeBackends('POST /api/login', (backend) => {
         name: 'Grace Hopper',
         email: 'grace.hopper@example.com',
         username: 'grace.hopper',
-        picture: expect.stringMatching(/^https:/),
+        // the mock Google serves its own avatar, as Google's profile picture URL would be
+        picture: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/avatar\/\d+\.svg$/),
       },
     });
     expect(body.refresh_token).toEqual(expect.any(String));
