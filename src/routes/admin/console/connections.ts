@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consoleActor } from '../../../admin/console-access.js';
 import { cursorParam, pageOf, readCursor } from '../../../admin/cursor.js';
-import { notFound } from '../../../oauth/errors.js';
 import { deleteConnection } from '../../../vault/connection-admin.js';
 import { connectionIdSchema } from '../../../vault/subject.js';
 import { connectionsBody } from '../../../views/admin/pages/connections.js';
