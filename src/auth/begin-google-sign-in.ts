@@ -27,7 +27,7 @@ export async function beginGoogleSignIn(
   // person has none (without a session, the callback asks once more if it got none).
   let promptConsent = false;
   if (request.user) {
-    const held = await app.googleCredentials.findByOwner({ userId: request.user.id });
+    const held = await app.repos.googleCredentials.findByOwner({ userId: request.user.id });
     promptConsent = !held?.hasRefreshToken;
   }
   const state = randomToken(32);

@@ -56,8 +56,8 @@ export async function completeGoogleSignIn(app: FastifyInstance, input: SignInIn
   }
 
   const result = await app.db.transaction(async (tx) => {
-    const user = await app.users.upsertFromGoogle(profile, tx);
-    const credential = await app.googleCredentials.save(
+    const user = await app.repos.users.upsertFromGoogle(profile, tx);
+    const credential = await app.repos.googleCredentials.save(
       { userId: user.id },
       {
         accessToken: tokens.access_token,
@@ -70,7 +70,7 @@ export async function completeGoogleSignIn(app: FastifyInstance, input: SignInIn
       tx,
     );
     await recordCredentialSaved(tx, credential);
-    if (input.previousSessionHash) await app.sessions.repository.delete(input.previousSessionHash, tx);
+    if (input.previousSessionHash) await app.repos.sessions.delete(input.previousSessionHash, tx);
     const { id } = await app.sessions.create(user.id, tx);
     return { user, credential, sessionId: id };
   });

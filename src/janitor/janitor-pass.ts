@@ -6,7 +6,7 @@ import { createGoogleCredentialsRepository } from '../repositories/google-creden
 import {
   JANITOR_KINDS,
   janitorStatements,
-  unusedGoogleCredentialsRepository,
+  createUnusedGoogleCredentialsRepository,
   type BatchStatement,
   type JanitorKind,
 } from '../repositories/janitor.js';
@@ -116,10 +116,11 @@ async function dropUnusedGoogleCredentials(deps: JanitorDeps, days: number): Pro
   const keyring = deps.keyring ?? configuredKeyring(deps.config);
   const google = deps.google ?? createGoogleClient(resolveGoogleSettings(deps.config));
   const credentials = createGoogleCredentialsRepository(deps.db, keyring);
+  const unused = createUnusedGoogleCredentialsRepository();
   let total = 0;
   while (!deps.signal?.aborted) {
     const deleted = await deps.db.transaction(async (tx) => {
-      const ids = await unusedGoogleCredentialsRepository.lockUnused(tx, days, GOOGLE_BATCH_SIZE);
+      const ids = await unused.lockUnused(days, GOOGLE_BATCH_SIZE, tx);
       await Promise.all(
         ids.map(async (id) => {
           try {
@@ -135,7 +136,7 @@ async function dropUnusedGoogleCredentials(deps: JanitorDeps, days: number): Pro
           }
         }),
       );
-      return { count: await unusedGoogleCredentialsRepository.deleteByIds(tx, ids), batch: ids.length };
+      return { count: await unused.deleteByIds(ids, tx), batch: ids.length };
     });
     total += deleted.count;
     if (deleted.batch < GOOGLE_BATCH_SIZE) break;

@@ -1,13 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Cache } from '../cache/cache.js';
-import { createUsersRepository, type User } from '../repositories/users.js';
-import {
-  createSessionsRepository,
-  sessionIdHash,
-  type Session,
-  type SessionsRepository,
-} from '../repositories/sessions.js';
+import type { User } from '../repositories/users.js';
+import { sessionIdHash, type Session } from '../repositories/sessions.js';
 import { cookieName } from '../sessions/cookie-name.js';
 import { createCsrf, type Csrf } from '../sessions/csrf.js';
 import type { Queryable } from '../storage/database.js';
@@ -26,7 +21,6 @@ export type SessionUser = Pick<
 >;
 
 export interface SessionManager {
-  readonly repository: SessionsRepository;
   /** Creates a session row (in tx when given); set the cookie with setCookie once committed. */
   create(userId: string, tx?: Queryable): Promise<{ id: string; session: Session }>;
   setCookie(reply: FastifyReply, id: string): void;
@@ -65,11 +59,7 @@ interface CachedSession {
 export const sessionPlugin = fp(
   async (app) => {
     const config = app.config;
-    const repository = createSessionsRepository(app.db, {
-      absoluteMs: config.security.session_days * 86_400_000,
-      idleMs: config.security.session_idle_hours * 3_600_000,
-    });
-    const users = createUsersRepository(app.db, { loginClientId: config.google.login_client_id });
+    const { sessions: repository, users } = app.repos;
     const cache = safeCache(app.cache, (err) => app.log.warn({ err }, 'session cache unavailable; using Postgres'));
     const secure = new URL(config.public_url).protocol === 'https:';
     const sessionCookie = cookieName(SESSION_COOKIE, secure);
@@ -88,7 +78,6 @@ export const sessionPlugin = fp(
     };
 
     const manager: SessionManager = {
-      repository,
       create: (userId, tx) => repository.create(userId, tx),
       setCookie(reply, id) {
         reply.setCookie(sessionCookie, id, {

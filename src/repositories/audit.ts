@@ -13,7 +13,7 @@ export const AUDIT_ROWS_PER_INSERT = 1000;
 const INSERT = `INSERT INTO audit_events (occurred_at, event, actor, subject, client_id, ip, details)
   SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`;
 
-export const auditRepository = {
+const statements = {
   /** One INSERT per AUDIT_ROWS_PER_INSERT records; all of them or (per statement) none. */
   async insertMany(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_INSERT) {
@@ -32,3 +32,14 @@ export const auditRepository = {
     }
   },
 };
+
+export interface AuditRepository {
+  /** One INSERT per AUDIT_ROWS_PER_INSERT records; all of them or (per statement) none. */
+  insertMany(records: readonly AuditRecord[], q?: Queryable): Promise<void>;
+}
+
+export function createAuditRepository(db: Queryable): AuditRepository {
+  return {
+    insertMany: (records, q = db) => statements.insertMany(q, records),
+  };
+}

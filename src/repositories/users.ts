@@ -1,5 +1,6 @@
 import { randomId } from '../crypto/random.js';
 import { isUniqueViolation, type Database, type Queryable } from '../storage/database.js';
+import { USER_CLAIM_COLUMNS, type UserClaims } from './user-claims.js';
 import { canonicalUsername, nextFreeUsername, usernameBaseFromEmail } from '../users/username.js';
 
 export interface User {
@@ -91,6 +92,10 @@ export interface UsersRepository {
   findExternalByEmail(email: string, q?: Queryable): Promise<User[]>;
   /** Canonicalises the input first (product rule: same canonicalisation at creation and lookup). */
   findByUsername(username: string, q?: Queryable): Promise<User | null>;
+  /** What tokens say about the user (username and OIDC claims), or null when there is none. */
+  findClaims(id: string, q?: Queryable): Promise<UserClaims | null>;
+  /** Newest first, for the CLI and admin views. */
+  list(opts: { limit: number }, q?: Queryable): Promise<UserSummary[]>;
 }
 
 export function createUsersRepository(db: Database, opts: { loginClientId: string }): UsersRepository {
@@ -216,6 +221,21 @@ export function createUsersRepository(db: Database, opts: { loginClientId: strin
       const r = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [canonical]);
       return r.rows[0] ? toUser(r.rows[0]) : null;
     },
+
+    async findClaims(id, q = db) {
+      const { rows } = await q.query<UserClaims>(`SELECT u.id, ${USER_CLAIM_COLUMNS} FROM users u WHERE u.id = $1`, [
+        id,
+      ]);
+      return rows[0] ?? null;
+    },
+
+    async list(opts, q = db) {
+      const { rows } = await q.query<SummaryRow>(
+        'SELECT id, username, email, name, email_verified, created_at FROM users ORDER BY created_at DESC, id LIMIT $1',
+        [opts.limit],
+      );
+      return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
+    },
   };
 }
 
@@ -258,17 +278,6 @@ export interface UserSummary {
   created_at: string;
 }
 
-interface Row extends Omit<UserSummary, 'created_at'> {
+interface SummaryRow extends Omit<UserSummary, 'created_at'> {
   created_at: Date;
 }
-
-export const usersRepository = {
-  /** Newest first. */
-  async list(db: Queryable, opts: { limit: number }): Promise<UserSummary[]> {
-    const { rows } = await db.query<Row>(
-      'SELECT id, username, email, name, email_verified, created_at FROM users ORDER BY created_at DESC, id LIMIT $1',
-      [opts.limit],
-    );
-    return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
-  },
-};

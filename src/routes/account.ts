@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { revokeUserGrants } from '../oauth/revoke-user-grants.js';
-import { tokenFamiliesRepository } from '../repositories/token-families.js';
 import { verifyCsrf } from '../sessions/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { csrfTokenFor } from '../sessions/csrf.js';
@@ -15,15 +14,15 @@ export async function accountRoutes(scope: FastifyInstance): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   useHtmlErrors(app);
   app.get('/account', async (request, reply) => {
-    const user = request.user ? await app.users.findById(request.user.id) : null;
+    const user = request.user ? await app.repos.users.findById(request.user.id) : null;
     if (!user || !request.session) {
       return reply
         .header('cache-control', 'no-store')
         .redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
     }
     const [credential, apps] = await Promise.all([
-      app.googleCredentials.findByOwner({ userId: user.id }),
-      tokenFamiliesRepository.appsOfUser(app.db, user.id),
+      app.repos.googleCredentials.findByOwner({ userId: user.id }),
+      app.repos.tokenFamilies.appsOfUser(user.id),
     ]);
     return sendPage(reply, accountPage({ user, credential, apps, csrfToken: csrfTokenFor(request)! }));
   });

@@ -15,8 +15,6 @@ import {
 } from '../oauth/authorization-request.js';
 import { interactionToRequest, needsAuthentication } from '../oauth/authentication-age.js';
 import { issueAuthorizationCode } from '../oauth/issue-code.js';
-import { authorizationInteractionsRepository as interactions } from '../repositories/authorization-interactions.js';
-import { consentsRepository } from '../repositories/consents.js';
 import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { errorPage } from '../views/pages/error.js';
@@ -54,7 +52,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
     { schema: { querystring: z.object({ interaction: z.string().min(1).max(128) }) } },
     async (request, reply) => {
       const id = request.query.interaction;
-      const interaction = await interactions.find(app.db, id);
+      const interaction = await app.repos.authorizationInteractions.find(id);
       const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
       // Only sign-in interactions resume here; a consent interaction ends at the decision.
       if (!interaction || interaction.userId !== null || !client || client.disabled) return expired(reply);
@@ -65,7 +63,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       const session = request.session;
       const fresh = session !== null && interaction.loginAfter !== null && session.authTime >= interaction.loginAfter;
       if (!fresh && needsAuthentication(session, authz, undefined)) return sendToSignIn(request, reply, authz, id);
-      await interactions.delete(app.db, id);
+      await app.repos.authorizationInteractions.delete(id);
       return decide(request, reply, authz, 302);
     },
   );
@@ -100,7 +98,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       }
       // Single use, and only by the person it was shown to.
       const interaction = body.interaction
-        ? await interactions.consume(app.db, body.interaction, request.user.id)
+        ? await app.repos.authorizationInteractions.consume(body.interaction, request.user.id)
         : null;
       const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
       if (!interaction || !client || client.disabled) return expired(reply);
@@ -110,7 +108,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
         return redirectError(reply, authz, authz.state, 'access_denied', 'the person denied the request', 303);
       }
       // Exactly what the page showed: the stored scope, never anything the form carried.
-      await consentsRepository.grant(app.db, request.user.id, client.id, authz.scopes);
+      await app.repos.consents.grant(request.user.id, client.id, authz.scopes);
       app.audit({
         event: 'consent_granted',
         actor: request.user.id,
@@ -142,8 +140,8 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
       // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any
       // authentication or consent user interface pages."
       if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'login_required', reason, status);
-      const id = await interactions.create(app.db, toNewInteraction(authz, null, true));
-      await interactions.deleteExpired(app.db);
+      const id = await app.repos.authorizationInteractions.create(toNewInteraction(authz, null, true));
+      await app.repos.authorizationInteractions.deleteExpired();
       // A cross-site POST carries no SameSite=Lax session cookie: look again on a GET first.
       if (!request.session && request.method === 'POST') return reply.redirect(resumePath(id), 303);
       return sendToSignIn(request, reply, authz, id);
@@ -153,7 +151,7 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
 
   /** Signed in well enough: consent (remembered, first-party, or asked for), then a code. */
   async function decide(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, status: 302 | 303) {
-    const granted = await consentsRepository.grantedScopes(app.db, request.user!.id, authz.client.id);
+    const granted = await app.repos.consents.grantedScopes(request.user!.id, authz.client.id);
     // RFC 8252 §8.6: a loopback redirect proves nothing about which program listens there, so a
     // public client using one is always asked again.
     const loopbackPublic =
@@ -171,8 +169,8 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
         'the person has not approved this application',
         status,
       );
-    const id = await interactions.create(app.db, toNewInteraction(authz, request.user!.id, false));
-    await interactions.deleteExpired(app.db);
+    const id = await app.repos.authorizationInteractions.create(toNewInteraction(authz, request.user!.id, false));
+    await app.repos.authorizationInteractions.deleteExpired();
     return showConsent(request, reply, authz, id);
   }
 
@@ -252,10 +250,14 @@ export async function authorizeRoutes(scope: FastifyInstance): Promise<void> {
   }
 
   async function approve(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, status: 302 | 303) {
-    const code = await issueAuthorizationCode(app.db, app.config, authz, {
-      id: request.user!.id,
-      authTime: request.session!.authTime,
-    });
+    const code = await issueAuthorizationCode(
+      { authorizationCodes: app.repos.authorizationCodes, config: app.config },
+      authz,
+      {
+        id: request.user!.id,
+        authTime: request.session!.authTime,
+      },
+    );
     return reply.redirect(redirectWith(authz.redirectUri, { code, state: authz.state }, app.config.public_url), status);
   }
 

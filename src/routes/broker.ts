@@ -79,7 +79,7 @@ function requestedScopes(request: FastifyRequest): string[] {
  * returning the person to wherever its last link did.
  */
 async function freshLink(app: FastifyInstance, connectionId: string, key: ApiKey, scopes: readonly string[]) {
-  const last = await app.connections.lastLink(connectionId);
+  const last = await app.repos.connections.lastLink(connectionId);
   const { connectUrl } = await issueConnectLink(app, {
     connectionId,
     apiKeyId: key.id,

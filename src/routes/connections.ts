@@ -75,9 +75,9 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
 
   app.get('/connections/:id', { schema: { params: idParams } }, async (request) => {
     const id = request.params.id;
-    const connection = await app.connections.find(id);
+    const connection = await app.repos.connections.find(id);
     if (!connection) throw notFound('no such connection');
-    const credential = await app.googleCredentials.findByOwner({ connectionId: id });
+    const credential = await app.repos.googleCredentials.findByOwner({ connectionId: id });
     return {
       success: true,
       connection_id: id,
@@ -88,15 +88,15 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
 
   app.delete('/connections/:id', { schema: { params: idParams } }, async (request) => {
     const id = request.params.id;
-    const connection = await app.connections.find(id);
+    const connection = await app.repos.connections.find(id);
     if (!connection) throw notFound('no such connection');
-    const credential = await app.googleCredentials.findByOwner({ connectionId: id });
+    const credential = await app.repos.googleCredentials.findByOwner({ connectionId: id });
     let revoked = false;
     if (credential) {
       // Revoking either token ends the whole grant at Google; the refresh token is the one
       // that matters. A failure is logged, not fatal: the person can still remove access at
       // myaccount.google.com, and we must not keep a credential the service asked us to drop.
-      const tokens = await app.googleCredentials.decryptTokens(credential.id);
+      const tokens = await app.repos.googleCredentials.decryptTokens(credential.id);
       const token = tokens?.refreshToken ?? tokens?.accessToken;
       if (token) {
         revoked = await app.google.revoke(token).then(
@@ -112,7 +112,7 @@ export const connectionsRoutes: FastifyPluginAsync = async (scope) => {
       }
     }
     await app.db.transaction(async (tx) => {
-      if (await app.connections.delete(id, tx))
+      if (await app.repos.connections.delete(id, tx))
         await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
     });
     if (credential) await app.vault.forget(credential.id, { kind: 'connection', connectionId: id });

@@ -2,10 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatUserCode, normalizeUserCode } from '../oauth/user-code.js';
-import {
-  deviceAuthorizationsRepository as devices,
-  type DeviceAuthorizationView,
-} from '../repositories/device-authorizations.js';
+import { type DeviceAuthorizationView } from '../repositories/device-authorizations.js';
 import { FailureLimiter } from '../security/rate-limiter.js';
 import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
@@ -91,7 +88,7 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
       const userCode = normalizeUserCode(request.body.user_code ?? '');
       const approve = request.body.decision === 'approve';
       const decided = userCode
-        ? await devices.decide(app.db, userCode, {
+        ? await app.repos.deviceAuthorizations.decide(userCode, {
             userId: request.user.id,
             authTime: request.session.authTime,
             approve,
@@ -125,7 +122,7 @@ export async function deviceRoutes(scope: FastifyInstance): Promise<void> {
   ): Promise<{ userCode: string; authorization: DeviceAuthorizationView } | null> {
     if (await refuseBlocked(request, reply)) return null;
     const userCode = normalizeUserCode(typed ?? '');
-    const authorization = userCode ? await devices.findByUserCode(app.db, userCode) : null;
+    const authorization = userCode ? await app.repos.deviceAuthorizations.findByUserCode(userCode) : null;
     if (!userCode || !authorization) {
       await unknownCode(request, reply, typed ?? '');
       return null;

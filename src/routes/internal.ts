@@ -10,7 +10,6 @@ import {
   type ApiKeyAdminDeps,
 } from '../api-keys/api-key-admin.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
-import { apiKeysRepository } from '../repositories/api-keys.js';
 import { adminActor } from '../plugins/admin-guard.js';
 
 const apiKeyViewSchema = z.object({
@@ -29,7 +28,7 @@ export const internalRoutes: FastifyPluginAsync = async (scope) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', app.requireAdminKey);
   const deps: ApiKeyAdminDeps = {
-    db: app.db,
+    apiKeys: app.repos.apiKeys,
     hasher: app.secretHasher,
     changed: (key) => app.apiKeys.changed(key),
     audit: app.audit,
@@ -101,7 +100,7 @@ export const internalRoutes: FastifyPluginAsync = async (scope) => {
       },
     },
     async () => {
-      const keys = await apiKeysRepository.list(app.db);
+      const keys = await app.repos.apiKeys.list();
       return { success: true, api_keys: keys.map(apiKeyView) };
     },
   );

@@ -58,7 +58,7 @@ export async function loginRoutes(root: FastifyInstance): Promise<void> {
       // for the signed-in person, or when the callback found none after this person's sign-in.
       let promptConsent = request.query.prompt === 'consent';
       if (!promptConsent && request.user) {
-        const held = await app.googleCredentials.findByOwner({ userId: request.user.id });
+        const held = await app.repos.googleCredentials.findByOwner({ userId: request.user.id });
         promptConsent = !held?.hasRefreshToken;
       }
       const state = randomToken(32);

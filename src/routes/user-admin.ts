@@ -16,10 +16,10 @@ export const userAdminRoutes: FastifyPluginAsync = async (scope) => {
     const result = await deleteUser(
       {
         db: app.db,
+        repos: app.repos,
         denyList: app.denyList,
         accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
         sessions: app.sessions,
-        googleCredentials: app.googleCredentials,
         google: app.google,
         audit: app.auditLog,
         vault: app.vault,

@@ -37,21 +37,21 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
   if (!tokens.refresh_token)
     throw new GoogleError('invalid_response', 'token', 'no refresh token: offline access was not granted');
 
-  const previous = await app.googleCredentials.findByOwner({ connectionId });
+  const previous = await app.repos.googleCredentials.findByOwner({ connectionId });
   // Another Google account replaces the old one: its grant is revoked below. The same
   // account's new refresh token belongs to the same grant at Google, which revoking the old
   // one would end too, so that is left alone.
   const replacedGrant =
     previous && previous.googleSub !== claims.sub
-      ? ((await app.googleCredentials.decryptTokens(previous.id))?.refreshToken ?? null)
+      ? ((await app.repos.googleCredentials.decryptTokens(previous.id))?.refreshToken ?? null)
       : null;
 
   const credential = await app.db.transaction(async (tx) => {
     // First, so two callbacks of one link serialise on its row and the second finds it done;
     // a deleted connection took its links with it.
-    if (!(await app.connections.completeLink(input.link.id, tx))) throw new ConnectLinkRefused();
-    await app.connections.ensure(connectionId, input.link.apiKeyId, tx);
-    const saved = await app.googleCredentials.save(
+    if (!(await app.repos.connections.completeLink(input.link.id, tx))) throw new ConnectLinkRefused();
+    await app.repos.connections.ensure(connectionId, input.link.apiKeyId, tx);
+    const saved = await app.repos.googleCredentials.save(
       { connectionId },
       {
         accessToken: tokens.access_token,

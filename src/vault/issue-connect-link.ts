@@ -18,7 +18,7 @@ export async function issueConnectLink(
 ): Promise<{ connectUrl: string; expiresAt: Date }> {
   const id = randomToken(16);
   const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
-  await app.connections.createLink({
+  await app.repos.connections.createLink({
     id,
     connectionId: link.connectionId,
     apiKeyId: link.apiKeyId,

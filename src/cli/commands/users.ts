@@ -1,4 +1,3 @@
-import { usersRepository } from '../../repositories/users.js';
 import { positiveInt, type Command } from '../command.js';
 
 const list: Command = {
@@ -7,7 +6,7 @@ const list: Command = {
   synopsis: '[--limit <n>]',
   options: { limit: { type: 'string' } },
   async run(ctx, args) {
-    const users = await usersRepository.list(await ctx.db(), { limit: positiveInt(args, 'limit', 100, 10_000) });
+    const users = await (await ctx.repos()).users.list({ limit: positiveInt(args, 'limit', 100, 10_000) });
     return { success: true, users };
   },
 };

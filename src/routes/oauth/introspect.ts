@@ -3,7 +3,6 @@ import type { Client } from '../../clients/client.js';
 import { sha256Hex } from '../../crypto/hash.js';
 import { OAuthError, invalidClient, invalidRequest } from '../../oauth/errors.js';
 import { readParams } from '../../oauth/form-params.js';
-import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
 
 const INACTIVE = { active: false } as const;
 const MAX_TOKEN_LENGTH = 8192;
@@ -44,7 +43,7 @@ export const introspectRoute: FastifyPluginAsync = async (app) => {
 
   async function introspectRefreshToken(token: string, client: Client) {
     if (token.length > 256) return null;
-    const record = await refreshTokensRepository.find(app.db, sha256Hex(token));
+    const record = await app.repos.refreshTokens.find(sha256Hex(token));
     if (!record) return null;
     const live = !record.rotated_at && !record.family_revoked_at && record.expires_at.getTime() > Date.now();
     if (!live || !mayIntrospect(client, record.client_id)) return INACTIVE;

@@ -2,16 +2,16 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../oauth/errors.js';
 import { answerBroker } from '../broker.js';
 import { readParams } from '../../oauth/form-params.js';
-import type { GrantDeps } from '../../oauth/grants/grant.js';
-import { grants } from '../../oauth/grants/index.js';
+import { grants, type TokenEndpointDeps } from '../../oauth/grants/index.js';
 
 /**
  * POST /oauth/token (RFC 6749 §3.2): shared steps once, then the grant's own handler. A request
  * with `Authorization: Bearer <api key>` is a broker request instead (product rule "Broker request").
  */
 export const tokenRoute: FastifyPluginAsync = async (app) => {
-  const deps: GrantDeps = {
+  const deps: TokenEndpointDeps = {
     db: app.db,
+    repos: app.repos,
     config: app.config,
     tokens: app.tokens,
     denyList: app.denyList,
