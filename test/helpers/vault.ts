@@ -20,13 +20,13 @@ export async function seedCredential(app: App, mock: StandaloneMockGoogle, email
   const { code, verifier, redirectUri } = await mockTokens(mock, email);
   const tokens = await app.google.exchangeCode(code, verifier, redirectUri);
   if (!tokens.refresh_token) throw new Error('the mock issued no refresh token; use a fresh email per seed');
-  const user = await app.users.upsertFromGoogle({
+  const user = await app.repos.users.upsertFromGoogle({
     sub: `sub-${email}`,
     email,
     emailVerified: true,
     name: 'Test Person',
   });
-  const credential = await app.googleCredentials.save(
+  const credential = await app.repos.googleCredentials.save(
     { userId: user.id },
     {
       accessToken: tokens.access_token,

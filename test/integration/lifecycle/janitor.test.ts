@@ -185,7 +185,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
     const user = await seedUser(t.db);
     const { code, verifier, redirectUri } = await mockTokens(mock, user.email);
     const grant = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const saved = await t.app.googleCredentials.save(
+    const saved = await t.app.repos.googleCredentials.save(
       { userId: user.id },
       {
         accessToken: grant.access_token,
@@ -219,8 +219,8 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       expect(result.counts.google_credentials).toBe(1);
       expect(mock.control.calls('revoke')).toBe(1);
       await expect(t.app.google.refreshAccessToken(idle.refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
-      expect(await t.app.googleCredentials.findById(idle.id)).toBeNull();
-      expect(await t.app.googleCredentials.findById(recent.id)).not.toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(idle.id)).toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(recent.id)).not.toBeNull();
       expect(JSON.stringify(log.lines)).not.toContain(idle.refreshToken);
     } finally {
       await t.close();
@@ -245,7 +245,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       expect(result.failed).toEqual([]);
       expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('could not revoke'))).toBe(true);
       expect(JSON.stringify(log.lines)).not.toContain(idle.refreshToken);
-      expect(await t.app.googleCredentials.findById(idle.id)).toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(idle.id)).toBeNull();
     } finally {
       await t.close();
     }
@@ -265,7 +265,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       });
       expect(result.counts.google_credentials).toBe(0);
       expect(mock.control.calls('revoke')).toBe(0);
-      expect(await t.app.googleCredentials.findById(idle.id)).not.toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(idle.id)).not.toBeNull();
     } finally {
       await t.close();
     }

@@ -70,7 +70,7 @@ describeBackends('Google token broker', (backend) => {
     expect(body.expires_in).toBeGreaterThan(3500);
     expect(mock.control.calls('token')).toBe(before + 1);
     // Google sent no refresh token with the refresh: the held one is kept and still works.
-    const stored = await t.app.googleCredentials.decryptTokens(s.credential.id);
+    const stored = await t.app.repos.googleCredentials.decryptTokens(s.credential.id);
     expect(stored).toEqual({ accessToken: body.access_token, refreshToken: s.refreshToken });
     const row = await t.db.query<{ access_token_enc: string }>(
       'SELECT access_token_enc FROM google_credentials WHERE id = $1',
@@ -94,8 +94,8 @@ describeBackends('Google token broker', (backend) => {
     // A connection's credential, stored the way the connect callback stores it.
     const { code, verifier, redirectUri } = await (await import('../../helpers/google.js')).mockTokens(mock, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    await t.app.connections.ensure('shop:branch-7', null);
-    await t.app.googleCredentials.save(
+    await t.app.repos.connections.ensure('shop:branch-7', null);
+    await t.app.repos.googleCredentials.save(
       { connectionId: 'shop:branch-7' },
       {
         accessToken: tokens.access_token,
@@ -232,7 +232,7 @@ describeBackends('Google token broker', (backend) => {
       error_description:
         'the Google grant for this subject is no longer valid; the person must connect their Google account again',
     });
-    expect((await t.app.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
+    expect((await t.app.repos.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
     expect(await auditEvents(t)).toContainEqual(
       expect.objectContaining({
         event: 'google_reauth_required',
@@ -255,7 +255,7 @@ describeBackends('Google token broker', (backend) => {
   async function seedCredentialAgain(userId: string): Promise<string> {
     const { code, verifier, redirectUri } = await (await import('../../helpers/google.js')).mockTokens(mock, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const saved = await t.app.googleCredentials.save(
+    const saved = await t.app.repos.googleCredentials.save(
       { userId },
       {
         accessToken: tokens.access_token,

@@ -34,8 +34,8 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
   async function seedConnection(connectionId: string) {
     const { code, verifier, redirectUri } = await mockTokens(mock, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    await t.app.connections.ensure(connectionId, null);
-    await t.app.googleCredentials.save(
+    await t.app.repos.connections.ensure(connectionId, null);
+    await t.app.repos.googleCredentials.save(
       { connectionId },
       {
         accessToken: tokens.access_token,
@@ -51,13 +51,13 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
   async function seedPerson(address: string, opts: { verified: boolean; sub: string }) {
     const { code, verifier, redirectUri } = await mockTokens(mock, `${opts.sub}@mock.example`);
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const user = await t.app.users.upsertFromGoogle({
+    const user = await t.app.repos.users.upsertFromGoogle({
       sub: opts.sub,
       email: address,
       emailVerified: opts.verified,
       name: 'Someone',
     });
-    await t.app.googleCredentials.save(
+    await t.app.repos.googleCredentials.save(
       { userId: user.id },
       {
         accessToken: tokens.access_token,
@@ -101,7 +101,11 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     // The report's sequence, with the connection written straight to storage since the API now
     // refuses UUID-shaped ids: the victim has no Google credential; the attacker's sits under
     // a connection named with the victim's user id.
-    const victim = await t.app.users.upsertFromGoogle({ sub: `victim-${seq}`, email: email(), emailVerified: true });
+    const victim = await t.app.repos.users.upsertFromGoogle({
+      sub: `victim-${seq}`,
+      email: email(),
+      emailVerified: true,
+    });
     const attackerToken = await seedConnection(victim.id);
     for (const via of ['token', 'tokens', 'refresh'] as const) {
       const res = await brokerCall(t.app, key, victim.id, via);
@@ -205,7 +209,7 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     }
     // A verified owner appears (older than the unverified account's latest sign-in): theirs.
     const owner = await seedPerson(address.toUpperCase(), { verified: true, sub: `owner-${seq}` });
-    await t.app.users.upsertFromGoogle({
+    await t.app.repos.users.upsertFromGoogle({
       sub: `unverified-${seq}`,
       email: address,
       emailVerified: false,
