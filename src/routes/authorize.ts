@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { beginGoogleSignIn } from '../auth/begin-google-sign-in.js';
+import { beginGoogleSignIn } from '../sign-in/begin-google-sign-in.js';
 import { isLoopbackHost } from '../config/schema.js';
 import {
   AuthorizationRedirectError,
@@ -15,7 +15,7 @@ import {
 } from '../oauth/authorization-request.js';
 import { interactionToRequest, needsAuthentication } from '../oauth/authentication-age.js';
 import { issueAuthorizationCode } from '../oauth/issue-code.js';
-import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
+import { csrfTokenFor, verifyCsrf } from '../sign-in/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';

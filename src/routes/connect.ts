@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { clearStateCookie, readStateCookie, setStateCookie } from '../auth/state-cookie.js';
+import { clearStateCookie, readStateCookie, setStateCookie } from '../sign-in/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { deriveSecrets } from '../crypto/derive.js';
 import { randomToken } from '../crypto/random.js';

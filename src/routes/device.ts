@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatUserCode, normalizeUserCode } from '../oauth/user-code.js';
 import { type DeviceAuthorizationView } from '../repositories/device-authorizations.js';
 import { FailureLimiter } from '../security/rate-limiter.js';
-import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
+import { csrfTokenFor, verifyCsrf } from '../sign-in/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { deviceCodePage, deviceDonePage } from '../views/pages/device.js';
 import { errorPage } from '../views/pages/error.js';

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { completeGoogleSignIn } from '../auth/google-sign-in.js';
-import { DEFAULT_RETURN_TO, returnToSchema } from '../auth/return-to.js';
-import { clearStateCookie, readStateCookie, setStateCookie } from '../auth/state-cookie.js';
+import { completeGoogleSignIn } from '../sign-in/google-sign-in.js';
+import { DEFAULT_RETURN_TO, returnToSchema } from '../sign-in/return-to.js';
+import { clearStateCookie, readStateCookie, setStateCookie } from '../sign-in/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { randomToken } from '../crypto/random.js';
 import { GoogleError } from '../google/errors.js';
 import { createPkcePair } from '../google/pkce.js';
-import { verifyCsrf, csrfTokenFor } from '../sessions/csrf.js';
+import { verifyCsrf, csrfTokenFor } from '../sign-in/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { loginPage } from '../views/pages/login.js';
 import { sendPage } from '../views/reply.js';

@@ -6,7 +6,7 @@ import { errorSummary } from '../janitor/janitor-pass.js';
 import type { GoogleClient } from '../google/client.js';
 import { denialExpiry, subjectDigest, type DenyList } from '../oauth/deny-list.js';
 import type { Repositories } from '../repositories/index.js';
-import type { SessionManager } from '../plugins/session.js';
+import type { SessionManager } from '../sign-in/session-manager.js';
 import { forgetUserEvents, recordWebhookEvent } from '../webhooks/outbox.js';
 import type { Database } from '../storage/database.js';
 

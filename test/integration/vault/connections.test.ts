@@ -6,7 +6,7 @@ import { createApiKey } from '../../helpers/admin.js';
 import { openStorage, type TestStorage } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { Browser, readForm } from '../../helpers/browser.js';
-import { STATE_COOKIE, STATE_COOKIE_PATH } from '../../../src/auth/state-cookie.js';
+import { STATE_COOKIE, STATE_COOKIE_PATH } from '../../../src/sign-in/state-cookie.js';
 import { bearer, googleTokensFor } from '../../helpers/users.js';
 import { listenTestApp, type ListeningTestApp } from '../../helpers/server.js';
 
