@@ -1,7 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import { deriveSecrets } from '../crypto/derive.js';
 import { randomToken } from '../crypto/random.js';
+import type { Config } from '../config/schema.js';
+import type { Repositories } from '../repositories/index.js';
+import type { VaultAudit } from './audit.js';
 import { CONNECT_LINK_TTL_SECONDS, signConnectLink } from './connect-link.js';
+
+export interface IssueConnectLinkDeps {
+  config: Config;
+  repos: Pick<Repositories, 'connections'>;
+  vaultAudit: VaultAudit;
+}
 
 interface NewConnectLink {
   connectionId: string;
@@ -13,12 +21,12 @@ interface NewConnectLink {
 
 /** Stores a single-use link and returns its signed URL: POST /connections and the broker's fix-it links. */
 export async function issueConnectLink(
-  app: FastifyInstance,
+  deps: IssueConnectLinkDeps,
   link: NewConnectLink,
 ): Promise<{ connectUrl: string; expiresAt: Date }> {
   const id = randomToken(16);
   const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
-  await app.repos.connections.createLink({
+  await deps.repos.connections.createLink({
     id,
     connectionId: link.connectionId,
     apiKeyId: link.apiKeyId,
@@ -26,7 +34,7 @@ export async function issueConnectLink(
     scopes: [...new Set(link.scopes)],
     expiresAt,
   });
-  app.vaultAudit({ event: 'connection_link_created', subject: link.connectionId, api_key_id: link.apiKeyId });
-  const token = signConnectLink(deriveSecrets(app.config, 'connect-link'), id, expiresAt);
-  return { connectUrl: `${app.config.public_url}/connect?${new URLSearchParams({ token })}`, expiresAt };
+  deps.vaultAudit({ event: 'connection_link_created', subject: link.connectionId, api_key_id: link.apiKeyId });
+  const token = signConnectLink(deriveSecrets(deps.config, 'connect-link'), id, expiresAt);
+  return { connectUrl: `${deps.config.public_url}/connect?${new URLSearchParams({ token })}`, expiresAt };
 }
