@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { clearStateCookie, readStateCookie, setStateCookie } from '../sign-in/state-cookie.js';
+import { googleAuthorizationUrl } from '../sign-in/google-authorization.js';
+import { clearStateCookie, readStateCookie } from '../sign-in/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { deriveSecrets } from '../crypto/derive.js';
-import { randomToken } from '../crypto/random.js';
 import { GoogleError } from '../google/errors.js';
 import { IDENTITY_SCOPES } from '../google/client.js';
-import { createPkcePair } from '../google/pkce.js';
 import type { ConnectLink } from '../repositories/connections.js';
 import { CONNECT_LINK_TTL_SECONDS, verifyConnectLink } from '../vault/connect-link.js';
 import { createConnectCsrf } from '../vault/connect-csrf.js';
@@ -135,23 +134,12 @@ export async function connectRoutes(root: FastifyInstance): Promise<void> {
             )
           : page(reply, 410, 'This link is no longer valid', 'Ask the service that sent it for a new one.');
       }
-      const state = randomToken(32);
-      const nonce = randomToken(32);
-      const pkce = createPkcePair();
-      setStateCookie(
-        reply,
-        { state, nonce, verifier: pkce.verifier, returnTo: '/', promptedConsent: true, connectLinkId: spent.link.id },
-        secure,
-      );
       // Consent every time: only a consent screen makes Google issue a refresh token.
-      const url = app.google.buildAuthorizationUrl({
-        state,
-        nonce,
-        codeChallenge: pkce.challenge,
-        redirectUri,
-        promptConsent: true,
-        scopes: spent.link.scopes,
-      });
+      const url = googleAuthorizationUrl(
+        reply,
+        { google: app.google, secure },
+        { returnTo: '/', redirectUri, promptConsent: true, scopes: spent.link.scopes, connectLinkId: spent.link.id },
+      );
       return reply.header('cache-control', 'no-store').redirect(url, 303);
     },
   );

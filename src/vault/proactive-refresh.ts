@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { PeriodicTask } from '../background/periodic-task.js';
 import { CacheUnavailableError, type Cache } from '../cache/cache.js';
 import { randomToken } from '../crypto/random.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -35,9 +36,7 @@ const claimKey = (id: string) => `vault:proactive:claim:${id}`;
  * across instances. Without Redis a pass does nothing: the budget could not be shared.
  */
 export class ProactiveRefresher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ProactivePassResult | undefined> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask<ProactivePassResult>;
 
   constructor(
     private readonly deps: {
@@ -48,39 +47,27 @@ export class ProactiveRefresher {
       log: FastifyBaseLogger;
     },
     private readonly opts: ProactiveRefreshOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: opts.intervalMs,
+      run: () => this.pass(),
+      log: deps.log,
+      failureMessage: 'proactive refresh pass failed',
+    });
+  }
 
   start(): void {
-    this.schedule(Math.floor(Math.random() * this.opts.intervalMs));
+    this.task.start();
   }
 
   /** One pass now, unless one is running (then that one's result). */
   runNow(): Promise<ProactivePassResult | undefined> {
-    if (this.stopped) return Promise.resolve(undefined);
-    this.running ??= this.pass()
-      .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'proactive refresh pass failed');
-        return undefined;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.task.runNow();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
     await this.deps.served.flush().catch(() => {});
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runNow().finally(() => this.schedule(this.opts.intervalMs));
-    }, delayMs);
-    this.timer.unref();
   }
 
   private async pass(): Promise<ProactivePassResult> {
@@ -88,7 +75,7 @@ export class ProactiveRefresher {
     await this.deps.served.flush();
     const due = await this.deps.store.dueForRefresh(this.opts.withinMs, this.opts.windowDays, this.opts.perMinute);
     for (const [i, c] of due.entries()) {
-      if (this.stopped) break;
+      if (this.task.signal.aborted) break;
       try {
         if (!(await this.deps.cache.setIfAbsent(claimKey(c.id), randomToken(8), this.opts.intervalMs))) continue;
         const { count } = await this.deps.cache.incr(BUDGET_KEY, 60_000);

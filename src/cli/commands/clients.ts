@@ -123,9 +123,8 @@ const list: Command = {
   synopsis: '[--limit <n>] [--include-disabled]',
   options: { limit: { type: 'string' }, 'include-disabled': { type: 'boolean' } },
   async run(ctx, args) {
-    const clients = await (
-      await ctx.repos()
-    ).clients.list({
+    const repos = await ctx.repos();
+    const clients = await repos.clients.list({
       limit: positiveInt(args, 'limit', 100, 1000),
       includeDisabled: args.values['include-disabled'] === true,
     });
