@@ -233,19 +233,12 @@ const statements = {
   },
 };
 
+/** A refresh token row as insert takes it (the statement's own parameter). */
+type NewRefreshToken = Parameters<typeof statements.insert>[1];
+
 export interface RefreshTokensRepository {
   /** Stores a new refresh token (only its hash) in an existing family. */
-  insert(
-    t: {
-      token_hash: string;
-      family_id: string;
-      client_id: string;
-      user_id: string | null;
-      scope: string;
-      expires_at: Date;
-    },
-    q?: Queryable,
-  ): Promise<void>;
+  insert(t: NewRefreshToken, q?: Queryable): Promise<void>;
   /** Locks the family a token belongs to and returns its id. */
   lockFamilyOf(tokenHash: string, tx: Queryable): Promise<string | null>;
   /** The token with its family's state and the user's current username. */

@@ -75,19 +75,12 @@ const statements = {
   },
 };
 
+/** A family row as insert takes it (the statement's own parameter). */
+type NewTokenFamily = Parameters<typeof statements.insert>[1];
+
 export interface TokenFamiliesRepository {
   /** Creates the family a new grant's tokens belong to. */
-  insert(
-    f: {
-      id: string;
-      client_id: string;
-      user_id: string | null;
-      scope: string;
-      access_expires_at: Date;
-      auth_time?: Date | null;
-    },
-    q?: Queryable,
-  ): Promise<void>;
+  insert(f: NewTokenFamily, q?: Queryable): Promise<void>;
   /** Keeps access_expires_at at the latest access token issued, so a revocation denies them all. */
   extendAccessExpiry(id: string, accessExpiresAt: Date, q?: Queryable): Promise<void>;
   /** Revokes the family (idempotent) and returns it, or null when there is no such family. */

@@ -3,7 +3,8 @@ import { GoogleError } from '../google/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 import { recordCredentialSaved } from '../webhooks/credential-events.js';
 import type { Repositories } from '../repositories/index.js';
-import type { GoogleProfile, User } from '../repositories/users.js';
+import type { User } from '../repositories/users.js';
+import { profileFromIdToken } from '../users/google-login.js';
 import type { Database } from '../storage/database.js';
 import type { SessionManager } from './session-manager.js';
 
@@ -41,15 +42,7 @@ export async function completeGoogleSignIn(deps: SignInDeps, input: SignInInput)
   if (!tokens.id_token) throw new GoogleError('invalid_response', 'token', 'no id_token in the token response');
   const claims = await deps.google.verifyIdToken(tokens.id_token, input.nonce);
 
-  const profile: GoogleProfile = {
-    sub: claims.sub,
-    email: claims.email,
-    emailVerified: claims.email_verified,
-    name: claims.name,
-    givenName: claims.given_name,
-    familyName: claims.family_name,
-    picture: claims.picture,
-  };
+  const profile = profileFromIdToken(claims);
   if (!profile.email || !profile.name) {
     // Google leaves profile claims out of some ID tokens; userinfo has them.
     const info = await deps.google.fetchUserinfo(tokens.access_token);
