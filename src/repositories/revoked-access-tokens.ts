@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../storage/database.js';
 
 export interface RevokedAccessTokensRepository {
-  /** The deny list re-reads it by the writing transaction (accessDenialsRepository.changedSince). */
+  /** The deny list re-reads it by the writing transaction (AccessDenialsRepository.changedSince). */
   insert(jti: string, expiresAt: Date, q?: Queryable): Promise<void>;
 }
 

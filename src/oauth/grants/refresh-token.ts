@@ -85,7 +85,7 @@ export async function rotateRefreshToken(
 
 /**
  * The common case (an unrotated token, no scope parameter, rotation on) in one statement and one
- * round trip: refreshTokensRepository.findAndRotate reads the token and rotates it when it may,
+ * round trip: refreshTokens.findAndRotate reads the token and rotates it when it may,
  * atomically, and says why that is safe under concurrency. The tokens are signed after it
  * returns, with the iat fixed beforehand so the access token expires exactly when the family's
  * stored access expiry says; the response still leaves only after the rows are committed.
