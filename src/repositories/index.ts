@@ -15,7 +15,7 @@ import { createConnectionsRepository, type ConnectionsRepository } from './conne
 import { createConsentsRepository, type ConsentsRepository } from './consents.js';
 import { createDeviceAuthorizationsRepository, type DeviceAuthorizationsRepository } from './device-authorizations.js';
 import { createGoogleCredentialsRepository, type GoogleCredentialsRepository } from './google-credentials.js';
-import { createUnusedGoogleCredentialsRepository, type UnusedGoogleCredentialsRepository } from './janitor.js';
+import { createJanitorRepository, type JanitorRepository } from './janitor.js';
 import { createReencryptionRepository, type ReencryptionRepository } from './reencryption.js';
 import { createRefreshTokensRepository, type RefreshTokensRepository } from './refresh-tokens.js';
 import { createRevokedAccessTokensRepository, type RevokedAccessTokensRepository } from './revoked-access-tokens.js';
@@ -38,7 +38,7 @@ export interface Repositories {
   consents: ConsentsRepository;
   deviceAuthorizations: DeviceAuthorizationsRepository;
   googleCredentials: GoogleCredentialsRepository;
-  unusedGoogleCredentials: UnusedGoogleCredentialsRepository;
+  janitor: JanitorRepository;
   reencryption: ReencryptionRepository;
   refreshTokens: RefreshTokensRepository;
   revokedAccessTokens: RevokedAccessTokensRepository;
@@ -82,7 +82,7 @@ export function createRepositories(db: Database, options: RepositoryOptions): Re
     consents: createConsentsRepository(db),
     deviceAuthorizations: createDeviceAuthorizationsRepository(db),
     googleCredentials: createGoogleCredentialsRepository(db, options.keyring),
-    unusedGoogleCredentials: createUnusedGoogleCredentialsRepository(),
+    janitor: createJanitorRepository(db),
     reencryption: createReencryptionRepository(db),
     refreshTokens: createRefreshTokensRepository(db),
     revokedAccessTokens: createRevokedAccessTokensRepository(db),

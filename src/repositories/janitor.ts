@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
 /** What one janitor pass deletes, in the order it deletes it. */
 export const JANITOR_KINDS = [
@@ -183,7 +183,9 @@ export function janitorStatements(
 /** The last sign of life of a credential; the expression of google_credentials_last_activity_idx. */
 const LAST_ACTIVITY = 'GREATEST(last_used_at, last_refreshed_at, updated_at)';
 
-export interface UnusedGoogleCredentialsRepository {
+export interface JanitorRepository {
+  /** Runs one batch statement (`$1` the batch size); returns how many rows it deleted. */
+  deleteBatch(statement: BatchStatement, batchSize: number, q?: Queryable): Promise<number>;
   /**
    * Locks up to `limit` credentials idle for `days` (skipping any another instance or a broker
    * request holds) for the rest of the transaction.
@@ -193,8 +195,13 @@ export interface UnusedGoogleCredentialsRepository {
   deleteByIds(ids: readonly string[], tx: Queryable): Promise<number>;
 }
 
-export function createUnusedGoogleCredentialsRepository(): UnusedGoogleCredentialsRepository {
+export function createJanitorRepository(db: Database): JanitorRepository {
   return {
+    async deleteBatch(statement, batchSize, q = db) {
+      const { rowCount } = await q.query(statement.sql, [batchSize, ...statement.params]);
+      return rowCount;
+    },
+
     async lockUnused(days, limit, tx) {
       const { rows } = await tx.query<{ id: string }>(
         `SELECT id FROM google_credentials WHERE ${LAST_ACTIVITY} < now() - make_interval(days => $1)
