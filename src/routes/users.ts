@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isUserToken } from '../plugins/bearer-auth.js';
 import { OAuthError, conflict, forbidden, insufficientScope, invalidRequest, invalidToken } from '../oauth/errors.js';
 import { parseScope } from '../oauth/scopes.js';
-import { standardClaims } from '../repositories/user-claims.js';
+import { standardClaims } from '../oauth/standard-claims.js';
 import { UsernameTakenError, type User } from '../repositories/users.js';
 import { recordAuditEvent } from '../users/audit-events.js';
 import { userInfoResponse } from '../users/user-info.js';
