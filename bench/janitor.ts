@@ -17,7 +17,6 @@ import { buildApp } from '../src/app.js';
 import { createMemoryCache } from '../src/cache/memory-cache.js';
 import { loadConfig } from '../src/config/load.js';
 import { runJanitorPass } from '../src/janitor/janitor-pass.js';
-import { refreshTokensRepository } from '../src/repositories/refresh-tokens.js';
 import { createPgDatabase } from '../src/storage/pg-database.js';
 import { migrate } from '../src/storage/migrate.js';
 
@@ -143,8 +142,7 @@ async function main(): Promise<void> {
       let n = 0;
       const dbRequest = async () => {
         n++;
-        const found = await refreshTokensRepository.find(
-          db,
+        const found = await app.repos.refreshTokens.find(
           createHash('md5')
             .update(`l${(n % LIVE_ROWS) + 1}`)
             .digest('hex'),

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { AUDIT_EVENT_NAMES } from '../audit/audit-event.js';
 import { invalidRequest } from '../oauth/errors.js';
-import { auditQueries } from '../repositories/audit.js';
-import type { Queryable } from '../storage/database.js';
+import type { Repositories } from '../repositories/index.js';
 import { cursorParam, limitParam, pageOf, readCursor } from './cursor.js';
 
 const id = z.string().min(1).max(320);
@@ -24,14 +23,14 @@ export const auditFilterSchema = z.object({
 export type AuditFilterInput = z.infer<typeof auditFilterSchema>;
 
 /** One page of the audit trail as the API shows it (timestamps ISO 8601, ids as strings). */
-export async function auditPage(db: Queryable, f: AuditFilterInput) {
+export async function auditPage(repos: Pick<Repositories, 'audit'>, f: AuditFilterInput) {
   const since = f.since ? new Date(f.since) : undefined;
   const until = f.until ? new Date(f.until) : undefined;
   if (since && until && since > until) throw invalidRequest('since is after until');
   const cursor = readCursor(f.cursor);
   // Audit ids are bigserial: a cursor naming anything else was not issued here.
   if (cursor && !/^\d{1,19}$/.test(cursor.id)) throw invalidRequest('cursor is not a cursor this server issued');
-  const rows = await auditQueries.page(db, {
+  const rows = await repos.audit.page({
     event: f.event,
     userId: f.user_id,
     actor: f.actor,

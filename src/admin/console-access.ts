@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Cache } from '../cache/cache.js';
 import type { Config } from '../config/schema.js';
 import type { AdminActor } from '../clients/client-admin.js';
-import type { SessionUser } from '../plugins/session.js';
-import { verifyCsrf } from '../sessions/csrf.js';
+import type { SessionUser } from '../sign-in/session-manager.js';
+import { verifyCsrf } from '../sign-in/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
 

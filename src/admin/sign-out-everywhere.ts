@@ -1,14 +1,14 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { AdminActor } from '../clients/client-admin.js';
 import type { DenyList } from '../oauth/deny-list.js';
-import type { SessionManager } from '../plugins/session.js';
-import { authorizationCodesRepository } from '../repositories/authorization-codes.js';
-import { tokenFamiliesRepository } from '../repositories/token-families.js';
+import type { SessionManager } from '../sign-in/session-manager.js';
+import type { Repositories } from '../repositories/index.js';
 import type { Database } from '../storage/database.js';
 
 export interface SignOutEverywhereDeps {
   db: Database;
-  sessions: Pick<SessionManager, 'forget'> & { repository: Pick<SessionManager['repository'], 'deleteForUser'> };
+  repos: Pick<Repositories, 'sessions' | 'authorizationCodes' | 'tokenFamilies'>;
+  sessions: Pick<SessionManager, 'forget'>;
   denyList: Pick<DenyList, 'denyFamily'>;
   audit: (event: AuditEvent) => void;
 }
@@ -24,10 +24,10 @@ export async function signOutEverywhere(
   by: AdminActor,
 ): Promise<{ sessions: number; families: number }> {
   const { hashes, families } = await deps.db.transaction(async (tx) => {
-    const hashes = await deps.sessions.repository.deleteForUser(userId, tx);
+    const hashes = await deps.repos.sessions.deleteForUser(userId, tx);
     // Codes first, as in revokeUserGrants: a redemption in flight finishes before the revocation sees its family.
-    await authorizationCodesRepository.deleteUnredeemedForUser(tx, userId);
-    const families = await tokenFamiliesRepository.revokeForUser(tx, userId, 'signed_out_by_admin');
+    await deps.repos.authorizationCodes.deleteUnredeemedForUser(userId, tx);
+    const families = await deps.repos.tokenFamilies.revokeForUser(userId, 'signed_out_by_admin', tx);
     return { hashes, families };
   });
   for (const h of hashes) await deps.sessions.forget(h);

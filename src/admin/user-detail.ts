@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import type { SessionManager } from '../plugins/session.js';
-import type { GoogleCredentialsRepository } from '../repositories/google-credentials.js';
-import { tokenFamiliesRepository } from '../repositories/token-families.js';
-import type { UsersRepository } from '../repositories/users.js';
-import type { Queryable } from '../storage/database.js';
+import type { Repositories } from '../repositories/index.js';
 
 export const userDetailSchema = z.object({
   id: z.string(),
@@ -27,20 +23,17 @@ export const userDetailSchema = z.object({
 export type UserDetail = z.infer<typeof userDetailSchema>;
 
 export interface UserDetailDeps {
-  db: Queryable;
-  users: Pick<UsersRepository, 'findById'>;
-  googleCredentials: Pick<GoogleCredentialsRepository, 'findByOwner'>;
-  sessions: { repository: Pick<SessionManager['repository'], 'listForUser'> };
+  repos: Pick<Repositories, 'users' | 'googleCredentials' | 'sessions' | 'tokenFamilies'>;
 }
 
 /** What the admin API and console show of a person; null when there is none. */
 export async function loadUserDetail(deps: UserDetailDeps, id: string): Promise<UserDetail | null> {
-  const user = await deps.users.findById(id);
+  const user = await deps.repos.users.findById(id);
   if (!user) return null;
   const [credential, sessions, apps] = await Promise.all([
-    deps.googleCredentials.findByOwner({ userId: id }),
-    deps.sessions.repository.listForUser(id),
-    tokenFamiliesRepository.appsOfUser(deps.db, id),
+    deps.repos.googleCredentials.findByOwner({ userId: id }),
+    deps.repos.sessions.listForUser(id),
+    deps.repos.tokenFamilies.appsOfUser(id),
   ]);
   return {
     id: user.id,

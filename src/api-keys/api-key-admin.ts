@@ -4,8 +4,7 @@ import type { AuditEvent } from '../audit/audit-event.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { randomId } from '../crypto/random.js';
 import { notFound } from '../oauth/errors.js';
-import { apiKeysRepository } from '../repositories/api-keys.js';
-import type { Database } from '../storage/database.js';
+import type { ApiKeysRepository } from '../repositories/api-keys.js';
 import { defaultSubjectSchema, type DefaultSubject } from '../vault/subject.js';
 import { API_KEY_SCOPES, generateApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
 
@@ -41,7 +40,7 @@ export const apiKeyIdSchema = z.uuid();
 
 /** Create and revoke API keys: the one implementation behind the admin HTTP API and the CLI. */
 export interface ApiKeyAdminDeps {
-  db: Database;
+  apiKeys: ApiKeysRepository;
   hasher: SecretHasher;
   /** Tells every instance to forget its cached copy (ApiKeyAuthenticator.changed or announceApiKeyChange). */
   changed: (key: ApiKey) => Promise<void>;
@@ -55,7 +54,7 @@ export async function createApiKey(
   by: AdminActor,
 ): Promise<{ apiKey: ApiKey; key: string }> {
   const { key, lookupPrefix } = generateApiKey();
-  const apiKey = await apiKeysRepository.insert(deps.db, {
+  const apiKey = await deps.apiKeys.insert({
     id: randomId(),
     name: input.name,
     lookupPrefix,
@@ -82,7 +81,7 @@ export async function createApiKey(
 
 /** Idempotent; 404 `not_found` when there is no such key. */
 export async function revokeApiKey(deps: ApiKeyAdminDeps, id: string, by: AdminActor): Promise<ApiKey> {
-  const apiKey = await apiKeysRepository.revoke(deps.db, id);
+  const apiKey = await deps.apiKeys.revoke(id);
   if (!apiKey) throw notFound('no such API key');
   await deps.changed(apiKey);
   deps.audit({

@@ -5,9 +5,8 @@ import { CoherentCache, announceChange, type CacheLog } from '../cache/coherent-
 import { sha256Hex } from '../crypto/hash.js';
 import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { ApiError, forbidden, invalidToken } from '../oauth/errors.js';
-import { apiKeysRepository } from '../repositories/api-keys.js';
+import type { ApiKeysRepository } from '../repositories/api-keys.js';
 import type { CredentialLimits } from '../security/auth-limits.js';
-import type { Database } from '../storage/database.js';
 import { parseApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
 
 const CHANNEL = 'api-keys';
@@ -37,7 +36,7 @@ export class ApiKeyAuthenticator {
 
   constructor(
     private readonly deps: {
-      db: Database;
+      apiKeys: ApiKeysRepository;
       cache: Cache;
       hasher: SecretHasher;
       limits: CredentialLimits;
@@ -48,7 +47,7 @@ export class ApiKeyAuthenticator {
     this.rows = new CoherentCache<ApiKey>({
       name: CHANNEL,
       cache: deps.cache,
-      load: (prefix) => apiKeysRepository.findByLookupPrefix(deps.db, prefix),
+      load: (prefix) => deps.apiKeys.findByLookupPrefix(prefix),
       localTtlMs: LOCAL_TTL_MS,
       maxEntries: 10_000,
       log: deps.log,
@@ -109,7 +108,7 @@ export class ApiKeyAuthenticator {
     if (this.used.size === 0) return;
     const ids = [...this.used];
     this.used.clear();
-    await apiKeysRepository.markUsed(this.deps.db, ids);
+    await this.deps.apiKeys.markUsed(ids);
   }
 }
 

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { withoutSecrets } from '../logging/redaction.js';
-import { AUDIT_ROWS_PER_INSERT, auditRepository } from '../repositories/audit.js';
+import { AUDIT_ROWS_PER_INSERT, createAuditRepository, type AuditRepository } from '../repositories/audit.js';
 import type { Queryable } from '../storage/database.js';
 import type { AuditEvent, AuditRecord } from './audit-event.js';
 
@@ -66,12 +66,14 @@ export class AuditLog {
    */
   private fd: number | undefined;
   private fdOpenedAt = 0;
+  private readonly repository: AuditRepository;
   private readonly file: string | null;
   private readonly batchSize: number;
   private readonly maxPending: number;
   private readonly fileReopenMs: number;
 
   constructor(private readonly opts: AuditLogOptions) {
+    this.repository = createAuditRepository(opts.db);
     this.file = opts.file ? resolve(opts.file) : null;
     this.batchSize = opts.batchSize ?? AUDIT_BATCH_SIZE;
     this.maxPending = opts.maxPending ?? AUDIT_MAX_PENDING;
@@ -156,10 +158,7 @@ export class AuditLog {
     for (let i = 0; i < forDb.length; i += AUDIT_ROWS_PER_INSERT) {
       const chunk = forDb.slice(i, i + AUDIT_ROWS_PER_INSERT);
       try {
-        await auditRepository.insertMany(
-          this.opts.db,
-          chunk.map((p) => p.record),
-        );
+        await this.repository.insertMany(chunk.map((p) => p.record));
         for (const p of chunk) p.inDb = true;
       } catch (err) {
         this.opts.log.warn(

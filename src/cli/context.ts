@@ -8,7 +8,9 @@ import type { AdminActor } from '../clients/client-admin.js';
 import { withDevSecrets } from '../config/dev-secrets.js';
 import { loadConfig, readConfigSources } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { createKeyring } from '../crypto/keyring.js';
 import { createSecretHasher, type SecretHasher } from '../crypto/secret-hasher.js';
+import { createRepositories, repositoryOptions, type Repositories } from '../repositories/index.js';
 import { connectDatabase } from '../storage/connect.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
@@ -19,6 +21,7 @@ import { migrate } from '../storage/migrate.js';
  */
 export class CliContext {
   private database: Database | undefined;
+  private repositories: Repositories | undefined;
   private cacheHandle: Cache | undefined;
   private audits: AuditLog | undefined;
   private hasherInstance: SecretHasher | undefined;
@@ -51,6 +54,16 @@ export class CliContext {
     return this.database;
   }
 
+  /** The repositories over db(), built as the server builds them. */
+  async repos(): Promise<Repositories> {
+    if (!this.repositories) {
+      const keys = this.config.secrets.encryption_keys;
+      if (!keys) throw new Error('ENCRYPTION_KEYS is not configured');
+      this.repositories = createRepositories(await this.db(), repositoryOptions(this.config, createKeyring(keys)));
+    }
+    return this.repositories;
+  }
+
   async cache(): Promise<Cache> {
     this.cacheHandle ??= await connectCache(this.config);
     return this.cacheHandle;
@@ -63,7 +76,7 @@ export class CliContext {
 
   /** A client store used only to announce changes (no subscription: the CLI caches nothing). */
   async clientStore(): Promise<ClientStore> {
-    return new ClientStore(await this.db(), await this.cache(), cacheValueSigner(this.config), {
+    return new ClientStore((await this.repos()).clients, await this.cache(), cacheValueSigner(this.config), {
       warn: (_obj, msg) => console.error(`gatehouse: ${msg}`),
     });
   }

@@ -4,9 +4,8 @@ import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { randomToken } from '../crypto/random.js';
 import { denialExpiry, type DenyList } from '../oauth/deny-list.js';
 import { invalidClientMetadata, invalidRedirectUri, invalidRequest, notFound } from '../oauth/errors.js';
-import { accessDenialsRepository } from '../repositories/access-denials.js';
-import { clientPurgeRepository, type ClientPurgeCounts } from '../repositories/client-purge.js';
-import { clientsRepository } from '../repositories/clients.js';
+import type { ClientPurgeCounts } from '../repositories/client-purge.js';
+import type { Repositories } from '../repositories/index.js';
 import type { Database, Queryable } from '../storage/database.js';
 import type { Client } from './client.js';
 import type { ClientStore } from './client-store.js';
@@ -17,7 +16,8 @@ import { clientPatchSchema, registrationSchema } from './registration.js';
  * CLI. Each writes Postgres, then tells every instance through the client store, then audits.
  */
 export interface ClientAdminDeps {
-  db: Database;
+  db: Pick<Database, 'transaction'>;
+  repos: Pick<Repositories, 'clients' | 'clientPurge' | 'accessDenials'>;
   hasher: SecretHasher;
   store: Pick<ClientStore, 'changed'>;
   /** Disabling a client denies its live access tokens on every instance at once. */
@@ -82,7 +82,7 @@ export async function registerClient(
 ): Promise<{ client: Client; secret?: string }> {
   const reg = parseRegistration(body);
   const secret = reg.token_endpoint_auth_method === 'none' ? undefined : randomToken(32);
-  const client = await clientsRepository.insert(deps.db, {
+  const client = await deps.repos.clients.insert({
     id: newClientId(),
     ...reg,
     secret_hash: secret ? await deps.hasher.hash(secret) : null,
@@ -104,7 +104,7 @@ export async function registerClient(
 export async function updateClient(deps: ClientAdminDeps, id: string, body: unknown, by: AdminActor): Promise<Client> {
   const patch = clientPatchSchema.safeParse(body ?? {});
   if (!patch.success) throw metadataError(patch.error.issues[0]!);
-  const existing = await clientsRepository.findById(deps.db, id);
+  const existing = await deps.repos.clients.findById(id);
   if (!existing) throw notFound('no such client');
   const next = parseRegistration({
     app_name: existing.app_name,
@@ -122,7 +122,7 @@ export async function updateClient(deps: ClientAdminDeps, id: string, body: unkn
     ...patch.data,
   });
   const changed = Object.keys(patch.data);
-  const client = await clientsRepository.update(deps.db, id, {
+  const client = await deps.repos.clients.update(id, {
     app_name: next.app_name,
     contact_email: next.contact_email,
     redirect_uris: next.redirect_uris,
@@ -167,7 +167,7 @@ export async function purgeClient(
     client,
     deniedUntil,
     extra: purged,
-  } = await disableAndDeny(deps, id, (tx, clientId) => clientPurgeRepository.purge(tx, clientId));
+  } = await disableAndDeny(deps, id, (tx, clientId) => deps.repos.clientPurge.purge(clientId, tx));
   await deps.denyList.denyClient(client.id, deniedUntil);
   for (const f of purged.revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);
   await deps.store.changed(client);
@@ -181,12 +181,12 @@ async function disableAndDeny<T>(
   alsoInTransaction: (tx: Queryable, clientId: string) => Promise<T>,
 ): Promise<{ client: Client; deniedUntil: Date; extra: T }> {
   const done = await deps.db.transaction(async (tx) => {
-    const client = await clientsRepository.disable(tx, id);
+    const client = await deps.repos.clients.disable(id, tx);
     if (!client) return null;
     const extra = await alsoInTransaction(tx, client.id);
     // Computed after the row lock: a token signed before the disable committed expires inside it.
     const deniedUntil = denialExpiry(deps.accessTokenLifetimeSeconds);
-    await accessDenialsRepository.insert(tx, 'client', client.id, deniedUntil);
+    await deps.repos.accessDenials.insert('client', client.id, deniedUntil, tx);
     return { client, deniedUntil, extra };
   });
   if (!done) throw notFound('no such client');
@@ -199,11 +199,11 @@ export async function rotateClientSecret(
   id: string,
   by: AdminActor,
 ): Promise<{ client: Client; secret: string }> {
-  const existing = await clientsRepository.findById(deps.db, id);
+  const existing = await deps.repos.clients.findById(id);
   if (!existing) throw notFound('no such client');
   if (!existing.secret_hash) throw invalidRequest('a public client has no secret to rotate');
   const secret = randomToken(32);
-  const client = await clientsRepository.replaceSecret(deps.db, existing.id, await deps.hasher.hash(secret));
+  const client = await deps.repos.clients.replaceSecret(existing.id, await deps.hasher.hash(secret));
   if (!client) throw notFound('no such client');
   await deps.store.changed(client);
   auditAdmin(deps, by, 'client.rotate_secret', client);

@@ -1,8 +1,7 @@
 import type { Cache } from '../cache/cache.js';
 import { CoherentCache, type CacheLog } from '../cache/coherent-cache.js';
 import type { ValueSigner } from '../cache/value-signer.js';
-import type { Database } from '../storage/database.js';
-import { clientsRepository } from '../repositories/clients.js';
+import type { ClientsRepository } from '../repositories/clients.js';
 import type { Client } from './client.js';
 
 /** Redis copy lifetime: bounds how long a copy written by a vanished writer can matter. */
@@ -21,7 +20,7 @@ export class ClientStore {
   private readonly cached: CoherentCache<Client>;
 
   constructor(
-    private readonly db: Database,
+    private readonly clients: ClientsRepository,
     private readonly cache: Cache,
     signer: ValueSigner,
     log: CacheLog,
@@ -29,7 +28,7 @@ export class ClientStore {
     this.cached = new CoherentCache<Client>({
       name: 'clients',
       cache,
-      load: (id) => clientsRepository.findById(db, id),
+      load: (id) => clients.findById(id),
       localTtlMs: LOCAL_TTL_MS,
       negativeTtlMs: NEGATIVE_TTL_MS,
       shared: { ttlMs: REDIS_TTL_MS, signer },
@@ -63,7 +62,7 @@ export class ClientStore {
 
   /** Reloads every client from Postgres into Redis and tells every instance; returns the count. */
   async reloadAll(): Promise<number> {
-    const clients = await clientsRepository.all(this.db);
+    const clients = await this.clients.all();
     for (let i = 0; i < clients.length; i += RELOAD_BATCH) {
       await this.cache.setMany(
         clients.slice(i, i + RELOAD_BATCH).map((c) => this.cached.sealed(c.id, c)),

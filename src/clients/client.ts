@@ -38,7 +38,10 @@ export interface Client {
   /** argon2id hash of the secret; null for public clients. Never leaves the server. */
   secret_hash: string | null;
   disabled: boolean;
-  /** Bumped on every change; cached copies compare it. */
+  /**
+   * Bumped on every change (update, disable, new secret) and shown by the admin API. Cached
+   * copies are kept coherent by invalidation messages (ClientStore), not by comparing it.
+   */
   version: number;
   created_at: string;
   updated_at: string;

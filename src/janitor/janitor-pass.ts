@@ -6,7 +6,8 @@ import { createGoogleCredentialsRepository } from '../repositories/google-creden
 import {
   JANITOR_KINDS,
   janitorStatements,
-  unusedGoogleCredentialsRepository,
+  createJanitorRepository,
+  type JanitorRepository,
   type BatchStatement,
   type JanitorKind,
 } from '../repositories/janitor.js';
@@ -64,6 +65,7 @@ export async function runJanitorPass(deps: JanitorDeps): Promise<JanitorResult> 
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
   const counts = Object.fromEntries(JANITOR_KINDS.map((k) => [k, 0])) as JanitorCounts;
   const failed: JanitorKind[] = [];
+  const janitor = createJanitorRepository(deps.db);
   const statements = janitorStatements({
     marginSeconds: EXPIRY_MARGIN_SECONDS,
     codeKeepSeconds: CODE_KEEP_SECONDS,
@@ -80,9 +82,10 @@ export async function runJanitorPass(deps: JanitorDeps): Promise<JanitorResult> 
     try {
       if (kind === 'google_credentials') {
         const days = deps.config.google.drop_unused_after_days;
-        if (days !== undefined) counts[kind] = await dropUnusedGoogleCredentials(deps, days);
+        if (days !== undefined) counts[kind] = await dropUnusedGoogleCredentials(deps, janitor, days);
       } else {
-        for (const statement of statements[kind]) counts[kind] += await deleteInBatches(deps, statement, batchSize);
+        for (const statement of statements[kind])
+          counts[kind] += await deleteInBatches(deps, janitor, statement, batchSize);
       }
     } catch (err) {
       failed.push(kind);
@@ -96,10 +99,15 @@ export async function runJanitorPass(deps: JanitorDeps): Promise<JanitorResult> 
 }
 
 /** Repeats one batch statement until a batch comes back short (nothing left this instance can take). */
-async function deleteInBatches(deps: JanitorDeps, statement: BatchStatement, batchSize: number): Promise<number> {
+async function deleteInBatches(
+  deps: JanitorDeps,
+  janitor: JanitorRepository,
+  statement: BatchStatement,
+  batchSize: number,
+): Promise<number> {
   let total = 0;
   while (!deps.signal?.aborted) {
-    const { rowCount } = await deps.db.query(statement.sql, [batchSize, ...statement.params]);
+    const rowCount = await janitor.deleteBatch(statement, batchSize);
     total += rowCount;
     if (rowCount < batchSize) break;
   }
@@ -112,14 +120,18 @@ async function deleteInBatches(deps: JanitorDeps, statement: BatchStatement, bat
  * Google still honours its refresh token (unless Google cannot be reached: then it is logged and
  * deleted anyway, because keeping it would keep it for ever).
  */
-async function dropUnusedGoogleCredentials(deps: JanitorDeps, days: number): Promise<number> {
+async function dropUnusedGoogleCredentials(
+  deps: JanitorDeps,
+  janitor: JanitorRepository,
+  days: number,
+): Promise<number> {
   const keyring = deps.keyring ?? configuredKeyring(deps.config);
   const google = deps.google ?? createGoogleClient(resolveGoogleSettings(deps.config));
   const credentials = createGoogleCredentialsRepository(deps.db, keyring);
   let total = 0;
   while (!deps.signal?.aborted) {
     const deleted = await deps.db.transaction(async (tx) => {
-      const ids = await unusedGoogleCredentialsRepository.lockUnused(tx, days, GOOGLE_BATCH_SIZE);
+      const ids = await janitor.lockUnused(days, GOOGLE_BATCH_SIZE, tx);
       await Promise.all(
         ids.map(async (id) => {
           try {
@@ -135,7 +147,7 @@ async function dropUnusedGoogleCredentials(deps: JanitorDeps, days: number): Pro
           }
         }),
       );
-      return { count: await unusedGoogleCredentialsRepository.deleteByIds(tx, ids), batch: ids.length };
+      return { count: await janitor.deleteByIds(ids, tx), batch: ids.length };
     });
     total += deleted.count;
     if (deleted.batch < GOOGLE_BATCH_SIZE) break;

@@ -1,3 +1,4 @@
+import { PeriodicTask } from '../background/periodic-task.js';
 import { runJanitorPass, type JanitorDeps, type JanitorResult } from './janitor-pass.js';
 
 export interface JanitorScheduleOptions {
@@ -12,49 +13,31 @@ export interface JanitorScheduleOptions {
  * waits a random part of the interval, so instances started together do not all clean at once.
  */
 export class JanitorSchedule {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<JanitorResult | undefined> | undefined;
-  private readonly abort = new AbortController();
-  private stopped = false;
+  private readonly task: PeriodicTask<JanitorResult>;
 
   constructor(
-    private readonly deps: Omit<JanitorDeps, 'signal'>,
+    deps: Omit<JanitorDeps, 'signal'>,
     private readonly opts: JanitorScheduleOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: opts.intervalMs,
+      run: (signal) => runJanitorPass({ ...deps, signal }),
+      log: deps.log,
+      failureMessage: 'janitor pass failed',
+    });
+  }
 
   start(): void {
-    if (this.opts.intervalMs <= 0) return;
-    this.schedule(this.opts.firstDelayMs ?? Math.floor(Math.random() * this.opts.intervalMs));
+    this.task.start(this.opts.firstDelayMs);
   }
 
   /** One pass now, unless one is already running (then that one's result). */
   runNow(): Promise<JanitorResult | undefined> {
-    if (this.stopped) return Promise.resolve(undefined);
-    this.running ??= runJanitorPass({ ...this.deps, signal: this.abort.signal })
-      .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'janitor pass failed');
-        return undefined;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.task.runNow();
   }
 
   /** Cancels the next pass and ends a running one after its current batch. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.abort.abort();
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runNow().finally(() => this.schedule(this.opts.intervalMs));
-    }, delayMs);
-    // The janitor alone never keeps the process alive.
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -1,7 +1,6 @@
 import { CacheUnavailableError, type Cache } from '../cache/cache.js';
 import { sha256Hex } from '../crypto/hash.js';
-import type { Database } from '../storage/database.js';
-import { accessDenialsRepository } from '../repositories/access-denials.js';
+import { FIRST_HORIZON, type AccessDenialsRepository } from '../repositories/access-denials.js';
 import { unavailable } from './errors.js';
 
 const CHANNEL = 'deny';
@@ -57,7 +56,7 @@ export class DenyList {
   private readonly entries = new Map<string, number>();
   /** Whether any subject denial is held: only then does a check hash the token's sub. */
   private holdsSubjects = false;
-  private horizon = accessDenialsRepository.START;
+  private horizon = FIRST_HORIZON;
   private lastSyncAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -67,7 +66,7 @@ export class DenyList {
   private readonly maxStalenessMs: number;
 
   constructor(
-    private readonly db: Database,
+    private readonly accessDenials: AccessDenialsRepository,
     private readonly cache: Cache,
     opts: DenyListOptions = {},
   ) {
@@ -147,7 +146,7 @@ export class DenyList {
 
   private async readChanges(): Promise<void> {
     const startedAt = Date.now();
-    const changes = await accessDenialsRepository.changedSince(this.db, this.horizon);
+    const changes = await this.accessDenials.changedSince(this.horizon);
     for (const e of changes.entries) this.add(e.key, e.expires_at.getTime());
     this.horizon = changes.horizon;
     this.lastSyncAt = startedAt;

@@ -1,13 +1,14 @@
 import type { Client } from '../clients/client.js';
 import { randomId } from '../crypto/random.js';
-import { findUserClaims } from '../repositories/user-claims.js';
+import type { Repositories } from '../repositories/index.js';
 import type { RevokedFamily } from '../repositories/token-families.js';
 import type { User, UsersRepository } from '../repositories/users.js';
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
+import type { DenyList } from './deny-list.js';
 import { ambiguousSubject, findPerson } from '../vault/subject.js';
 import { forbidden, invalidRequest, notFound, unauthorizedClient } from './errors.js';
-import type { GrantDeps, TokenResponse } from './grants/grant.js';
-import { issueUserTokens } from './issue-user-tokens.js';
+import type { TokenResponse } from './grants/grant.js';
+import { issueUserTokens, type IssueUserTokensDeps } from './issue-user-tokens.js';
 import { parseScope, requireSubset } from './scopes.js';
 import { endGrantsInTransaction } from './revoke-user-grants.js';
 
@@ -16,8 +17,10 @@ import { endGrantsInTransaction } from './revoke-user-grants.js';
  * `external`) has signed a person in by its own means and asks Gatehouse for that person's
  * tokens for one of our clients, or ends them.
  */
-export interface ExternalTokenDeps extends Pick<GrantDeps, 'db' | 'config' | 'tokens' | 'denyList'> {
-  users: UsersRepository;
+export interface ExternalTokenDeps extends IssueUserTokensDeps {
+  db: Pick<Database, 'transaction'>;
+  repos: Pick<Repositories, 'users' | 'authorizationCodes' | 'tokenFamilies' | 'refreshTokens'>;
+  denyList: Pick<DenyList, 'denyFamily'>;
   findClient: (id: string) => Promise<Client | null>;
 }
 
@@ -75,27 +78,27 @@ export async function mintExternalTokens(
   const email = createEmail(req);
 
   return deps.db.transaction(async (tx) => {
-    let user = await resolveSubject(deps.users, req.subject, tx);
+    let user = await resolveSubject(deps.repos.users, req.subject, tx);
     let created = false;
     if (!user && email) {
       // One creation per email even when the service retries concurrently: the second waits
       // here and then finds the first one's user.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`external-user:${email.toLowerCase()}`]);
-      user = await findPerson(deps.users, email, tx);
+      user = await findPerson(deps.repos.users, email, tx);
       // Not a verified account: the person this service created before, if any. A Google
       // account whose unverified email says the same is never one of them (it has a sub).
       if (!user) {
-        const earlier = await deps.users.findExternalByEmail(email, tx);
+        const earlier = await deps.repos.users.findExternalByEmail(email, tx);
         if (earlier.length > 1) throw ambiguousSubject();
         user = earlier[0] ?? null;
       }
       if (!user) {
-        user = await deps.users.createWithEmail(email, tx);
+        user = await deps.repos.users.createWithEmail(email, tx);
         created = true;
       }
     }
     if (!user) throw notFound('no user matches subject');
-    const claims = await findUserClaims(tx, user.id);
+    const claims = await deps.repos.users.findClaims(user.id, tx);
     const response = await issueUserTokens(tx, deps, {
       client,
       user: claims!,
@@ -130,9 +133,12 @@ export async function revokeExternalTokens(
   // A disabled client's tokens can still be ended.
   const client = await requireClient(deps, req.clientId, { allowDisabled: true });
   const { user, revoked } = await deps.db.transaction(async (tx) => {
-    const found = await resolveSubject(deps.users, req.subject, tx);
+    const found = await resolveSubject(deps.repos.users, req.subject, tx);
     if (!found) throw notFound('no user matches subject');
-    return { user: found, revoked: await endGrantsInTransaction(tx, found.id, client.id, 'external_revoke') };
+    return {
+      user: found,
+      revoked: await endGrantsInTransaction(deps.repos, tx, found.id, client.id, 'external_revoke'),
+    };
   });
   // product rule: family revocation also denies every access token of the family until it expires.
   for (const f of revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);

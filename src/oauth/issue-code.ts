@@ -1,8 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { randomToken } from '../crypto/random.js';
-import { authorizationCodesRepository } from '../repositories/authorization-codes.js';
-import type { Queryable } from '../storage/database.js';
+import type { AuthorizationCodesRepository } from '../repositories/authorization-codes.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 
 /**
@@ -10,13 +9,12 @@ import type { AuthorizationRequest } from './authorization-request.js';
  * bound to the client, user, redirect_uri (when sent), scopes, PKCE challenge and nonce.
  */
 export async function issueAuthorizationCode(
-  db: Queryable,
-  config: Config,
+  deps: { authorizationCodes: AuthorizationCodesRepository; config: Config },
   request: AuthorizationRequest,
   user: { id: string; authTime?: Date },
 ): Promise<string> {
   const code = randomToken();
-  await authorizationCodesRepository.insert(db, {
+  await deps.authorizationCodes.insert({
     code_hash: sha256Hex(code),
     client_id: request.client.id,
     user_id: user.id,
@@ -27,7 +25,7 @@ export async function issueAuthorizationCode(
     code_challenge_method: request.codeChallenge ? 'S256' : null,
     nonce: request.nonce ?? null,
     auth_time: user.authTime,
-    expires_at: new Date(Date.now() + config.security.authorization_code_ttl_seconds * 1000),
+    expires_at: new Date(Date.now() + deps.config.security.authorization_code_ttl_seconds * 1000),
   });
   return code;
 }

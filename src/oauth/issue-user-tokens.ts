@@ -2,13 +2,24 @@ import type { Client } from '../clients/client.js';
 import type { Config } from '../config/schema.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { randomToken } from '../crypto/random.js';
-import { refreshTokensRepository } from '../repositories/refresh-tokens.js';
-import { tokenFamiliesRepository } from '../repositories/token-families.js';
-import { standardClaims, type UserClaims } from '../repositories/user-claims.js';
+import type { Repositories } from '../repositories/index.js';
+import type { UserClaims } from '../repositories/user-claims.js';
+import { standardClaims } from './standard-claims.js';
 import type { Queryable } from '../storage/database.js';
 import { expiresIn, type TokenResponse } from './grants/grant.js';
 import { formatScope } from './scopes.js';
 import type { TokenService } from './tokens.js';
+
+/** What signing a user's tokens needs. */
+export interface MintUserTokensDeps {
+  tokens: TokenService;
+  config: Config;
+}
+
+/** Signing, plus the rows that make the tokens revocable. */
+export interface IssueUserTokensDeps extends MintUserTokensDeps {
+  repos: Pick<Repositories, 'tokenFamilies' | 'refreshTokens'>;
+}
 
 export interface UserTokenInput {
   client: Client;
@@ -46,30 +57,36 @@ export interface MintedUserTokens {
  */
 export async function issueUserTokens(
   tx: Queryable,
-  deps: { tokens: TokenService; config: Config },
+  deps: IssueUserTokensDeps,
   input: UserTokenInput,
 ): Promise<TokenResponse> {
   const { client, user, familyId } = input;
   const minted = await mintUserTokens(deps, input);
   if (input.newFamily) {
-    await tokenFamiliesRepository.insert(tx, {
-      id: familyId,
-      client_id: client.id,
-      user_id: user.id,
-      scope: minted.response.scope,
-      access_expires_at: minted.accessExpiresAt,
-      auth_time: input.authTime ?? null,
-    });
+    await deps.repos.tokenFamilies.insert(
+      {
+        id: familyId,
+        client_id: client.id,
+        user_id: user.id,
+        scope: minted.response.scope,
+        access_expires_at: minted.accessExpiresAt,
+        auth_time: input.authTime ?? null,
+      },
+      tx,
+    );
   } else {
-    await tokenFamiliesRepository.extendAccessExpiry(tx, familyId, minted.accessExpiresAt);
+    await deps.repos.tokenFamilies.extendAccessExpiry(familyId, minted.accessExpiresAt, tx);
   }
   if (minted.refresh) {
-    await refreshTokensRepository.insert(tx, {
-      ...minted.refresh,
-      family_id: familyId,
-      client_id: client.id,
-      user_id: user.id,
-    });
+    await deps.repos.refreshTokens.insert(
+      {
+        ...minted.refresh,
+        family_id: familyId,
+        client_id: client.id,
+        user_id: user.id,
+      },
+      tx,
+    );
   }
   return minted.response;
 }
@@ -79,10 +96,7 @@ export async function issueUserTokens(
  * the rows itself (the refresh grant's rotation statements). Nothing here may be sent before the
  * caller has committed `refresh` (or the given refresh token) and the family's access expiry.
  */
-export async function mintUserTokens(
-  deps: { tokens: TokenService; config: Config },
-  input: UserTokenInput,
-): Promise<MintedUserTokens> {
+export async function mintUserTokens(deps: MintUserTokensDeps, input: UserTokenInput): Promise<MintedUserTokens> {
   const { client, user, scopes, familyId } = input;
   const scope = formatScope(scopes);
   const access = await deps.tokens.issueAccessToken({

@@ -1,7 +1,6 @@
 import type { Database, Queryable } from '../storage/database.js';
-import { authorizationCodesRepository } from '../repositories/authorization-codes.js';
-import { consentsRepository } from '../repositories/consents.js';
-import { tokenFamiliesRepository, type RevokedFamily } from '../repositories/token-families.js';
+import type { Repositories } from '../repositories/index.js';
+import type { RevokedFamily } from '../repositories/token-families.js';
 import type { DenyList } from './deny-list.js';
 
 /**
@@ -11,13 +10,14 @@ import type { DenyList } from './deny-list.js';
  * redemption created. The caller denies the returned families once this commits.
  */
 export async function endGrantsInTransaction(
+  repos: Pick<Repositories, 'authorizationCodes' | 'tokenFamilies'>,
   tx: Queryable,
   userId: string,
   clientId: string,
   reason: string,
 ): Promise<RevokedFamily[]> {
-  await authorizationCodesRepository.deleteUnredeemed(tx, userId, clientId);
-  return tokenFamiliesRepository.revokeForUserAndClient(tx, userId, clientId, reason);
+  await repos.authorizationCodes.deleteUnredeemed(userId, clientId, tx);
+  return repos.tokenFamilies.revokeForUserAndClient(userId, clientId, reason, tx);
 }
 
 /**
@@ -26,14 +26,18 @@ export async function endGrantsInTransaction(
  * the next authorization asks again.
  */
 export async function revokeUserGrants(
-  deps: { db: Database; denyList: DenyList },
+  deps: {
+    db: Pick<Database, 'transaction'>;
+    repos: Pick<Repositories, 'authorizationCodes' | 'tokenFamilies' | 'consents'>;
+    denyList: Pick<DenyList, 'denyFamily'>;
+  },
   userId: string,
   clientId: string,
   reason: string,
 ): Promise<number> {
   const revoked = await deps.db.transaction(async (tx) => {
-    const families = await endGrantsInTransaction(tx, userId, clientId, reason);
-    await consentsRepository.forget(tx, userId, clientId);
+    const families = await endGrantsInTransaction(deps.repos, tx, userId, clientId, reason);
+    await deps.repos.consents.forget(userId, clientId, tx);
     return families;
   });
   for (const f of revoked) await deps.denyList.denyFamily(f.id, f.access_expires_at);

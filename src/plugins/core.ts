@@ -3,6 +3,7 @@ import type { Cache } from '../cache/cache.js';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../storage/database.js';
 import { createKeyring, type Keyring } from '../crypto/keyring.js';
+import { createRepositories, repositoryOptions, type Repositories } from '../repositories/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,6 +12,8 @@ declare module 'fastify' {
     cache: Cache;
     /** AES-256-GCM under ENCRYPTION_KEYS: Google tokens, signing keys. */
     keyring: Keyring;
+    /** Every repository, built once (src/repositories/index.ts); all SQL goes through them. */
+    repos: Repositories;
   }
 }
 
@@ -20,7 +23,7 @@ export interface CoreDeps {
 }
 
 /**
- * Makes config and the storage handles visible to every route. The caller owns the database and
+ * Makes config, the storage handles and the repositories visible to every route. The caller owns the database and
  * cache connections and closes them (main.ts on shutdown, the test helper after each file).
  */
 export const corePlugin = fp<{ config: Config } & CoreDeps>(
@@ -30,7 +33,9 @@ export const corePlugin = fp<{ config: Config } & CoreDeps>(
     app.decorate('cache', cache);
     // loadConfig requires ENCRYPTION_KEYS in production and withDevSecrets fills them elsewhere.
     if (!config.secrets.encryption_keys) throw new Error('ENCRYPTION_KEYS is not configured');
-    app.decorate('keyring', createKeyring(config.secrets.encryption_keys));
+    const keyring = createKeyring(config.secrets.encryption_keys);
+    app.decorate('keyring', keyring);
+    app.decorate('repos', createRepositories(db, repositoryOptions(config, keyring)));
   },
   { name: 'core' },
 );

@@ -31,7 +31,7 @@ export const credentialsPlugin = fp(
     const hasher = createSecretHasher({
       maxConcurrent: app.config.security.max_concurrent_hashes ?? 2 * availableParallelism(),
     });
-    const store = new ClientStore(app.db, app.cache, cacheValueSigner(app.config), app.log);
+    const store = new ClientStore(app.repos.clients, app.cache, cacheValueSigner(app.config), app.log);
     await store.start();
     const clientLimits = new CredentialLimits({
       kind: 'client',
@@ -50,7 +50,7 @@ export const credentialsPlugin = fp(
       ],
     });
     const apiKeys = new ApiKeyAuthenticator({
-      db: app.db,
+      apiKeys: app.repos.apiKeys,
       cache: app.cache,
       hasher,
       limits: apiKeyLimits,

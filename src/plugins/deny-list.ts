@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 export const denyListPlugin = fp(
   async (app) => {
-    const denyList = new DenyList(app.db, app.cache);
+    const denyList = new DenyList(app.repos.accessDenials, app.cache);
     await denyList.start();
     app.decorate('denyList', denyList);
     app.addHook('onClose', async () => denyList.stop());

@@ -15,7 +15,7 @@ export const loginClientPlugin = fp(
   async (app) => {
     const id = app.config.google.login_client_id;
     app.addHook('onReady', async () => {
-      const { created, client } = await ensureLoginClient(app.db, app.clientStore, app.config);
+      const { created, client } = await ensureLoginClient(app.repos.clients, app.clientStore, app.config);
       if (created) app.log.info({ client_id: id }, 'created the first-party login client');
       else if (client?.disabled)
         app.log.warn({ client_id: id }, 'the login client is disabled: /api/login answers 503');

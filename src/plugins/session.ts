@@ -1,42 +1,7 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Cache } from '../cache/cache.js';
-import { createUsersRepository, type User } from '../repositories/users.js';
-import {
-  createSessionsRepository,
-  sessionIdHash,
-  type Session,
-  type SessionsRepository,
-} from '../repositories/sessions.js';
-import { cookieName } from '../sessions/cookie-name.js';
-import { createCsrf, type Csrf } from '../sessions/csrf.js';
-import type { Queryable } from '../storage/database.js';
-
-/** `__Host-gh_session` on an https PUBLIC_URL (see cookieName). */
-export const SESSION_COOKIE = 'gh_session';
-/** A page view within this long of the last recorded one does not write to Postgres. */
-export const TOUCH_INTERVAL_MS = 60_000;
-/** How long a session lookup is served from the cache; logout deletes the entry at once. */
-export const SESSION_CACHE_TTL_MS = 30_000;
-
-/** The signed-in person, as pages need them. */
-export type SessionUser = Pick<
-  User,
-  'id' | 'username' | 'email' | 'emailVerified' | 'name' | 'firstName' | 'lastName' | 'picture'
->;
-
-export interface SessionManager {
-  readonly repository: SessionsRepository;
-  /** Creates a session row (in tx when given); set the cookie with setCookie once committed. */
-  create(userId: string, tx?: Queryable): Promise<{ id: string; session: Session }>;
-  setCookie(reply: FastifyReply, id: string): void;
-  /** Ends the request's session (row and cache entry) and clears the cookie. */
-  end(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** Drops a session from the cache after its row was deleted in a transaction. */
-  forget(idHash: string): Promise<void>;
-  /** Ends every session of a person (account removed, security event). */
-  endAllForUser(userId: string): Promise<void>;
-}
+import type { Session } from '../repositories/sessions.js';
+import { createCsrf, type Csrf } from '../sign-in/csrf.js';
+import { createSessionManager, type SessionManager, type SessionUser } from '../sign-in/session-manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,168 +16,35 @@ declare module 'fastify' {
   }
 }
 
-interface CachedSession {
-  session: Session;
-  user: SessionUser;
-}
-
-/**
- * Server-side browser sessions. The cookie holds an opaque random id; Postgres holds only its
- * SHA-256, so a database leak yields no usable cookie. Lookups go through the cache (short TTL)
- * so a page view is usually not a database round trip; the idle expiry slides, but is written at
- * most once per TOUCH_INTERVAL_MS.
- */
+/** Decorates the session manager and CSRF, and puts the cookie's session on every request. */
 export const sessionPlugin = fp(
   async (app) => {
-    const config = app.config;
-    const repository = createSessionsRepository(app.db, {
-      absoluteMs: config.security.session_days * 86_400_000,
-      idleMs: config.security.session_idle_hours * 3_600_000,
+    const manager = createSessionManager({
+      repos: app.repos,
+      cache: app.cache,
+      config: app.config,
+      warn: (err) => app.log.warn({ err }, 'session cache unavailable; using Postgres'),
+      expired: (session, limit, ip) =>
+        app.audit({ event: 'session_expired', subject: session.userId, ip: ip ?? null, details: { limit } }),
     });
-    const users = createUsersRepository(app.db, { loginClientId: config.google.login_client_id });
-    const cache = safeCache(app.cache, (err) => app.log.warn({ err }, 'session cache unavailable; using Postgres'));
-    const secure = new URL(config.public_url).protocol === 'https:';
-    const sessionCookie = cookieName(SESSION_COOKIE, secure);
-    const cacheKey = (idHash: string) => `session:${idHash}`;
-
-    const load = async (idHash: string): Promise<CachedSession | null> => {
-      const cached = await cache.get(cacheKey(idHash));
-      if (cached) return revive(JSON.parse(cached) as CachedSession);
-      const session = await repository.findByHash(idHash);
-      if (!session) return null;
-      const user = await users.findById(session.userId);
-      if (!user) return null;
-      const entry = { session, user: toSessionUser(user) };
-      await cache.set(cacheKey(idHash), JSON.stringify(entry), SESSION_CACHE_TTL_MS);
-      return entry;
-    };
-
-    const manager: SessionManager = {
-      repository,
-      create: (userId, tx) => repository.create(userId, tx),
-      setCookie(reply, id) {
-        reply.setCookie(sessionCookie, id, {
-          httpOnly: true,
-          sameSite: 'lax',
-          path: '/',
-          secure,
-          maxAge: config.security.session_days * 86_400,
-        });
-      },
-      async end(request, reply) {
-        const id = request.cookies[sessionCookie];
-        if (id) {
-          const idHash = sessionIdHash(id);
-          await repository.delete(idHash);
-          await cache.del(cacheKey(idHash));
-        }
-        request.session = null;
-        request.user = null;
-        reply.clearCookie(sessionCookie, { httpOnly: true, sameSite: 'lax', path: '/', secure });
-      },
-      async forget(idHash) {
-        await cache.del(cacheKey(idHash));
-      },
-      async endAllForUser(userId) {
-        const hashes = await repository.deleteForUser(userId);
-        if (hashes.length > 0) await cache.del(...hashes.map(cacheKey));
-      },
-    };
-
     app.decorate('sessions', manager);
-    app.decorate('csrf', createCsrf(config));
+    app.decorate('csrf', createCsrf(app.config));
     app.decorateRequest('session', null);
     app.decorateRequest('user', null);
 
     // Machine clients send no session cookie: they leave at once, without a promise.
     app.addHook('onRequest', (request, _reply, done) => {
-      const id = request.cookies[sessionCookie];
+      const id = request.cookies[manager.cookieName];
       // randomToken(32) is 43 characters; anything far from that is not ours.
       if (!id || id.length > 128) return done();
-      attachSession(request, id).then(() => done(), done);
+      manager.resolve(id, request.ip).then((entry) => {
+        if (entry) {
+          request.session = entry.session;
+          request.user = entry.user;
+        }
+        done();
+      }, done);
     });
-
-    async function attachSession(request: FastifyRequest, id: string): Promise<void> {
-      const idHash = sessionIdHash(id);
-      let entry = await load(idHash);
-      if (!entry) return;
-      const now = Date.now();
-      if (entry.session.expiresAt.getTime() <= now || entry.session.idleExpiresAt.getTime() <= now) {
-        const deleted = await repository.delete(idHash);
-        await cache.del(cacheKey(idHash));
-        // Product rule: session expiry is an audit event, recorded by the request that found it
-        // (once: a second request racing it finds no row to delete).
-        if (deleted) {
-          app.audit({
-            event: 'session_expired',
-            subject: entry.session.userId,
-            ip: request.ip,
-            details: { limit: entry.session.expiresAt.getTime() <= now ? 'absolute' : 'idle' },
-          });
-        }
-        return;
-      }
-      if (now - entry.session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
-        const touched = await repository.touch(idHash);
-        if (!touched) {
-          await cache.del(cacheKey(idHash));
-          return;
-        }
-        entry = { ...entry, session: touched };
-        await cache.set(cacheKey(idHash), JSON.stringify(entry), SESSION_CACHE_TTL_MS);
-      }
-      request.session = entry.session;
-      request.user = entry.user;
-    }
   },
   { name: 'session', dependencies: ['core', 'audit', '@fastify/cookie'] },
 );
-
-function toSessionUser(u: User): SessionUser {
-  return {
-    id: u.id,
-    username: u.username,
-    email: u.email,
-    emailVerified: u.emailVerified,
-    name: u.name,
-    firstName: u.firstName,
-    lastName: u.lastName,
-    picture: u.picture,
-  };
-}
-
-function revive(entry: CachedSession): CachedSession {
-  const s = entry.session;
-  return {
-    user: entry.user,
-    session: {
-      ...s,
-      createdAt: new Date(s.createdAt),
-      // An entry cached before sessions recorded auth_time: the session opened at its callback.
-      authTime: new Date((s as Partial<Session>).authTime ?? s.createdAt),
-      lastSeenAt: new Date(s.lastSeenAt),
-      idleExpiresAt: new Date(s.idleExpiresAt),
-      expiresAt: new Date(s.expiresAt),
-    },
-  };
-}
-
-/**
- * The session cache is an optimisation: when Redis cannot answer, reads miss and writes are
- * skipped, and Postgres (the system of record) decides alone.
- */
-function safeCache(cache: Cache, warn: (err: unknown) => void): Pick<Cache, 'get' | 'set' | 'del'> {
-  const guard = async <T>(fn: () => Promise<T>, fallback: T): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      warn(err);
-      return fallback;
-    }
-  };
-  return {
-    get: (key) => guard(() => cache.get(key), null),
-    set: (key, value, ttl) => guard(() => cache.set(key, value, ttl), undefined),
-    del: (...keys) => guard(() => cache.del(...keys), undefined),
-  };
-}

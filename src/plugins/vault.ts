@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import { createConnectionsRepository, type ConnectionsRepository } from '../repositories/connections.js';
 import { createVaultAudit, type VaultAudit } from '../vault/audit.js';
 import { createTokenBroker, type TokenBroker } from '../vault/broker.js';
 import { ProactiveRefresher } from '../vault/proactive-refresh.js';
@@ -10,26 +9,24 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The Google token broker: subject → fresh Google access token. */
     vault: TokenBroker;
-    connections: ConnectionsRepository;
     vaultAudit: VaultAudit;
     /** google.proactive_refresh: refreshes tokens before they are asked for; undefined when off. */
     proactiveRefresher: ProactiveRefresher | undefined;
   }
 }
 
-/** The Google token vault: broker service, connections, audit sink. */
+/** The Google token vault: broker service and audit sink. */
 export const vaultPlugin = fp(
   async (app) => {
     const audit = createVaultAudit(app.audit);
     app.decorate('vaultAudit', audit);
-    app.decorate('connections', createConnectionsRepository(app.db));
     const broker = createTokenBroker({
       db: app.db,
       cache: app.cache,
       keyring: app.keyring,
       google: app.google,
-      credentials: app.googleCredentials,
-      users: app.users,
+      credentials: app.repos.googleCredentials,
+      users: app.repos.users,
       skewSeconds: app.config.google.refresh_skew_seconds,
       requestTimeoutMs: app.config.google.request_timeout_ms,
       log: app.log,

@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
 /** What a denial ends: every access token of a client, or every one whose sub is a person. */
 export type AccessDenialKind = 'client' | 'subject';
@@ -30,22 +30,15 @@ export const CHANGED_SINCE_SQL = `
      WHERE created_xid >= $1::xid8 AND expires_at > now()
   ) d ON true`;
 
-export const accessDenialsRepository = {
-  /** The first horizon: everything still alive. */
-  START: '0',
+/** The first horizon for changedSince: everything still alive. */
+export const FIRST_HORIZON = '0';
 
+export interface AccessDenialsRepository {
   /**
    * Records a denial in the caller's transaction; the deny list announces it after the commit.
    * `value` is a client id, or for a subject the deny list's subjectDigest of the user id.
    */
-  async insert(tx: Queryable, kind: AccessDenialKind, value: string, expiresAt: Date): Promise<void> {
-    await tx.query('INSERT INTO access_denials (kind, value, expires_at) VALUES ($1, $2, $3)', [
-      kind,
-      value,
-      expiresAt,
-    ]);
-  },
-
+  insert(kind: AccessDenialKind, value: string, expiresAt: Date, tx: Queryable): Promise<void>;
   /**
    * Live entries of every kind written by transactions not yet committed at `horizon`, and the
    * next horizon, in one statement (one snapshot). Commit order, not time: a transaction
@@ -53,14 +46,28 @@ export const accessDenialsRepository = {
    * running), and so does every later one; a row it commits after this read is found by the
    * next. Rows that were already read may be read again; adding them twice changes nothing.
    */
-  async changedSince(db: Queryable, horizon: string): Promise<DenyListChanges> {
-    const { rows } = await db.query<{ horizon: string; key: string | null; expires_at: Date | null }>(
-      CHANGED_SINCE_SQL,
-      [horizon],
-    );
-    const entries: DenyListEntry[] = [];
-    for (const r of rows)
-      if (r.key !== null && r.expires_at !== null) entries.push({ key: r.key, expires_at: r.expires_at });
-    return { entries, horizon: rows[0]!.horizon };
-  },
-};
+  changedSince(horizon: string, q?: Queryable): Promise<DenyListChanges>;
+}
+
+export function createAccessDenialsRepository(db: Database): AccessDenialsRepository {
+  return {
+    async insert(kind, value, expiresAt, tx) {
+      await tx.query('INSERT INTO access_denials (kind, value, expires_at) VALUES ($1, $2, $3)', [
+        kind,
+        value,
+        expiresAt,
+      ]);
+    },
+
+    async changedSince(horizon, q = db) {
+      const { rows } = await q.query<{ horizon: string; key: string | null; expires_at: Date | null }>(
+        CHANGED_SINCE_SQL,
+        [horizon],
+      );
+      const entries: DenyListEntry[] = [];
+      for (const r of rows)
+        if (r.key !== null && r.expires_at !== null) entries.push({ key: r.key, expires_at: r.expires_at });
+      return { entries, horizon: rows[0]!.horizon };
+    },
+  };
+}

@@ -13,7 +13,7 @@ export const AUDIT_ROWS_PER_INSERT = 1000;
 const INSERT = `INSERT INTO audit_events (occurred_at, event, actor, subject, client_id, ip, details)
   SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`;
 
-export const auditRepository = {
+const statements = {
   /** One INSERT per AUDIT_ROWS_PER_INSERT records; all of them or (per statement) none. */
   async insertMany(db: Queryable, records: readonly AuditRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += AUDIT_ROWS_PER_INSERT) {
@@ -58,29 +58,40 @@ export interface AuditFilter {
   limit: number;
 }
 
-export const auditQueries = {
-  /** Newest first, limit + 1 rows, every filter ANDed. */
-  async page(db: Queryable, f: AuditFilter): Promise<StoredAuditEvent[]> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (f.event) add((n) => `event = $${n}`, f.event);
-    if (f.userId) add((n) => `(actor = $${n} OR subject = $${n})`, f.userId);
-    if (f.actor) add((n) => `actor = $${n}`, f.actor);
-    if (f.clientId) add((n) => `client_id = $${n}`, f.clientId);
-    if (f.since) add((n) => `occurred_at >= $${n}`, f.since);
-    if (f.until) add((n) => `occurred_at < $${n}`, f.until);
-    if (f.beforeId) add((n) => `id < $${n}::bigint`, f.beforeId);
-    params.push(f.limit + 1);
-    const { rows } = await db.query<StoredAuditEvent & { id: string | number }>(
-      `SELECT id, occurred_at, event, actor, subject, client_id, ip, details FROM audit_events
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY id DESC LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map((r) => ({ ...r, id: String(r.id), occurred_at: new Date(r.occurred_at) }));
-  },
-};
+/** Newest first, limit + 1 rows, every filter ANDed. */
+async function pageOfEvents(db: Queryable, f: AuditFilter): Promise<StoredAuditEvent[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (f.event) add((n) => `event = $${n}`, f.event);
+  if (f.userId) add((n) => `(actor = $${n} OR subject = $${n})`, f.userId);
+  if (f.actor) add((n) => `actor = $${n}`, f.actor);
+  if (f.clientId) add((n) => `client_id = $${n}`, f.clientId);
+  if (f.since) add((n) => `occurred_at >= $${n}`, f.since);
+  if (f.until) add((n) => `occurred_at < $${n}`, f.until);
+  if (f.beforeId) add((n) => `id < $${n}::bigint`, f.beforeId);
+  params.push(f.limit + 1);
+  const { rows } = await db.query<StoredAuditEvent & { id: string | number }>(
+    `SELECT id, occurred_at, event, actor, subject, client_id, ip, details FROM audit_events
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({ ...r, id: String(r.id), occurred_at: new Date(r.occurred_at) }));
+}
+export interface AuditRepository {
+  /** One INSERT per AUDIT_ROWS_PER_INSERT records; all of them or (per statement) none. */
+  insertMany(records: readonly AuditRecord[], q?: Queryable): Promise<void>;
+  /** Newest first, limit + 1 rows (keyset on the id), every filter ANDed. */
+  page(filter: AuditFilter, q?: Queryable): Promise<StoredAuditEvent[]>;
+}
+
+export function createAuditRepository(db: Queryable): AuditRepository {
+  return {
+    insertMany: (records, q = db) => statements.insertMany(q, records),
+    page: (filter, q = db) => pageOfEvents(q, filter),
+  };
+}

@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
 export interface AuthorizationCode {
   code_hash: string;
@@ -22,61 +22,72 @@ export type NewAuthorizationCode = Omit<AuthorizationCode, 'consumed_at' | 'fami
 const COLUMNS = `code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method,
   nonce, auth_time, expires_at, consumed_at, family_id`;
 
-export const authorizationCodesRepository = {
-  async insert(db: Queryable, c: NewAuthorizationCode): Promise<void> {
-    await db.query(
-      `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge,
-         code_challenge_method, nonce, auth_time, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, now()), $10)`,
-      [
-        c.code_hash,
-        c.client_id,
-        c.user_id,
-        c.redirect_uri,
-        c.scope,
-        c.code_challenge,
-        c.code_challenge_method,
-        c.nonce,
-        c.auth_time ?? null,
-        c.expires_at,
-      ],
-    );
-  },
-
+export interface AuthorizationCodesRepository {
+  /** Stores a new code (only its hash); it is redeemable until expires_at, once. */
+  insert(c: NewAuthorizationCode, q?: Queryable): Promise<void>;
   /** Locks the code row for the rest of the transaction, so concurrent redemptions queue up. */
-  async findForUpdate(tx: Queryable, codeHash: string): Promise<AuthorizationCode | null> {
-    const { rows } = await tx.query<AuthorizationCode>(
-      `SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 FOR UPDATE`,
-      [codeHash],
-    );
-    return rows[0] ?? null;
-  },
-
+  findForUpdate(codeHash: string, tx: Queryable): Promise<AuthorizationCode | null>;
   /** Single use: marks the code consumed and records the family its tokens belong to. */
-  async consume(tx: Queryable, codeHash: string, familyId: string): Promise<boolean> {
-    const r = await tx.query(
-      'UPDATE authorization_codes SET consumed_at = now(), family_id = $2 WHERE code_hash = $1 AND consumed_at IS NULL',
-      [codeHash, familyId],
-    );
-    return r.rowCount === 1;
-  },
-
+  consume(codeHash: string, familyId: string, tx: Queryable): Promise<boolean>;
   /**
    * Voids the codes a user's authorization gave a client that were not redeemed yet ("Remove
    * access"). A redemption in flight holds its code's lock: this waits for it, and then leaves
    * the consumed code alone (replay detection needs it).
    */
-  async deleteUnredeemed(tx: Queryable, userId: string, clientId: string): Promise<number> {
-    const r = await tx.query(
-      'DELETE FROM authorization_codes WHERE user_id = $1 AND client_id = $2 AND consumed_at IS NULL',
-      [userId, clientId],
-    );
-    return r.rowCount;
-  },
+  deleteUnredeemed(userId: string, clientId: string, tx: Queryable): Promise<number>;
+  /** Every code of the user not yet redeemed, whatever the client (sign out everywhere). */
+  deleteUnredeemedForUser(userId: string, tx: Queryable): Promise<number>;
+}
 
-  /** Every code of the user not yet redeemed, whatever the client. */
-  async deleteUnredeemedForUser(tx: Queryable, userId: string): Promise<number> {
-    const r = await tx.query('DELETE FROM authorization_codes WHERE user_id = $1 AND consumed_at IS NULL', [userId]);
-    return r.rowCount;
-  },
-};
+export function createAuthorizationCodesRepository(db: Database): AuthorizationCodesRepository {
+  return {
+    async insert(c, q = db) {
+      await q.query(
+        `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge,
+           code_challenge_method, nonce, auth_time, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, now()), $10)`,
+        [
+          c.code_hash,
+          c.client_id,
+          c.user_id,
+          c.redirect_uri,
+          c.scope,
+          c.code_challenge,
+          c.code_challenge_method,
+          c.nonce,
+          c.auth_time ?? null,
+          c.expires_at,
+        ],
+      );
+    },
+
+    async findForUpdate(codeHash, tx) {
+      const { rows } = await tx.query<AuthorizationCode>(
+        `SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 FOR UPDATE`,
+        [codeHash],
+      );
+      return rows[0] ?? null;
+    },
+
+    async consume(codeHash, familyId, tx) {
+      const r = await tx.query(
+        'UPDATE authorization_codes SET consumed_at = now(), family_id = $2 WHERE code_hash = $1 AND consumed_at IS NULL',
+        [codeHash, familyId],
+      );
+      return r.rowCount === 1;
+    },
+
+    async deleteUnredeemed(userId, clientId, tx) {
+      const r = await tx.query(
+        'DELETE FROM authorization_codes WHERE user_id = $1 AND client_id = $2 AND consumed_at IS NULL',
+        [userId, clientId],
+      );
+      return r.rowCount;
+    },
+
+    async deleteUnredeemedForUser(userId, tx) {
+      const r = await tx.query('DELETE FROM authorization_codes WHERE user_id = $1 AND consumed_at IS NULL', [userId]);
+      return r.rowCount;
+    },
+  };
+}

@@ -10,35 +10,42 @@ export interface ClientPurgeCounts {
   consents: number;
 }
 
-/** The SQL of DELETE /clients/:id?purge=true; every method runs in the caller's transaction. */
-export const clientPurgeRepository = {
+export interface ClientPurgeRepository {
   /**
    * Revokes every family of the client (so the deny list refuses its access tokens), deletes
    * its refresh tokens, codes and consents, and deletes the families whose access tokens have
    * all expired. Families with access tokens still alive stay, revoked, until the janitor takes
    * them: they are what every instance's deny list re-reads from Postgres.
    */
-  async purge(tx: Queryable, clientId: string): Promise<{ revoked: RevokedFamily[]; counts: ClientPurgeCounts }> {
-    const revoked = await tx.query<RevokedFamily>(
-      `UPDATE token_families SET revoked_at = COALESCE(revoked_at, now()), revoked_reason = COALESCE(revoked_reason, 'client_purged')
-       WHERE client_id = $1 RETURNING id, access_expires_at`,
-      [clientId],
-    );
-    const refresh = await tx.query('DELETE FROM refresh_tokens WHERE client_id = $1', [clientId]);
-    const codes = await tx.query('DELETE FROM authorization_codes WHERE client_id = $1', [clientId]);
-    const consents = await tx.query('DELETE FROM consents WHERE client_id = $1', [clientId]);
-    const families = await tx.query('DELETE FROM token_families WHERE client_id = $1 AND access_expires_at <= now()', [
-      clientId,
-    ]);
-    return {
-      revoked: revoked.rows,
-      counts: {
-        token_families_revoked: revoked.rowCount,
-        token_families_deleted: families.rowCount,
-        refresh_tokens: refresh.rowCount,
-        authorization_codes: codes.rowCount,
-        consents: consents.rowCount,
-      },
-    };
-  },
-};
+  purge(clientId: string, tx: Queryable): Promise<{ revoked: RevokedFamily[]; counts: ClientPurgeCounts }>;
+}
+
+/** The SQL of DELETE /clients/:id?purge=true; every method runs in the caller's transaction. */
+export function createClientPurgeRepository(): ClientPurgeRepository {
+  return {
+    async purge(clientId, tx) {
+      const revoked = await tx.query<RevokedFamily>(
+        `UPDATE token_families SET revoked_at = COALESCE(revoked_at, now()), revoked_reason = COALESCE(revoked_reason, 'client_purged')
+         WHERE client_id = $1 RETURNING id, access_expires_at`,
+        [clientId],
+      );
+      const refresh = await tx.query('DELETE FROM refresh_tokens WHERE client_id = $1', [clientId]);
+      const codes = await tx.query('DELETE FROM authorization_codes WHERE client_id = $1', [clientId]);
+      const consents = await tx.query('DELETE FROM consents WHERE client_id = $1', [clientId]);
+      const families = await tx.query(
+        'DELETE FROM token_families WHERE client_id = $1 AND access_expires_at <= now()',
+        [clientId],
+      );
+      return {
+        revoked: revoked.rows,
+        counts: {
+          token_families_revoked: revoked.rowCount,
+          token_families_deleted: families.rowCount,
+          refresh_tokens: refresh.rowCount,
+          authorization_codes: codes.rowCount,
+          consents: consents.rowCount,
+        },
+      };
+    },
+  };
+}

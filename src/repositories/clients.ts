@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import type { Client, GrantType, TokenEndpointAuthMethod } from '../clients/client.js';
 
 interface ClientRow {
@@ -75,7 +75,7 @@ export type ClientChanges = Partial<
 export type NewClient = Omit<Client, 'disabled' | 'version' | 'created_at' | 'updated_at'>;
 
 /** All SQL for clients. Postgres is the truth; the cached lookup sits in front of findById. */
-export const clientsRepository = {
+const statements = {
   async insert(db: Queryable, c: NewClient): Promise<Client> {
     const rows = await insertClient(db, c, '');
     return toClient(rows[0]!);
@@ -171,4 +171,36 @@ async function insertClient(
     ],
   );
   return rows;
+}
+
+export interface ClientsRepository {
+  /** Stores a new client; throws on a duplicate id. */
+  insert(c: NewClient, q?: Queryable): Promise<Client>;
+  /** Inserts unless a client with that id exists (instances starting at once); null when it existed. */
+  insertIfAbsent(c: NewClient, q?: Queryable): Promise<Client | null>;
+  /** The client with this id, disabled or not; null when there is none. */
+  findById(id: string, q?: Queryable): Promise<Client | null>;
+  /** Newest first; keyset pagination on (created_at, id). */
+  list(opts: { limit: number; includeDisabled: boolean }, q?: Queryable): Promise<Client[]>;
+  /** Every client (the cache warm-up and the metrics read them all). */
+  all(q?: Queryable): Promise<Client[]>;
+  /** Disabling is idempotent; returns the row as it now is, or null when there is none. */
+  disable(id: string, q?: Queryable): Promise<Client | null>;
+  /** Sets the given admin-editable fields; returns the row as it now is, or null when there is none. */
+  update(id: string, changes: ClientChanges, q?: Queryable): Promise<Client | null>;
+  /** Sets a new secret hash and bumps version; null when there is no such client. */
+  replaceSecret(id: string, secretHash: string, q?: Queryable): Promise<Client | null>;
+}
+
+export function createClientsRepository(db: Database): ClientsRepository {
+  return {
+    insert: (c, q = db) => statements.insert(q, c),
+    insertIfAbsent: (c, q = db) => statements.insertIfAbsent(q, c),
+    findById: (id, q = db) => statements.findById(q, id),
+    list: (opts, q = db) => statements.list(q, opts),
+    all: (q = db) => statements.all(q),
+    disable: (id, q = db) => statements.disable(q, id),
+    update: (id, changes, q = db) => statements.update(q, id, changes),
+    replaceSecret: (id, secretHash, q = db) => statements.replaceSecret(q, id, secretHash),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
 /** What one janitor pass deletes, in the order it deletes it. */
 export const JANITOR_KINDS = [
@@ -183,22 +183,37 @@ export function janitorStatements(
 /** The last sign of life of a credential; the expression of google_credentials_last_activity_idx. */
 const LAST_ACTIVITY = 'GREATEST(last_used_at, last_refreshed_at, updated_at)';
 
-export const unusedGoogleCredentialsRepository = {
+export interface JanitorRepository {
+  /** Runs one batch statement (`$1` the batch size); returns how many rows it deleted. */
+  deleteBatch(statement: BatchStatement, batchSize: number, q?: Queryable): Promise<number>;
   /**
    * Locks up to `limit` credentials idle for `days` (skipping any another instance or a broker
    * request holds) for the rest of the transaction.
    */
-  async lockUnused(tx: Queryable, days: number, limit: number): Promise<string[]> {
-    const { rows } = await tx.query<{ id: string }>(
-      `SELECT id FROM google_credentials WHERE ${LAST_ACTIVITY} < now() - make_interval(days => $1)
-       ORDER BY ${LAST_ACTIVITY} LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [days, limit],
-    );
-    return rows.map((r) => r.id);
-  },
+  lockUnused(days: number, limit: number, tx: Queryable): Promise<string[]>;
+  /** Deletes the given credentials (locked by lockUnused in the same transaction). */
+  deleteByIds(ids: readonly string[], tx: Queryable): Promise<number>;
+}
 
-  async deleteByIds(tx: Queryable, ids: readonly string[]): Promise<number> {
-    const r = await tx.query('DELETE FROM google_credentials WHERE id = ANY($1::text[])', [ids]);
-    return r.rowCount;
-  },
-};
+export function createJanitorRepository(db: Database): JanitorRepository {
+  return {
+    async deleteBatch(statement, batchSize, q = db) {
+      const { rowCount } = await q.query(statement.sql, [batchSize, ...statement.params]);
+      return rowCount;
+    },
+
+    async lockUnused(days, limit, tx) {
+      const { rows } = await tx.query<{ id: string }>(
+        `SELECT id FROM google_credentials WHERE ${LAST_ACTIVITY} < now() - make_interval(days => $1)
+         ORDER BY ${LAST_ACTIVITY} LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [days, limit],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    async deleteByIds(ids, tx) {
+      const r = await tx.query('DELETE FROM google_credentials WHERE id = ANY($1::text[])', [ids]);
+      return r.rowCount;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import { USER_CLAIM_COLUMNS, type UserClaims } from './user-claims.js';
 
 export interface RefreshTokenRecord {
@@ -69,7 +69,7 @@ function withUser(row: TokenAndUserRow): RefreshTokenWithUser {
   return { ...record, user };
 }
 
-export const refreshTokensRepository = {
+const statements = {
   async insert(
     db: Queryable,
     t: {
@@ -253,3 +253,44 @@ export const refreshTokensRepository = {
     await tx.query('UPDATE authorization_codes SET family_id = $2 WHERE family_id = $1', [fromFamilyId, toFamilyId]);
   },
 };
+
+/** A refresh token row as insert takes it (the statement's own parameter). */
+type NewRefreshToken = Parameters<typeof statements.insert>[1];
+
+export interface RefreshTokensRepository {
+  /** Stores a new refresh token (only its hash) in an existing family. */
+  insert(t: NewRefreshToken, q?: Queryable): Promise<void>;
+  /** Locks the family a token belongs to and returns its id. */
+  lockFamilyOf(tokenHash: string, tx: Queryable): Promise<string | null>;
+  /** The token with its family's state and the user's current username. */
+  find(tokenHash: string, q?: Queryable): Promise<RefreshTokenRecord | null>;
+  /** find, plus the user's claims in the same round trip (the refresh grant signs with them). */
+  findWithUser(tokenHash: string, q?: Queryable): Promise<RefreshTokenWithUser | null>;
+  /** Compare-and-set rotation in one statement; false when the token was no longer the unrotated head. */
+  rotate(r: Rotation, q?: Queryable): Promise<boolean>;
+  /** find and rotate in one statement (the normal refresh); null for an unknown token. */
+  findAndRotate(
+    r: OneStatementRotation,
+    q?: Queryable,
+  ): Promise<{ token: RefreshTokenWithUser; rotated: boolean } | null>;
+  /** Marks a token rotated and points it at its successor. */
+  markRotated(tokenHash: string, replacedBy: string, q?: Queryable): Promise<void>;
+  /** The grace retry: the previous token is re-pointed at the newest one and cannot retry again. */
+  spendGrace(tokenHash: string, replacedBy: string, q?: Queryable): Promise<void>;
+  /** Moves a grant's refresh tokens and code to another (existing) family: the grace retry. */
+  moveToFamily(fromFamilyId: string, toFamilyId: string, tx: Queryable): Promise<void>;
+}
+
+export function createRefreshTokensRepository(db: Database): RefreshTokensRepository {
+  return {
+    insert: (t, q = db) => statements.insert(q, t),
+    lockFamilyOf: (tokenHash, tx) => statements.lockFamilyOf(tx, tokenHash),
+    find: (tokenHash, q = db) => statements.find(q, tokenHash),
+    findWithUser: (tokenHash, q = db) => statements.findWithUser(q, tokenHash),
+    rotate: (r, q = db) => statements.rotate(q, r),
+    findAndRotate: (r, q = db) => statements.findAndRotate(q, r),
+    markRotated: (tokenHash, replacedBy, q = db) => statements.markRotated(q, tokenHash, replacedBy),
+    spendGrace: (tokenHash, replacedBy, q = db) => statements.spendGrace(q, tokenHash, replacedBy),
+    moveToFamily: (fromFamilyId, toFamilyId, tx) => statements.moveToFamily(tx, fromFamilyId, toFamilyId),
+  };
+}

@@ -1,11 +1,17 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
-export const revokedAccessTokensRepository = {
-  /** The deny list re-reads it by the writing transaction (accessDenialsRepository.changedSince). */
-  async insert(db: Queryable, jti: string, expiresAt: Date): Promise<void> {
-    await db.query('INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING', [
-      jti,
-      expiresAt,
-    ]);
-  },
-};
+export interface RevokedAccessTokensRepository {
+  /** The deny list re-reads it by the writing transaction (AccessDenialsRepository.changedSince). */
+  insert(jti: string, expiresAt: Date, q?: Queryable): Promise<void>;
+}
+
+export function createRevokedAccessTokensRepository(db: Database): RevokedAccessTokensRepository {
+  return {
+    async insert(jti, expiresAt, q = db) {
+      await q.query(
+        'INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING',
+        [jti, expiresAt],
+      );
+    },
+  };
+}

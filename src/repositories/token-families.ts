@@ -1,11 +1,11 @@
-import type { Queryable } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 
 export interface RevokedFamily {
   id: string;
   access_expires_at: Date;
 }
 
-export const tokenFamiliesRepository = {
+const statements = {
   async insert(
     db: Queryable,
     f: {
@@ -84,3 +84,36 @@ export const tokenFamiliesRepository = {
     return rows;
   },
 };
+
+/** A family row as insert takes it (the statement's own parameter). */
+type NewTokenFamily = Parameters<typeof statements.insert>[1];
+
+export interface TokenFamiliesRepository {
+  /** Creates the family a new grant's tokens belong to. */
+  insert(f: NewTokenFamily, q?: Queryable): Promise<void>;
+  /** Keeps access_expires_at at the latest access token issued, so a revocation denies them all. */
+  extendAccessExpiry(id: string, accessExpiresAt: Date, q?: Queryable): Promise<void>;
+  /** Revokes the family (idempotent) and returns it, or null when there is no such family. */
+  revoke(id: string, reason: string, q?: Queryable): Promise<RevokedFamily | null>;
+  /** Every family of a user for a client (account page revoke, external revoke, logout). */
+  revokeForUserAndClient(userId: string, clientId: string, reason: string, q?: Queryable): Promise<RevokedFamily[]>;
+  /** Every live family of a user, whatever the client (sign out everywhere). */
+  revokeForUser(userId: string, reason: string, q?: Queryable): Promise<RevokedFamily[]>;
+  /** Apps holding a live grant of the user: an unrevoked family with a live refresh or access token. */
+  appsOfUser(
+    userId: string,
+    q?: Queryable,
+  ): Promise<{ client_id: string; app_name: string; scope: string; since: Date }[]>;
+}
+
+export function createTokenFamiliesRepository(db: Database): TokenFamiliesRepository {
+  return {
+    insert: (f, q = db) => statements.insert(q, f),
+    extendAccessExpiry: (id, accessExpiresAt, q = db) => statements.extendAccessExpiry(q, id, accessExpiresAt),
+    revoke: (id, reason, q = db) => statements.revoke(q, id, reason),
+    revokeForUserAndClient: (userId, clientId, reason, q = db) =>
+      statements.revokeForUserAndClient(q, userId, clientId, reason),
+    revokeForUser: (userId, reason, q = db) => statements.revokeForUser(q, userId, reason),
+    appsOfUser: (userId, q = db) => statements.appsOfUser(q, userId),
+  };
+}

@@ -1,5 +1,6 @@
 import { randomId } from '../crypto/random.js';
 import { isUniqueViolation, type Database, type Queryable } from '../storage/database.js';
+import { USER_CLAIM_COLUMNS, type UserClaims } from './user-claims.js';
 import { canonicalUsername, nextFreeUsername, usernameBaseFromEmail } from '../users/username.js';
 
 export interface User {
@@ -91,6 +92,18 @@ export interface UsersRepository {
   findExternalByEmail(email: string, q?: Queryable): Promise<User[]>;
   /** Canonicalises the input first (product rule: same canonicalisation at creation and lookup). */
   findByUsername(username: string, q?: Queryable): Promise<User | null>;
+  /** What tokens say about the user (username and OIDC claims), or null when there is none. */
+  findClaims(id: string, q?: Queryable): Promise<UserClaims | null>;
+  /** Newest first, for the CLI and admin views. */
+  list(opts: { limit: number }, q?: Queryable): Promise<UserSummary[]>;
+  /**
+   * Newest first, limit + 1 rows after `after` (keyset; see admin/cursor.ts). `query` matches a
+   * substring of the email, username or name, case-insensitively, or the exact id.
+   */
+  search(
+    opts: { query?: string | undefined; after?: { at: string; id: string } | undefined; limit: number },
+    q?: Queryable,
+  ): Promise<Array<UserSummary & { createdAt: Date }>>;
 }
 
 export function createUsersRepository(db: Database, opts: { loginClientId: string }): UsersRepository {
@@ -216,6 +229,50 @@ export function createUsersRepository(db: Database, opts: { loginClientId: strin
       const r = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [canonical]);
       return r.rows[0] ? toUser(r.rows[0]) : null;
     },
+
+    async findClaims(id, q = db) {
+      const { rows } = await q.query<UserClaims>(`SELECT u.id, ${USER_CLAIM_COLUMNS} FROM users u WHERE u.id = $1`, [
+        id,
+      ]);
+      return rows[0] ?? null;
+    },
+
+    async list(opts, q = db) {
+      const { rows } = await q.query<SummaryRow>(
+        'SELECT id, username, email, name, email_verified, created_at FROM users ORDER BY created_at DESC, id LIMIT $1',
+        [opts.limit],
+      );
+      return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
+    },
+
+    async search(opts, q = db) {
+      const params: unknown[] = [];
+      const where: string[] = [];
+      if (opts.query) {
+        params.push(`%${opts.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`, opts.query);
+        where.push(`(lower(email) LIKE $1 OR lower(username) LIKE $1 OR lower(coalesce(name, '')) LIKE $1 OR id = $2)`);
+      }
+      if (opts.after) {
+        params.push(opts.after.at, opts.after.id);
+        // Milliseconds, as the cursor carries them (a JS Date): Postgres keeps microseconds, and
+        // comparing those with a truncated cursor would skip rows made in the same millisecond.
+        where.push(
+          `(date_trunc('milliseconds', created_at), id) < ($${params.length - 1}::timestamptz, $${params.length})`,
+        );
+      }
+      params.push(opts.limit + 1);
+      const { rows } = await q.query<SummaryRow>(
+        `SELECT id, username, email, name, email_verified, created_at FROM users
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY date_trunc('milliseconds', created_at) DESC, id DESC LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map((r) => ({
+        ...r,
+        created_at: new Date(r.created_at).toISOString(),
+        createdAt: new Date(r.created_at),
+      }));
+    },
   };
 }
 
@@ -258,53 +315,6 @@ export interface UserSummary {
   created_at: string;
 }
 
-interface Row extends Omit<UserSummary, 'created_at'> {
+interface SummaryRow extends Omit<UserSummary, 'created_at'> {
   created_at: Date;
 }
-
-export const usersRepository = {
-  /**
-   * Newest first, limit + 1 rows after `after` (keyset; see admin/cursor.ts). `query` matches a
-   * substring of the email, username or name, case-insensitively, or the exact id.
-   */
-  async search(
-    db: Queryable,
-    opts: { query?: string | undefined; after?: { at: string; id: string } | undefined; limit: number },
-  ): Promise<Array<UserSummary & { createdAt: Date }>> {
-    const params: unknown[] = [];
-    const where: string[] = [];
-    if (opts.query) {
-      params.push(`%${opts.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`, opts.query);
-      where.push(`(lower(email) LIKE $1 OR lower(username) LIKE $1 OR lower(coalesce(name, '')) LIKE $1 OR id = $2)`);
-    }
-    if (opts.after) {
-      params.push(opts.after.at, opts.after.id);
-      // Milliseconds, as the cursor carries them (a JS Date): Postgres keeps microseconds, and
-      // comparing those with a truncated cursor would skip rows made in the same millisecond.
-      where.push(
-        `(date_trunc('milliseconds', created_at), id) < ($${params.length - 1}::timestamptz, $${params.length})`,
-      );
-    }
-    params.push(opts.limit + 1);
-    const { rows } = await db.query<Row>(
-      `SELECT id, username, email, name, email_verified, created_at FROM users
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY date_trunc('milliseconds', created_at) DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map((r) => ({
-      ...r,
-      created_at: new Date(r.created_at).toISOString(),
-      createdAt: new Date(r.created_at),
-    }));
-  },
-
-  /** Newest first. */
-  async list(db: Queryable, opts: { limit: number }): Promise<UserSummary[]> {
-    const { rows } = await db.query<Row>(
-      'SELECT id, username, email, name, email_verified, created_at FROM users ORDER BY created_at DESC, id LIMIT $1',
-      [opts.limit],
-    );
-    return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
-  },
-};

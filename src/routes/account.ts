@@ -4,8 +4,7 @@ import { requireUser, signedIn } from '../guards/require-user.js';
 import { useHtmlErrors } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 import { revokeUserGrants } from '../oauth/revoke-user-grants.js';
-import { tokenFamiliesRepository } from '../repositories/token-families.js';
-import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
+import { csrfTokenFor, verifyCsrf } from '../sign-in/csrf.js';
 import { accountPage } from '../views/pages/account.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
@@ -21,11 +20,11 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     '/account',
     { schema: { hide: true, querystring: z.object({ done: z.literal('username').optional() }) } },
     async (request, reply) => {
-      const user = await app.users.findById(signedIn(request).user.id);
+      const user = await app.repos.users.findById(signedIn(request).user.id);
       if (!user) return reply.redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
       const [credential, apps] = await Promise.all([
-        app.googleCredentials.findByOwner({ userId: user.id }),
-        tokenFamiliesRepository.appsOfUser(app.db, user.id),
+        app.repos.googleCredentials.findByOwner({ userId: user.id }),
+        app.repos.tokenFamilies.appsOfUser(user.id),
       ]);
       const notice = request.query.done === 'username' ? 'Username changed.' : null;
       return sendPage(reply, accountPage({ user, credential, apps, csrfToken: csrfTokenFor(request)!, notice }));
@@ -56,11 +55,11 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       const outcome = await changeOwnUsername(app, userId, request.body.new_username, request.ip);
       if (outcome.ok) return reply.redirect('/account?done=username', 303);
-      const user = await app.users.findById(userId);
+      const user = await app.repos.users.findById(userId);
       if (!user) return reply.redirect('/login?return_to=/account', 303);
       const [credential, apps] = await Promise.all([
-        app.googleCredentials.findByOwner({ userId: user.id }),
-        tokenFamiliesRepository.appsOfUser(app.db, user.id),
+        app.repos.googleCredentials.findByOwner({ userId: user.id }),
+        app.repos.tokenFamilies.appsOfUser(user.id),
       ]);
       return sendPage(
         reply,

@@ -5,13 +5,11 @@ import { sha256Hex } from '../crypto/hash.js';
 import { randomId } from '../crypto/random.js';
 import { GoogleError } from '../google/errors.js';
 import { ApiError, invalidRequest, invalidToken, upstreamUnavailable } from '../oauth/errors.js';
-import type { GrantDeps, TokenResponse } from '../oauth/grants/grant.js';
-import { rotateRefreshToken } from '../oauth/grants/refresh-token.js';
+import type { TokenResponse } from '../oauth/grants/grant.js';
+import { rotateRefreshToken, type RefreshTokenDeps } from '../oauth/grants/refresh-token.js';
 import { issueUserTokens } from '../oauth/issue-user-tokens.js';
 import { parseScope } from '../oauth/scopes.js';
-import { refreshTokensRepository } from '../repositories/refresh-tokens.js';
-import { tokenFamiliesRepository, type RevokedFamily } from '../repositories/token-families.js';
-import { findUserClaims } from '../repositories/user-claims.js';
+import type { RevokedFamily } from '../repositories/token-families.js';
 import { recordAuditEvent } from '../users/audit-events.js';
 import { LoginRefusedError, verifyGoogleLogin, type GoogleLoginCredential } from '../users/google-login.js';
 import { noStore } from '../http/no-store.js';
@@ -77,12 +75,12 @@ function apiTokens(t: TokenResponse) {
  */
 export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', noStore);
-  const deps: GrantDeps = {
+  const deps: RefreshTokenDeps = {
     db: app.db,
+    repos: app.repos,
     config: app.config,
     tokens: app.tokens,
     denyList: app.denyList,
-    broker: app.vault,
     emit: (event) => recordAuditEvent(app, event),
   };
 
@@ -121,8 +119,8 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
         // Only the person and Gatehouse tokens are written: a Google token sent here creates no
         // broker credential (product rule "/api/login tokens"); only browser sign-in stores those.
         const { user, tokens } = await app.db.transaction(async (tx) => {
-          const upserted = await app.users.upsertFromGoogle(profile, tx);
-          const claims = await findUserClaims(tx, upserted.id);
+          const upserted = await app.repos.users.upsertFromGoogle(profile, tx);
+          const claims = await app.repos.users.findClaims(upserted.id, tx);
           const issued = await issueUserTokens(tx, deps, {
             client: loginClient,
             user: claims!,
@@ -205,16 +203,16 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
         // The access token's own grant: holding the token is the proof. Only the login client's:
         // another client's token changes nothing (as RFC 7009 §2.2), this is not its logout.
         if (claims && claims.client_id === client.id) {
-          const f = await tokenFamiliesRepository.revoke(tx, claims.fid, 'logout');
+          const f = await app.repos.tokenFamilies.revoke(claims.fid, 'logout', tx);
           if (f) families.push(f);
         }
         // A refresh token of another client, or an unknown one, changes nothing (as RFC 7009 §2.2).
         if (refreshToken) {
           const hash = sha256Hex(refreshToken);
-          const familyId = await refreshTokensRepository.lockFamilyOf(tx, hash);
-          const record = familyId ? await refreshTokensRepository.find(tx, hash) : null;
+          const familyId = await app.repos.refreshTokens.lockFamilyOf(hash, tx);
+          const record = familyId ? await app.repos.refreshTokens.find(hash, tx) : null;
           if (record && record.client_id === client.id) {
-            const f = await tokenFamiliesRepository.revoke(tx, record.family_id, 'logout');
+            const f = await app.repos.tokenFamilies.revoke(record.family_id, 'logout', tx);
             if (f) families.push(f);
           }
         }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { beginGoogleSignIn } from '../auth/begin-google-sign-in.js';
+import { beginGoogleSignIn } from '../sign-in/begin-google-sign-in.js';
 import { isLoopbackHost } from '../config/schema.js';
 import {
   AuthorizationRedirectError,
@@ -15,9 +15,7 @@ import {
 } from '../oauth/authorization-request.js';
 import { interactionToRequest, needsAuthentication } from '../oauth/authentication-age.js';
 import { issueAuthorizationCode } from '../oauth/issue-code.js';
-import { authorizationInteractionsRepository as interactions } from '../repositories/authorization-interactions.js';
-import { consentsRepository } from '../repositories/consents.js';
-import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
+import { csrfTokenFor, verifyCsrf } from '../sign-in/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
@@ -78,7 +76,7 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
     { schema: { hide: true, querystring: z.object({ interaction: z.string().min(1).max(128) }) } },
     async (request, reply) => {
       const id = request.query.interaction;
-      const interaction = await interactions.find(app.db, id);
+      const interaction = await app.repos.authorizationInteractions.find(id);
       const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
       // Only sign-in interactions resume here; a consent interaction ends at the decision.
       if (!interaction || interaction.userId !== null || !client || client.disabled) return expired(reply);
@@ -89,7 +87,7 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
       const session = request.session;
       const fresh = session !== null && interaction.loginAfter !== null && session.authTime >= interaction.loginAfter;
       if (!fresh && needsAuthentication(session, authz, undefined)) return sendToSignIn(request, reply, authz, id);
-      await interactions.delete(app.db, id);
+      await app.repos.authorizationInteractions.delete(id);
       return decide(request, reply, authz, 302);
     },
   );
@@ -125,7 +123,7 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       // Single use, and only by the person it was shown to.
       const interaction = body.interaction
-        ? await interactions.consume(app.db, body.interaction, request.user.id)
+        ? await app.repos.authorizationInteractions.consume(body.interaction, request.user.id)
         : null;
       const client = interaction ? await app.clientStore.findById(interaction.clientId) : null;
       if (!interaction || !client || client.disabled) return expired(reply);
@@ -135,7 +133,7 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
         return redirectError(reply, authz, authz.state, 'access_denied', 'the person denied the request', 303);
       }
       // Exactly what the page showed: the stored scope, never anything the form carried.
-      await consentsRepository.grant(app.db, request.user.id, client.id, authz.scopes);
+      await app.repos.consents.grant(request.user.id, client.id, authz.scopes);
       app.audit({
         event: 'consent_granted',
         actor: request.user.id,
@@ -167,8 +165,8 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
       // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any
       // authentication or consent user interface pages."
       if (authz.prompt.has('none')) return redirectError(reply, authz, authz.state, 'login_required', reason, status);
-      const id = await interactions.create(app.db, toNewInteraction(authz, null, true));
-      await interactions.deleteExpired(app.db);
+      const id = await app.repos.authorizationInteractions.create(toNewInteraction(authz, null, true));
+      await app.repos.authorizationInteractions.deleteExpired();
       // A cross-site POST carries no SameSite=Lax session cookie: look again on a GET first.
       if (!request.session && request.method === 'POST') return reply.redirect(resumePath(id), 303);
       return sendToSignIn(request, reply, authz, id);
@@ -178,7 +176,7 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
 
   /** Signed in well enough: consent (remembered, first-party, or asked for), then a code. */
   async function decide(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, status: 302 | 303) {
-    const granted = await consentsRepository.grantedScopes(app.db, request.user!.id, authz.client.id);
+    const granted = await app.repos.consents.grantedScopes(request.user!.id, authz.client.id);
     // RFC 8252 §8.6: a loopback redirect proves nothing about which program listens there, so a
     // public client using one is always asked again.
     const loopbackPublic =
@@ -196,8 +194,8 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
         'the person has not approved this application',
         status,
       );
-    const id = await interactions.create(app.db, toNewInteraction(authz, request.user!.id, false));
-    await interactions.deleteExpired(app.db);
+    const id = await app.repos.authorizationInteractions.create(toNewInteraction(authz, request.user!.id, false));
+    await app.repos.authorizationInteractions.deleteExpired();
     return showConsent(request, reply, authz, id);
   }
 
@@ -278,10 +276,14 @@ export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   async function approve(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, status: 302 | 303) {
-    const code = await issueAuthorizationCode(app.db, app.config, authz, {
-      id: request.user!.id,
-      authTime: request.session!.authTime,
-    });
+    const code = await issueAuthorizationCode(
+      { authorizationCodes: app.repos.authorizationCodes, config: app.config },
+      authz,
+      {
+        id: request.user!.id,
+        authTime: request.session!.authTime,
+      },
+    );
     return reply.redirect(redirectWith(authz.redirectUri, { code, state: authz.state }, app.config.public_url), status);
   }
 

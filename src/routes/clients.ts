@@ -15,7 +15,6 @@ import { clientPatchSchema, registrationSchema } from '../clients/registration.j
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { notFound } from '../oauth/errors.js';
 import { adminActor, requireAdmin } from '../guards/require-admin.js';
-import { clientsRepository } from '../repositories/clients.js';
 
 const clientIdParams = z.object({ id: z.string().min(1).max(128) });
 
@@ -63,6 +62,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', requireAdmin);
   const deps: ClientAdminDeps = {
     db: app.db,
+    repos: app.repos,
     hasher: app.secretHasher,
     store: app.clientStore,
     denyList: app.denyList,
@@ -116,7 +116,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const clients = await clientsRepository.list(app.db, {
+      const clients = await app.repos.clients.list({
         limit: request.query.limit,
         includeDisabled: request.query.include_disabled === 'true',
       });
@@ -138,7 +138,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const client = await clientsRepository.findById(app.db, request.params.id);
+      const client = await app.repos.clients.findById(request.params.id);
       if (!client) throw notFound('no such client');
       return { success: true, client: publicView(client) };
     },

@@ -1,14 +1,12 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { clearStateCookie, readStateCookie, setStateCookie } from '../auth/state-cookie.js';
+import { googleAuthorizationUrl } from '../sign-in/google-authorization.js';
+import { clearStateCookie, readStateCookie } from '../sign-in/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { deriveSecrets } from '../crypto/derive.js';
-import { randomToken } from '../crypto/random.js';
 import { GoogleError } from '../google/errors.js';
 import { IDENTITY_SCOPES } from '../google/client.js';
-import { createPkcePair } from '../google/pkce.js';
-import { apiKeysRepository } from '../repositories/api-keys.js';
 import type { ConnectLink } from '../repositories/connections.js';
 import { CONNECT_LINK_TTL_SECONDS, verifyConnectLink } from '../vault/connect-link.js';
 import { createConnectCsrf } from '../vault/connect-csrf.js';
@@ -61,7 +59,7 @@ export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
             'The link is incomplete or was changed. Open the link exactly as you received it, or ask for a new one.',
           );
     }
-    const link = await app.connections.findLink(check.linkId);
+    const link = await app.repos.connections.findLink(check.linkId);
     if (!link) return page(reply, 410, 'This link is no longer valid', 'Ask the service that sent it for a new one.');
     if (link.usedAt)
       return page(
@@ -88,7 +86,7 @@ export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
       const token = request.query.token ?? '';
       const link = await openableLink(reply, token);
       if (!isLink(link)) return link;
-      const key = link.apiKeyId ? await apiKeysRepository.findById(app.db, link.apiKeyId) : null;
+      const key = link.apiKeyId ? await app.repos.apiKeys.findById(link.apiKeyId) : null;
       const scopes = [...new Set([...IDENTITY_SCOPES, ...app.google.settings.scopes, ...link.scopes])];
       // Browsers apply form-action to the redirect that follows the form POST: Google's origin
       // must be allowed on this one page.
@@ -129,7 +127,7 @@ export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       csrf.clear(reply);
       // Single use: spent now, whatever happens at Google (a cancelled consent needs a new link).
-      const spent = await app.connections.consumeLink(opened.id);
+      const spent = await app.repos.connections.consumeLink(opened.id);
       if (!spent.ok) {
         return spent.reason === 'used'
           ? page(
@@ -140,23 +138,12 @@ export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
             )
           : page(reply, 410, 'This link is no longer valid', 'Ask the service that sent it for a new one.');
       }
-      const state = randomToken(32);
-      const nonce = randomToken(32);
-      const pkce = createPkcePair();
-      setStateCookie(
-        reply,
-        { state, nonce, verifier: pkce.verifier, returnTo: '/', promptedConsent: true, connectLinkId: spent.link.id },
-        secure,
-      );
       // Consent every time: only a consent screen makes Google issue a refresh token.
-      const url = app.google.buildAuthorizationUrl({
-        state,
-        nonce,
-        codeChallenge: pkce.challenge,
-        redirectUri,
-        promptConsent: true,
-        scopes: spent.link.scopes,
-      });
+      const url = googleAuthorizationUrl(
+        reply,
+        { google: app.google, secure },
+        { returnTo: '/', redirectUri, promptConsent: true, scopes: spent.link.scopes, connectLinkId: spent.link.id },
+      );
       return reply.redirect(url, 303);
     },
   );
@@ -178,7 +165,7 @@ export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const saved = readStateCookie(request, secure);
       clearStateCookie(reply, secure);
-      const link = saved?.connectLinkId ? await app.connections.findLink(saved.connectLinkId) : null;
+      const link = saved?.connectLinkId ? await app.repos.connections.findLink(saved.connectLinkId) : null;
       if (!saved || !link?.usedAt) {
         return page(
           reply,
@@ -205,7 +192,7 @@ export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
         title: string,
         message: string,
       ) => {
-        if (!(await app.connections.completeLink(link.id))) return refusedLink(reply);
+        if (!(await app.repos.connections.completeLink(link.id))) return refusedLink(reply);
         return link.returnTo ? sendBack(reply, link, outcome) : page(reply, status, title, message);
       };
 

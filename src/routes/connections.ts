@@ -95,9 +95,9 @@ export const connectionsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const id = request.params.id;
-      const connection = await app.connections.find(id);
+      const connection = await app.repos.connections.find(id);
       if (!connection) throw notFound('no such connection');
-      const credential = await app.googleCredentials.findByOwner({ connectionId: id });
+      const credential = await app.repos.googleCredentials.findByOwner({ connectionId: id });
       return {
         success: true,
         connection_id: id,

@@ -2,12 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatUserCode, normalizeUserCode } from '../oauth/user-code.js';
-import {
-  deviceAuthorizationsRepository as devices,
-  type DeviceAuthorizationView,
-} from '../repositories/device-authorizations.js';
+import { type DeviceAuthorizationView } from '../repositories/device-authorizations.js';
 import { FailureLimiter } from '../security/rate-limiter.js';
-import { csrfTokenFor, verifyCsrf } from '../sessions/csrf.js';
+import { csrfTokenFor, verifyCsrf } from '../sign-in/csrf.js';
 import { consentPage } from '../views/pages/consent.js';
 import { deviceCodePage, deviceDonePage } from '../views/pages/device.js';
 import { errorPage } from '../views/pages/error.js';
@@ -90,7 +87,7 @@ export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
       const userCode = normalizeUserCode(request.body.user_code ?? '');
       const approve = request.body.decision === 'approve';
       const decided = userCode
-        ? await devices.decide(app.db, userCode, {
+        ? await app.repos.deviceAuthorizations.decide(userCode, {
             userId: request.user.id,
             authTime: request.session.authTime,
             approve,
@@ -124,7 +121,7 @@ export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
   ): Promise<{ userCode: string; authorization: DeviceAuthorizationView } | null> {
     if (await refuseBlocked(request, reply)) return null;
     const userCode = normalizeUserCode(typed ?? '');
-    const authorization = userCode ? await devices.findByUserCode(app.db, userCode) : null;
+    const authorization = userCode ? await app.repos.deviceAuthorizations.findByUserCode(userCode) : null;
     if (!userCode || !authorization) {
       await unknownCode(request, reply, typed ?? '');
       return null;

@@ -37,7 +37,7 @@ export const externalTokenRoutes: FastifyPluginAsyncZod = async (app) => {
     config: app.config,
     tokens: app.tokens,
     denyList: app.denyList,
-    users: app.users,
+    repos: app.repos,
     findClient: (id) => app.clientStore.findById(id),
   };
 

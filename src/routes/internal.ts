@@ -9,7 +9,6 @@ import {
   type ApiKeyAdminDeps,
 } from '../api-keys/api-key-admin.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
-import { apiKeysRepository } from '../repositories/api-keys.js';
 import { adminActor, requireAdmin } from '../guards/require-admin.js';
 
 const apiKeyViewSchema = z.object({
@@ -27,7 +26,7 @@ const apiKeyViewSchema = z.object({
 export const internalRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', requireAdmin);
   const deps: ApiKeyAdminDeps = {
-    db: app.db,
+    apiKeys: app.repos.apiKeys,
     hasher: app.secretHasher,
     changed: (key) => app.apiKeys.changed(key),
     audit: app.audit,
@@ -99,7 +98,7 @@ export const internalRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => {
-      const keys = await apiKeysRepository.list(app.db);
+      const keys = await app.repos.apiKeys.list();
       return { success: true, api_keys: keys.map(apiKeyView) };
     },
   );

@@ -1,14 +1,13 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { completeGoogleSignIn } from '../auth/google-sign-in.js';
-import { DEFAULT_RETURN_TO, returnToSchema } from '../auth/return-to.js';
-import { clearStateCookie, readStateCookie, setStateCookie } from '../auth/state-cookie.js';
+import { completeGoogleSignIn } from '../sign-in/google-sign-in.js';
+import { DEFAULT_RETURN_TO, returnToSchema } from '../sign-in/return-to.js';
+import { googleAuthorizationUrl } from '../sign-in/google-authorization.js';
+import { clearStateCookie, readStateCookie } from '../sign-in/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
-import { randomToken } from '../crypto/random.js';
 import { GoogleError } from '../google/errors.js';
-import { createPkcePair } from '../google/pkce.js';
-import { verifyCsrf, csrfTokenFor } from '../sessions/csrf.js';
+import { verifyCsrf, csrfTokenFor } from '../sign-in/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { loginPage } from '../views/pages/login.js';
 import { sendPage } from '../views/reply.js';
@@ -66,25 +65,14 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
       // for the signed-in person, or when the callback found none after this person's sign-in.
       let promptConsent = request.query.prompt === 'consent';
       if (!promptConsent && request.user) {
-        const held = await app.googleCredentials.findByOwner({ userId: request.user.id });
+        const held = await app.repos.googleCredentials.findByOwner({ userId: request.user.id });
         promptConsent = !held?.hasRefreshToken;
       }
-      const state = randomToken(32);
-      const nonce = randomToken(32);
-      const pkce = createPkcePair();
-      setStateCookie(
+      const url = googleAuthorizationUrl(
         reply,
-        { state, nonce, verifier: pkce.verifier, returnTo, promptedConsent: promptConsent },
-        secure,
+        { google: app.google, secure },
+        { returnTo, redirectUri, promptConsent, ...(request.user?.email ? { loginHint: request.user.email } : {}) },
       );
-      const url = app.google.buildAuthorizationUrl({
-        state,
-        nonce,
-        codeChallenge: pkce.challenge,
-        redirectUri,
-        promptConsent,
-        ...(request.user?.email ? { loginHint: request.user.email } : {}),
-      });
       return reply.redirect(url, 302);
     },
   );

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '../clients/client.js';
-import { verifyCsrf, csrfTokenFor } from '../sessions/csrf.js';
+import { verifyCsrf, csrfTokenFor } from '../sign-in/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { logoutConfirmPage, signedOutPage } from '../views/pages/logout.js';
 import { sendPage } from '../views/reply.js';

@@ -21,7 +21,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preValidation', requireApiKey('tokens'));
   const broker: BrokerCallDeps = {
     getToken: (ref, opts) => app.vault.getToken(ref, opts),
-    lastLink: (connectionId) => app.connections.lastLink(connectionId),
+    lastLink: (connectionId) => app.repos.connections.lastLink(connectionId),
     issueConnectLink: (link) => issueConnectLink(app, link),
   };
 

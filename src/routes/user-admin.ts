@@ -37,7 +37,7 @@ export const userAdminRoutes: FastifyPluginAsyncZod = async (app) => {
           denyList: app.denyList,
           accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
           sessions: app.sessions,
-          googleCredentials: app.googleCredentials,
+          repos: app.repos,
           google: app.google,
           audit: app.auditLog,
           vault: app.vault,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isUserToken } from '../plugins/bearer-auth.js';
 import { ApiError, conflict, forbidden, insufficientScope, invalidRequest, invalidToken } from '../oauth/errors.js';
 import { parseScope } from '../oauth/scopes.js';
-import { findUserClaims, standardClaims } from '../repositories/user-claims.js';
+import { standardClaims } from '../oauth/standard-claims.js';
 import { UsernameTakenError, type User } from '../repositories/users.js';
 import { recordAuditEvent } from '../users/audit-events.js';
 import { userInfoResponse } from '../users/user-info.js';
@@ -110,7 +110,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     const scopes = parseScope(claims.scope);
     // OIDC Core §5.3: the UserInfo Endpoint answers for access tokens of an OpenID request.
     if (!scopes.includes('openid')) throw insufficientScope('the access token lacks the openid scope');
-    const user = await findUserClaims(app.db, claims.sub);
+    const user = await app.repos.users.findClaims(claims.sub);
     if (!user) throw invalidToken('the user of this access token no longer exists');
     // §5.3.2: "The sub (subject) Claim MUST always be returned in the UserInfo Response."
     return { sub: user.id, ...standardClaims(user, scopes) };
@@ -190,7 +190,7 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
       let after: User | null;
       try {
         // The unique constraint decides races: of two requests for one name, one commits.
-        after = await app.users.changeUsername(claims.sub, wanted);
+        after = await app.repos.users.changeUsername(claims.sub, wanted);
       } catch (err) {
         // Held names (given up by a rename or a deletion less than 30 days ago) refuse the same way.
         if (err instanceof UsernameTakenError)

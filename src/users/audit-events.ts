@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { AuditEventName } from '../audit/audit-event.js';
+import type { AuditEvent, AuditEventName } from '../audit/audit-event.js';
 
 /**
  * An auth event of the user APIs. Never a token, code or secret: subjects are user ids, clients
@@ -19,6 +18,6 @@ export interface UserAuditEvent {
 }
 
 /** The one place every user-API audit event goes through: the audit_events table and file. */
-export function recordAuditEvent(app: FastifyInstance, event: UserAuditEvent): void {
-  app.audit(event);
+export function recordAuditEvent(deps: { audit: (event: AuditEvent) => void }, event: UserAuditEvent): void {
+  deps.audit(event);
 }

@@ -9,7 +9,7 @@ export type UsernameChange = { ok: true; username: string } | { ok: false; statu
  * and 30-day holds as /api/update_username, and the same audit events (the actor is the person).
  */
 export async function changeOwnUsername(
-  app: Pick<FastifyInstance, 'users' | 'userProfiles' | 'audit' | 'config'>,
+  app: Pick<FastifyInstance, 'repos' | 'userProfiles' | 'audit' | 'config'>,
   userId: string,
   requested: string,
   ip: string,
@@ -28,12 +28,12 @@ export async function changeOwnUsername(
   if (!wanted) return refuse('invalid_format', 400, 'A username is 3 to 32 characters: letters, digits, _ . and -.');
   if (isReservedUsername(wanted, app.config.google.login_client_id))
     return refuse('reserved', 400, 'That username is reserved.');
-  const before = await app.users.findById(userId);
+  const before = await app.repos.users.findById(userId);
   if (!before) return refuse('no_user', 400, 'Your account no longer exists.');
   if (before.username === wanted) return { ok: true, username: wanted };
   try {
     // The unique constraint decides races, and held names (given up recently) refuse the same way.
-    const after = await app.users.changeUsername(userId, wanted);
+    const after = await app.repos.users.changeUsername(userId, wanted);
     if (!after) return refuse('no_user', 400, 'Your account no longer exists.');
     await app.userProfiles.changed(userId);
     app.audit({

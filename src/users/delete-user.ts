@@ -5,21 +5,18 @@ import { randomId } from '../crypto/random.js';
 import { errorSummary } from '../janitor/janitor-pass.js';
 import type { GoogleClient } from '../google/client.js';
 import { denialExpiry, subjectDigest, type DenyList } from '../oauth/deny-list.js';
-import { accessDenialsRepository } from '../repositories/access-denials.js';
-import type { GoogleCredentialsRepository } from '../repositories/google-credentials.js';
-import type { SessionsRepository } from '../repositories/sessions.js';
-import { userDeletionRepository } from '../repositories/user-deletion.js';
-import type { SessionManager } from '../plugins/session.js';
+import type { Repositories } from '../repositories/index.js';
+import type { SessionManager } from '../sign-in/session-manager.js';
 import { forgetUserEvents, recordWebhookEvent } from '../webhooks/outbox.js';
 import type { Database } from '../storage/database.js';
 
 export interface DeleteUserDeps {
-  db: Database;
+  db: Pick<Database, 'transaction'>;
+  repos: Pick<Repositories, 'userDeletion' | 'accessDenials' | 'sessions' | 'googleCredentials'>;
   denyList: Pick<DenyList, 'denyFamily' | 'denySubject'>;
   /** security.access_token_expiry_minutes in seconds: how long the person's tokens stay denied. */
   accessTokenLifetimeSeconds: number;
-  sessions: Pick<SessionManager, 'forget'> & { repository: Pick<SessionsRepository, 'deleteForUser'> };
-  googleCredentials: Pick<GoogleCredentialsRepository, 'findByOwner' | 'decryptTokens'>;
+  sessions: Pick<SessionManager, 'forget'>;
   google: Pick<GoogleClient, 'revoke'>;
   /** Queued audit events may name the person: they are written before the scrub. */
   audit: Pick<AuditLog, 'flush'>;
@@ -49,31 +46,35 @@ export async function deleteUser(deps: DeleteUserDeps, userId: string): Promise<
   const reference = randomId();
   await deps.audit.flush();
   const done = await deps.db.transaction(async (tx) => {
-    const who = await userDeletionRepository.lockUser(tx, userId);
+    const who = await deps.repos.userDeletion.lockUser(userId, tx);
     if (!who) return null;
-    await userDeletionRepository.deleteCodes(tx, userId);
-    const families = await userDeletionRepository.revokeAndDetachFamilies(tx, userId);
-    const sessionHashes = await deps.sessions.repository.deleteForUser(userId, tx);
-    await userDeletionRepository.deleteConsents(tx, userId);
+    await deps.repos.userDeletion.deleteCodes(userId, tx);
+    const families = await deps.repos.userDeletion.revokeAndDetachFamilies(userId, tx);
+    const sessionHashes = await deps.repos.sessions.deleteForUser(userId, tx);
+    await deps.repos.userDeletion.deleteConsents(userId, tx);
     // Decrypted before the row goes: the grant is revoked at Google once this commits.
-    const credential = await deps.googleCredentials.findByOwner({ userId }, tx);
-    const googleTokens = credential ? await deps.googleCredentials.decryptTokens(credential.id, tx) : null;
-    await userDeletionRepository.deleteGoogleCredential(tx, userId);
-    await userDeletionRepository.scrubAuditEvents(tx, who, `deleted-user:${reference}`);
-    await userDeletionRepository.deleteUser(tx, userId);
+    const credential = await deps.repos.googleCredentials.findByOwner({ userId }, tx);
+    const googleTokens = credential ? await deps.repos.googleCredentials.decryptTokens(credential.id, tx) : null;
+    await deps.repos.userDeletion.deleteGoogleCredential(userId, tx);
+    await deps.repos.userDeletion.scrubAuditEvents(who, `deleted-user:${reference}`, tx);
+    await deps.repos.userDeletion.deleteUser(userId, tx);
     // Every access token whose sub is this person, whatever its family: a code exchange that
     // committed while this transaction waited for the user row created a family the revocation
     // above could not see (the cascade then deleted it). Computed after the delete, which waits
     // for such an exchange, so its token expires inside the denial.
     const deniedUntil = denialExpiry(deps.accessTokenLifetimeSeconds);
-    await accessDenialsRepository.insert(tx, 'subject', subjectDigest(userId), deniedUntil);
+    await deps.repos.accessDenials.insert('subject', subjectDigest(userId), deniedUntil, tx);
     await forgetUserEvents(tx, userId);
     await recordWebhookEvent(tx, 'user.deleted', { user_id: userId });
-    await userDeletionRepository.recordDeletion(tx, reference, {
-      token_families_revoked: families.length,
-      sessions_ended: sessionHashes.length,
-      google_credential_deleted: credential !== null,
-    });
+    await deps.repos.userDeletion.recordDeletion(
+      reference,
+      {
+        token_families_revoked: families.length,
+        sessions_ended: sessionHashes.length,
+        google_credential_deleted: credential !== null,
+      },
+      tx,
+    );
     return {
       families,
       deniedUntil,

@@ -1,4 +1,4 @@
-import { GoogleError, type GoogleClient } from '../google/client.js';
+import { GoogleError, type GoogleClient, type GoogleIdTokenClaims } from '../google/client.js';
 import type { GoogleProfile } from '../repositories/users.js';
 
 /** What /api/login was given: a Google access token or a Google ID token. */
@@ -95,6 +95,11 @@ async function fromIdToken(deps: GoogleLoginDeps, token: string): Promise<Google
     }
     throw err;
   }
+  return profileFromIdToken(claims);
+}
+
+/** The person as a verified Google ID token describes them (OIDC Core §5.1 standard claims). */
+export function profileFromIdToken(claims: GoogleIdTokenClaims): GoogleProfile {
   return {
     sub: claims.sub,
     email: claims.email,

@@ -1,8 +1,7 @@
 import type { Client } from '../clients/client.js';
 import type { ClientStore } from '../clients/client-store.js';
 import type { Config } from '../config/schema.js';
-import { clientsRepository, type NewClient } from '../repositories/clients.js';
-import type { Database } from '../storage/database.js';
+import type { ClientsRepository, NewClient } from '../repositories/clients.js';
 
 /**
  * The first-party client that /api/login tokens belong to (product rule: "`/api/login` tokens belong to
@@ -36,14 +35,14 @@ export function loginClientDefinition(config: Config): NewClient {
  * disabled login client turns /api/login off). Safe when several instances start at once.
  */
 export async function ensureLoginClient(
-  db: Database,
+  clients: ClientsRepository,
   store: ClientStore,
   config: Config,
 ): Promise<{ created: boolean; client: Client | null }> {
-  const created = await clientsRepository.insertIfAbsent(db, loginClientDefinition(config));
+  const created = await clients.insertIfAbsent(loginClientDefinition(config));
   if (created) {
     await store.changed(created);
     return { created: true, client: created };
   }
-  return { created: false, client: await clientsRepository.findById(db, config.google.login_client_id) };
+  return { created: false, client: await clients.findById(config.google.login_client_id) };
 }

@@ -1,8 +1,23 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
+import type { GoogleClient } from '../google/client.js';
 import { GoogleError } from '../google/errors.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
 import type { ConnectLink } from '../repositories/connections.js';
+import type { Repositories } from '../repositories/index.js';
+import type { Database } from '../storage/database.js';
 import { recordCredentialSaved } from '../webhooks/credential-events.js';
+import type { VaultAudit } from './audit.js';
+import type { TokenBroker } from './broker.js';
+
+export interface ConnectGoogleDeps {
+  google: Pick<GoogleClient, 'exchangeCode' | 'verifyIdToken' | 'revoke'>;
+  db: Pick<Database, 'transaction'>;
+  repos: Pick<Repositories, 'connections' | 'googleCredentials'>;
+  /** Cached tokens of the connection must not outlive the credential they came from. */
+  vault: Pick<TokenBroker, 'forget'>;
+  vaultAudit: VaultAudit;
+  log: FastifyBaseLogger;
+}
 
 export interface ConnectInput {
   code: string;
@@ -27,31 +42,34 @@ export class ConnectLinkRefused extends Error {
  * credential in place, which also clears reauth_required. Throws GoogleError for anything
  * Google-side, ConnectLinkRefused when the link cannot complete.
  */
-export async function completeGoogleConnection(app: FastifyInstance, input: ConnectInput): Promise<GoogleCredential> {
+export async function completeGoogleConnection(
+  deps: ConnectGoogleDeps,
+  input: ConnectInput,
+): Promise<GoogleCredential> {
   const connectionId = input.link.connectionId;
-  const tokens = await app.google.exchangeCode(input.code, input.verifier, input.redirectUri);
+  const tokens = await deps.google.exchangeCode(input.code, input.verifier, input.redirectUri);
   if (!tokens.id_token) throw new GoogleError('invalid_response', 'token', 'no id_token in the token response');
-  const claims = await app.google.verifyIdToken(tokens.id_token, input.nonce);
+  const claims = await deps.google.verifyIdToken(tokens.id_token, input.nonce);
   // A connection is only worth holding with offline access; consent was forced, so Google
   // sends a refresh token unless the person's admin or Google refused offline access.
   if (!tokens.refresh_token)
     throw new GoogleError('invalid_response', 'token', 'no refresh token: offline access was not granted');
 
-  const previous = await app.googleCredentials.findByOwner({ connectionId });
+  const previous = await deps.repos.googleCredentials.findByOwner({ connectionId });
   // Another Google account replaces the old one: its grant is revoked below. The same
   // account's new refresh token belongs to the same grant at Google, which revoking the old
   // one would end too, so that is left alone.
   const replacedGrant =
     previous && previous.googleSub !== claims.sub
-      ? ((await app.googleCredentials.decryptTokens(previous.id))?.refreshToken ?? null)
+      ? ((await deps.repos.googleCredentials.decryptTokens(previous.id))?.refreshToken ?? null)
       : null;
 
-  const credential = await app.db.transaction(async (tx) => {
+  const credential = await deps.db.transaction(async (tx) => {
     // First, so two callbacks of one link serialise on its row and the second finds it done;
     // a deleted connection took its links with it.
-    if (!(await app.connections.completeLink(input.link.id, tx))) throw new ConnectLinkRefused();
-    await app.connections.ensure(connectionId, input.link.apiKeyId, tx);
-    const saved = await app.googleCredentials.save(
+    if (!(await deps.repos.connections.completeLink(input.link.id, tx))) throw new ConnectLinkRefused();
+    await deps.repos.connections.ensure(connectionId, input.link.apiKeyId, tx);
+    const saved = await deps.repos.googleCredentials.save(
       { connectionId },
       {
         accessToken: tokens.access_token,
@@ -66,15 +84,15 @@ export async function completeGoogleConnection(app: FastifyInstance, input: Conn
     await recordCredentialSaved(tx, saved);
     return saved;
   });
-  await app.vault.forget(credential.id, { kind: 'connection', connectionId });
+  await deps.vault.forget(credential.id, { kind: 'connection', connectionId });
   if (replacedGrant) {
-    await app.google
+    await deps.google
       .revoke(replacedGrant)
       .catch((err: unknown) =>
-        app.log.warn({ connectionId, kind: (err as GoogleError).kind }, 'could not revoke the replaced Google grant'),
+        deps.log.warn({ connectionId, kind: (err as GoogleError).kind }, 'could not revoke the replaced Google grant'),
       );
   }
-  app.vaultAudit({
+  deps.vaultAudit({
     event: 'connection_connected',
     subject: connectionId,
     credential_id: credential.id,

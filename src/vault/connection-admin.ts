@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { isSecureOrLoopback } from '../config/schema.js';
 import type { GoogleClient } from '../google/client.js';
 import { notFound } from '../oauth/errors.js';
-import type { ConnectionsRepository } from '../repositories/connections.js';
-import type { GoogleCredential, GoogleCredentialsRepository } from '../repositories/google-credentials.js';
+import type { Repositories } from '../repositories/index.js';
+import type { GoogleCredential } from '../repositories/google-credentials.js';
 import type { Database } from '../storage/database.js';
 import { recordWebhookEvent } from '../webhooks/outbox.js';
 import type { VaultAudit } from './audit.js';
@@ -62,8 +62,7 @@ export function connectionStatus(
 /** What deleting a connection touches; the Fastify instance has all of it, the CLI builds it. */
 export interface ConnectionDeletionDeps {
   db: Database;
-  connections: ConnectionsRepository;
-  googleCredentials: GoogleCredentialsRepository;
+  repos: Pick<Repositories, 'connections' | 'googleCredentials'>;
   google: Pick<GoogleClient, 'revoke'>;
   vault: Pick<TokenBroker, 'forget'>;
   vaultAudit: VaultAudit;
@@ -79,15 +78,15 @@ export async function deleteConnection(
   id: string,
   opts: { log: { warn(obj: object, msg: string): void }; actor?: string },
 ): Promise<{ revokedAtGoogle: boolean }> {
-  const connection = await deps.connections.find(id);
+  const connection = await deps.repos.connections.find(id);
   if (!connection) throw notFound('no such connection');
-  const credential = await deps.googleCredentials.findByOwner({ connectionId: id });
+  const credential = await deps.repos.googleCredentials.findByOwner({ connectionId: id });
   let revokedAtGoogle = false;
   if (credential) {
     // Revoking either token ends the whole grant at Google; the refresh token is the one
     // that matters. A failure is logged, not fatal: the person can still remove access at
     // myaccount.google.com, and we must not keep a credential the service asked us to drop.
-    const tokens = await deps.googleCredentials.decryptTokens(credential.id);
+    const tokens = await deps.repos.googleCredentials.decryptTokens(credential.id);
     const token = tokens?.refreshToken ?? tokens?.accessToken;
     if (token) {
       revokedAtGoogle = await deps.google.revoke(token).then(
@@ -103,7 +102,7 @@ export async function deleteConnection(
     }
   }
   await deps.db.transaction(async (tx) => {
-    if (await deps.connections.delete(id, tx))
+    if (await deps.repos.connections.delete(id, tx))
       await recordWebhookEvent(tx, 'connection.deleted', { connection_id: id });
   });
   if (credential) await deps.vault.forget(credential.id, { kind: 'connection', connectionId: id });

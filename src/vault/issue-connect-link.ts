@@ -1,7 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import { deriveSecrets } from '../crypto/derive.js';
 import { randomToken } from '../crypto/random.js';
+import type { Config } from '../config/schema.js';
+import type { Repositories } from '../repositories/index.js';
+import type { VaultAudit } from './audit.js';
 import { CONNECT_LINK_TTL_SECONDS, signConnectLink } from './connect-link.js';
+
+export interface IssueConnectLinkDeps {
+  config: Config;
+  repos: Pick<Repositories, 'connections'>;
+  vaultAudit: VaultAudit;
+}
 
 interface NewConnectLink {
   connectionId: string;
@@ -13,20 +21,18 @@ interface NewConnectLink {
 }
 
 /** What issuing a link needs: the Fastify instance, or what the CLI builds. */
-export type ConnectLinkDeps = Pick<FastifyInstance, 'config' | 'connections' | 'vaultAudit'>;
-
 /**
  * Stores a single-use link and returns its signed URL: POST /connections, the broker's fix-it
  * links and `connections link`.
  */
 export async function issueConnectLink(
-  app: ConnectLinkDeps,
+  deps: IssueConnectLinkDeps,
   link: NewConnectLink,
   actor?: string,
 ): Promise<{ connectUrl: string; expiresAt: Date }> {
   const id = randomToken(16);
   const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
-  await app.connections.createLink({
+  await deps.repos.connections.createLink({
     id,
     connectionId: link.connectionId,
     apiKeyId: link.apiKeyId,
@@ -34,12 +40,12 @@ export async function issueConnectLink(
     scopes: [...new Set(link.scopes)],
     expiresAt,
   });
-  app.vaultAudit({
+  deps.vaultAudit({
     event: 'connection_link_created',
     subject: link.connectionId,
     ...(link.apiKeyId ? { api_key_id: link.apiKeyId } : {}),
     ...(actor ? { actor } : {}),
   });
-  const token = signConnectLink(deriveSecrets(app.config, 'connect-link'), id, expiresAt);
-  return { connectUrl: `${app.config.public_url}/connect?${new URLSearchParams({ token })}`, expiresAt };
+  const token = signConnectLink(deriveSecrets(deps.config, 'connect-link'), id, expiresAt);
+  return { connectUrl: `${deps.config.public_url}/connect?${new URLSearchParams({ token })}`, expiresAt };
 }

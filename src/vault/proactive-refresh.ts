@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { PeriodicTask } from '../background/periodic-task.js';
 import { CacheUnavailableError, type Cache } from '../cache/cache.js';
 import { randomToken } from '../crypto/random.js';
 import { ApiError } from '../oauth/errors.js';
@@ -41,6 +42,7 @@ export class ProactiveRefresher {
   private stopped = false;
   /** Google calls per rolling minute, shared by every instance. */
   readonly budget: RollingCallBudget;
+  private readonly task: PeriodicTask<ProactivePassResult>;
 
   constructor(
     private readonly deps: {
@@ -53,39 +55,26 @@ export class ProactiveRefresher {
     private readonly opts: ProactiveRefreshOptions,
   ) {
     this.budget = new RollingCallBudget(deps.cache, BUDGET_KEY, opts.perMinute);
+    this.task = new PeriodicTask({
+      intervalMs: opts.intervalMs,
+      run: () => this.pass(),
+      log: deps.log,
+      failureMessage: 'proactive refresh pass failed',
+    });
   }
 
   start(): void {
-    this.schedule(Math.floor(Math.random() * this.opts.intervalMs));
+    this.task.start();
   }
 
   /** One pass now, unless one is running (then that one's result). */
   runNow(): Promise<ProactivePassResult | undefined> {
-    if (this.stopped) return Promise.resolve(undefined);
-    this.running ??= this.pass()
-      .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'proactive refresh pass failed');
-        return undefined;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.task.runNow();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
     await this.deps.served.flush().catch(() => {});
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runNow().finally(() => this.schedule(this.opts.intervalMs));
-    }, delayMs);
-    this.timer.unref();
   }
 
   private async pass(): Promise<ProactivePassResult> {
@@ -93,7 +82,7 @@ export class ProactiveRefresher {
     await this.deps.served.flush();
     const due = await this.deps.store.dueForRefresh(this.opts.withinMs, this.opts.windowDays, this.opts.perMinute);
     for (const [i, c] of due.entries()) {
-      if (this.stopped) break;
+      if (this.task.signal.aborted) break;
       try {
         if (!(await this.deps.cache.setIfAbsent(claimKey(c.id), randomToken(8), this.opts.intervalMs))) continue;
         if (!(await this.budget.take())) {

@@ -1,5 +1,5 @@
 import type { Keyring } from '../crypto/keyring.js';
-import { reencryptionRepository as repo } from '../repositories/reencryption.js';
+import { createReencryptionRepository } from '../repositories/reencryption.js';
 import type { Database } from '../storage/database.js';
 
 export interface ReencryptCounts {
@@ -32,6 +32,7 @@ export async function reencryptGoogleCredentials(opts: {
   batchSize?: number;
 }): Promise<ReencryptResult> {
   const { db, keyring } = opts;
+  const repo = createReencryptionRepository(db);
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 100, 10_000));
   const active = keyring.activeKid;
   const rewrap = (ciphertext: string | null, aad: string): string | null =>
@@ -40,12 +41,12 @@ export async function reencryptGoogleCredentials(opts: {
   const googleCredentials: ReencryptCounts = { reencrypted: 0, failed: [] };
   for (;;) {
     const done = await db.transaction(async (tx) => {
-      const rows = await repo.lockStaleCredentials(tx, active, googleCredentials.failed, batchSize);
+      const rows = await repo.lockStaleCredentials(active, googleCredentials.failed, batchSize, tx);
       for (const row of rows) {
         try {
           const access = rewrap(row.access_token_enc, `google_credentials:${row.id}:access_token`);
           const refresh = rewrap(row.refresh_token_enc, `google_credentials:${row.id}:refresh_token`);
-          await repo.updateCredential(tx, row.id, access, refresh, active);
+          await repo.updateCredential(row.id, access, refresh, active, tx);
           googleCredentials.reencrypted++;
         } catch {
           googleCredentials.failed.push(row.id);
@@ -59,10 +60,10 @@ export async function reencryptGoogleCredentials(opts: {
   const signingKeys: ReencryptCounts = { reencrypted: 0, failed: [] };
   for (;;) {
     const done = await db.transaction(async (tx) => {
-      const rows = await repo.lockStaleSigningKeys(tx, active, signingKeys.failed, batchSize);
+      const rows = await repo.lockStaleSigningKeys(active, signingKeys.failed, batchSize, tx);
       for (const row of rows) {
         try {
-          await repo.updateSigningKey(tx, row.kid, rewrap(row.private_key_enc, row.kid)!, active);
+          await repo.updateSigningKey(row.kid, rewrap(row.private_key_enc, row.kid)!, active, tx);
           signingKeys.reencrypted++;
         } catch {
           signingKeys.failed.push(row.kid);
@@ -73,5 +74,5 @@ export async function reencryptGoogleCredentials(opts: {
     if (done) break;
   }
 
-  return { activeKid: active, googleCredentials, signingKeys, remaining: await repo.countStale(db, active) };
+  return { activeKid: active, googleCredentials, signingKeys, remaining: await repo.countStale(active) };
 }

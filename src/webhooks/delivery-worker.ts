@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { PeriodicTask } from '../background/periodic-task.js';
 import { postEvent } from './post-event.js';
 import { nextAttemptAt, type RetryPolicy } from './retry-schedule.js';
 import { signatureHeader } from './signature.js';
@@ -19,52 +20,38 @@ export interface DeliveryWorkerOptions extends RetryPolicy {
  * when its lease ends; a stopping instance hands its claimed deliveries back at once.
  */
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private readonly abort = new AbortController();
-  private stopped = false;
+  private readonly task: PeriodicTask<void>;
 
   constructor(
     private readonly store: WebhookStore,
     private readonly log: FastifyBaseLogger,
     private readonly opts: DeliveryWorkerOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: opts.pollIntervalMs,
+      run: () => this.drain(),
+      log,
+      failureMessage: 'webhook delivery pass failed',
+    });
+  }
 
   start(): void {
-    if (this.opts.pollIntervalMs <= 0) return;
-    this.schedule(0);
+    this.task.start(0);
   }
 
   /** One pass now (or the running one): claims and delivers until nothing is due. */
-  runNow(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    this.running ??= this.drain()
-      .catch((err: unknown) => this.log.error({ err }, 'webhook delivery pass failed'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+  async runNow(): Promise<void> {
+    await this.task.runNow();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.abort.abort();
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runNow().finally(() => this.schedule(this.opts.pollIntervalMs));
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async drain(): Promise<void> {
     // A lease outlives one attempt by a margin, so a live instance always records first.
     const leaseMs = this.opts.timeoutMs + 5000;
-    while (!this.stopped) {
+    while (!this.task.signal.aborted) {
       const batch = await this.store.claimDue(this.opts.concurrency, leaseMs);
       if (batch.length === 0) return;
       await Promise.all(batch.map((d) => this.deliver(d)));
@@ -87,11 +74,11 @@ export class DeliveryWorker {
       {
         timeoutMs: this.opts.timeoutMs,
         maxResponseBytes: this.opts.maxResponseBytes,
-        signal: this.abort.signal,
+        signal: this.task.signal,
       },
     );
     try {
-      if (this.abort.signal.aborted && result.statusCode === null) {
+      if (this.task.signal.aborted && result.statusCode === null) {
         // Shutting down mid-attempt: not the receiver's failure; another instance delivers it.
         await this.store.release([d.id]);
         return;

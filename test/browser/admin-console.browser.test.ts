@@ -118,7 +118,7 @@ describe('real browser admin console (chromium, dev-mode mock Google)', () => {
   });
 
   it('finds a person and signs them out everywhere', async () => {
-    const grace = await t.app.users.upsertFromGoogle({
+    const grace = await t.app.repos.users.upsertFromGoogle({
       sub: 'browser-grace',
       email: 'grace.hopper@example.com',
       emailVerified: true,

@@ -463,8 +463,8 @@ describeBackends('CLI commands', (backend) => {
         expect(page.statusCode).toBe(200);
         expect(page.body).toContain('branch-42');
         // As if the person had connected: the grant the vault holds for the connection.
-        await app.connections.ensure('branch-42', null);
-        await app.googleCredentials.save(
+        await app.repos.connections.ensure('branch-42', null);
+        await app.repos.googleCredentials.save(
           { connectionId: 'branch-42' },
           {
             accessToken: 'ya29.cli-test',
@@ -510,7 +510,7 @@ describeBackends('CLI commands', (backend) => {
       });
       expect(revoked).toEqual(['1//cli-refresh']);
       await withApp(async (app) => {
-        expect(await app.connections.find('branch-42')).toBeNull();
+        expect(await app.repos.connections.find('branch-42')).toBeNull();
         const events = await app.db.query<{ data: { connection_id: string } }>(
           "SELECT data FROM webhook_events WHERE type = 'connection.deleted'",
         );

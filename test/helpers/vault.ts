@@ -19,7 +19,7 @@ export interface SeededCredential {
  * Google, exchanged over HTTP by the app's Google client, stored by the credentials repository.
  */
 export async function seedCredential(app: App, mock: StandaloneMockGoogle, email: string): Promise<SeededCredential> {
-  const user = await app.users.upsertFromGoogle({
+  const user = await app.repos.users.upsertFromGoogle({
     sub: `sub-${email}`,
     email,
     emailVerified: true,
@@ -41,7 +41,7 @@ export async function saveGoogleGrant(
 ) {
   const { code, verifier, redirectUri } = await mockTokens(mock, o.googleEmail);
   const tokens = await app.google.exchangeCode(code, verifier, redirectUri);
-  const credential = await app.googleCredentials.save(
+  const credential = await app.repos.googleCredentials.save(
     { userId: o.userId },
     {
       accessToken: tokens.access_token,

@@ -7,7 +7,6 @@ import {
   type ApiKeyAdminDeps,
 } from '../../api-keys/api-key-admin.js';
 import { announceApiKeyChange } from '../../api-keys/api-key-auth.js';
-import { apiKeysRepository } from '../../repositories/api-keys.js';
 import { UsageError, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 
@@ -15,7 +14,7 @@ async function adminDeps(ctx: CliContext): Promise<ApiKeyAdminDeps> {
   const audit = await ctx.audit();
   const cache = await ctx.cache();
   return {
-    db: await ctx.db(),
+    apiKeys: (await ctx.repos()).apiKeys,
     hasher: ctx.hasher,
     changed: (key) => announceApiKeyChange(cache, key),
     audit: (e) => audit.record(e),
@@ -71,7 +70,7 @@ const list: Command = {
   summary: 'list API keys (never the keys themselves)',
   synopsis: '',
   async run(ctx) {
-    const keys = await apiKeysRepository.list(await ctx.db());
+    const keys = await (await ctx.repos()).apiKeys.list();
     return { success: true, api_keys: keys.map(apiKeyView) };
   },
 };

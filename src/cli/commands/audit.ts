@@ -17,7 +17,7 @@ const tail: Command = {
     const event = str('event');
     if (event !== undefined && !(AUDIT_EVENT_NAMES as readonly string[]).includes(event))
       throw new UsageError(`--event '${event}' is not an audit event name`);
-    const { events } = await auditPage(await ctx.db(), {
+    const { events } = await auditPage(await ctx.repos(), {
       event: event as (typeof AUDIT_EVENT_NAMES)[number] | undefined,
       user_id: str('user'),
       actor: str('actor'),

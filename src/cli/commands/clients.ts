@@ -9,19 +9,20 @@ import {
   type ClientAdminDeps,
 } from '../../clients/client-admin.js';
 import { DenyList } from '../../oauth/deny-list.js';
-import { clientsRepository } from '../../repositories/clients.js';
 import { UsageError, positiveInt, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
   const audit = await ctx.audit();
   const db = await ctx.db();
+  const repos = await ctx.repos();
   return {
     db,
+    repos,
     hasher: ctx.hasher,
     store: await ctx.clientStore(),
     // Not started: the CLI keeps no deny list, it only announces to the running instances.
-    denyList: new DenyList(db, await ctx.cache()),
+    denyList: new DenyList(repos.accessDenials, await ctx.cache()),
     accessTokenLifetimeSeconds: ctx.config.security.access_token_expiry_minutes * 60,
     audit: (e) => audit.record(e),
   };
@@ -122,7 +123,8 @@ const list: Command = {
   synopsis: '[--limit <n>] [--include-disabled]',
   options: { limit: { type: 'string' }, 'include-disabled': { type: 'boolean' } },
   async run(ctx, args) {
-    const clients = await clientsRepository.list(await ctx.db(), {
+    const repos = await ctx.repos();
+    const clients = await repos.clients.list({
       limit: positiveInt(args, 'limit', 100, 1000),
       includeDisabled: args.values['include-disabled'] === true,
     });

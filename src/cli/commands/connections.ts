@@ -1,7 +1,4 @@
 import { apiKeyIdSchema } from '../../api-keys/api-key-admin.js';
-import { apiKeysRepository } from '../../repositories/api-keys.js';
-import { createConnectionsRepository } from '../../repositories/connections.js';
-import { createGoogleCredentialsRepository } from '../../repositories/google-credentials.js';
 import { createKeyring } from '../../crypto/keyring.js';
 import { createGoogleClient } from '../../google/client.js';
 import { resolveGoogleSettings } from '../../google/settings.js';
@@ -41,7 +38,9 @@ const list: Command = {
   async run(ctx, args) {
     const filter = apiKeyId(args);
     const limit = positiveInt(args, 'limit', 100, 10_000);
-    const rows = await createConnectionsRepository(await ctx.db()).list({
+    const rows = await (
+      await ctx.repos()
+    ).connections.list({
       limit,
       ...(filter ? { apiKeyId: filter } : {}),
     });
@@ -85,17 +84,16 @@ const link: Command = {
       const issue = scopes.error.issues[0]!;
       throw new UsageError(`--scope ${issue.path.length ? `#${Number(issue.path[0]) + 1} ` : ''}${issue.message}`);
     }
-    const db = await ctx.db();
     const keyId = apiKeyId(args);
     if (keyId) {
-      const key = await apiKeysRepository.findById(db, keyId);
+      const key = await (await ctx.repos()).apiKeys.findById(keyId);
       if (!key || key.revoked) throw new UsageError(`no active API key ${keyId}`);
     }
     const audit = await ctx.audit();
     const { connectUrl, expiresAt } = await issueConnectLink(
       {
         config: ctx.config,
-        connections: createConnectionsRepository(db),
+        repos: await ctx.repos(),
         vaultAudit: createVaultAudit((e) => audit.record(e)),
       },
       { connectionId: id, apiKeyId: keyId ?? null, returnTo, scopes: scopes.data },
@@ -122,8 +120,7 @@ const remove: Command = {
     const { revokedAtGoogle } = await deleteConnection(
       {
         db,
-        connections: createConnectionsRepository(db),
-        googleCredentials: createGoogleCredentialsRepository(db, keyring),
+        repos: await ctx.repos(),
         google: createGoogleClient(resolveGoogleSettings(ctx.config)),
         vault: {
           async forget(credentialId, ...subjects) {

@@ -1,13 +1,21 @@
 import { sha256Hex } from '../../crypto/hash.js';
 import { randomId } from '../../crypto/random.js';
-import { authorizationCodesRepository } from '../../repositories/authorization-codes.js';
-import { tokenFamiliesRepository, type RevokedFamily } from '../../repositories/token-families.js';
-import { findUserClaims } from '../../repositories/user-claims.js';
+import type { Repositories } from '../../repositories/index.js';
+import type { RevokedFamily } from '../../repositories/token-families.js';
+import type { Database } from '../../storage/database.js';
+import type { DenyList } from '../deny-list.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
-import { issueUserTokens } from '../issue-user-tokens.js';
+import { issueUserTokens, type IssueUserTokensDeps } from '../issue-user-tokens.js';
 import { verifyS256 } from '../pkce.js';
 import { parseScope } from '../scopes.js';
-import type { Grant, TokenResponse } from './grant.js';
+import type { EmitGrantEvent, Grant, TokenResponse } from './grant.js';
+
+export interface AuthorizationCodeDeps extends IssueUserTokensDeps {
+  db: Pick<Database, 'transaction'>;
+  repos: Pick<Repositories, 'authorizationCodes' | 'tokenFamilies' | 'refreshTokens' | 'users'>;
+  denyList: Pick<DenyList, 'denyFamily'>;
+  emit: EmitGrantEvent;
+}
 
 const MAX_CODE_LENGTH = 256;
 
@@ -15,7 +23,7 @@ const MAX_CODE_LENGTH = 256;
  * RFC 6749 §4.1.3 with PKCE (RFC 7636) and the replay rules of OAuth 2.1 §7.5.2 (docs/oauth-server.md).
  * The code row is locked for the transaction: concurrent redemptions queue, exactly one wins.
  */
-export const authorizationCodeGrant: Grant = {
+export const authorizationCodeGrant: Grant<AuthorizationCodeDeps> = {
   grantType: 'authorization_code',
   // `authorization_code` is accepted as an alias of `code` for clients of the old service.
   parameters: new Set(['code', 'authorization_code', 'redirect_uri', 'code_verifier']),
@@ -31,7 +39,7 @@ export const authorizationCodeGrant: Grant = {
 
     const outcome = await deps.db.transaction(
       async (tx): Promise<{ response: TokenResponse } | { replayed: RevokedFamily | null }> => {
-        const row = await authorizationCodesRepository.findForUpdate(tx, codeHash);
+        const row = await deps.repos.authorizationCodes.findForUpdate(codeHash, tx);
         if (!row) throw invalidGrant('authorization code is invalid or expired');
         userId = row.user_id;
         // "ensure that the authorization code was issued to the authenticated confidential client"
@@ -53,11 +61,13 @@ export const authorizationCodeGrant: Grant = {
         if (row.consumed_at) {
           // A second redemption with otherwise valid parameters: someone holds a copy of the code.
           // Revoke everything issued from it (RFC 6749 §4.1.2, RFC 9700 §4.5).
-          const revoked = row.family_id ? await tokenFamiliesRepository.revoke(tx, row.family_id, 'code_replay') : null;
+          const revoked = row.family_id
+            ? await deps.repos.tokenFamilies.revoke(row.family_id, 'code_replay', tx)
+            : null;
           return { replayed: revoked };
         }
         if (row.expires_at.getTime() <= Date.now()) throw invalidGrant('authorization code is invalid or expired');
-        const user = await findUserClaims(tx, row.user_id);
+        const user = await deps.repos.users.findClaims(row.user_id, tx);
         if (!user) throw invalidGrant('authorization code is invalid or expired');
 
         const familyId = randomId();
@@ -72,7 +82,7 @@ export const authorizationCodeGrant: Grant = {
           nonce: row.nonce,
           authTime: row.auth_time,
         });
-        await authorizationCodesRepository.consume(tx, codeHash, familyId);
+        await deps.repos.authorizationCodes.consume(codeHash, familyId, tx);
         return { response };
       },
     );

@@ -1,6 +1,12 @@
 import type { Client } from '../../clients/client.js';
 import { IDENTITY_SCOPES, formatScope, parseScope, requireSubset } from '../scopes.js';
-import { expiresIn, type Grant } from './grant.js';
+import type { TokenService } from '../tokens.js';
+import { expiresIn, type EmitGrantEvent, type Grant } from './grant.js';
+
+export interface ClientCredentialsDeps {
+  tokens: Pick<TokenService, 'issueAccessToken'>;
+  emit: EmitGrantEvent;
+}
 
 /**
  * A client's non-identity scopes, parsed once per client record (the client store hands out a
@@ -21,7 +27,7 @@ function machineScopesOf(client: Client): { list: string[]; all: string } {
  * RFC 6749 §4.4. The client acts for itself: sub and client_id are the client id, no username,
  * no refresh token (§4.4.3), and only the client's non-identity scopes.
  */
-export const clientCredentialsGrant: Grant = {
+export const clientCredentialsGrant: Grant<ClientCredentialsDeps> = {
   grantType: 'client_credentials',
   parameters: new Set(['scope']),
   async handler({ client, params, deps }) {

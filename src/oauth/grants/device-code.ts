@@ -1,7 +1,7 @@
 import { DEVICE_CODE_GRANT_TYPE } from '../../clients/client.js';
 import { randomId } from '../../crypto/random.js';
-import { deviceAuthorizationsRepository as devices } from '../../repositories/device-authorizations.js';
-import { findUserClaims } from '../../repositories/user-claims.js';
+import type { Repositories } from '../../repositories/index.js';
+import type { Database } from '../../storage/database.js';
 import {
   accessDenied,
   authorizationPending,
@@ -11,9 +11,15 @@ import {
   slowDown,
   type ApiError,
 } from '../errors.js';
-import { issueUserTokens } from '../issue-user-tokens.js';
+import { issueUserTokens, type IssueUserTokensDeps } from '../issue-user-tokens.js';
 import { parseScope } from '../scopes.js';
-import type { Grant, TokenResponse } from './grant.js';
+import type { EmitGrantEvent, Grant, TokenResponse } from './grant.js';
+
+export interface DeviceCodeDeps extends IssueUserTokensDeps {
+  db: Pick<Database, 'transaction'>;
+  repos: Pick<Repositories, 'deviceAuthorizations' | 'tokenFamilies' | 'refreshTokens' | 'users'>;
+  emit: EmitGrantEvent;
+}
 
 const MAX_DEVICE_CODE_LENGTH = 256;
 
@@ -23,7 +29,7 @@ const MAX_DEVICE_CODE_LENGTH = 256;
  * exactly once. A refusal is returned out of the transaction rather than thrown inside it: the
  * poll it records (last poll, a raised interval) must commit too.
  */
-export const deviceCodeGrant: Grant = {
+export const deviceCodeGrant: Grant<DeviceCodeDeps> = {
   grantType: DEVICE_CODE_GRANT_TYPE,
   parameters: new Set(['device_code']),
   async handler({ client, params, deps }) {
@@ -35,7 +41,7 @@ export const deviceCodeGrant: Grant = {
 
     const outcome = await deps.db.transaction(
       async (tx): Promise<{ response: TokenResponse } | { refused: ApiError }> => {
-        const poll = await devices.pollForUpdate(tx, deviceCode);
+        const poll = await deps.repos.deviceAuthorizations.pollForUpdate(deviceCode, tx);
         // RFC 6749 §5.2 invalid_grant: "was issued to another client" — the same answer as an
         // unknown code, so one client learns nothing about another's device codes.
         if (!poll || poll.clientId !== client.id) return { refused: invalidGrant('device code is invalid') };
@@ -55,7 +61,7 @@ export const deviceCodeGrant: Grant = {
           // hasn't yet completed the user-interaction steps".
           return { refused: authorizationPending('the person has not decided yet') };
         }
-        const user = poll.userId ? await findUserClaims(tx, poll.userId) : null;
+        const user = poll.userId ? await deps.repos.users.findClaims(poll.userId, tx) : null;
         if (!user) return { refused: invalidGrant('device code is invalid') };
         const response = await issueUserTokens(tx, deps, {
           client,
@@ -66,7 +72,7 @@ export const deviceCodeGrant: Grant = {
           refresh: client.grant_types.includes('refresh_token') ? 'new' : undefined,
           authTime: poll.authTime ?? undefined,
         });
-        await devices.consume(tx, deviceCode);
+        await deps.repos.deviceAuthorizations.consume(deviceCode, tx);
         return { response };
       },
     );

@@ -1,11 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditEventName } from '../../audit/audit-event.js';
 import type { Client } from '../../clients/client.js';
-import type { Config } from '../../config/schema.js';
-import type { Database } from '../../storage/database.js';
-import type { DenyList } from '../deny-list.js';
-import type { TokenService } from '../tokens.js';
-import type { TokenBroker } from '../../vault/broker.js';
 
 /** What the token endpoint answers (RFC 6749 §5.1 plus Gatehouse's success, username, expiry). */
 export interface TokenResponse {
@@ -31,29 +26,22 @@ export interface GrantEvent {
   details?: Record<string, unknown>;
 }
 
-/** Each grant gets only what it uses. */
-export interface GrantDeps {
-  db: Database;
-  config: Config;
-  tokens: TokenService;
-  denyList: DenyList;
-  /** Google tokens for token exchange. */
-  broker: Pick<TokenBroker, 'getToken'>;
-  emit: (event: GrantEvent) => void;
-}
+/** Hands an auth event to the audit sink the route installed. */
+export type EmitGrantEvent = (event: GrantEvent) => void;
 
-export interface GrantContext {
+/** `D` is what the grant declares it uses (ory/fosite narrows each handler's Config the same way). */
+export interface GrantContext<D> {
   request: FastifyRequest;
   client: Client;
   /** Only the parameters the grant declares, each a single string. */
   params: Partial<Record<string, string>>;
-  deps: GrantDeps;
+  deps: D;
 }
 
-export interface Grant {
+export interface Grant<D> {
   grantType: string;
   parameters: ReadonlySet<string>;
-  handler(ctx: GrantContext): Promise<TokenResponse>;
+  handler(ctx: GrantContext<D>): Promise<TokenResponse>;
 }
 
 export function expiresIn(exp: number): number {

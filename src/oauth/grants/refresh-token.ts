@@ -1,17 +1,29 @@
 import { sha256Hex } from '../../crypto/hash.js';
 import { randomId, randomToken } from '../../crypto/random.js';
-import {
-  refreshTokensRepository,
-  type RefreshTokenWithUser,
-  type Rotation,
-} from '../../repositories/refresh-tokens.js';
-import { tokenFamiliesRepository, type RevokedFamily } from '../../repositories/token-families.js';
-import type { Queryable } from '../../storage/database.js';
+import type { Repositories } from '../../repositories/index.js';
+import type { RefreshTokenWithUser, Rotation } from '../../repositories/refresh-tokens.js';
+import type { RevokedFamily } from '../../repositories/token-families.js';
+import type { Database, Queryable } from '../../storage/database.js';
+import type { DenyList } from '../deny-list.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
-import { issueUserTokens, mintUserTokens, type MintedUserTokens, type UserTokenInput } from '../issue-user-tokens.js';
+import {
+  issueUserTokens,
+  mintUserTokens,
+  type IssueUserTokensDeps,
+  type MintedUserTokens,
+  type UserTokenInput,
+} from '../issue-user-tokens.js';
 import { parseScope, requireSubset } from '../scopes.js';
 import type { Client } from '../../clients/client.js';
-import type { Grant, GrantDeps, TokenResponse } from './grant.js';
+import type { EmitGrantEvent, Grant, TokenResponse } from './grant.js';
+
+/** What a refresh uses: the token endpoint's grant and POST /api/refresh hand over the same. */
+export interface RefreshTokenDeps extends IssueUserTokensDeps {
+  db: Pick<Database, 'transaction'>;
+  repos: Pick<Repositories, 'refreshTokens' | 'tokenFamilies'>;
+  denyList: Pick<DenyList, 'denyFamily'>;
+  emit: EmitGrantEvent;
+}
 
 const MAX_TOKEN_LENGTH = 256;
 const INVALID = 'refresh token is invalid, expired or revoked';
@@ -22,7 +34,7 @@ const INVALID = 'refresh token is invalid, expired or revoked';
  * security.refresh_token_grace_seconds > 0 the immediately previous token may be retried once
  * within that window, for clients that lost a response (Hydra's graceful rotation).
  */
-export const refreshTokenGrant: Grant = {
+export const refreshTokenGrant: Grant<RefreshTokenDeps> = {
   grantType: 'refresh_token',
   parameters: new Set(['refresh_token', 'scope']),
   handler: ({ client, params, deps }) => rotateRefreshToken(deps, client, params.refresh_token, params.scope),
@@ -31,7 +43,7 @@ export const refreshTokenGrant: Grant = {
 /** Who is refreshing: the authenticated client (token endpoint) or the login client (/api/refresh). */
 interface RotationContext {
   client: Client;
-  deps: GrantDeps;
+  deps: RefreshTokenDeps;
 }
 
 /**
@@ -46,7 +58,7 @@ type Outcome = { response: TokenResponse; retired?: RevokedFamily | null } | { r
  * and POST /api/refresh both call this, so the rules cannot drift apart.
  */
 export async function rotateRefreshToken(
-  deps: GrantDeps,
+  deps: RefreshTokenDeps,
   client: Client,
   presented: string | undefined,
   scope: string | undefined,
@@ -73,7 +85,7 @@ export async function rotateRefreshToken(
 
 /**
  * The common case (an unrotated token, no scope parameter, rotation on) in one statement and one
- * round trip: refreshTokensRepository.findAndRotate reads the token and rotates it when it may,
+ * round trip: refreshTokens.findAndRotate reads the token and rotates it when it may,
  * atomically, and says why that is safe under concurrency. The tokens are signed after it
  * returns, with the iat fixed beforehand so the access token expires exactly when the family's
  * stored access expiry says; the response still leaves only after the rows are committed.
@@ -94,7 +106,7 @@ async function rotateInOneStatement(
   const issuedAt = Math.floor(now / 1000);
   const refreshToken = randomToken();
   const accessSeconds = deps.config.security.access_token_expiry_minutes * 60;
-  const result = await refreshTokensRepository.findAndRotate(deps.db, {
+  const result = await deps.repos.refreshTokens.findAndRotate({
     token_hash: tokenHash,
     client_id: client.id,
     new_hash: sha256Hex(refreshToken),
@@ -128,15 +140,15 @@ async function rotateUnderFamilyLock(
   tokenHash: string,
   requested: string[],
 ): Promise<Outcome> {
-  const familyId = await refreshTokensRepository.lockFamilyOf(tx, tokenHash);
+  const familyId = await ctx.deps.repos.refreshTokens.lockFamilyOf(tokenHash, tx);
   // A second statement, after the lock: under READ COMMITTED each statement reads a snapshot taken
   // when it starts, so reading the token inside the locking SELECT would see rotated_at as it was
   // before the lock wait, i.e. miss the rotation that just committed.
-  const record = usable(familyId ? await refreshTokensRepository.findWithUser(tx, tokenHash) : null, ctx.client);
+  const record = usable(familyId ? await ctx.deps.repos.refreshTokens.findWithUser(tokenHash, tx) : null, ctx.client);
   if (record.rotated_at) {
     const retried = await retryWithinGrace(tx, ctx, record, requested);
     if (retried) return retried;
-    return { reused: await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_token_reuse') };
+    return { reused: await ctx.deps.repos.tokenFamilies.revoke(record.family_id, 'refresh_token_reuse', tx) };
   }
   refuseExpired(record);
   if (!ctx.deps.config.security.refresh_token_rotation) {
@@ -145,7 +157,8 @@ async function rotateUnderFamilyLock(
   const minted = await mintUserTokens(ctx.deps, tokenInput(ctx.client, record, requested, 'new'));
   // With the family locked and the token read after the lock, only a deletion (the user's, by
   // cascade) can make this compare-and-set miss; the token is gone then.
-  if (!(await refreshTokensRepository.rotate(tx, rotationOf(ctx.client, record, minted)))) throw invalidGrant(INVALID);
+  if (!(await ctx.deps.repos.refreshTokens.rotate(rotationOf(ctx.client, record, minted), tx)))
+    throw invalidGrant(INVALID);
   return { response: minted.response };
 }
 
@@ -220,7 +233,7 @@ async function retryWithinGrace(
   if (now - record.rotated_at.getTime() > graceMs) return null;
   // An expired token earns no retry (RFC 6749 §6: the refresh token must be valid).
   if (record.expires_at.getTime() <= now) return null;
-  const head = await refreshTokensRepository.find(tx, record.replaced_by);
+  const head = await ctx.deps.repos.refreshTokens.find(record.replaced_by, tx);
   if (!head || head.rotated_at) return null;
   const familyId = randomId();
   const response = await issueUserTokens(tx, ctx.deps, {
@@ -229,10 +242,10 @@ async function retryWithinGrace(
     newFamily: true,
   });
   const newHash = sha256Hex(response.refresh_token!);
-  await refreshTokensRepository.markRotated(tx, head.token_hash, newHash);
-  await refreshTokensRepository.spendGrace(tx, head.token_hash, newHash);
-  await refreshTokensRepository.spendGrace(tx, record.token_hash, newHash);
-  await refreshTokensRepository.moveToFamily(tx, record.family_id, familyId);
-  const retired = await tokenFamiliesRepository.revoke(tx, record.family_id, 'refresh_grace_retry');
+  await ctx.deps.repos.refreshTokens.markRotated(head.token_hash, newHash, tx);
+  await ctx.deps.repos.refreshTokens.spendGrace(head.token_hash, newHash, tx);
+  await ctx.deps.repos.refreshTokens.spendGrace(record.token_hash, newHash, tx);
+  await ctx.deps.repos.refreshTokens.moveToFamily(record.family_id, familyId, tx);
+  const retired = await ctx.deps.repos.tokenFamilies.revoke(record.family_id, 'refresh_grace_retry', tx);
   return { response, retired };
 }

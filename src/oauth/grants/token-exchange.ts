@@ -2,7 +2,18 @@ import { isUserToken } from '../../plugins/bearer-auth.js';
 import { insufficientScope, invalidRequest, ApiError, unauthorizedClient } from '../errors.js';
 import { isPublicClient, TOKEN_EXCHANGE_GRANT_TYPE } from '../../clients/client.js';
 import { parseScope } from '../scopes.js';
-import { expiresIn, type Grant } from './grant.js';
+import type { DenyList } from '../deny-list.js';
+import type { TokenService } from '../tokens.js';
+import type { TokenBroker } from '../../vault/broker.js';
+import { expiresIn, type EmitGrantEvent, type Grant } from './grant.js';
+
+export interface TokenExchangeDeps {
+  tokens: Pick<TokenService, 'verifyAccessToken'>;
+  denyList: Pick<DenyList, 'isDenied'>;
+  /** Google tokens of the person the subject token names. */
+  broker: Pick<TokenBroker, 'getToken'>;
+  emit: EmitGrantEvent;
+}
 
 /** RFC 8693 §3: "Indicates that the token is an OAuth 2.0 access token". */
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -18,7 +29,7 @@ const invalidTarget = (description: string) => new ApiError('invalid_target', 40
  * registered with the grant; only for a token issued to the calling client (or any, for a
  * first-party client); never for client tokens.
  */
-export const tokenExchangeGrant: Grant = {
+export const tokenExchangeGrant: Grant<TokenExchangeDeps> = {
   grantType: TOKEN_EXCHANGE_GRANT_TYPE,
   parameters: new Set([
     'subject_token',

@@ -41,7 +41,7 @@ export const adminAuditRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { openapi: { response: errors(400, ...ADMIN_ERRORS) } },
     },
     async (request) => {
-      const { events, next_cursor } = await auditPage(app.db, request.query);
+      const { events, next_cursor } = await auditPage(app.repos, request.query);
       return { success: true as const, events, next_cursor };
     },
   );

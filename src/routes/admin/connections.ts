@@ -47,7 +47,7 @@ export const adminConnectionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { status, limit } = request.query;
-      const rows = await app.connections.page({ status, after: readCursor(request.query.cursor), limit });
+      const rows = await app.repos.connections.page({ status, after: readCursor(request.query.cursor), limit });
       const { items, next_cursor } = pageOf(rows, limit, (c) => ({ at: c.createdAt, id: c.id }));
       return {
         success: true as const,

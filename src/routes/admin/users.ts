@@ -6,7 +6,6 @@ import { loadUserDetail, userDetailSchema } from '../../admin/user-detail.js';
 import { ADMIN_ERRORS, errors, security } from '../../openapi/components.js';
 import { notFound } from '../../oauth/errors.js';
 import { adminActor, requireAdmin } from '../../guards/require-admin.js';
-import { usersRepository } from '../../repositories/users.js';
 
 const tags = ['users'];
 const userIdParams = z.object({ id: z.string().min(1).max(128) });
@@ -50,7 +49,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const after = readCursor(request.query.cursor);
-      const rows = await usersRepository.search(app.db, {
+      const rows = await app.repos.users.search({
         query: request.query.query?.trim() || undefined,
         after,
         limit: request.query.limit,
@@ -101,7 +100,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { openapi: { response: errors(404, ...ADMIN_ERRORS) } },
     },
     async (request) => {
-      const user = await app.users.findById(request.params.id);
+      const user = await app.repos.users.findById(request.params.id);
       if (!user) throw notFound('no such user');
       const done = await signOutEverywhere(app, user.id, adminActor(request));
       return {

@@ -5,11 +5,7 @@ import { deviceRequestScopes } from '../../oauth/device-scope.js';
 import { unauthorizedClient } from '../../oauth/errors.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, errors, ok, security } from '../../openapi/components.js';
-import {
-  DEVICE_CODE_TTL_SECONDS,
-  DEVICE_POLL_INTERVAL_SECONDS,
-  deviceAuthorizationsRepository as devices,
-} from '../../repositories/device-authorizations.js';
+import { DEVICE_CODE_TTL_SECONDS, DEVICE_POLL_INTERVAL_SECONDS } from '../../repositories/device-authorizations.js';
 
 /** Where the person enters the user code (RFC 8628 §3.2 verification_uri). */
 export const DEVICE_VERIFICATION_PATH = '/device';
@@ -59,8 +55,11 @@ export const deviceAuthorizationRoute: FastifyPluginAsyncZod = async (app) => {
         throw unauthorizedClient(`this client is not allowed the ${DEVICE_CODE_GRANT_TYPE} grant`);
       }
       const scopes = deviceRequestScopes(client, params.scope);
-      const { deviceCode, userCode } = await devices.create(app.db, { clientId: client.id, scope: scopes.join(' ') });
-      await devices.deleteExpired(app.db);
+      const { deviceCode, userCode } = await app.repos.deviceAuthorizations.create({
+        clientId: client.id,
+        scope: scopes.join(' '),
+      });
+      await app.repos.deviceAuthorizations.deleteExpired();
       app.audit({
         event: 'device_authorization_requested',
         client_id: client.id,

@@ -5,7 +5,6 @@ import { sha256Hex } from '../../crypto/hash.js';
 import { ApiError, invalidClient, invalidRequest } from '../../oauth/errors.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, errors, ok, security } from '../../openapi/components.js';
-import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
 
 const INACTIVE = { active: false } as const;
 const MAX_TOKEN_LENGTH = 8192;
@@ -70,7 +69,7 @@ export const introspectRoute: FastifyPluginAsyncZod = async (app) => {
 
   async function introspectRefreshToken(token: string, client: Client) {
     if (token.length > 256) return null;
-    const record = await refreshTokensRepository.find(app.db, sha256Hex(token));
+    const record = await app.repos.refreshTokens.find(sha256Hex(token));
     if (!record) return null;
     const live = !record.rotated_at && !record.family_revoked_at && record.expires_at.getTime() > Date.now();
     if (!live || !mayIntrospect(client, record.client_id)) return INACTIVE;

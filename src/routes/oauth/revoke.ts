@@ -5,9 +5,6 @@ import { sha256Hex } from '../../crypto/hash.js';
 import { ApiError, invalidRequest } from '../../oauth/errors.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, errors, ok, security } from '../../openapi/components.js';
-import { refreshTokensRepository } from '../../repositories/refresh-tokens.js';
-import { revokedAccessTokensRepository } from '../../repositories/revoked-access-tokens.js';
-import { tokenFamiliesRepository } from '../../repositories/token-families.js';
 
 const MAX_TOKEN_LENGTH = 8192;
 
@@ -28,11 +25,11 @@ export const revokeRoute: FastifyPluginAsyncZod = async (app) => {
   async function revokeRefreshToken(token: string, client: Client): Promise<boolean> {
     const hash = sha256Hex(token);
     const revoked = await app.db.transaction(async (tx) => {
-      const familyId = await refreshTokensRepository.lockFamilyOf(tx, hash);
+      const familyId = await app.repos.refreshTokens.lockFamilyOf(hash, tx);
       if (!familyId) return null;
-      const record = await refreshTokensRepository.find(tx, hash);
+      const record = await app.repos.refreshTokens.find(hash, tx);
       if (!record || record.client_id !== client.id) return 'not-yours' as const;
-      return tokenFamiliesRepository.revoke(tx, familyId, 'revoked_by_client');
+      return app.repos.tokenFamilies.revoke(familyId, 'revoked_by_client', tx);
     });
     if (revoked && revoked !== 'not-yours') {
       await app.denyList.denyFamily(revoked.id, revoked.access_expires_at);
@@ -55,7 +52,7 @@ export const revokeRoute: FastifyPluginAsyncZod = async (app) => {
     }
     if (claims.client_id !== client.id) return true;
     const expiresAt = new Date(claims.exp * 1000);
-    await revokedAccessTokensRepository.insert(app.db, claims.jti, expiresAt);
+    await app.repos.revokedAccessTokens.insert(claims.jti, expiresAt);
     await app.denyList.denyJti(claims.jti, expiresAt);
     app.audit({
       event: 'revoke',

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { requireApiKey } from '../../guards/require-api-key.js';
 import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../oauth/errors.js';
 import { formParamsSchema, presentParams, type FormParams } from '../../oauth/form-params.js';
-import type { GrantDeps } from '../../oauth/grants/grant.js';
-import { grants } from '../../oauth/grants/index.js';
+import { grants, type TokenEndpointDeps } from '../../oauth/grants/index.js';
 import { FORM, brokerToken, errors, security, tokenResponse } from '../../openapi/components.js';
 import { answerBroker, type BrokerCallDeps } from '../../vault/broker-call.js';
 import { issueConnectLink } from '../../vault/issue-connect-link.js';
@@ -42,8 +41,9 @@ const isBearer = (request: FastifyRequest) => /^Bearer\s/i.test(request.headers.
  * with `Authorization: Bearer <api key>` is a broker request instead (product rule "Broker request").
  */
 export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
-  const deps: GrantDeps = {
+  const deps: TokenEndpointDeps = {
     db: app.db,
+    repos: app.repos,
     config: app.config,
     tokens: app.tokens,
     denyList: app.denyList,
@@ -52,7 +52,7 @@ export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
   };
   const broker: BrokerCallDeps = {
     getToken: (ref, opts) => app.vault.getToken(ref, opts),
-    lastLink: (connectionId) => app.connections.lastLink(connectionId),
+    lastLink: (connectionId) => app.repos.connections.lastLink(connectionId),
     issueConnectLink: (link) => issueConnectLink(app, link),
   };
 

@@ -10,7 +10,7 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
 
   beforeAll(async () => {
     for (let i = 0; i < 5; i++) {
-      const user = await t.app.users.upsertFromGoogle({
+      const user = await t.app.repos.users.upsertFromGoogle({
         sub: `admin-api-${i}`,
         email: `page.${i}@example.com`,
         emailVerified: true,
@@ -18,7 +18,7 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
       });
       ids.push(user.id);
     }
-    for (const id of ['conn-a', 'conn-b', 'conn-c']) await t.app.connections.ensure(id, null);
+    for (const id of ['conn-a', 'conn-b', 'conn-c']) await t.app.repos.connections.ensure(id, null);
   });
 
   const get = (url: string, headers: Record<string, string> = adminHeaders) =>
@@ -154,7 +154,7 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
 
   it('pages rows made within one millisecond without skipping any (Postgres keeps microseconds)', async () => {
     for (const [i, id] of ['same-ms-1', 'same-ms-2', 'same-ms-3'].entries()) {
-      await t.app.connections.ensure(id, null);
+      await t.app.repos.connections.ensure(id, null);
       await t.db.query(`UPDATE connections SET created_at = $2::timestamptz WHERE id = $1`, [
         id,
         `2020-01-01T00:00:00.1231${i}5Z`,

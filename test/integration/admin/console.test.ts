@@ -146,12 +146,12 @@ describeBackends('admin console', (backend) => {
 
   it('revokes and deletes a connection, audited with the admin as actor', async () => {
     const browser = await signedIn(ADMIN);
-    await t.app.connections.ensure('console-conn', null);
+    await t.app.repos.connections.ensure('console-conn', null);
     const page = await browser.get(`${t.url}/admin/connections?status=not_connected`);
     expect(page.text).toContain('console-conn');
     const res = await browser.post(`${t.url}/admin/connections/console-conn/delete`, { csrf_token: csrfOf(page.text) });
     expect(res.status).toBe(303);
-    expect(await t.app.connections.find('console-conn')).toBeNull();
+    expect(await t.app.repos.connections.find('console-conn')).toBeNull();
     const adminId = (await t.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN])).rows[0]!.id;
     expect(await auditEvents(t)).toContainEqual(
       expect.objectContaining({ event: 'connection_deleted', actor: adminId, subject: 'console-conn' }),

@@ -90,8 +90,8 @@ describeBackends('sign-in with Google', (backend) => {
     expect(await count(`sessions WHERE id_hash = '${sha256Hex(session.value)}'`)).toBe(1);
 
     // The explicit decrypt path gives the tokens back.
-    const stored = await t.app.googleCredentials.findByOwner({ userId: users.rows[0]!.id });
-    expect(await t.app.googleCredentials.decryptTokens(stored!.id)).toEqual({ accessToken, refreshToken });
+    const stored = await t.app.repos.googleCredentials.findByOwner({ userId: users.rows[0]!.id });
+    expect(await t.app.repos.googleCredentials.decryptTokens(stored!.id)).toEqual({ accessToken, refreshToken });
     // Nothing secret was logged.
     for (const secret of [refreshToken!, accessToken!, session.value, code]) expect(t.logs.text).not.toContain(secret);
   });
@@ -99,9 +99,9 @@ describeBackends('sign-in with Google', (backend) => {
   it('a second sign-in without a new refresh token keeps the one held, and updates the access token', async () => {
     const browser = new Browser();
     await signInWithGoogle(browser, t.url, 'grace@example.com');
-    const user = (await t.app.users.findByEmail('grace@example.com'))!;
-    const cred = (await t.app.googleCredentials.findByOwner({ userId: user.id }))!;
-    const first = (await t.app.googleCredentials.decryptTokens(cred.id))!;
+    const user = (await t.app.repos.users.findByEmail('grace@example.com'))!;
+    const cred = (await t.app.repos.googleCredentials.findByOwner({ userId: user.id }))!;
+    const first = (await t.app.repos.googleCredentials.decryptTokens(cred.id))!;
     expect(first.refreshToken).toMatch(/^1\/\/mock-/);
     const issuedBefore = t.google.control.issuedRefreshTokens().length;
 
@@ -111,7 +111,7 @@ describeBackends('sign-in with Google', (backend) => {
     expect(steps.callback.location).toBe(`${t.url}/account`);
     expect(t.google.control.issuedRefreshTokens().length).toBe(issuedBefore); // Google sent none this time
 
-    const after = (await t.app.googleCredentials.decryptTokens(cred.id))!;
+    const after = (await t.app.repos.googleCredentials.decryptTokens(cred.id))!;
     expect(after.refreshToken).toBe(first.refreshToken);
     expect(after.accessToken).not.toBe(first.accessToken);
     expect(await count(`users WHERE email = 'grace@example.com'`)).toBe(1);
@@ -121,7 +121,7 @@ describeBackends('sign-in with Google', (backend) => {
   it('asks Google for consent again when no refresh token is held at all', async () => {
     const browser = new Browser();
     await signInWithGoogle(browser, t.url, 'hopper@example.com');
-    const user = (await t.app.users.findByEmail('hopper@example.com'))!;
+    const user = (await t.app.repos.users.findByEmail('hopper@example.com'))!;
     await t.db.query('UPDATE google_credentials SET refresh_token_enc = NULL, status = $2 WHERE user_id = $1', [
       user.id,
       'reauth_required',
@@ -140,7 +140,7 @@ describeBackends('sign-in with Google', (backend) => {
     const decision = await again.post(form.action, { ...form.fields, email: 'hopper@example.com', decision: 'allow' });
     const done = await again.get(decision.location!);
     expect(done.location).toBe(`${t.url}/account`);
-    const cred = (await t.app.googleCredentials.findByOwner({ userId: user.id }))!;
+    const cred = (await t.app.repos.googleCredentials.findByOwner({ userId: user.id }))!;
     expect(cred.hasRefreshToken).toBe(true);
     expect(cred.status).toBe('active'); // reset on reconnect
   });
@@ -203,7 +203,7 @@ describeBackends('sign-in with Google', (backend) => {
     expect(steps.callback.status).toBe(400);
     expect(steps.callback.text).toContain('could not be verified');
     expect(browser.jar.get('gh_session')).toBeUndefined();
-    expect(await t.app.users.findByEmail('nonce@example.com')).toBeNull();
+    expect(await t.app.repos.users.findByEmail('nonce@example.com')).toBeNull();
   });
 
   it.each([

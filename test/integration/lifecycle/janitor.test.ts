@@ -193,8 +193,8 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       expect(result.counts.google_credentials).toBe(1);
       expect(s.google.control.calls('revoke')).toBe(1);
       await expect(t.app.google.refreshAccessToken(idle.refreshToken)).rejects.toMatchObject({ kind: 'invalid_grant' });
-      expect(await t.app.googleCredentials.findById(idle.id)).toBeNull();
-      expect(await t.app.googleCredentials.findById(recent.id)).not.toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(idle.id)).toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(recent.id)).not.toBeNull();
       expect(JSON.stringify(log.lines)).not.toContain(idle.refreshToken);
     } finally {
       await t.close();
@@ -213,7 +213,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       expect(result.failed).toEqual([]);
       expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('could not revoke'))).toBe(true);
       expect(JSON.stringify(log.lines)).not.toContain(idle.refreshToken);
-      expect(await t.app.googleCredentials.findById(idle.id)).toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(idle.id)).toBeNull();
     } finally {
       await t.close();
     }
@@ -227,7 +227,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
       const result = await passWithGoogle(t);
       expect(result.counts.google_credentials).toBe(0);
       expect(s.google.control.calls('revoke')).toBe(0);
-      expect(await t.app.googleCredentials.findById(idle.id)).not.toBeNull();
+      expect(await t.app.repos.googleCredentials.findById(idle.id)).not.toBeNull();
     } finally {
       await t.close();
     }

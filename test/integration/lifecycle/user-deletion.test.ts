@@ -110,7 +110,7 @@ describeBackends('DELETE /users/:id', (backend) => {
     expect(t.logs.text).not.toContain(googleRefreshToken);
     // Nobody else was touched.
     expect((await introspect(t.app, bystanderTokens.access_token)).active).toBe(true);
-    expect(await t.app.users.findById(bystander.id)).not.toBeNull();
+    expect(await t.app.repos.users.findById(bystander.id)).not.toBeNull();
   });
 
   it('still deletes when Google cannot be reached', async () => {
@@ -129,14 +129,14 @@ describeBackends('DELETE /users/:id', (backend) => {
     const res = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
     expect(res.statusCode).toBe(200);
     expect(t.google.control.calls('revoke')).toBe(0);
-    expect(await t.app.users.findById(user.id)).toBeNull();
+    expect(await t.app.repos.users.findById(user.id)).toBeNull();
   });
 
   it('404 for an unknown or already deleted user; 401 without the admin key', async () => {
     const user = await seedUser(t.db);
     const anon = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}` });
     expect(anon.statusCode).toBe(401);
-    expect(await t.app.users.findById(user.id)).not.toBeNull();
+    expect(await t.app.repos.users.findById(user.id)).not.toBeNull();
     expect((await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders })).statusCode).toBe(
       200,
     );

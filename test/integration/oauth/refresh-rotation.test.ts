@@ -7,8 +7,7 @@ import { postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oau
 import { QueryCounter, type RecordedQuery } from '../../helpers/query-counter.js';
 import { msUntil } from '../../helpers/wait.js';
 import { sha256Hex } from '../../../src/crypto/hash.js';
-import { refreshTokensRepository, type Rotation } from '../../../src/repositories/refresh-tokens.js';
-import { tokenFamiliesRepository } from '../../../src/repositories/token-families.js';
+import type { Rotation } from '../../../src/repositories/refresh-tokens.js';
 import type { Queryable } from '../../../src/storage/database.js';
 
 /**
@@ -179,8 +178,8 @@ describeBackends('refresh_token rotation', (backend) => {
   /** Both rotation statements: the one-statement path's and the locked path's. */
   const statements = {
     findAndRotate: async (r: Rotation) =>
-      (await refreshTokensRepository.findAndRotate(t.storage.db, withClock(r)))?.rotated ?? false,
-    rotate: (r: Rotation) => refreshTokensRepository.rotate(t.storage.db, r),
+      (await t.app.repos.refreshTokens.findAndRotate(withClock(r), t.storage.db))?.rotated ?? false,
+    rotate: (r: Rotation) => t.app.repos.refreshTokens.rotate(r, t.storage.db),
   };
 
   /**
@@ -194,7 +193,7 @@ describeBackends('refresh_token rotation', (backend) => {
   ) {
     let pending!: Promise<boolean>;
     await t.storage.db.transaction(async (tx) => {
-      await refreshTokensRepository.lockFamilyOf(tx, r.token_hash);
+      await t.app.repos.refreshTokens.lockFamilyOf(r.token_hash, tx);
       pending = run(r);
       if (backend.name === 'real') {
         await msUntil(Date.now(), async () => {
@@ -214,7 +213,7 @@ describeBackends('refresh_token rotation', (backend) => {
       const { refresh_token, access_token } = await grant();
       const fid = decodeJwt(access_token).fid as string;
       const won = await rotateWhileLocked(run, rotationOf(refresh_token, fid), (tx) =>
-        refreshTokensRepository.markRotated(tx, sha256Hex(refresh_token), 'someone-else'),
+        t.app.repos.refreshTokens.markRotated(sha256Hex(refresh_token), 'someone-else', tx),
       );
       expect(won).toBe(false);
       const { rows } = await t.db.query<{ replaced_by: string; n: number }>(
@@ -228,7 +227,7 @@ describeBackends('refresh_token rotation', (backend) => {
       const { refresh_token, access_token } = await grant();
       const fid = decodeJwt(access_token).fid as string;
       const won = await rotateWhileLocked(run, rotationOf(refresh_token, fid), async (tx) => {
-        await tokenFamiliesRepository.revoke(tx, fid, 'test');
+        await t.app.repos.tokenFamilies.revoke(fid, 'test', tx);
       });
       expect(won).toBe(false);
       const { rows } = await t.db.query<{ rotated: number; n: number }>(
@@ -251,12 +250,9 @@ describeBackends('refresh_token rotation', (backend) => {
   it("findAndRotate does not rotate a token that expired by the caller's clock", async () => {
     const { refresh_token, access_token } = await grant();
     const r = rotationOf(refresh_token, decodeJwt(access_token).fid as string);
-    const late = await refreshTokensRepository.findAndRotate(
-      t.db,
-      withClock(r, new Date(Date.now() + 60 * 86_400_000)),
-    );
+    const late = await t.app.repos.refreshTokens.findAndRotate(withClock(r, new Date(Date.now() + 60 * 86_400_000)));
     expect(late?.rotated).toBe(false);
-    const fresh = await refreshTokensRepository.findAndRotate(t.db, withClock(r));
+    const fresh = await t.app.repos.refreshTokens.findAndRotate(withClock(r));
     expect(fresh).toMatchObject({ rotated: true, token: { user: { id: user.id, username: user.username } } });
   });
 });

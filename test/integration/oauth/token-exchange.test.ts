@@ -164,7 +164,7 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
 
   it("follows the broker's rules: Google's invalid_grant is 409 reauth_required", async () => {
     const other = await seedCredential(t.app, t.google, `exchange.gone.${backend.name}@example.com`);
-    await t.app.googleCredentials.markReauthRequired(other.credential.id);
+    await t.app.repos.googleCredentials.markReauthRequired(other.credential.id);
     const code = await mintCode(t.db, { clientId: app.client_id, userId: other.user.id });
     const token = (
       await postAs(t.app, app, '/oauth/token', {

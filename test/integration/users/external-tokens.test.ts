@@ -270,7 +270,7 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
     const created = await mint({ client_id: client.client_id, subject: address, scope: 'openid', create: true });
     expect(created.statusCode, created.body).toBe(200);
     const victimId = decodeJwt(created.json().access_token).sub;
-    const attacker = await t.app.users.upsertFromGoogle({
+    const attacker = await t.app.repos.users.upsertFromGoogle({
       sub: `attacker-${Date.now()}`,
       email: address,
       emailVerified: false,
@@ -289,8 +289,8 @@ describeBackends('external token service: /oauth/external/token and /oauth/exter
 
     // Two verified accounts (two Google subs) with one email: nobody is picked by recency.
     const shared = `shared.${Date.now()}@example.com`;
-    await t.app.users.upsertFromGoogle({ sub: `first-${Date.now()}`, email: shared, emailVerified: true });
-    await t.app.users.upsertFromGoogle({ sub: `second-${Date.now()}`, email: shared, emailVerified: true });
+    await t.app.repos.users.upsertFromGoogle({ sub: `first-${Date.now()}`, email: shared, emailVerified: true });
+    await t.app.repos.users.upsertFromGoogle({ sub: `second-${Date.now()}`, email: shared, emailVerified: true });
     for (const res of [
       await mint({ client_id: client.client_id, subject: shared, scope: 'openid' }),
       await mint({ client_id: client.client_id, subject: shared.toUpperCase(), scope: 'openid', create: true }),

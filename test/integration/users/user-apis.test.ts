@@ -327,7 +327,7 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       expect(grabbed.statusCode).toBe(409);
       expect(grabbed.json()).toMatchObject({ success: false, error: 'username_taken' });
       // A new person whose email would derive the held name gets another one.
-      const newcomer = await t.app.users.upsertFromGoogle({
+      const newcomer = await t.app.repos.users.upsertFromGoogle({
         sub: `held-${Date.now()}`,
         email: `${released}@example.com`,
         emailVerified: true,

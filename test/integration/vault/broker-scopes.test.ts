@@ -75,8 +75,8 @@ describeBackends('broker scopes', (backend) => {
 
   it('a connection that needs reauthorisation: 409 reauth_required carries a fresh connect_url', async () => {
     await connect(await createLink('shop:scopes-2', 'https://reviews.example/again'), 'two@example.com');
-    const credential = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:scopes-2' });
-    await t.app.googleCredentials.markReauthRequired(credential!.id);
+    const credential = await t.app.repos.googleCredentials.findByOwner({ connectionId: 'shop:scopes-2' });
+    await t.app.repos.googleCredentials.markReauthRequired(credential!.id);
     await t.app.vault.forget(credential!.id, { kind: 'connection', connectionId: 'shop:scopes-2' });
 
     const res = await api('GET', '/connections/shop:scopes-2/token');

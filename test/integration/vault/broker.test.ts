@@ -62,7 +62,7 @@ describeBackends('Google token broker', (backend) => {
     expect(body.expires_in).toBeGreaterThan(3500);
     expect(t.google.control.calls('token')).toBe(before + 1);
     // Google sent no refresh token with the refresh: the held one is kept and still works.
-    const stored = await t.app.googleCredentials.decryptTokens(s.credential.id);
+    const stored = await t.app.repos.googleCredentials.decryptTokens(s.credential.id);
     expect(stored).toEqual({ accessToken: body.access_token, refreshToken: s.refreshToken });
     const row = await t.db.query<{ access_token_enc: string }>(
       'SELECT access_token_enc FROM google_credentials WHERE id = $1',
@@ -88,8 +88,8 @@ describeBackends('Google token broker', (backend) => {
       await import('../../helpers/google.js')
     ).mockTokens(t.google, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    await t.app.connections.ensure('shop:branch-7', null);
-    await t.app.googleCredentials.save(
+    await t.app.repos.connections.ensure('shop:branch-7', null);
+    await t.app.repos.googleCredentials.save(
       { connectionId: 'shop:branch-7' },
       {
         accessToken: tokens.access_token,
@@ -226,7 +226,7 @@ describeBackends('Google token broker', (backend) => {
       error_description:
         'the Google grant for this subject is no longer valid; the person must connect their Google account again',
     });
-    expect((await t.app.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
+    expect((await t.app.repos.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
     expect(await auditEvents(t)).toContainEqual(
       expect.objectContaining({
         event: 'google_reauth_required',
@@ -251,7 +251,7 @@ describeBackends('Google token broker', (backend) => {
       await import('../../helpers/google.js')
     ).mockTokens(t.google, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    const saved = await t.app.googleCredentials.save(
+    const saved = await t.app.repos.googleCredentials.save(
       { userId },
       {
         accessToken: tokens.access_token,

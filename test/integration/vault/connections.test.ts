@@ -6,7 +6,7 @@ import { describeBackends } from '../../helpers/backends.js';
 import { openConnectLink, spendConnectLink } from '../../helpers/vault.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { Browser, readForm } from '../../helpers/browser.js';
-import { STATE_COOKIE, STATE_COOKIE_PATH } from '../../../src/auth/state-cookie.js';
+import { STATE_COOKIE, STATE_COOKIE_PATH } from '../../../src/sign-in/state-cookie.js';
 import { bearer, googleTokensFor } from '../../helpers/users.js';
 
 describeBackends('connections', (backend) => {
@@ -104,7 +104,7 @@ describeBackends('connections', (backend) => {
     // The untouched link still works after the tampered attempts.
     const keys = deriveSecrets(t.config, 'connect-link');
     const past = new Date(Date.now() - 1000);
-    await t.app.connections.createLink({
+    await t.app.repos.connections.createLink({
       id: 'expired-link-0123456789ab',
       connectionId: 'shop:branch-2',
       apiKeyId: null,
@@ -139,8 +139,8 @@ describeBackends('connections', (backend) => {
     const first = await openConnectLink(await createLink('shop:branch-4'), 'owner.before@example.com');
     expect(first.callback.status).toBe(200);
     expect(first.callback.text).toContain('Google account connected');
-    const before = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
-    await t.app.googleCredentials.markReauthRequired(before!.id);
+    const before = await t.app.repos.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
+    await t.app.repos.googleCredentials.markReauthRequired(before!.id);
     await t.app.vault.forget(before!.id);
     expect((await api('GET', '/connections/shop:branch-4/token')).statusCode).toBe(409);
     expect((await api('GET', '/connections/shop:branch-4')).json()).toMatchObject({
@@ -151,7 +151,7 @@ describeBackends('connections', (backend) => {
     const revokesBefore = t.google.control.calls('revoke');
     const second = await openConnectLink(await createLink('shop:branch-4'), 'owner.after@example.com');
     expect(second.callback.status).toBe(200);
-    const after = await t.app.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
+    const after = await t.app.repos.googleCredentials.findByOwner({ connectionId: 'shop:branch-4' });
     expect(after).toMatchObject({ id: before!.id, status: 'active', email: 'owner.after@example.com' });
     expect(t.google.control.calls('revoke')).toBe(revokesBefore + 1);
     const token = await api('GET', '/connections/shop:branch-4/token');
@@ -329,7 +329,7 @@ describeBackends('connections', (backend) => {
     expect(replay.status, replay.text).toBe(410);
     expect(replay.headers.get('content-type')).toContain('text/html');
     expect(replay.text).toContain('This link can no longer be used');
-    expect(await t.app.googleCredentials.findByOwner({ connectionId: 'shop:replay-1' })).toMatchObject({
+    expect(await t.app.repos.googleCredentials.findByOwner({ connectionId: 'shop:replay-1' })).toMatchObject({
       email: 'owner.replay@example.com',
     });
   });
@@ -380,7 +380,7 @@ describeBackends('connections', (backend) => {
     });
     expect(login.statusCode, login.body).toBe(200);
     const { access_token, user } = login.json();
-    await t.app.googleCredentials.save(
+    await t.app.repos.googleCredentials.save(
       { userId: user.id },
       {
         accessToken: google.access_token,

@@ -48,7 +48,7 @@ describeBackends('proactive Google refresh', (backend) => {
     const pass = await t.app.proactiveRefresher!.runNow();
     expect(pass).toEqual({ refreshed: 1, reauthRequired: 0, failed: 0, deferred: 0 });
     expect(t.google.control.calls('token')).toBe(before + 1);
-    const row = await t.app.googleCredentials.findById(s.credential.id);
+    const row = await t.app.repos.googleCredentials.findById(s.credential.id);
     expect(row!.accessTokenExpiresAt!.getTime() - Date.now()).toBeGreaterThan(50 * 60_000);
 
     const res = await brokerCall(t.app, key, s.user.id);
@@ -82,7 +82,7 @@ describeBackends('proactive Google refresh', (backend) => {
       failed: 0,
       deferred: 0,
     });
-    expect((await t.app.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
+    expect((await t.app.repos.googleCredentials.findById(s.credential.id))!.status).toBe('reauth_required');
     const r = await waitForEvent(receiver, (e) => e.data.user_id === s.user.id);
     expect(r.event).toMatchObject({
       type: 'user.google_reauth_required',

@@ -22,8 +22,8 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
   async function seedConnection(connectionId: string) {
     const { code, verifier, redirectUri } = await mockTokens(t.google, email());
     const tokens = await t.app.google.exchangeCode(code, verifier, redirectUri);
-    await t.app.connections.ensure(connectionId, null);
-    await t.app.googleCredentials.save(
+    await t.app.repos.connections.ensure(connectionId, null);
+    await t.app.repos.googleCredentials.save(
       { connectionId },
       {
         accessToken: tokens.access_token,
@@ -37,7 +37,7 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
 
   /** A person's Google credential held under a profile Google sent (possibly unverified). */
   async function seedPerson(address: string, opts: { verified: boolean; sub: string }) {
-    const user = await t.app.users.upsertFromGoogle({
+    const user = await t.app.repos.users.upsertFromGoogle({
       sub: opts.sub,
       email: address,
       emailVerified: opts.verified,
@@ -82,7 +82,11 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     // The report's sequence, with the connection written straight to t.storage since the API now
     // refuses UUID-shaped ids: the victim has no Google credential; the attacker's sits under
     // a connection named with the victim's user id.
-    const victim = await t.app.users.upsertFromGoogle({ sub: `victim-${seq}`, email: email(), emailVerified: true });
+    const victim = await t.app.repos.users.upsertFromGoogle({
+      sub: `victim-${seq}`,
+      email: email(),
+      emailVerified: true,
+    });
     const attackerToken = await seedConnection(victim.id);
     for (const via of ['token', 'tokens', 'refresh'] as const) {
       const res = await brokerCall(t.app, key, victim.id, via);
@@ -186,7 +190,7 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
     }
     // A verified owner appears (older than the unverified account's latest sign-in): theirs.
     const owner = await seedPerson(address.toUpperCase(), { verified: true, sub: `owner-${seq}` });
-    await t.app.users.upsertFromGoogle({
+    await t.app.repos.users.upsertFromGoogle({
       sub: `unverified-${seq}`,
       email: address,
       emailVerified: false,

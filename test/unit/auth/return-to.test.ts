@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSafeReturnTo } from '../../../src/auth/return-to.js';
+import { isSafeReturnTo } from '../../../src/sign-in/return-to.js';
 
 describe('return_to', () => {
   it.each([

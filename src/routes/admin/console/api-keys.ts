@@ -9,7 +9,6 @@ import {
 } from '../../../api-keys/api-key-admin.js';
 import { API_KEY_SCOPES } from '../../../api-keys/api-key.js';
 import { consoleActor } from '../../../admin/console-access.js';
-import { apiKeysRepository } from '../../../repositories/api-keys.js';
 import { apiKeyCreatedBody, apiKeysBody } from '../../../views/admin/pages/api-keys.js';
 import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from './forms.js';
 
@@ -27,7 +26,7 @@ const createForm = formBase.extend({
 /** /admin/api-keys: list (last used), create with scopes, default subject and allowed clients (shown once), revoke. */
 export const consoleApiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps: ApiKeyAdminDeps = {
-    db: app.db,
+    apiKeys: app.repos.apiKeys,
     hasher: app.secretHasher,
     changed: (key) => app.apiKeys.changed(key),
     audit: app.audit,
@@ -38,7 +37,7 @@ export const consoleApiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     renderConsole(request, reply, {
       title: 'API keys',
       section: 'api-keys',
-      body: apiKeysBody(await apiKeysRepository.list(app.db), csrf(request.session!.idHash)),
+      body: apiKeysBody(await app.repos.apiKeys.list(), csrf(request.session!.idHash)),
     }),
   );
 
@@ -59,7 +58,7 @@ export const consoleApiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
         title: 'API keys',
         section: 'api-keys',
         body: apiKeysBody(
-          await apiKeysRepository.list(app.db),
+          await app.repos.apiKeys.list(),
           csrf(request.session!.idHash),
           `Not created: ${issue.path.join('.') || 'form'} ${issue.message}.`,
         ),

@@ -12,7 +12,7 @@ export const consoleAuditRoutes: FastifyPluginAsyncZod = async (app) => {
     { schema: { hide: true, querystring: auditFilterSchema.extend(noticeQuery.shape) } },
     async (request, reply) => {
       const { done: _, ...filters } = request.query;
-      const { events, next_cursor } = await auditPage(app.db, { ...filters, limit: PAGE });
+      const { events, next_cursor } = await auditPage(app.repos, { ...filters, limit: PAGE });
       let nextUrl: string | null = null;
       if (next_cursor) {
         const params = new URLSearchParams();

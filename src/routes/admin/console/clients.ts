@@ -10,7 +10,6 @@ import {
   type ClientAdminDeps,
 } from '../../../clients/client-admin.js';
 import { ApiError, notFound } from '../../../oauth/errors.js';
-import { clientsRepository } from '../../../repositories/clients.js';
 import {
   clientCreatedBody,
   clientDetailBody,
@@ -56,6 +55,7 @@ function refusal(err: unknown): string {
 export const consoleClientRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps: ClientAdminDeps = {
     db: app.db,
+    repos: app.repos,
     hasher: app.secretHasher,
     store: app.clientStore,
     denyList: app.denyList,
@@ -63,7 +63,7 @@ export const consoleClientRoutes: FastifyPluginAsyncZod = async (app) => {
     audit: app.audit,
   };
   const find = async (id: string) => {
-    const client = await clientsRepository.findById(app.db, id);
+    const client = await app.repos.clients.findById(id);
     if (!client) throw notFound('no such client');
     return client;
   };
@@ -73,7 +73,7 @@ export const consoleClientRoutes: FastifyPluginAsyncZod = async (app) => {
     { schema: { hide: true, querystring: noticeQuery.extend({ q: z.string().max(200).optional() }) } },
     async (request, reply) => {
       const q = (request.query.q ?? '').trim().toLowerCase();
-      const all = await clientsRepository.list(app.db, { limit: 1000, includeDisabled: true });
+      const all = await app.repos.clients.list({ limit: 1000, includeDisabled: true });
       const clients = q
         ? all.filter((c) => [c.app_name, c.id, c.contact_email].some((s) => s.toLowerCase().includes(q)))
         : all;

@@ -24,7 +24,7 @@ export const consoleConnectionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const status = request.query.status || undefined;
-      const rows = await app.connections.page({ status, after: readCursor(request.query.cursor), limit: PAGE });
+      const rows = await app.repos.connections.page({ status, after: readCursor(request.query.cursor), limit: PAGE });
       const { items, next_cursor } = pageOf(rows, PAGE, (c) => ({ at: c.createdAt, id: c.id }));
       const nextUrl = next_cursor
         ? `/admin/connections?${new URLSearchParams({ status: status ?? '', cursor: next_cursor })}`

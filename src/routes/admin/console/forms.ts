@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { csrfTokenFor } from '../../../sessions/csrf.js';
+import { csrfTokenFor } from '../../../sign-in/csrf.js';
 import type { SafeHtml } from '../../../views/html.js';
 import { adminLayout, type AdminSection } from '../../../views/admin/layout.js';
 import { sendPage } from '../../../views/reply.js';

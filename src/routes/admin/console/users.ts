@@ -5,7 +5,6 @@ import { cursorParam, pageOf, readCursor } from '../../../admin/cursor.js';
 import { signOutEverywhere } from '../../../admin/sign-out-everywhere.js';
 import { loadUserDetail } from '../../../admin/user-detail.js';
 import { notFound } from '../../../oauth/errors.js';
-import { usersRepository } from '../../../repositories/users.js';
 import { deleteUser } from '../../../users/delete-user.js';
 import { userDetailBody, userListBody } from '../../../views/admin/pages/users.js';
 import { checkbox, formBase, noticeQuery, renderConsole } from './forms.js';
@@ -25,7 +24,7 @@ export const consoleUserRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const query = request.query.query?.trim() ?? '';
-      const rows = await usersRepository.search(app.db, {
+      const rows = await app.repos.users.search({
         query: query || undefined,
         after: readCursor(request.query.cursor),
         limit: PAGE,
@@ -58,7 +57,7 @@ export const consoleUserRoutes: FastifyPluginAsyncZod = async (app) => {
     '/admin/users/:id/sign-out',
     { schema: { hide: true, params: idParams, body: formBase } },
     async (request, reply) => {
-      const user = await app.users.findById(request.params.id);
+      const user = await app.repos.users.findById(request.params.id);
       if (!user) throw notFound('no such user');
       await signOutEverywhere(app, user.id, consoleActor(request));
       // Signing oneself out everywhere ends this session too: the next page asks for a sign-in.
@@ -78,7 +77,7 @@ export const consoleUserRoutes: FastifyPluginAsyncZod = async (app) => {
           denyList: app.denyList,
           accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
           sessions: app.sessions,
-          googleCredentials: app.googleCredentials,
+          repos: app.repos,
           google: app.google,
           audit: app.auditLog,
           vault: app.vault,

@@ -1,7 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomToken } from '../crypto/random.js';
-import { createPkcePair } from '../google/pkce.js';
-import { setStateCookie } from './state-cookie.js';
+import { googleAuthorizationUrl } from './google-authorization.js';
 
 export interface BeginSignInOptions {
   /** A path on this site to return to after the callback. */
@@ -27,26 +25,20 @@ export async function beginGoogleSignIn(
   // person has none (without a session, the callback asks once more if it got none).
   let promptConsent = false;
   if (request.user) {
-    const held = await app.googleCredentials.findByOwner({ userId: request.user.id });
+    const held = await app.repos.googleCredentials.findByOwner({ userId: request.user.id });
     promptConsent = !held?.hasRefreshToken;
   }
-  const state = randomToken(32);
-  const nonce = randomToken(32);
-  const pkce = createPkcePair();
   const secure = new URL(config.public_url).protocol === 'https:';
-  setStateCookie(
+  const url = googleAuthorizationUrl(
     reply,
-    { state, nonce, verifier: pkce.verifier, returnTo: opts.returnTo, promptedConsent: promptConsent },
-    secure,
+    { google: app.google, secure },
+    {
+      returnTo: opts.returnTo,
+      redirectUri: `${config.public_url}/auth/google/callback`,
+      promptConsent,
+      selectAccount: opts.selectAccount,
+      ...(opts.loginHint ? { loginHint: opts.loginHint } : {}),
+    },
   );
-  const url = app.google.buildAuthorizationUrl({
-    state,
-    nonce,
-    codeChallenge: pkce.challenge,
-    redirectUri: `${config.public_url}/auth/google/callback`,
-    promptConsent,
-    selectAccount: opts.selectAccount,
-    ...(opts.loginHint ? { loginHint: opts.loginHint } : {}),
-  });
   return reply.header('cache-control', 'no-store').redirect(url, 302);
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { cookieName } from '../sessions/cookie-name.js';
+import { cookieName } from './cookie-name.js';
 import { isSafeReturnTo } from './return-to.js';
 
 /** `__Host-gh_google_state` on an https PUBLIC_URL (see cookieName). */
