@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser, signedIn } from '../guards/require-user.js';
@@ -16,19 +17,41 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', noStore);
   app.addHook('onRequest', requireUser('/account'));
 
+  /** The account page of the signed-in person, with a notice or a username error; sign-in again when they are gone. */
+  const showAccount = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    shown: { notice?: string | null; usernameError?: string; status?: number } = {},
+  ) => {
+    const user = await app.repos.users.findById(signedIn(request).user.id);
+    if (!user) return reply.redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
+    const [credential, apps] = await Promise.all([
+      app.repos.googleCredentials.findByOwner({ userId: user.id }),
+      app.repos.tokenFamilies.appsOfUser(user.id),
+    ]);
+    const { status, ...messages } = shown;
+    return sendPage(
+      reply,
+      accountPage({ user, credential, apps, csrfToken: csrfTokenFor(request)!, ...messages }),
+      status,
+    );
+  };
+  const formExpired = (reply: FastifyReply) =>
+    sendPage(
+      reply,
+      errorPage({
+        title: 'This form has expired',
+        message: 'Please reload your account page and try again.',
+        retryUrl: '/account',
+      }),
+      403,
+    );
+
   app.get(
     '/account',
     { schema: { hide: true, querystring: z.object({ done: z.literal('username').optional() }) } },
-    async (request, reply) => {
-      const user = await app.repos.users.findById(signedIn(request).user.id);
-      if (!user) return reply.redirect(`/login?${new URLSearchParams({ return_to: '/account' })}`, 302);
-      const [credential, apps] = await Promise.all([
-        app.repos.googleCredentials.findByOwner({ userId: user.id }),
-        app.repos.tokenFamilies.appsOfUser(user.id),
-      ]);
-      const notice = request.query.done === 'username' ? 'Username changed.' : null;
-      return sendPage(reply, accountPage({ user, credential, apps, csrfToken: csrfTokenFor(request)!, notice }));
-    },
+    async (request, reply) =>
+      showAccount(request, reply, { notice: request.query.done === 'username' ? 'Username changed.' : null }),
   );
 
   /** The person's own username change: the rules of /api/update_username, from their browser session. */
@@ -41,31 +64,10 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const userId = signedIn(request).user.id;
-      if (!verifyCsrf(request, request.body.csrf_token)) {
-        return sendPage(
-          reply,
-          errorPage({
-            title: 'This form has expired',
-            message: 'Please reload your account page and try again.',
-            retryUrl: '/account',
-          }),
-          403,
-        );
-      }
-      const outcome = await changeOwnUsername(app, userId, request.body.new_username, request.ip);
+      if (!verifyCsrf(request, request.body.csrf_token)) return formExpired(reply);
+      const outcome = await changeOwnUsername(app, signedIn(request).user.id, request.body.new_username, request.ip);
       if (outcome.ok) return reply.redirect('/account?done=username', 303);
-      const user = await app.repos.users.findById(userId);
-      if (!user) return reply.redirect('/login?return_to=/account', 303);
-      const [credential, apps] = await Promise.all([
-        app.repos.googleCredentials.findByOwner({ userId: user.id }),
-        app.repos.tokenFamilies.appsOfUser(user.id),
-      ]);
-      return sendPage(
-        reply,
-        accountPage({ user, credential, apps, csrfToken: csrfTokenFor(request)!, usernameError: outcome.message }),
-        outcome.status,
-      );
+      return showAccount(request, reply, { usernameError: outcome.message, status: outcome.status });
     },
   );
 
@@ -81,17 +83,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const userId = signedIn(request).user.id;
-      if (!verifyCsrf(request, request.body.csrf_token)) {
-        return sendPage(
-          reply,
-          errorPage({
-            title: 'This form has expired',
-            message: 'Please reload your account page and try again.',
-            retryUrl: '/account',
-          }),
-          403,
-        );
-      }
+      if (!verifyCsrf(request, request.body.csrf_token)) return formExpired(reply);
       const revoked = await revokeUserGrants(app, userId, request.params.clientId, 'revoked_by_user');
       app.audit({
         event: 'revoke',
