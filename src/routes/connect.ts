@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { googleAuthorizationUrl } from '../sign-in/google-authorization.js';
+import { googleAuthorizationUrl, googleCallbackQuery } from '../sign-in/google-authorization.js';
 import { clearStateCookie, readStateCookie } from '../sign-in/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { deriveSecrets } from '../crypto/derive.js';
@@ -16,7 +16,6 @@ import { sendPage } from '../views/reply.js';
 import { useHtmlErrors } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 
-const param = z.string().max(4096);
 const linkToken = z.string().max(256);
 /** Under the state cookie's path (/auth/google), so the cookie comes back here. */
 export const CONNECT_CALLBACK_PATH = '/auth/google/connect/callback';
@@ -153,12 +152,7 @@ export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         hide: true,
-        querystring: z.object({
-          code: param.optional(),
-          state: param.optional(),
-          error: param.optional(),
-          error_description: param.optional(),
-        }),
+        querystring: googleCallbackQuery,
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { completeGoogleSignIn } from '../sign-in/google-sign-in.js';
 import { DEFAULT_RETURN_TO, returnToSchema } from '../sign-in/return-to.js';
-import { googleAuthorizationUrl } from '../sign-in/google-authorization.js';
+import { googleAuthorizationUrl, googleCallbackQuery } from '../sign-in/google-authorization.js';
 import { clearStateCookie, readStateCookie } from '../sign-in/state-cookie.js';
 import { constantTimeEqual } from '../crypto/hash.js';
 import { GoogleError } from '../google/errors.js';
@@ -82,12 +82,7 @@ export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         hide: true,
-        querystring: z.object({
-          code: param.optional(),
-          state: param.optional(),
-          error: param.optional(),
-          error_description: param.optional(),
-        }),
+        querystring: googleCallbackQuery,
       },
     },
     async (request, reply) => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import { randomToken } from '../crypto/random.js';
 import type { AuthorizationUrlParams, GoogleClient } from '../google/client.js';
@@ -39,3 +40,13 @@ export function googleAuthorizationUrl(
   );
   return deps.google.buildAuthorizationUrl({ ...params, state, nonce, codeChallenge: pkce.challenge });
 }
+
+const callbackParam = z.string().max(4096).optional();
+
+/** What Google sends back to a redirect URI (RFC 6749 §4.1.2, §4.1.2.1): each field optional, checked by the callback. */
+export const googleCallbackQuery = z.object({
+  code: callbackParam,
+  state: callbackParam,
+  error: callbackParam,
+  error_description: callbackParam,
+});
