@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import type { Repositories } from '../repositories/index.js';
 
-export const userDetailSchema = z.object({
+/** A person as the admin API lists them. */
+export const userSummarySchema = z.object({
   id: z.string(),
   username: z.string(),
   email: z.string().nullable(),
   name: z.string().nullable(),
   email_verified: z.boolean(),
   created_at: z.string(),
+});
+
+/** One person in full: the summary, their Google connection, sessions and connected apps. */
+export const userDetailSchema = userSummarySchema.extend({
   picture: z.string().nullable(),
   google: z.object({
     status: z.enum(['active', 'reauth_required', 'not_connected']),

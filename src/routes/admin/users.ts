@@ -2,22 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cursorParam, limitParam, pageOf, readCursor } from '../../admin/cursor.js';
 import { signOutEverywhere } from '../../admin/sign-out-everywhere.js';
-import { loadUserDetail, userDetailSchema } from '../../admin/user-detail.js';
+import { loadUserDetail, userDetailSchema, userSummarySchema } from '../../admin/user-detail.js';
 import { ADMIN_ERRORS, errors, security } from '../../openapi/components.js';
 import { notFound } from '../../oauth/errors.js';
 import { adminActor, requireAdmin } from '../../guards/require-admin.js';
 
 const tags = ['users'];
 const userIdParams = z.object({ id: z.string().min(1).max(128) });
-
-export const userSummarySchema = z.object({
-  id: z.string(),
-  username: z.string(),
-  email: z.string().nullable(),
-  name: z.string().nullable(),
-  email_verified: z.boolean(),
-  created_at: z.string(),
-});
 
 /** Admin API for people (X-Admin-Key): search, profile, sign out everywhere. DELETE is in user-admin.ts. */
 export const adminUserRoutes: FastifyPluginAsyncZod = async (app) => {
