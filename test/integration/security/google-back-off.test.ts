@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createApiKey } from '../../helpers/admin.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
@@ -16,6 +16,9 @@ describeBackends('Google Retry-After is honoured up to 300 s', (backend) => {
   beforeAll(async () => {
     key = (await createApiKey(t.app)).api_key;
   }, 60_000);
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
 
   it('one 429 with Retry-After: 315360000 backs off for at most 300 s, in memory and in the cache', async () => {
     t.google.control.setAccessTokenLifetime(10);
@@ -38,5 +41,31 @@ describeBackends('Google Retry-After is honoured up to 300 s', (backend) => {
         redis.disconnect();
       }
     }
+  });
+
+  it('refreshes for every subject resume once 300 s have passed, whatever Retry-After said', async () => {
+    // A fresh instance (no back-off in its memory) on the same storage, without the test above's
+    // back-off in the cache: this test's 429 is the only one.
+    const fresh = await t.another({ file: { google: { request_timeout_ms: 1000 } } });
+    await fresh.cache.del(NOT_BEFORE_KEY);
+    t.google.control.setAccessTokenLifetime(10);
+    const [first, other] = [
+      await seedCredential(fresh.app, t.google, `back-off.first.${backend.name}@example.com`),
+      await seedCredential(fresh.app, t.google, `back-off.other.${backend.name}@example.com`),
+    ];
+    t.google.control.failNextToken(1, 'rate_limited', { retryAfter: TEN_YEARS });
+    expect((await brokerCall(fresh.app, key, first.user.id)).statusCode).toBe(502);
+    expect((await brokerCall(fresh.app, key, other.user.id)).statusCode).toBe(502);
+
+    // 301 s later (the clock moved; nothing was waited for), Google is asked again, for both.
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 301_000);
+    const tokenCalls = t.google.control.calls('token');
+    for (const s of [first, other]) {
+      const res = await brokerCall(fresh.app, key, s.user.id);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().access_token).toBe(t.google.control.issuedAccessTokens().at(-1));
+    }
+    expect(t.google.control.calls('token')).toBe(tokenCalls + 2);
   });
 });
