@@ -368,6 +368,23 @@ describeBackends('connections', (backend) => {
     expect((await api('GET', '/connections/shop:denied-1')).statusCode).toBe(404);
   });
 
+  it('return_to gets status=failed when Google cannot complete the connection, nothing is stored, and the link is done', async () => {
+    const url = await createLink('shop:failed-1', 'https://reviews.example/back');
+    const { browser, googleUrl } = await spendConnectLink(url);
+    const attacker = copyOfState(browser);
+    // Google refuses the code exchange (a final error: nothing to retry).
+    t.google.control.failNextToken(1, 'invalid_grant');
+    const back = await consentAndReturn(browser, googleUrl, 'failed.owner@example.com');
+    expect(back.status, back.text).toBe(303);
+    expect(back.location).toBe('https://reviews.example/back?connection_id=shop%3Afailed-1&status=failed');
+    expect(await linkRow('shop:failed-1')).toEqual({ used_at: expect.any(Date), completed_at: expect.any(Date) });
+    expect((await api('GET', '/connections/shop:failed-1')).statusCode).toBe(404);
+    expect((await api('GET', '/connections/shop:failed-1/token')).statusCode).toBe(404);
+    // The spent link cannot be retried with a copy of the state cookie either.
+    expect((await consentAndReturn(attacker, googleUrl, 'attacker.failed@example.com')).status).toBe(410);
+    expect((await api('GET', '/connections/shop:failed-1')).statusCode).toBe(404);
+  });
+
   it("a person who renames themselves to a pending connection's id never receives (or shadows) its token", async () => {
     // The report's sequence: a link for branch-7; before anyone connects, a person signs in
     // and renames themselves branch-7.
