@@ -7,9 +7,9 @@ afterAll(() => {
 });
 
 /**
- * The whole of 127.0.0.0/8 is loopback on Linux, but a socket bound to 127.0.0.1 accepts only
- * that address: 127.0.0.2 stands in for "another interface" without needing a second network
- * card. A server bound to 0.0.0.0 answers on both.
+ * The whole of 127.0.0.0/8 is loopback on Linux, but a socket bound to one of its addresses
+ * accepts only that address: 127.0.0.2 stands in for "another interface" (HOST) without a second
+ * network card, and without opening a dev-mode server beyond this machine.
  */
 const OTHER_ADDRESS = '127.0.0.2';
 
@@ -27,25 +27,24 @@ describe('server.metrics_port listens on server.metrics_host (127.0.0.1 by defau
     const [port, metricsPort] = [await freePort(), await freePort()];
     const p = startGatehouse({
       PORT: String(port),
-      HOST: '0.0.0.0',
+      HOST: OTHER_ADDRESS,
       METRICS_PORT: String(metricsPort),
       DATA_DIR: tempDir(),
       LOG_LEVEL: 'info',
       ...env,
     });
     running.push(p);
-    expect((await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000)).status).toBe(200);
+    expect((await waitForHttp(`http://${OTHER_ADDRESS}:${port}/health`, 60_000)).status).toBe(200);
     // The metrics server starts after the main port: wait for its line.
     const deadline = Date.now() + 10_000;
     while (!p.output().includes('gatehouse listening') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    return { p, port, metricsPort };
+    return { p, metricsPort };
   }
 
-  it('with HOST=0.0.0.0 and no METRICS_HOST: /metrics without credentials on loopback only', async () => {
-    const { p, port, metricsPort } = await start({});
-    // The main port listens everywhere; the credential-free metrics port does not follow it.
-    expect(await statusOrRefused(`http://${OTHER_ADDRESS}:${port}/health`)).toBe(200);
+  it('without METRICS_HOST: /metrics without credentials on 127.0.0.1 only, not on HOST', async () => {
+    const { p, metricsPort } = await start({});
+    // The credential-free metrics port does not follow HOST.
     expect(await statusOrRefused(`http://127.0.0.1:${metricsPort}/metrics`)).toBe(200);
     expect(await statusOrRefused(`http://${OTHER_ADDRESS}:${metricsPort}/metrics`)).toBe('ECONNREFUSED');
     expect(p.output()).toContain(`(metrics on 127.0.0.1:${metricsPort})`);
@@ -53,9 +52,10 @@ describe('server.metrics_port listens on server.metrics_host (127.0.0.1 by defau
     expect(await p.exited).toBe(0);
   }, 90_000);
 
-  it('METRICS_HOST opens it on purpose', async () => {
-    const { p, metricsPort } = await start({ METRICS_HOST: '0.0.0.0' });
+  it('METRICS_HOST moves it on purpose', async () => {
+    const { p, metricsPort } = await start({ METRICS_HOST: OTHER_ADDRESS });
     expect(await statusOrRefused(`http://${OTHER_ADDRESS}:${metricsPort}/metrics`)).toBe(200);
+    expect(await statusOrRefused(`http://127.0.0.1:${metricsPort}/metrics`)).toBe('ECONNREFUSED');
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   }, 90_000);
