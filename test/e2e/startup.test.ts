@@ -60,6 +60,11 @@ describe('npm start', () => {
       { ...PRODUCTION, DATABASE_URL: '' },
       'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
     ],
+    // HS256 would sign with a secret relying parties do not hold: production refuses it.
+    [
+      { ...PRODUCTION, GATEHOUSE_SECURITY__JWT_ALGORITHM: 'HS256', JWT_SECRET: 's'.repeat(32) },
+      'Invalid configuration: security.jwt_algorithm (GATEHOUSE_SECURITY__JWT_ALGORITHM): HS256 is refused in production',
+    ],
     [
       { GATEHOUSE_CONFIG: 'test/fixtures/bad-config.yml' },
       'Invalid configuration: security.access_token_expiry_minutes: ',

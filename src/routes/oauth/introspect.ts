@@ -36,9 +36,9 @@ const introspection = z.object({
 /**
  * POST /oauth/introspect (RFC 7662). Only confidential clients may ask (401 invalid_client for a
  * public one). A client may introspect its own tokens; a client registered as a resource server
- * may introspect any. Everything else, and every invalid, expired or revoked
- * token, is {"active": false}. When revocation state cannot be read the answer is 503, never
- * "active" (product rule: fail closed).
+ * may introspect any. Everything else, every invalid, expired or revoked token, and every token
+ * of a disabled client, is {"active": false}. When revocation state cannot be read the answer is
+ * 503, never "active" (product rule: fail closed).
  */
 export const introspectRoute: FastifyPluginAsyncZod = async (app) => {
   const mayIntrospect = (client: Client, owner: string) => client.resource_server || owner === client.id;
@@ -73,6 +73,10 @@ export const introspectRoute: FastifyPluginAsyncZod = async (app) => {
     if (!record) return null;
     const live = !record.rotated_at && !record.family_revoked_at && record.expires_at.getTime() > Date.now();
     if (!live || !mayIntrospect(client, record.client_id)) return INACTIVE;
+    // Disabling without purge leaves the client's refresh tokens in place; the client can no
+    // longer redeem them, so they are not active (product rule: ending access ends all of it).
+    const owner = await app.clientStore.findById(record.client_id);
+    if (!owner || owner.disabled) return INACTIVE;
     return {
       active: true,
       scope: record.scope,

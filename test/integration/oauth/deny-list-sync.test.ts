@@ -7,6 +7,7 @@ import { type TestApp } from '../../helpers/app.js';
 import { registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
 import { postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { outageDatabase } from '../../helpers/outage-db.js';
+import { subjectDigest } from '../../../src/oauth/deny-list.js';
 import { bearer } from '../../helpers/users.js';
 import { msUntil } from '../../helpers/wait.js';
 
@@ -39,7 +40,7 @@ describeBackends('deny-list sync', (backend) => {
      * several times. `now()` is the transaction's start time: a transaction that had been
      * running for 30 s stamps its rows 30 s in the past.
      */
-    type Claims = { fid: string; jti: string; exp: number };
+    type Claims = { fid: string; jti: string; exp: number; sub: string };
     it.each<[string, (tx: Queryable, claims: Claims) => Promise<unknown>]>([
       [
         'a family revocation',
@@ -58,6 +59,15 @@ describeBackends('deny-list sync', (backend) => {
           ),
       ],
       [
+        'a subject denial (a deleted person)',
+        (tx, c) =>
+          tx.query(
+            `INSERT INTO access_denials (kind, value, expires_at, created_at) VALUES ('subject', $1, now() + interval '11 minutes', now() - interval '30 seconds')`,
+            [subjectDigest(c.sub)],
+          ),
+      ],
+      // Last: it denies the shared client.
+      [
         'a client denial',
         (tx) =>
           tx.query(
@@ -70,7 +80,8 @@ describeBackends('deny-list sync', (backend) => {
       async (_name, revoke) => {
         const second = await a.another({ ownConnections: true });
         try {
-          const tokens = await userTokens();
+          // A person of its own: the subject case denies every token of theirs.
+          const tokens = await redeemCode(a, client, (await seedUser(a.db)).id);
           const claims = decodeJwt(tokens.access_token) as Claims;
           expect(await active(second.app, tokens.access_token)).toBe(true);
 
@@ -78,10 +89,22 @@ describeBackends('deny-list sync', (backend) => {
           const held = new Promise<void>((r) => {
             commit = r;
           });
+          let written!: () => void;
+          const revoked = new Promise<void>((r) => {
+            written = r;
+          });
           const writing = a.storage.db.transaction(async (tx) => {
             await revoke(tx, claims);
+            written();
             await held;
           });
+          // The row is written (its transaction has an id) before the other instance syncs:
+          // otherwise the syncs could all run before the transaction began, and a sync that
+          // skips transactions still open would pass unnoticed.
+          await revoked;
+          // On a busy server later transactions commit meanwhile: the highest committed id
+          // moves past the revoking one, so only the oldest still-open id is a safe horizon.
+          await seedUser(a.db);
           // The other instance syncs while the revoking transaction is still open...
           for (let i = 0; i < 3; i++) await second.app.denyList.sync();
           expect(await active(second.app, tokens.access_token)).toBe(true);
