@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -74,6 +75,25 @@ describe('the compiled build (dist/)', () => {
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { dependencies: Record<string, string> };
     for (const tool of ['tsx', 'esbuild', 'typescript', 'pino-pretty'])
       expect(pkg.dependencies).not.toHaveProperty(tool);
+  });
+
+  it('imports only production dependencies: the image keeps no others (npm prune --omit=dev)', () => {
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { dependencies: Record<string, string> };
+    const files = readdirSync(`${ROOT}dist`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    // A bare specifier after `from `, `import `, `import(` or `require(`; prose in strings ("…came
+    // from', labelNames") is not a package name.
+    const bare =
+      /(?:\bfrom\s+|\bimport\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)(['"])((?:@[\w.-]+\/)?[\w.-]+(?:\/[\w./-]+)?)\1/g;
+    const imported = new Set<string>();
+    for (const file of files) {
+      const code = readFileSync(`${ROOT}dist/${file}`, 'utf8');
+      for (const [, , specifier = ''] of code.matchAll(bare)) {
+        if (specifier.startsWith('.') || builtinModules.includes(specifier)) continue;
+        imported.add(specifier.split('/', specifier.startsWith('@') ? 2 : 1).join('/'));
+      }
+    }
+    expect(imported.size).toBeGreaterThan(10);
+    expect([...imported].filter((name) => !(name in pkg.dependencies)).sort()).toEqual([]);
   });
 });
 
