@@ -176,6 +176,10 @@ describe('Dockerfile', () => {
       'dist/main.js',
       'packages/client/node_modules',
       'packages/client/dist',
+      // The Python guide's virtual environment, and the Python SDK the image never runs.
+      '.venv/bin/python',
+      'packages/python-client/src/gatehouse_client/__init__.py',
+      'packages/python-client/tests/__pycache__/support.cpython-311.pyc',
     ]) {
       expect(ignored(path), path).toBe(true);
     }
@@ -231,6 +235,14 @@ describe('docker-compose.yml', () => {
     expect(gatehouse!.environment!.PUBLIC_URL).toMatch(/^https:\/\//);
     expect(gatehouse!.expose).toEqual(['8000']);
     expect(read('Caddyfile')).toMatch(/reverse_proxy gatehouse:8000/);
+  });
+
+  it('pins PORT to the port Caddy forwards to and the image exposes, whatever .env says', () => {
+    // environment wins over env_file: a PORT copied into .env cannot move Gatehouse away from
+    // Caddy's upstream (the health check would still pass on $PORT while every request got a 502).
+    const { gatehouse } = compose.services;
+    expect(gatehouse!.environment!.PORT).toBe('8000');
+    expect(instructions().find((i) => i.op === 'EXPOSE')?.args).toBe('8000');
   });
 
   it('hard-codes no password: secrets come from .env', () => {
