@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -74,6 +75,25 @@ describe('the compiled build (dist/)', () => {
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { dependencies: Record<string, string> };
     for (const tool of ['tsx', 'esbuild', 'typescript', 'pino-pretty'])
       expect(pkg.dependencies).not.toHaveProperty(tool);
+  });
+
+  it('imports only production dependencies: the image keeps no others (npm prune --omit=dev)', () => {
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { dependencies: Record<string, string> };
+    const files = readdirSync(`${ROOT}dist`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    // A bare specifier after `from `, `import `, `import(` or `require(`; prose in strings ("…came
+    // from', labelNames") is not a package name.
+    const bare =
+      /(?:\bfrom\s+|\bimport\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)(['"])((?:@[\w.-]+\/)?[\w.-]+(?:\/[\w./-]+)?)\1/g;
+    const imported = new Set<string>();
+    for (const file of files) {
+      const code = readFileSync(`${ROOT}dist/${file}`, 'utf8');
+      for (const [, , specifier = ''] of code.matchAll(bare)) {
+        if (specifier.startsWith('.') || builtinModules.includes(specifier)) continue;
+        imported.add(specifier.split('/', specifier.startsWith('@') ? 2 : 1).join('/'));
+      }
+    }
+    expect(imported.size).toBeGreaterThan(10);
+    expect([...imported].filter((name) => !(name in pkg.dependencies)).sort()).toEqual([]);
   });
 });
 
@@ -156,6 +176,10 @@ describe('Dockerfile', () => {
       'dist/main.js',
       'packages/client/node_modules',
       'packages/client/dist',
+      // The Python guide's virtual environment, and the Python SDK the image never runs.
+      '.venv/bin/python',
+      'packages/python-client/src/gatehouse_client/__init__.py',
+      'packages/python-client/tests/__pycache__/support.cpython-311.pyc',
     ]) {
       expect(ignored(path), path).toBe(true);
     }
@@ -211,6 +235,14 @@ describe('docker-compose.yml', () => {
     expect(gatehouse!.environment!.PUBLIC_URL).toMatch(/^https:\/\//);
     expect(gatehouse!.expose).toEqual(['8000']);
     expect(read('Caddyfile')).toMatch(/reverse_proxy gatehouse:8000/);
+  });
+
+  it('pins PORT to the port Caddy forwards to and the image exposes, whatever .env says', () => {
+    // environment wins over env_file: a PORT copied into .env cannot move Gatehouse away from
+    // Caddy's upstream (the health check would still pass on $PORT while every request got a 502).
+    const { gatehouse } = compose.services;
+    expect(gatehouse!.environment!.PORT).toBe('8000');
+    expect(instructions().find((i) => i.op === 'EXPOSE')?.args).toBe('8000');
   });
 
   it('hard-codes no password: secrets come from .env', () => {
