@@ -74,6 +74,10 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       expect(claims).toMatchObject({ iss: t.url, aud: client.client_id, nonce: 'n-first', sub: expect.any(String) });
       expect(claims.auth_time).toEqual(expect.any(Number));
       expect(tokens.token_type).toBe('Bearer');
+      // ValidateExpiresIn (RFC 6749 §5.1), and the access token works at the resource (UserInfo).
+      expect(tokens.expires_in).toBeGreaterThan(0);
+      const info = await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(info.status).toBe(200);
     });
   });
 
@@ -339,11 +343,14 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
         'ce',
       );
       const tokens = await rp.tokens(code);
-      await rp.verifyIdToken(tokens.id_token!);
+      const { claims } = await rp.verifyIdToken(tokens.id_token!);
       const info = (await (
         await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
       ).json()) as Record<string, unknown>;
       expect(info.name).toEqual(expect.any(String));
+      // The module's other check, EnsureIdTokenDoesNotContainName, is only a WARNING: the ID token
+      // carries the claims of the granted scopes too (docs/relying-parties.md says so).
+      expect(claims.name).toBe(info.name);
     });
   });
 
