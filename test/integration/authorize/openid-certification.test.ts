@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../../src/crypto/hash.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
@@ -73,6 +74,10 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       expect(claims).toMatchObject({ iss: t.url, aud: client.client_id, nonce: 'n-first', sub: expect.any(String) });
       expect(claims.auth_time).toEqual(expect.any(Number));
       expect(tokens.token_type).toBe('Bearer');
+      // ValidateExpiresIn (RFC 6749 §5.1), and the access token works at the resource (UserInfo).
+      expect(tokens.expires_in).toBeGreaterThan(0);
+      const info = await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(info.status).toBe(200);
     });
   });
 
@@ -243,6 +248,8 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       const info = (await (
         await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
       ).json()) as Record<string, unknown>;
+      // EnsureUserInfoContainsSub, VerifyUserInfoAndIdTokenInTokenEndpointSameSub (OIDC Core §5.3.2).
+      expect(info.sub).toBe((await rp.verifyIdToken(tokens.id_token!)).claims.sub);
       return { tokens, info };
     }
     describe('oidcc-scope-profile', () => {
@@ -279,6 +286,15 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       });
     });
     describe('oidcc-scope-all', () => {
+      it('is skipped by the suite: it asks for address and phone too, which scopes_supported does not list', async () => {
+        const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<
+          string,
+          string[]
+        >;
+        expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email']));
+        expect(meta.scopes_supported).not.toContain('address');
+        expect(meta.scopes_supported).not.toContain('phone');
+      });
       it('every supported identity scope at once', async () => {
         const { info } = await claimsFor('openid profile email');
         expect(info).toMatchObject({
@@ -303,7 +319,6 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     ['oidcc-ui-locales', { ui_locales: 'se' }],
     ['oidcc-claims-locales', { claims_locales: 'se' }],
     ['oidcc-ensure-request-with-acr-values-succeeds', { acr_values: '1 2' }],
-    ['oidcc-claims-essential', { claims: JSON.stringify({ userinfo: { name: { essential: true } } }) }],
   ])('%s', (_module, extra) => {
     it('accepts the parameter and completes the flow', async () => {
       const browser = new Browser();
@@ -312,6 +327,30 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
         'x',
       );
       await rp.verifyIdToken((await rp.tokens(code)).id_token!);
+    });
+  });
+
+  describe('oidcc-claims-essential', () => {
+    it('accepts a claims request for name (essential, in UserInfo) and UserInfo returns name', async () => {
+      // claims_parameter_supported is false: the parameter is accepted and ignored, and name comes
+      // with the profile scope the suite's client is configured with (EnsureUserInfoContainsName).
+      const code = await expectCode(
+        await rp.authorize(
+          new Browser(),
+          { scope: 'openid profile', state: 'ce', claims: JSON.stringify({ userinfo: { name: { essential: true } } }) },
+          { email: newEmail() },
+        ),
+        'ce',
+      );
+      const tokens = await rp.tokens(code);
+      const { claims } = await rp.verifyIdToken(tokens.id_token!);
+      const info = (await (
+        await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+      ).json()) as Record<string, unknown>;
+      expect(info.name).toEqual(expect.any(String));
+      // The module's other check, EnsureIdTokenDoesNotContainName, is only a WARNING: the ID token
+      // carries the claims of the granted scopes too (docs/relying-parties.md says so).
+      expect(claims.name).toBe(info.name);
     });
   });
 
@@ -447,8 +486,12 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
         prompt: 'none',
         id_token_hint: first.tokens.id_token!,
       });
+      expect(outcome.hops).toHaveLength(1);
       const code = await expectCode(outcome, 'h');
-      expect((await rp.verifyIdToken((await rp.tokens(code)).id_token!)).claims.sub).toBe(first.claims.sub);
+      const { claims } = await rp.verifyIdToken((await rp.tokens(code)).id_token!);
+      // AbstractOIDCCSameAuthTwiceServerTest: the same sub and the same auth_time as the first login.
+      expect(claims.sub).toBe(first.claims.sub);
+      expect(claims.auth_time).toBe(first.claims.auth_time);
     });
 
     it('an expired hint still names its subject (expiry is ignored)', async () => {
@@ -527,14 +570,25 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   });
 
   describe('oidcc-codereuse-30seconds', () => {
-    it('a replayed code also revokes the access token issued from it (RFC 6749 §4.1.2)', async () => {
+    it('a code replayed 30 seconds after its redemption is invalid_grant and revokes the access token issued from it (RFC 6749 §4.1.2)', async () => {
       const browser = new Browser();
       const code = await expectCode(
         await rp.authorize(browser, { scope: 'openid', state: 'cr30' }, { email: newEmail() }),
         'cr30',
       );
       const tokens = await rp.tokens(code);
-      expect((await rp.redeem(code)).status).toBe(400);
+      // The suite waits 30 seconds (longer than nothing, shorter than the 60 s code lifetime): the
+      // code's row is moved 30 seconds into the past, as if they had passed.
+      const moved = await t.db.query(
+        `UPDATE authorization_codes SET consumed_at = consumed_at - interval '30 seconds',
+           expires_at = expires_at - interval '30 seconds', auth_time = auth_time - interval '30 seconds'
+         WHERE code_hash = $1`,
+        [sha256Hex(code)],
+      );
+      expect(moved.rowCount).toBe(1);
+      const again = await rp.redeem(code);
+      expect(again.status).toBe(400);
+      expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
       const info = await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       expect(info.status).toBe(401);
     });
@@ -620,7 +674,42 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
     });
   });
 
+  /**
+   * A request the way the suite's BuildRequestObjectRedirectToAuthorizationEndpoint builds it: an
+   * unsigned (alg "none") request object holding every parameter plus iss and aud, and in the
+   * query only request, response_type, client_id, scope and redirect_uri (state and nonce are
+   * inside the object only).
+   */
+  function requestObjectUrl(inside: Record<string, string>, queryRedirect = REDIRECT) {
+    const claims = {
+      response_type: 'code',
+      client_id: client.client_id,
+      scope: 'openid',
+      redirect_uri: REDIRECT,
+      ...inside,
+      iss: client.client_id,
+      aud: t.url,
+    };
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return rp.authorizeUrl({ scope: 'openid', redirect_uri: queryRedirect, request: `${header}.${body}.` });
+  }
+
   describe('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported', () => {
+    it('the request object as the suite sends it is answered request_not_supported, never ignored (OIDC Core §3.1.2.6)', async () => {
+      const first = await firstLogin();
+      const outcome = await rp.authorize(
+        first.browser,
+        {},
+        { url: requestObjectUrl({ state: 'inside', nonce: 'inside' }) },
+      );
+      expect(outcome.callback.searchParams.get('error'), outcome.callback.toString()).toBe('request_not_supported');
+      expect(outcome.callback.searchParams.get('code')).toBeNull();
+      expect(outcome.callback.searchParams.get('iss')).toBe(t.url);
+      // The state was only inside the unprocessed object, so there is none to return.
+      expect(outcome.callback.searchParams.get('state')).toBeNull();
+    });
+
     it('a request object is answered with request_not_supported, state from the query (OIDC Core §6.1)', async () => {
       const first = await firstLogin();
       const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
@@ -634,10 +723,23 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
   });
 
   describe('oidcc-ensure-request-object-with-redirect-uri', () => {
-    it('is skipped by the suite: discovery says request objects are not supported', async () => {
+    it('discovery says request objects are not supported (request_object_signing_alg_values_supported absent)', async () => {
       const meta = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
       expect(meta.request_parameter_supported).toBe(false);
       expect(meta.request_uri_parameter_supported).toBe(false);
+      expect(meta.request_object_signing_alg_values_supported).toBeUndefined();
+    });
+
+    it('the registered redirect_uri only inside the object and another in the query: an error page, no redirect to either', async () => {
+      // The module's screenshot is the OP's redirect-URI error page: the object is not processed,
+      // so the query's unregistered redirect_uri is the one judged.
+      const first = await firstLogin();
+      const res = await first.browser.get(
+        requestObjectUrl({ state: 'inside', nonce: 'inside' }, `${REDIRECT}?dummy1=lorem&dummy2=ipsum`),
+      );
+      expect(res.status).toBe(400);
+      expect(res.location).toBeUndefined();
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     });
   });
 
@@ -658,6 +760,52 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
         aud: client.client_id,
         auth_time: first.claims.auth_time,
       });
+    });
+
+    it('as the suite runs it: a second refresh a second later, then client 2 uses client 1 refresh token', async () => {
+      const first = await firstLogin({ scope: 'openid offline_access', prompt: 'consent' });
+      const refreshToken = first.tokens.refresh_token!;
+      // EnsureRefreshTokenContainsAllowedCharactersOnly (RFC 6749 A.17: VSCHAR).
+      expect(refreshToken).toMatch(/^[\x20-\x7e]+$/);
+      // RefreshTokenRequestSteps waits a second, so that the new ID token's iat differs.
+      await new Promise((r) => setTimeout(r, 1100));
+      const res = await rp.refresh(refreshToken, 'openid offline_access');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('cache-control')).toContain('no-store');
+      const body = (await res.json()) as TokenSet;
+      expect(body.token_type).toBe('Bearer');
+      expect(body.access_token).not.toBe(first.tokens.access_token);
+      expect(body.expires_in).toBeGreaterThan(0);
+      // CompareIdTokenClaims (OIDC Core §12.2): iss, sub, aud, auth_time equal; iat new; azp as before.
+      const { claims } = await rp.verifyIdToken(body.id_token!);
+      expect(claims.iat).toBeGreaterThan(first.claims.iat!);
+      expect(claims).toMatchObject({ iss: first.claims.iss, sub: first.claims.sub, aud: first.claims.aud });
+      expect(claims.auth_time).toBe(first.claims.auth_time);
+      expect(claims.azp).toBe(first.claims.azp);
+      // The refreshed access token works at the resource (UserInfo).
+      const info = await fetch(`${t.url}/userinfo`, { headers: { authorization: `Bearer ${body.access_token}` } });
+      expect(info.status).toBe(200);
+
+      // AbstractOIDCCMultipleClient: the same flow with a second client, whose refresh token
+      // client 1 then presents (RefreshTokenRequestExpectingErrorSteps: 400 invalid_grant, JSON).
+      const second = await registerRelyingParty(t, REDIRECT, { app_name: 'Conformance RP 2' });
+      const code2 = await expectCode(
+        await second.rp.authorize(
+          new Browser(),
+          { scope: 'openid offline_access', prompt: 'consent', state: 'c2' },
+          { email: newEmail() },
+        ),
+        'c2',
+      );
+      const tokens2 = await second.rp.tokens(code2);
+      expect(tokens2.refresh_token).toEqual(expect.any(String));
+      const stolen = await rp.refresh(tokens2.refresh_token!, 'openid offline_access');
+      expect(stolen.status).toBe(400);
+      expect(stolen.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await stolen.json()).toMatchObject({ error: 'invalid_grant' });
+      // Client 2 still refreshes its own.
+      expect((await second.rp.refresh(tokens2.refresh_token!)).status).toBe(200);
     });
 
     it('offline_access is dropped for a client that may not refresh', async () => {
@@ -726,8 +874,45 @@ describeBackends('OpenID Provider: Basic OP and Config OP certification modules'
       expect(algs).toEqual(expect.arrayContaining(['RS256', 'ES256', 'EdDSA']));
       for (const key of jwks.keys) {
         expect(key).toMatchObject({ kid: expect.any(String), use: 'sig' });
-        expect(Object.keys(key)).not.toEqual(expect.arrayContaining(['d']));
+        // EnsureServerJwksDoesNotContainPrivateOrSymmetricKeys (RFC 7518 §6.3.2.1).
+        expect(key.kty).not.toBe('oct');
+        for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(key[secret]).toBeUndefined();
       }
+    });
+
+    it('the remaining conditions: JSON, grant types, scope syntax, PKCE methods as an array, no locales or registration', async () => {
+      const res = await fetch(`${t.url}/.well-known/openid-configuration`);
+      // CheckDiscoveryEndpointReturnedJsonContentType (OIDC Discovery §4.2).
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const meta = (await res.json()) as Record<string, unknown>;
+      // OIDCCCheckDiscEndpointGrantTypesSupported: the code flow needs authorization_code.
+      expect(meta.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
+      // CheckDiscEndpointScopesSupportedSyntax (RFC 6749 §3.3 scope-token).
+      for (const scope of meta.scopes_supported as string[]) expect(scope).toMatch(/^[\x21\x23-\x5b\x5d-\x7e]+$/);
+      // EnsureServerConfigurationCodeChallengeMethodsSupportedIsAnArray (RFC 8414 §2).
+      expect(meta.code_challenge_methods_supported).toEqual(['S256']);
+      // Members the module checks only when present: none of them is published.
+      for (const name of [
+        'registration_endpoint',
+        'userinfo_signing_alg_values_supported',
+        'ui_locales_supported',
+        'claims_locales_supported',
+      ]) {
+        expect(meta[name]).toBeUndefined();
+      }
+    });
+
+    it('CheckDiscEndpointAllEndpointsAreHttps: with an https PUBLIC_URL, the issuer and every endpoint are https under it', async () => {
+      const issuer = 'https://id.example.com';
+      const https = await t.another({ env: { PUBLIC_URL: issuer, LOG_LEVEL: 'warn' } });
+      const res = await https.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' });
+      expect(res.statusCode).toBe(200);
+      const meta = res.json<Record<string, unknown>>();
+      expect(meta.issuer).toBe(issuer);
+      const urls = Object.entries(meta).filter(([k]) => k.endsWith('_endpoint') || k.endsWith('_uri'));
+      expect(urls.length).toBeGreaterThanOrEqual(8);
+      for (const [name, value] of urls) expect(`${name}=${String(value)}`).toMatch(new RegExp(`^${name}=${issuer}/`));
+      await https.close();
     });
   });
 });

@@ -179,6 +179,25 @@ describeBackends('device authorization grant (RFC 8628)', (backend) => {
     await expectError(await poll(tv, a.device_code), 400, 'authorization_pending');
   });
 
+  it('slow_down holds "for this and all subsequent requests": a poll after the old interval is still too fast', async () => {
+    const a = await authorize(tv);
+    await expectError(await poll(tv, a.device_code), 400, 'authorization_pending');
+    await expectError(await poll(tv, a.device_code), 400, 'slow_down');
+    // The interval is now 10 s: a poll 7 s after the last one (past the original 5 s) is early.
+    const lastPollAgo = (seconds: number) =>
+      t.db.query(
+        `UPDATE device_authorizations SET last_polled_at = now() - make_interval(secs => $2) WHERE device_code_hash = $1`,
+        [sha256Hex(a.device_code), seconds],
+      );
+    await lastPollAgo(7);
+    await expectError(await poll(tv, a.device_code), 400, 'slow_down');
+    // Now 15 s: 11 s is early too (and raises it to 20 s); 21 s is not.
+    await lastPollAgo(11);
+    await expectError(await poll(tv, a.device_code), 400, 'slow_down');
+    await lastPollAgo(21);
+    await expectError(await poll(tv, a.device_code), 400, 'authorization_pending');
+  });
+
   it('approved at /device (dash- and case-insensitive): tokens with refresh and ID token, exactly once', async () => {
     const a = await authorize(tv, 'openid profile');
     const browser = await signedIn();
