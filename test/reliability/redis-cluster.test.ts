@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY } from '../helpers/app.js';
 import { msUntil } from '../helpers/wait.js';
@@ -9,6 +11,7 @@ import {
   type PrivateRedisCluster,
 } from './private-services.js';
 
+const run = promisify(execFile);
 const admin = { 'x-admin-key': TEST_ADMIN_KEY };
 const UNKNOWN_SUBJECT = '00000000-0000-4000-8000-000000000000';
 
@@ -43,8 +46,20 @@ describe('Redis Cluster', () => {
     });
 
   it('disables clients and revokes an API key on every instance within 1 s, with no MOVED or CROSSSLOT', async () => {
-    const clients = await Promise.all(Array.from({ length: 6 }, () => registerOver(a.url, {})));
-    for (const c of clients) for (const gh of [a, b, a, b]) expect((await token(gh, c)).status).toBe(200);
+    // Clients until every master holds one's shared copy (SCAN answers for its own node only):
+    // the disables below then change keys on every master, not only the one a seed node owns.
+    const clients: { client_id: string; client_secret: string }[] = [];
+    const holders = new Set<number>();
+    while (holders.size < cluster.ports.length && clients.length < 30) {
+      const batch = await Promise.all(Array.from({ length: 3 }, () => registerOver(a.url, {})));
+      for (const c of batch) for (const gh of [a, b, a, b]) expect((await token(gh, c)).status).toBe(200);
+      clients.push(...batch);
+      for (const port of cluster.ports) {
+        const { stdout } = await run('redis-cli', ['-p', String(port), '--scan', '--pattern', 'gh:clients:*']);
+        if (clients.some((c) => stdout.includes(c.client_id))) holders.add(port);
+      }
+    }
+    expect(holders.size).toBe(cluster.ports.length);
     const created = await call(`${a.url}/internal/api-keys`, { method: 'POST', headers: admin, json: { name: 'svc' } });
     const key: string = created.body.api_key;
     const broker = (gh: RunningGatehouse) =>
