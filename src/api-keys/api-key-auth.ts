@@ -7,6 +7,7 @@ import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { ApiError, forbidden, invalidToken } from '../oauth/errors.js';
 import type { ApiKeysRepository } from '../repositories/api-keys.js';
 import type { CredentialLimits } from '../security/auth-limits.js';
+import { SingleFlight } from '../security/single-flight.js';
 import { parseApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
 
 const CHANNEL = 'api-keys';
@@ -32,6 +33,8 @@ export class ApiKeyAuthenticator {
   private readonly rows: CoherentCache<ApiKey>;
   private readonly verified = new LRUCache<string, Verified>({ max: 10_000, ttl: LOCAL_TTL_MS });
   private readonly used = new Set<string>();
+  /** Concurrent first uses of one key from one address share one check (and one counted attempt). */
+  private readonly checks = new SingleFlight<ApiKey>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -83,8 +86,18 @@ export class ApiKeyAuthenticator {
       this.used.add(cached.id);
       return cached;
     }
+    const key = await this.checks.run(`${request.ip}\u0000${presented ? sha256Hex(presented) : ''}`, () =>
+      this.check(request.ip, presented),
+    );
+    if (!key.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
+    this.used.add(key.id);
+    return key;
+  }
+
+  /** The slow path: the key's row, then argon2, counted against the failure limits first. */
+  private async check(ip: string, presented: string | undefined): Promise<ApiKey> {
     // Counted before argon2: a burst of bad keys cannot all pass the limit.
-    const attempt = await this.deps.limits.begin(request.ip);
+    const attempt = await this.deps.limits.begin(ip);
     const fail = (): never => {
       attempt.failed();
       throw invalidToken('invalid API key');
@@ -99,8 +112,6 @@ export class ApiKeyAuthenticator {
     if (!(await this.deps.hasher.verify(key.id, presented, key.key_hash))) return fail();
     await attempt.succeeded();
     this.verified.set(parsed.lookupPrefix, { key, digest: sha256Hex(presented) });
-    if (!key.scopes.includes(scope)) throw forbidden(`this API key lacks the '${scope}' scope`);
-    this.used.add(key.id);
     return key;
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { LRUCache } from 'lru-cache';
+import { SingleFlight } from '../security/single-flight.js';
 import { sha256Base64 } from './hash.js';
 
 /** Longest secret we will hash: anything longer is refused before argon2 ever sees it. */
@@ -56,7 +57,7 @@ export function createSecretHasher(opts: SecretHasherOptions = {}): SecretHasher
   const slots = createSlots(opts.maxConcurrent ?? 2 * availableParallelism(), opts.maxQueued ?? MAX_QUEUED_HASHES);
   const verified = new LRUCache<string, true>({ max: opts.cacheSize ?? 10_000 });
   // Concurrent first uses of one secret (a client starting 16 workers) share one verification.
-  const inflight = new Map<string, Promise<boolean>>();
+  const inflight = new SingleFlight<boolean>();
   let dummyHash: Promise<string> | undefined;
   let count = 0;
   const entry = (ownerId: string, secret: string, storedHash: string) =>
@@ -83,17 +84,11 @@ export function createSecretHasher(opts: SecretHasherOptions = {}): SecretHasher
       if (secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return false;
       const key = entry(ownerId, secret, storedHash);
       if (verified.has(key)) return true;
-      let pending = inflight.get(key);
-      if (!pending) {
-        pending = argonVerify(storedHash, secret)
-          .then((ok) => {
-            if (ok) verified.set(key, true);
-            return ok;
-          })
-          .finally(() => inflight.delete(key));
-        inflight.set(key, pending);
-      }
-      return pending;
+      return inflight.run(key, async () => {
+        const ok = await argonVerify(storedHash, secret);
+        if (ok) verified.set(key, true);
+        return ok;
+      });
     },
     async verifyNothing(secret) {
       dummyHash ??= argon2.hash(randomBytes(16).toString('base64url'), { type: argon2.argon2id });

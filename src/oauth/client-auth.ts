@@ -5,6 +5,8 @@ import { MAX_SECRET_LENGTH, type SecretHasher } from '../crypto/secret-hasher.js
 import { invalidClient, invalidRequest } from './errors.js';
 import type { FormParams } from './form-params.js';
 import type { CredentialLimits } from '../security/auth-limits.js';
+import { SingleFlight } from '../security/single-flight.js';
+import { sha256Hex } from '../crypto/hash.js';
 
 export interface AuthenticatedClient {
   client: Client;
@@ -34,13 +36,14 @@ export function createClientAuthenticator(deps: {
   hasher: SecretHasher;
   limits: CredentialLimits;
 }) {
+  const checks = new SingleFlight<AuthenticatedClient>();
+
   /** `body` is the endpoint's form body as its schema parsed it: read once, by the route. */
-  return async function authenticateClient(
+  async function authenticateClient(
     request: FastifyRequest,
     body: FormParams | null | undefined,
   ): Promise<AuthenticatedClient> {
     const presented = readCredentials(request, body);
-    const scheme = presented.viaHeader ? 'Basic' : undefined;
     const client = await deps.store.findById(presented.clientId);
     // Steady state: a secret this client already proved is accepted from memory, with no
     // argon2 and no failure-counter round trip (only the secret's holder can hit this path).
@@ -59,6 +62,19 @@ export function createClientAuthenticator(deps: {
       await deps.limits.check(request.ip, presented.clientId);
       return { client, method: 'none' };
     }
+    // Concurrent first uses of one credential from one address (a busy service meeting a fresh
+    // instance) share one check: one argon2 run and one counted attempt, not one per request.
+    const flight = `${request.ip}\u0000${presented.clientId}\u0000${presented.method}\u0000${sha256Hex(presented.secret ?? '')}`;
+    return checks.run(flight, () => check(request, presented, client));
+  }
+
+  /** The slow path: counted against the failure limits, then argon2. */
+  async function check(
+    request: FastifyRequest,
+    presented: Presented,
+    client: Client | null,
+  ): Promise<AuthenticatedClient> {
+    const scheme = presented.viaHeader ? 'Basic' : undefined;
     const attempt = await deps.limits.begin(request.ip, presented.clientId);
 
     const fail = (): never => {
@@ -82,7 +98,9 @@ export function createClientAuthenticator(deps: {
     if (!(await deps.hasher.verify(client.id, presented.secret, client.secret_hash))) return fail();
     await attempt.succeeded();
     return { client, method: presented.method };
-  };
+  }
+
+  return authenticateClient;
 }
 
 function readCredentials(request: FastifyRequest, body: FormParams | null | undefined): Presented {
