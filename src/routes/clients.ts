@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { idParams } from '../admin/id-params.js';
 import { publicView } from '../clients/client.js';
 import {
   disableClient,
@@ -15,8 +16,6 @@ import { clientPatchSchema, registrationSchema } from '../clients/registration.j
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { notFound } from '../oauth/errors.js';
 import { adminActor, requireAdmin } from '../guards/require-admin.js';
-
-const clientIdParams = z.object({ id: z.string().min(1).max(128) });
 
 const clientView = z.object({
   id: z.string(),
@@ -127,7 +126,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/clients/:id',
     {
-      schema: { tags, summary: 'One client (never its secret)', security: security.adminKey, params: clientIdParams },
+      schema: { tags, summary: 'One client (never its secret)', security: security.adminKey, params: idParams },
       config: {
         openapi: {
           response: {
@@ -152,7 +151,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change a client (the fields given); the result is validated as a registration',
         description: 'Errors: 400 invalid_redirect_uri or invalid_client_metadata, 404 not_found.',
         security: security.adminKey,
-        params: clientIdParams,
+        params: idParams,
       },
       config: {
         openapi: {
@@ -177,7 +176,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Disable a client on every instance (idempotent); purge=true also deletes its tokens and consents',
         security: security.adminKey,
-        params: clientIdParams,
+        params: idParams,
         querystring: z.object({ purge: z.enum(['true', 'false']).default('false') }),
       },
       config: {
@@ -214,7 +213,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: "Replace a confidential client's secret; the new one is shown once",
         security: security.adminKey,
-        params: clientIdParams,
+        params: idParams,
       },
       config: {
         openapi: {

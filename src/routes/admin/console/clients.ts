@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consoleActor } from '../../../admin/console-access.js';
+import { idParams } from '../../../admin/id-params.js';
 import {
   disableClient,
   purgeClient,
@@ -19,7 +20,6 @@ import {
 } from '../../../views/admin/pages/clients.js';
 import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from './forms.js';
 
-const idParams = z.object({ id: z.string().min(1).max(128) });
 const clientForm = formBase.extend({
   app_name: field(100),
   contact_email: field(254),
