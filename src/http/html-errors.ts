@@ -14,13 +14,15 @@ export function useHtmlErrors(app: FastifyInstance, back?: { url: string; label:
     const e = toApiError(err, request);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     const message =
-      e.status < 500
-        ? `The request was not valid: ${e.description}.`
-        : 'Something went wrong on our side. Please try again in a moment.';
+      e.status === 404
+        ? `Nothing here: ${e.description}.`
+        : e.status < 500
+          ? `The request was not valid: ${e.description}.`
+          : 'Something went wrong on our side. Please try again in a moment.';
     return sendPage(
       reply,
       errorPage({
-        title: e.status < 500 ? 'Bad request' : 'Something went wrong',
+        title: e.status === 404 ? 'Not found' : e.status < 500 ? 'Bad request' : 'Something went wrong',
         message,
         ...(back ? { retryUrl: back.url, retryLabel: back.label } : {}),
       }),

@@ -133,34 +133,38 @@ const list: Command = {
   },
 };
 
-const disable = idCommand({
-  name: 'clients disable',
-  summary: 'disable a client on every instance (idempotent)',
-  id: 'client id',
-  async run(ctx, id) {
-    const client = await disableClient(await adminDeps(ctx), id, ctx.actor);
+/** `clients <verb> <client id>`: one call of the client service the admin API uses. */
+const byClientId = (
+  name: string,
+  summary: string,
+  act: (deps: ClientAdminDeps, id: string, by: CliContext['actor']) => Promise<unknown>,
+) => idCommand({ name, summary, id: 'client id', run: async (ctx, id) => act(await adminDeps(ctx), id, ctx.actor) });
+
+const disable = byClientId(
+  'clients disable',
+  'disable a client on every instance (idempotent)',
+  async (deps, id, by) => {
+    const client = await disableClient(deps, id, by);
     return { success: true, client_id: client.id, disabled: true };
   },
-});
+);
 
-const purge = idCommand({
-  name: 'clients purge',
-  summary: 'disable a client and delete its tokens and consents (same as DELETE /clients/:id?purge=true)',
-  id: 'client id',
-  async run(ctx, id) {
-    const { client, counts } = await purgeClient(await adminDeps(ctx), id, ctx.actor);
+const purge = byClientId(
+  'clients purge',
+  'disable a client and delete its tokens and consents (same as DELETE /clients/:id?purge=true)',
+  async (deps, id, by) => {
+    const { client, counts } = await purgeClient(deps, id, by);
     return { success: true, client_id: client.id, disabled: true, purged: counts };
   },
-});
+);
 
-const rotateSecret = idCommand({
-  name: 'clients rotate-secret',
-  summary: "replace a confidential client's secret; prints the new one once",
-  id: 'client id',
-  async run(ctx, id) {
-    const { client, secret } = await rotateClientSecret(await adminDeps(ctx), id, ctx.actor);
+const rotateSecret = byClientId(
+  'clients rotate-secret',
+  "replace a confidential client's secret; prints the new one once",
+  async (deps, id, by) => {
+    const { client, secret } = await rotateClientSecret(deps, id, by);
     return rotationResponse(client, secret);
   },
-});
+);
 
 export const clientCommands: Command[] = [create, update, list, disable, purge, rotateSecret];

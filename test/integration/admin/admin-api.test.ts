@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders } from '../../helpers/admin.js';
 import { auditEvents } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { seedUser } from '../../helpers/oauth.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 
 describeBackends('admin API: users, connections, audit events, signing keys', (backend) => {
@@ -143,12 +144,7 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
     });
 
     it('erases a person with DELETE /users/:id, audited with the admin key as actor under the deletion reference', async () => {
-      const user = await t.app.repos.users.upsertFromGoogle({
-        sub: 'admin-api-erased',
-        email: 'erased@example.com',
-        emailVerified: true,
-        name: 'Erased Person',
-      });
+      const user = await seedUser(t.db);
       const res = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toEqual({ success: true, deleted: true });

@@ -176,32 +176,20 @@ describeBackends('admin console', (backend) => {
         )
       ).rows[0]!.n;
 
-    const forged = await browser.post(`${t.url}/admin/connections/link`, {
-      csrf_token: 'forged',
-      connection_id: 'console-link',
-    });
-    expect(forged.status).toBe(403);
-    const badId = await browser.post(`${t.url}/admin/connections/link`, {
-      csrf_token: csrf,
-      connection_id: '0b6f1c5e-2f7a-4c7e-9d7e-3b1f2a4c5d6e',
-    });
+    const postLink = (fields: Record<string, string>) =>
+      browser.post(`${t.url}/admin/connections/link`, { csrf_token: csrf, ...fields });
+
+    expect((await postLink({ csrf_token: 'forged', connection_id: 'console-link' })).status).toBe(403);
+    const badId = await postLink({ connection_id: '0b6f1c5e-2f7a-4c7e-9d7e-3b1f2a4c5d6e' });
     expect(badId.status).toBe(400);
     expect(badId.text).toContain('Not created: a connection id');
-    const badReturn = await browser.post(`${t.url}/admin/connections/link`, {
-      csrf_token: csrf,
-      connection_id: 'console-link',
-      return_to: 'ftp://shop.example/done',
-    });
+    const badReturn = await postLink({ connection_id: 'console-link', return_to: 'ftp://shop.example/done' });
     expect(badReturn.status).toBe(400);
     expect(badReturn.text).toContain('Not created: return to must be an https URL');
     expect(badReturn.text).toContain('value="console-link"');
     expect(await links()).toBe(0);
 
-    const made = await browser.post(`${t.url}/admin/connections/link`, {
-      csrf_token: csrf,
-      connection_id: 'console-link',
-      return_to: 'https://shop.example/done',
-    });
+    const made = await postLink({ connection_id: 'console-link', return_to: 'https://shop.example/done' });
     expect(made.status).toBe(200);
     expect(made.text).toContain('Connect link — shown once.');
     const url = /<code id="connect-url">([^<]+)<\/code>/.exec(made.text)![1]!.replaceAll('&amp;', '&');
@@ -228,6 +216,7 @@ describeBackends('admin console', (backend) => {
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(res.text, url).toContain('href="/admin">Back to the console</a>');
       expect(res.text, url).not.toContain('Try again');
+      expect(res.text, url).toContain(res.status === 404 ? '<h1 class="error">Not found</h1>' : 'Bad request');
     }
   });
 
