@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { clientAdminDeps } from '../admin/client-admin-deps.js';
 import { idParams } from '../admin/id-params.js';
 import { publicView } from '../clients/client.js';
 import {
@@ -10,7 +11,6 @@ import {
   rotateClientSecret,
   rotationResponse,
   updateClient,
-  type ClientAdminDeps,
 } from '../clients/client-admin.js';
 import { clientPatchSchema, registrationSchema } from '../clients/registration.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
@@ -59,15 +59,7 @@ const tags = ['clients'];
 /** Admin API for OAuth clients; every route requires X-Admin-Key. */
 export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', requireAdmin);
-  const deps: ClientAdminDeps = {
-    db: app.db,
-    repos: app.repos,
-    hasher: app.secretHasher,
-    store: app.clientStore,
-    denyList: app.denyList,
-    accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
-    audit: app.audit,
-  };
+  const deps = clientAdminDeps(app);
 
   app.post(
     '/clients/register',
