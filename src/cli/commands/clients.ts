@@ -31,14 +31,14 @@ const create: Command = {
   synopsis:
     '--name <app name> --email <contact> --redirect-url <url>… [--post-logout-redirect-url <url>…] [--grant-type <type>…] [--scope "<scopes>"] [--public] [--auth-method client_secret_basic|client_secret_post] [--first-party] [--resource-server]',
   details: [
-    '--redirect-url   repeatable (or comma-separated); https, or http on 127.0.0.1/[::1]/localhost',
-    '--grant-type     repeatable: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange (default: the first two)',
-    '--scope          space-separated scopes the client may ask for (default "openid profile email")',
-    '--public         a public client (token_endpoint_auth_method none, PKCE, no secret)',
-    '--auth-method    client_secret_basic (default) or client_secret_post',
+    '--redirect-url               repeatable (or comma-separated); https, or http on 127.0.0.1/[::1]/localhost',
     '--post-logout-redirect-url   repeatable (or comma-separated); where /oauth/logout may send people back to',
-    '--first-party    consent is not asked (your own applications)',
-    '--resource-server   may introspect tokens',
+    '--grant-type                 repeatable: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange (default: the first two)',
+    '--scope                      space-separated scopes the client may ask for (default "openid profile email")',
+    '--public                     a public client (token_endpoint_auth_method none, PKCE, no secret)',
+    '--auth-method                client_secret_basic (default) or client_secret_post',
+    '--first-party                consent is not asked (your own applications)',
+    '--resource-server            may introspect tokens',
   ],
   options: {
     name: { type: 'string' },
