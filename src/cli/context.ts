@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import type { AuditEvent } from '../audit/audit-event.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { Cache } from '../cache/cache.js';
 import { connectCache } from '../cache/connect.js';
@@ -160,6 +161,12 @@ export class CliContext {
       });
     }
     return this.audits;
+  }
+
+  /** audit().record, for the services that take a `(event) => void`. */
+  async recordAudit(): Promise<(event: AuditEvent) => void> {
+    const audit = await this.audit();
+    return (event) => audit.record(event);
   }
 
   /** Writes pending audit events, then closes connections; safe to call once at exit. */

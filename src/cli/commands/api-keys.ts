@@ -11,13 +11,12 @@ import { UsageError, idCommand, requiredString, stringList, type Command } from 
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<ApiKeyAdminDeps> {
-  const audit = await ctx.audit();
   const cache = await ctx.cache();
   return {
     apiKeys: (await ctx.repos()).apiKeys,
     hasher: ctx.hasher,
     changed: (key) => announceApiKeyChange(cache, key),
-    audit: (e) => audit.record(e),
+    audit: await ctx.recordAudit(),
   };
 }
 

@@ -13,7 +13,6 @@ import { UsageError, idCommand, positiveInt, requiredString, stringList, type Co
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
-  const audit = await ctx.audit();
   return {
     db: await ctx.db(),
     repos: await ctx.repos(),
@@ -21,7 +20,7 @@ async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
     store: await ctx.clientStore(),
     denyList: await ctx.denyList(),
     accessTokenLifetimeSeconds: ctx.config.security.access_token_expiry_minutes * 60,
-    audit: (e) => audit.record(e),
+    audit: await ctx.recordAudit(),
   };
 }
 

@@ -83,12 +83,11 @@ const link = idCommand({
       const key = await (await ctx.repos()).apiKeys.findById(keyId);
       if (!key || key.revoked) throw new UsageError(`no active API key ${keyId}`);
     }
-    const audit = await ctx.audit();
     const { connectUrl, expiresAt } = await issueConnectLink(
       {
         config: ctx.config,
         repos: await ctx.repos(),
-        vaultAudit: createVaultAudit((e) => audit.record(e)),
+        vaultAudit: createVaultAudit(await ctx.recordAudit()),
       },
       { connectionId: id, apiKeyId: keyId ?? null, returnTo, scopes: scopes.data },
       ctx.actor.actor,
@@ -102,14 +101,13 @@ const remove = idCommand({
   summary: 'revoke a connection’s grant at Google and delete it (webhooks get connection.deleted)',
   ...connectionIdArg,
   async run(ctx, id) {
-    const audit = await ctx.audit();
     const { revokedAtGoogle } = await deleteConnection(
       {
         db: await ctx.db(),
         repos: await ctx.repos(),
         google: ctx.google,
         vault: await ctx.vault(),
-        vaultAudit: createVaultAudit((e) => audit.record(e)),
+        vaultAudit: createVaultAudit(await ctx.recordAudit()),
       },
       id,
       { log: ctx.log, actor: ctx.actor.actor },

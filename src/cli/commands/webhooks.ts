@@ -11,8 +11,7 @@ import { UsageError, idCommand, requiredString, stringList, type Command } from 
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<WebhookAdminDeps> {
-  const audit = await ctx.audit();
-  return { webhooks: createWebhookStore(await ctx.db(), ctx.keyring), audit: (e) => audit.record(e) };
+  return { webhooks: createWebhookStore(await ctx.db(), ctx.keyring), audit: await ctx.recordAudit() };
 }
 
 const create: Command = {
