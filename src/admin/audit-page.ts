@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { AUDIT_EVENT_NAMES } from '../audit/audit-event.js';
 import { invalidRequest } from '../oauth/errors.js';
 import type { Repositories } from '../repositories/index.js';
-import { cursorParam, limitParam, pageOf, readCursor } from './cursor.js';
+import { cursorParam, pageOf, pageQuery, readCursor } from './cursor.js';
 
 const id = z.string().min(1).max(320);
 /** An empty form field means "no filter" (the console's GET form sends every field). */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** The filters of GET /audit-events and the console's audit page: one schema for both. */
-export const auditFilterSchema = z.object({
+export const auditFilterSchema = pageQuery.extend({
   event: optional(z.enum(AUDIT_EVENT_NAMES)),
   user_id: optional(id),
   actor: optional(id),
@@ -17,7 +17,6 @@ export const auditFilterSchema = z.object({
   since: optional(z.iso.datetime({ offset: true, local: true })),
   until: optional(z.iso.datetime({ offset: true, local: true })),
   cursor: optional(cursorParam),
-  limit: limitParam,
 });
 
 export type AuditFilterInput = z.infer<typeof auditFilterSchema>;

@@ -55,3 +55,15 @@ export function pageOf<T>(
   const key = keyOf(last);
   return { items, next_cursor: encodeCursor(key.at, key.id) };
 }
+
+/** The query every cursor-paginated admin list takes; a list adds its filters with `.extend`. */
+export const pageQuery = z.object({ cursor: cursorParam.optional(), limit: limitParam });
+
+/** The 200 body of a cursor-paginated admin list: `{ success, <items>: [...], next_cursor }`. */
+export function pageResponse<K extends string, T extends z.ZodType>(items: K, item: T, description: string) {
+  const shape = { success: z.literal(true), [items]: z.array(item), next_cursor: z.string().nullable() } as {
+    success: z.ZodLiteral<true>;
+    next_cursor: z.ZodNullable<z.ZodString>;
+  } & Record<K, z.ZodArray<T>>;
+  return z.object(shape).describe(description);
+}

@@ -4,12 +4,12 @@ import type { AdminActor } from '../clients/client-admin.js';
 import type { Config } from '../config/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { rotateSigningKeys } from '../oauth/signing-keys.js';
-import { createSigningKeysRepository } from '../repositories/signing-keys.js';
+import type { Repositories } from '../repositories/index.js';
 import type { Database } from '../storage/database.js';
 
 /** The signing keys as admins see them: which is active, when each was made and retired. */
-export async function listSigningKeys(db: Database) {
-  const rows = await createSigningKeysRepository(db).listPublic();
+export async function listSigningKeys(repos: Pick<Repositories, 'signingKeys'>) {
+  const rows = await repos.signingKeys.listPublic();
   return rows.map((k) => ({
     kid: k.kid,
     algorithm: k.algorithm,

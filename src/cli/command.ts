@@ -53,3 +53,37 @@ export function positiveInt(args: ParsedArgs, name: string, fallback: number, ma
   if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}`);
   return n;
 }
+
+/**
+ * A command about one thing named by id (`gatehouse clients disable <client id>`): the id is the
+ * only positional and, when `idSchema` is given, bad ids are a usage error naming `idMeaning`.
+ */
+export function idCommand(c: {
+  name: string;
+  summary: string;
+  /** What the usage line calls the id, e.g. `client id`. */
+  id: string;
+  idSchema?: { safeParse(value: unknown): { success: boolean } };
+  /** "an API key id (a UUID)": how a bad id is explained. */
+  idMeaning?: string;
+  details?: string[];
+  options?: OptionSpec;
+  /** What follows `<id>` in the usage line (options). */
+  synopsis?: string;
+  run(ctx: CliContext, id: string, args: ParsedArgs): Promise<unknown>;
+}): Command {
+  return {
+    name: c.name,
+    summary: c.summary,
+    synopsis: `<${c.id}>${c.synopsis ? ` ${c.synopsis}` : ''}`,
+    positionals: [c.id],
+    ...(c.details ? { details: c.details } : {}),
+    ...(c.options ? { options: c.options } : {}),
+    async run(ctx, args) {
+      const id = args.positionals[0]!;
+      if (c.idSchema && !c.idSchema.safeParse(id).success)
+        throw new UsageError(`'${id}' is not ${c.idMeaning ?? `a ${c.id}`}`);
+      return c.run(ctx, id, args);
+    },
+  };
+}

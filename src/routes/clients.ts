@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { clientAdminDeps } from '../admin/client-admin-deps.js';
+import { idParams } from '../admin/id-params.js';
 import { publicView } from '../clients/client.js';
 import {
   disableClient,
@@ -9,14 +11,11 @@ import {
   rotateClientSecret,
   rotationResponse,
   updateClient,
-  type ClientAdminDeps,
 } from '../clients/client-admin.js';
 import { clientPatchSchema, registrationSchema } from '../clients/registration.js';
 import { ADMIN_ERRORS, errors, ok, security } from '../openapi/components.js';
 import { notFound } from '../oauth/errors.js';
 import { adminActor, requireAdmin } from '../guards/require-admin.js';
-
-const clientIdParams = z.object({ id: z.string().min(1).max(128) });
 
 const clientView = z.object({
   id: z.string(),
@@ -60,15 +59,7 @@ const tags = ['clients'];
 /** Admin API for OAuth clients; every route requires X-Admin-Key. */
 export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', requireAdmin);
-  const deps: ClientAdminDeps = {
-    db: app.db,
-    repos: app.repos,
-    hasher: app.secretHasher,
-    store: app.clientStore,
-    denyList: app.denyList,
-    accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
-    audit: app.audit,
-  };
+  const deps = clientAdminDeps(app);
 
   app.post(
     '/clients/register',
@@ -127,7 +118,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/clients/:id',
     {
-      schema: { tags, summary: 'One client (never its secret)', security: security.adminKey, params: clientIdParams },
+      schema: { tags, summary: 'One client (never its secret)', security: security.adminKey, params: idParams },
       config: {
         openapi: {
           response: {
@@ -152,7 +143,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change a client (the fields given); the result is validated as a registration',
         description: 'Errors: 400 invalid_redirect_uri or invalid_client_metadata, 404 not_found.',
         security: security.adminKey,
-        params: clientIdParams,
+        params: idParams,
       },
       config: {
         openapi: {
@@ -177,7 +168,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Disable a client on every instance (idempotent); purge=true also deletes its tokens and consents',
         security: security.adminKey,
-        params: clientIdParams,
+        params: idParams,
         querystring: z.object({ purge: z.enum(['true', 'false']).default('false') }),
       },
       config: {
@@ -214,7 +205,7 @@ export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: "Replace a confidential client's secret; the new one is shown once",
         security: security.adminKey,
-        params: clientIdParams,
+        params: idParams,
       },
       config: {
         openapi: {

@@ -21,8 +21,8 @@ const SECTIONS = ['clients', 'api-keys', 'users', 'connections', 'audit', 'signi
 
 /**
  * The admin console in a real browser, through the dev-mode mock Google: an admin creates and
- * edits a client, creates and revokes an API key, signs a person out everywhere, filters the
- * audit log to their own actions and rotates the signing keys; a non-admin gets the 403 page; a
+ * edits a client, creates and revokes an API key, signs a person out everywhere, creates a
+ * connect link, filters the audit log to their own actions and rotates the signing keys; a non-admin gets the 403 page; a
  * signed-out visitor is sent to sign in. Screenshots of every page, at desktop width and 390 px,
  * go to test-results/ (git-ignored). Any Content-Security-Policy violation fails the test.
  */
@@ -135,6 +135,29 @@ describe('real browser admin console (chromium, dev-mode mock Google)', () => {
     await admin.getByText('Signed out everywhere').waitFor();
     const left = await t.db.query('SELECT 1 FROM sessions WHERE user_id = $1', [grace.id]);
     expect(left.rowCount).toBe(0);
+  });
+
+  it('creates a connect link from the connections page, shown once', async () => {
+    await t.app.repos.connections.ensure('desk-branch-7', null);
+    await admin.getByRole('link', { name: 'Connections' }).click();
+    await admin.fill('#connection_id', 'desk-branch-7');
+    await admin.fill('#return_to', 'https://desk.example/connected');
+    await admin.getByRole('button', { name: 'Create link' }).click();
+    const url = (await admin.locator('#connect-url').textContent())!.trim();
+    expect(url).toMatch(new RegExp(`^${t.config.public_url}/connect\\?token=`));
+    await shot(admin, 'connect-link-created');
+    await admin.getByRole('link', { name: 'Back to connections' }).click();
+    expect(await admin.content()).not.toContain(url);
+  });
+
+  it('answers an unknown console address with a page back to the console', async () => {
+    const res = await admin.goto(`${t.url}/admin/users/nobody`);
+    expect(res!.status()).toBe(404);
+    await admin.getByRole('link', { name: 'Back to the console' }).waitFor();
+    expect(await admin.content()).not.toContain('Try again');
+    await shot(admin, 'not-found');
+    await admin.getByRole('link', { name: 'Back to the console' }).click();
+    await admin.getByRole('heading', { name: 'Clients' }).waitFor();
   });
 
   it('rotates the signing keys', async () => {

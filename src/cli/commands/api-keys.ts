@@ -7,17 +7,16 @@ import {
   type ApiKeyAdminDeps,
 } from '../../api-keys/api-key-admin.js';
 import { announceApiKeyChange } from '../../api-keys/api-key-auth.js';
-import { UsageError, requiredString, stringList, type Command } from '../command.js';
+import { UsageError, idCommand, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<ApiKeyAdminDeps> {
-  const audit = await ctx.audit();
   const cache = await ctx.cache();
   return {
     apiKeys: (await ctx.repos()).apiKeys,
     hasher: ctx.hasher,
     changed: (key) => announceApiKeyChange(cache, key),
-    audit: (e) => audit.record(e),
+    audit: await ctx.recordAudit(),
   };
 }
 
@@ -75,17 +74,16 @@ const list: Command = {
   },
 };
 
-const revoke: Command = {
+const revoke = idCommand({
   name: 'api-keys revoke',
   summary: 'revoke an API key on every instance',
-  synopsis: '<key id>',
-  positionals: ['key id'],
-  async run(ctx, args) {
-    const id = args.positionals[0]!;
-    if (!apiKeyIdSchema.safeParse(id).success) throw new UsageError(`'${id}' is not an API key id (a UUID)`);
+  id: 'key id',
+  idSchema: apiKeyIdSchema,
+  idMeaning: 'an API key id (a UUID)',
+  async run(ctx, id) {
     const key = await revokeApiKey(await adminDeps(ctx), id, ctx.actor);
     return { success: true, id: key.id, revoked: true };
   },
-};
+});
 
 export const apiKeyCommands: Command[] = [create, list, revoke];

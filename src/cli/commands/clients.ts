@@ -1,6 +1,7 @@
 import { publicView } from '../../clients/client.js';
 import {
   disableClient,
+  purgeClient,
   registerClient,
   registrationResponse,
   rotateClientSecret,
@@ -8,23 +9,18 @@ import {
   updateClient,
   type ClientAdminDeps,
 } from '../../clients/client-admin.js';
-import { DenyList } from '../../oauth/deny-list.js';
-import { UsageError, positiveInt, requiredString, stringList, type Command } from '../command.js';
+import { UsageError, idCommand, positiveInt, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<ClientAdminDeps> {
-  const audit = await ctx.audit();
-  const db = await ctx.db();
-  const repos = await ctx.repos();
   return {
-    db,
-    repos,
+    db: await ctx.db(),
+    repos: await ctx.repos(),
     hasher: ctx.hasher,
     store: await ctx.clientStore(),
-    // Not started: the CLI keeps no deny list, it only announces to the running instances.
-    denyList: new DenyList(repos.accessDenials, await ctx.cache()),
+    denyList: await ctx.denyList(),
     accessTokenLifetimeSeconds: ctx.config.security.access_token_expiry_minutes * 60,
-    audit: (e) => audit.record(e),
+    audit: await ctx.recordAudit(),
   };
 }
 
@@ -32,12 +28,16 @@ const create: Command = {
   name: 'clients create',
   summary: 'register an OAuth client (same rules as POST /clients/register); prints the secret once',
   synopsis:
-    '--name <app name> --email <contact> --redirect-url <url>… [--grant-type <type>…] [--scope "<scopes>"] [--public] [--auth-method client_secret_basic|client_secret_post] [--first-party] [--resource-server]',
+    '--name <app name> --email <contact> --redirect-url <url>… [--post-logout-redirect-url <url>…] [--grant-type <type>…] [--scope "<scopes>"] [--public] [--auth-method client_secret_basic|client_secret_post] [--first-party] [--resource-server]',
   details: [
-    '--redirect-url   repeatable (or comma-separated); https, or http on 127.0.0.1/[::1]/localhost',
-    '--grant-type     repeatable: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange (default: the first two)',
-    '--scope          space-separated scopes the client may ask for (default "openid profile email")',
-    '--public         a public client (token_endpoint_auth_method none, PKCE, no secret)',
+    '--redirect-url               repeatable (or comma-separated); https, or http on 127.0.0.1/[::1]/localhost',
+    '--post-logout-redirect-url   repeatable (or comma-separated); where /oauth/logout may send people back to',
+    '--grant-type                 repeatable: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange (default: the first two)',
+    '--scope                      space-separated scopes the client may ask for (default "openid profile email")',
+    '--public                     a public client (token_endpoint_auth_method none, PKCE, no secret)',
+    '--auth-method                client_secret_basic (default) or client_secret_post',
+    '--first-party                consent is not asked (your own applications)',
+    '--resource-server            may introspect tokens',
   ],
   options: {
     name: { type: 'string' },
@@ -68,16 +68,16 @@ const create: Command = {
   },
 };
 
-const update: Command = {
+const update = idCommand({
   name: 'clients update',
   summary: 'change a client (same rules as PATCH /clients/:id); only the options given change',
+  id: 'client id',
   synopsis:
-    '<client id> [--name <app name>] [--email <contact>] [--redirect-url <url>…] [--post-logout-redirect-url <url>…] [--grant-type <type>…] [--scope "<scopes>"] [--first-party true|false] [--resource-server true|false] [--id-token-alg RS256|ES256|EdDSA]',
+    '[--name <app name>] [--email <contact>] [--redirect-url <url>…] [--post-logout-redirect-url <url>…] [--grant-type <type>…] [--scope "<scopes>"] [--first-party true|false] [--resource-server true|false] [--id-token-alg RS256|ES256|EdDSA]',
   details: [
     '--redirect-url               repeatable; replaces the registered redirect URLs',
     '--post-logout-redirect-url   repeatable; replaces where /oauth/logout may return to ("" clears them)',
   ],
-  positionals: ['client id'],
   options: {
     name: { type: 'string' },
     email: { type: 'string' },
@@ -89,7 +89,7 @@ const update: Command = {
     'resource-server': { type: 'string' },
     'id-token-alg': { type: 'string' },
   },
-  async run(ctx, args) {
+  async run(ctx, id, args) {
     const v = args.values;
     const flag = (name: 'first-party' | 'resource-server') => {
       const value = v[name];
@@ -112,10 +112,10 @@ const update: Command = {
         id_token_signed_response_alg: v['id-token-alg'],
       }).filter(([, value]) => value !== undefined),
     );
-    const client = await updateClient(await adminDeps(ctx), args.positionals[0]!, body, ctx.actor);
+    const client = await updateClient(await adminDeps(ctx), id, body, ctx.actor);
     return { success: true, client: publicView(client) };
   },
-};
+});
 
 const list: Command = {
   name: 'clients list',
@@ -132,26 +132,38 @@ const list: Command = {
   },
 };
 
-const disable: Command = {
-  name: 'clients disable',
-  summary: 'disable a client on every instance (idempotent)',
-  synopsis: '<client id>',
-  positionals: ['client id'],
-  async run(ctx, args) {
-    const client = await disableClient(await adminDeps(ctx), args.positionals[0]!, ctx.actor);
+/** `clients <verb> <client id>`: one call of the client service the admin API uses. */
+const byClientId = (
+  name: string,
+  summary: string,
+  act: (deps: ClientAdminDeps, id: string, by: CliContext['actor']) => Promise<unknown>,
+) => idCommand({ name, summary, id: 'client id', run: async (ctx, id) => act(await adminDeps(ctx), id, ctx.actor) });
+
+const disable = byClientId(
+  'clients disable',
+  'disable a client on every instance (idempotent)',
+  async (deps, id, by) => {
+    const client = await disableClient(deps, id, by);
     return { success: true, client_id: client.id, disabled: true };
   },
-};
+);
 
-const rotateSecret: Command = {
-  name: 'clients rotate-secret',
-  summary: "replace a confidential client's secret; prints the new one once",
-  synopsis: '<client id>',
-  positionals: ['client id'],
-  async run(ctx, args) {
-    const { client, secret } = await rotateClientSecret(await adminDeps(ctx), args.positionals[0]!, ctx.actor);
+const purge = byClientId(
+  'clients purge',
+  'disable a client and delete its tokens and consents (same as DELETE /clients/:id?purge=true)',
+  async (deps, id, by) => {
+    const { client, counts } = await purgeClient(deps, id, by);
+    return { success: true, client_id: client.id, disabled: true, purged: counts };
+  },
+);
+
+const rotateSecret = byClientId(
+  'clients rotate-secret',
+  "replace a confidential client's secret; prints the new one once",
+  async (deps, id, by) => {
+    const { client, secret } = await rotateClientSecret(deps, id, by);
     return rotationResponse(client, secret);
   },
-};
+);
 
-export const clientCommands: Command[] = [create, update, list, disable, rotateSecret];
+export const clientCommands: Command[] = [create, update, list, disable, purge, rotateSecret];

@@ -1,7 +1,4 @@
 import { apiKeyIdSchema } from '../../api-keys/api-key-admin.js';
-import { createKeyring } from '../../crypto/keyring.js';
-import { createGoogleClient } from '../../google/client.js';
-import { resolveGoogleSettings } from '../../google/settings.js';
 import { createVaultAudit } from '../../vault/audit.js';
 import {
   connectScopesSchema,
@@ -10,16 +7,14 @@ import {
   returnToSchema,
 } from '../../vault/connection-admin.js';
 import { issueConnectLink } from '../../vault/issue-connect-link.js';
-import { connectionIdSchema, subjectCacheKey } from '../../vault/subject.js';
-import { TokenCache } from '../../vault/token-cache.js';
-import { UsageError, positiveInt, stringList, type Command, type ParsedArgs } from '../command.js';
+import { connectionIdSchema } from '../../vault/subject.js';
+import { UsageError, idCommand, positiveInt, stringList, type Command, type ParsedArgs } from '../command.js';
 
-function connectionId(args: ParsedArgs): string {
-  const id = args.positionals[0]!;
-  if (!connectionIdSchema.safeParse(id).success)
-    throw new UsageError(`'${id}' is not a connection id ([A-Za-z0-9._:-]{1,200}, never UUID-shaped)`);
-  return id;
-}
+const connectionIdArg = {
+  id: 'connection id',
+  idSchema: connectionIdSchema,
+  idMeaning: 'a connection id ([A-Za-z0-9._:-]{1,200}, never UUID-shaped)',
+};
 
 function apiKeyId(args: ParsedArgs): string | undefined {
   const id = args.values['api-key'];
@@ -56,23 +51,22 @@ const list: Command = {
   },
 };
 
-const link: Command = {
+const link = idCommand({
   name: 'connections link',
   summary: 'create a single-use connect link (15 min) a person opens to connect a Google account',
-  synopsis: '<connection id> [--return-to <url>] [--scope <google scope>…] [--api-key <id>]',
+  ...connectionIdArg,
+  synopsis: '[--return-to <url>] [--scope <google scope>…] [--api-key <id>]',
   details: [
     '--return-to   where the person is sent afterwards, with connection_id and status appended',
     '--scope       repeatable (or comma-separated): Google scopes on top of the base ones',
     '--api-key     the service the confirmation page names (default: "A service")',
   ],
-  positionals: ['connection id'],
   options: {
     'return-to': { type: 'string' },
     scope: { type: 'string', multiple: true },
     'api-key': { type: 'string' },
   },
-  async run(ctx, args) {
-    const id = connectionId(args);
+  async run(ctx, id, args) {
     const rawReturnTo = args.values['return-to'];
     const returnTo = rawReturnTo === undefined ? null : String(rawReturnTo);
     if (returnTo !== null) {
@@ -89,54 +83,37 @@ const link: Command = {
       const key = await (await ctx.repos()).apiKeys.findById(keyId);
       if (!key || key.revoked) throw new UsageError(`no active API key ${keyId}`);
     }
-    const audit = await ctx.audit();
     const { connectUrl, expiresAt } = await issueConnectLink(
       {
         config: ctx.config,
         repos: await ctx.repos(),
-        vaultAudit: createVaultAudit((e) => audit.record(e)),
+        vaultAudit: createVaultAudit(await ctx.recordAudit()),
       },
       { connectionId: id, apiKeyId: keyId ?? null, returnTo, scopes: scopes.data },
       ctx.actor.actor,
     );
     return { success: true, connection_id: id, connect_url: connectUrl, expires_at: expiresAt.toISOString() };
   },
-};
+});
 
-const remove: Command = {
+const remove = idCommand({
   name: 'connections delete',
   summary: 'revoke a connection’s grant at Google and delete it (webhooks get connection.deleted)',
-  synopsis: '<connection id>',
-  positionals: ['connection id'],
-  async run(ctx, args) {
-    const id = connectionId(args);
-    const keys = ctx.config.secrets.encryption_keys;
-    if (!keys) throw new UsageError('ENCRYPTION_KEYS is not set: Google tokens are stored encrypted');
-    const db = await ctx.db();
-    const keyring = createKeyring(keys);
-    const audit = await ctx.audit();
-    // Cached tokens are dropped in Redis and announced, so running servers stop serving them.
-    const tokenCache = new TokenCache(await ctx.cache(), keyring, ctx.config.google.refresh_skew_seconds * 1000);
+  ...connectionIdArg,
+  async run(ctx, id) {
     const { revokedAtGoogle } = await deleteConnection(
       {
-        db,
+        db: await ctx.db(),
         repos: await ctx.repos(),
-        google: createGoogleClient(resolveGoogleSettings(ctx.config)),
-        vault: {
-          async forget(credentialId, ...subjects) {
-            await tokenCache.drop(credentialId);
-            await tokenCache.dropSubject(
-              ...subjects.map((s) => subjectCacheKey(typeof s === 'string' ? { kind: 'person', subject: s } : s)),
-            );
-          },
-        },
-        vaultAudit: createVaultAudit((e) => audit.record(e)),
+        google: ctx.google,
+        vault: await ctx.vault(),
+        vaultAudit: createVaultAudit(await ctx.recordAudit()),
       },
       id,
-      { log: { warn: (_obj: object, msg: string) => console.error(`gatehouse: ${msg}`) }, actor: ctx.actor.actor },
+      { log: ctx.log, actor: ctx.actor.actor },
     );
     return { success: true, connection_id: id, deleted: true, revoked_at_google: revokedAtGoogle };
   },
-};
+});
 
 export const connectionCommands: Command[] = [list, link, remove];

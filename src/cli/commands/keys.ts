@@ -62,7 +62,7 @@ const list: Command = {
   summary: 'token signing keys, newest first (kid, algorithm, active or retired; never key material)',
   synopsis: '',
   async run(ctx) {
-    return { success: true, signing_keys: await listSigningKeys(await ctx.db()) };
+    return { success: true, signing_keys: await listSigningKeys(await ctx.repos()) };
   },
 };
 

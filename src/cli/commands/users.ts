@@ -1,5 +1,7 @@
+import { deleteUserAsAdmin } from '../../admin/delete-user.js';
 import { loadUserDetail } from '../../admin/user-detail.js';
-import { UsageError, positiveInt, type Command } from '../command.js';
+import { notFound } from '../../oauth/errors.js';
+import { UsageError, idCommand, positiveInt, type Command } from '../command.js';
 
 const list: Command = {
   name: 'users list',
@@ -12,17 +14,41 @@ const list: Command = {
   },
 };
 
-const show: Command = {
+const show = idCommand({
   name: 'users show',
   summary: 'one person: profile, Google connection status, live sessions, connected apps (never a token)',
-  synopsis: '<user id>',
-  positionals: ['user id'],
-  async run(ctx, args) {
-    if (!ctx.config.secrets.encryption_keys) throw new UsageError('ENCRYPTION_KEYS is not configured');
-    const user = await loadUserDetail({ repos: await ctx.repos() }, args.positionals[0]!);
-    if (!user) throw new UsageError(`no user '${args.positionals[0]}'`);
+  id: 'user id',
+  async run(ctx, id) {
+    const user = await loadUserDetail({ repos: await ctx.repos() }, id);
+    if (!user) throw new UsageError(`no user '${id}'`);
     return { success: true, user };
   },
-};
+});
 
-export const userCommands: Command[] = [list, show];
+const remove = idCommand({
+  name: 'users delete',
+  summary:
+    'erase a person (same as DELETE /users/:id): tokens, sessions, consents and Google grant; audited under a reference, never their id',
+  id: 'user id',
+  async run(ctx, id) {
+    const result = await deleteUserAsAdmin(
+      {
+        db: await ctx.db(),
+        repos: await ctx.repos(),
+        denyList: await ctx.denyList(),
+        sessions: await ctx.sessions(),
+        google: ctx.google,
+        vault: await ctx.vault(),
+        config: ctx.config,
+        auditLog: await ctx.audit(),
+      },
+      id,
+      ctx.actor,
+      ctx.log,
+    );
+    if (!result) throw notFound('no such user');
+    return { success: true, deleted: true, reference: result.reference, families_revoked: result.familiesRevoked };
+  },
+});
+
+export const userCommands: Command[] = [list, show, remove];

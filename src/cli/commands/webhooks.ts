@@ -1,4 +1,3 @@
-import { createKeyring } from '../../crypto/keyring.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -8,14 +7,11 @@ import {
   type WebhookAdminDeps,
 } from '../../webhooks/webhook-admin.js';
 import { createWebhookStore } from '../../webhooks/webhook-store.js';
-import { UsageError, requiredString, stringList, type Command } from '../command.js';
+import { UsageError, idCommand, requiredString, stringList, type Command } from '../command.js';
 import type { CliContext } from '../context.js';
 
 async function adminDeps(ctx: CliContext): Promise<WebhookAdminDeps> {
-  const keys = ctx.config.secrets.encryption_keys;
-  if (!keys) throw new UsageError('ENCRYPTION_KEYS is not set: webhook secrets are stored encrypted');
-  const audit = await ctx.audit();
-  return { webhooks: createWebhookStore(await ctx.db(), createKeyring(keys)), audit: (e) => audit.record(e) };
+  return { webhooks: createWebhookStore(await ctx.db(), ctx.keyring), audit: await ctx.recordAudit() };
 }
 
 const create: Command = {
@@ -50,17 +46,16 @@ const list: Command = {
   },
 };
 
-const remove: Command = {
+const remove = idCommand({
   name: 'webhooks delete',
   summary: 'delete a webhook receiver and its pending deliveries',
-  synopsis: '<webhook id>',
-  positionals: ['webhook id'],
-  async run(ctx, args) {
-    const id = args.positionals[0]!;
-    if (!webhookIdSchema.safeParse(id).success) throw new UsageError(`'${id}' is not a webhook id (a UUID)`);
+  id: 'webhook id',
+  idSchema: webhookIdSchema,
+  idMeaning: 'a webhook id (a UUID)',
+  async run(ctx, id) {
     await deleteWebhook(await adminDeps(ctx), id, ctx.actor);
     return { success: true, id, deleted: true };
   },
-};
+});
 
 export const webhookCommands: Command[] = [create, list, remove];

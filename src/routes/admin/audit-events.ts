@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AUDIT_EVENT_NAMES } from '../../audit/audit-event.js';
 import { auditFilterSchema, auditPage } from '../../admin/audit-page.js';
+import { pageResponse } from '../../admin/cursor.js';
 import { ADMIN_ERRORS, errors, security } from '../../openapi/components.js';
 
 const auditEventView = z.object({
@@ -28,15 +29,7 @@ export const adminAuditRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Audit events, newest first; filters are ANDed; user_id matches the actor or the subject',
         security: security.adminKey,
         querystring: auditFilterSchema,
-        response: {
-          200: z
-            .object({
-              success: z.literal(true),
-              events: z.array(auditEventView),
-              next_cursor: z.string().nullable(),
-            })
-            .describe('Audit events, newest first, one page'),
-        },
+        response: { 200: pageResponse('events', auditEventView, 'Audit events, newest first, one page') },
       },
       config: { openapi: { response: errors(400, ...ADMIN_ERRORS) } },
     },

@@ -1,7 +1,7 @@
 import { requireAdmin } from '../../guards/require-admin.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cursorParam, limitParam, pageOf, readCursor } from '../../admin/cursor.js';
+import { pageOf, pageQuery, pageResponse, readCursor } from '../../admin/cursor.js';
 import { ADMIN_ERRORS, errors, security } from '../../openapi/components.js';
 
 const connectionSummary = z.object({
@@ -28,20 +28,8 @@ export const adminConnectionRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['connections'],
         summary: 'List external connections, newest first, cursor-paginated; filter by status (e.g. reauth_required)',
         security: security.adminKey,
-        querystring: z.object({
-          status: z.enum(['active', 'reauth_required', 'not_connected']).optional(),
-          cursor: cursorParam.optional(),
-          limit: limitParam,
-        }),
-        response: {
-          200: z
-            .object({
-              success: z.literal(true),
-              connections: z.array(connectionSummary),
-              next_cursor: z.string().nullable(),
-            })
-            .describe('Connections, newest first, one page'),
-        },
+        querystring: pageQuery.extend({ status: z.enum(['active', 'reauth_required', 'not_connected']).optional() }),
+        response: { 200: pageResponse('connections', connectionSummary, 'Connections, newest first, one page') },
       },
       config: { openapi: { response: errors(400, ...ADMIN_ERRORS) } },
     },

@@ -34,7 +34,7 @@ export const adminSigningKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       config: { openapi: { response: errors(...ADMIN_ERRORS) } },
     },
-    async () => ({ success: true as const, signing_keys: await listSigningKeys(app.db) }),
+    async () => ({ success: true as const, signing_keys: await listSigningKeys(app.repos) }),
   );
 
   app.post(

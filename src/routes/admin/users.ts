@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cursorParam, limitParam, pageOf, readCursor } from '../../admin/cursor.js';
+import { pageOf, pageQuery, pageResponse, readCursor } from '../../admin/cursor.js';
+import { idParams } from '../../admin/id-params.js';
 import { signOutEverywhere } from '../../admin/sign-out-everywhere.js';
 import { loadUserDetail, userDetailSchema, userSummarySchema } from '../../admin/user-detail.js';
 import { ADMIN_ERRORS, errors, security } from '../../openapi/components.js';
@@ -8,7 +9,6 @@ import { notFound } from '../../oauth/errors.js';
 import { adminActor, requireAdmin } from '../../guards/require-admin.js';
 
 const tags = ['users'];
-const userIdParams = z.object({ id: z.string().min(1).max(128) });
 
 /** Admin API for people (X-Admin-Key): search, profile, sign out everywhere. DELETE is in user-admin.ts. */
 export const adminUserRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -21,19 +21,9 @@ export const adminUserRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Search people (email, username, name substring, or exact id), newest first, cursor-paginated',
         security: security.adminKey,
-        querystring: z.object({
-          query: z.string().max(320).optional(),
-          cursor: cursorParam.optional(),
-          limit: limitParam,
-        }),
+        querystring: pageQuery.extend({ query: z.string().max(320).optional() }),
         response: {
-          200: z
-            .object({
-              success: z.literal(true),
-              users: z.array(userSummarySchema),
-              next_cursor: z.string().nullable(),
-            })
-            .describe('People matching the search, newest first, one page'),
+          200: pageResponse('users', userSummarySchema, 'People matching the search, newest first, one page'),
         },
       },
       config: { openapi: { response: errors(400, ...ADMIN_ERRORS) } },
@@ -57,7 +47,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'One person: profile, Google connection status, live sessions and connected apps (never a token)',
         security: security.adminKey,
-        params: userIdParams,
+        params: idParams,
         response: { 200: z.object({ success: z.literal(true), user: userDetailSchema }).describe('The person') },
       },
       config: { openapi: { response: errors(404, ...ADMIN_ERRORS) } },
@@ -76,7 +66,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'End every browser session and token family of a person; their access tokens are denied',
         security: security.adminKey,
-        params: userIdParams,
+        params: idParams,
         response: {
           200: z
             .object({

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders } from '../../helpers/admin.js';
 import { auditEvents } from '../../helpers/app.js';
 import { describeBackends } from '../../helpers/backends.js';
+import { seedUser } from '../../helpers/oauth.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 
 describeBackends('admin API: users, connections, audit events, signing keys', (backend) => {
@@ -29,6 +30,8 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
       ['GET', '/users'],
       ['GET', '/users/x'],
       ['POST', '/users/x/sign-out'],
+      ['DELETE', '/users/x'],
+      ['PATCH', '/clients/x'],
       ['GET', '/connections'],
       ['GET', '/audit-events'],
       ['GET', '/internal/signing-keys'],
@@ -125,6 +128,33 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
       );
       const unknown = await t.app.inject({ method: 'POST', url: '/users/nobody/sign-out', headers: adminHeaders });
       expect(unknown.statusCode).toBe(404);
+    });
+
+    it('answers an id longer than any id with 400 invalid_request on every one-person operation', async () => {
+      const long = 'x'.repeat(129);
+      for (const [method, url] of [
+        ['GET', `/users/${long}`],
+        ['POST', `/users/${long}/sign-out`],
+        ['DELETE', `/users/${long}`],
+      ] as const) {
+        const res = await t.app.inject({ method, url, headers: adminHeaders });
+        expect(res.statusCode, `${method} ${url}`).toBe(400);
+        expect(res.json()).toMatchObject({ success: false, error: 'invalid_request' });
+      }
+    });
+
+    it('erases a person with DELETE /users/:id, audited with the admin key as actor under the deletion reference', async () => {
+      const user = await seedUser(t.db);
+      const res = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ success: true, deleted: true });
+      const events = await auditEvents(t);
+      const deletion = events.find((e) => e.event === 'admin_action' && e.details.action === 'user.delete');
+      expect(deletion).toMatchObject({ actor: 'admin-key', details: { families_revoked: 0 } });
+      expect(deletion!.subject).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.stringify(events)).not.toContain(user.id);
+      const again = await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: adminHeaders });
+      expect(again.statusCode).toBe(404);
     });
   });
 
@@ -257,6 +287,8 @@ describeBackends('admin API: users, connections, audit events, signing keys', (b
       ['/users', 'get'],
       ['/users/{id}', 'get'],
       ['/users/{id}/sign-out', 'post'],
+      ['/users/{id}', 'delete'],
+      ['/clients/{id}', 'patch'],
       ['/connections', 'get'],
       ['/audit-events', 'get'],
       ['/internal/signing-keys', 'get'],

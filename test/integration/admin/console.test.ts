@@ -163,6 +163,63 @@ describeBackends('admin console', (backend) => {
     expect(again.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 
+  it('creates a connect link from the connections page: shown once, CSRF-checked, audited with the admin as actor', async () => {
+    const browser = await signedIn(ADMIN);
+    const adminId = (await t.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN])).rows[0]!.id;
+    const page = await browser.get(`${t.url}/admin/connections`);
+    expect(page.text).toContain('action="/admin/connections/link"');
+    const csrf = csrfOf(page.text);
+    const links = async () =>
+      (
+        await t.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM connect_links WHERE connection_id = 'console-link'`,
+        )
+      ).rows[0]!.n;
+
+    const postLink = (fields: Record<string, string>) =>
+      browser.post(`${t.url}/admin/connections/link`, { csrf_token: csrf, ...fields });
+
+    expect((await postLink({ csrf_token: 'forged', connection_id: 'console-link' })).status).toBe(403);
+    const badId = await postLink({ connection_id: '0b6f1c5e-2f7a-4c7e-9d7e-3b1f2a4c5d6e' });
+    expect(badId.status).toBe(400);
+    expect(badId.text).toContain('Not created: a connection id');
+    const badReturn = await postLink({ connection_id: 'console-link', return_to: 'ftp://shop.example/done' });
+    expect(badReturn.status).toBe(400);
+    expect(badReturn.text).toContain('Not created: return to must be an https URL');
+    expect(badReturn.text).toContain('value="console-link"');
+    expect(await links()).toBe(0);
+
+    const made = await postLink({ connection_id: 'console-link', return_to: 'https://shop.example/done' });
+    expect(made.status).toBe(200);
+    expect(made.text).toContain('Connect link — shown once.');
+    const url = /<code id="connect-url">([^<]+)<\/code>/.exec(made.text)![1]!.replaceAll('&amp;', '&');
+    expect(url).toMatch(new RegExp(`^${t.config.public_url}/connect\\?token=`));
+    expect(await links()).toBe(1);
+    const stored = await t.db.query<{ return_to: string; api_key_id: string | null }>(
+      `SELECT return_to, api_key_id FROM connect_links WHERE connection_id = 'console-link'`,
+    );
+    expect(stored.rows).toEqual([{ return_to: 'https://shop.example/done', api_key_id: null }]);
+    expect(await auditEvents(t)).toContainEqual(
+      expect.objectContaining({ event: 'connection_link_created', actor: adminId, subject: 'console-link' }),
+    );
+    // The link is a real one: the confirmation page opens.
+    const confirm = await new Browser().get(url);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('A service');
+  });
+
+  it('answers an unknown or malformed console address with a page back to the console, not "Try again"', async () => {
+    const browser = await signedIn(ADMIN);
+    for (const url of ['/admin/users/nobody', '/admin/clients/nobody', '/admin/users?cursor=not-a-cursor']) {
+      const res = await browser.get(`${t.url}${url}`);
+      expect([400, 404], url).toContain(res.status);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.text, url).toContain('href="/admin">Back to the console</a>');
+      expect(res.text, url).not.toContain('Try again');
+      expect(res.text, url).toContain(res.status === 404 ? '<h1 class="error">Not found</h1>' : 'Bad request');
+    }
+  });
+
   it('signs an admin idle past admin.session_minutes through Google again', async () => {
     const browser = await signedIn(ADMIN);
     const hash = sha256Hex(browser.jar.get('gh_session')!.value);

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consoleActor } from '../../../admin/console-access.js';
+import { clientAdminDeps } from '../../../admin/client-admin-deps.js';
+import { idParams } from '../../../admin/id-params.js';
 import {
   disableClient,
   purgeClient,
   registerClient,
   rotateClientSecret,
   updateClient,
-  type ClientAdminDeps,
 } from '../../../clients/client-admin.js';
 import { ApiError, notFound } from '../../../oauth/errors.js';
 import {
@@ -19,7 +20,6 @@ import {
 } from '../../../views/admin/pages/clients.js';
 import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from './forms.js';
 
-const idParams = z.object({ id: z.string().min(1).max(128) });
 const clientForm = formBase.extend({
   app_name: field(100),
   contact_email: field(254),
@@ -53,15 +53,7 @@ function refusal(err: unknown): string {
 
 /** /admin/clients: list and search, create (secret shown once), edit, rotate secret, disable, purge. */
 export const consoleClientRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps: ClientAdminDeps = {
-    db: app.db,
-    repos: app.repos,
-    hasher: app.secretHasher,
-    store: app.clientStore,
-    denyList: app.denyList,
-    accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
-    audit: app.audit,
-  };
+  const deps = clientAdminDeps(app);
   const find = async (id: string) => {
     const client = await app.repos.clients.findById(id);
     if (!client) throw notFound('no such client');

@@ -25,7 +25,8 @@ export const adminConsoleRoutes: FastifyPluginAsyncZod = async (app) => {
 
 /** Every /admin page, behind the console guard. Pages, not API operations: none is in the OpenAPI document. */
 const consolePages: FastifyPluginAsyncZod = async (app) => {
-  useHtmlErrors(app);
+  // A 400 or 404 here is about a console page: retrying a sign-in would not help.
+  useHtmlErrors(app, { url: '/admin', label: 'Back to the console' });
   app.addHook('preHandler', consoleGuard(app));
   app.get('/admin', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin/clients', 302));
   await app.register(consoleClientRoutes);

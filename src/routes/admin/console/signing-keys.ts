@@ -10,7 +10,7 @@ export const consoleSigningKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     renderConsole(request, reply, {
       title: 'Signing keys',
       section: 'signing-keys',
-      body: signingKeysBody(await listSigningKeys(app.db), app.csrf.tokenFor(request.session!.idHash)),
+      body: signingKeysBody(await listSigningKeys(app.repos), app.csrf.tokenFor(request.session!.idHash)),
     }),
   );
 

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consoleActor } from '../../../admin/console-access.js';
+import { deleteUserAsAdmin } from '../../../admin/delete-user.js';
+import { idParams } from '../../../admin/id-params.js';
 import { cursorParam, pageOf, readCursor } from '../../../admin/cursor.js';
 import { signOutEverywhere } from '../../../admin/sign-out-everywhere.js';
 import { loadUserDetail } from '../../../admin/user-detail.js';
 import { notFound } from '../../../oauth/errors.js';
-import { deleteUser } from '../../../users/delete-user.js';
 import { userDetailBody, userListBody } from '../../../views/admin/pages/users.js';
 import { checkbox, formBase, noticeQuery, renderConsole } from './forms.js';
 
 const PAGE = 25;
-const idParams = z.object({ id: z.string().min(1).max(128) });
 
 /** /admin/users: search, profile with Google status, sessions and apps, sign out everywhere, delete. */
 export const consoleUserRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -70,30 +70,8 @@ export const consoleUserRoutes: FastifyPluginAsyncZod = async (app) => {
     { schema: { hide: true, params: idParams, body: formBase.extend({ confirm: checkbox }) } },
     async (request, reply) => {
       if (!request.body.confirm) return reply.redirect(`/admin/users/${encodeURIComponent(request.params.id)}`, 303);
-      const actor = consoleActor(request);
-      const result = await deleteUser(
-        {
-          db: app.db,
-          denyList: app.denyList,
-          accessTokenLifetimeSeconds: app.config.security.access_token_expiry_minutes * 60,
-          sessions: app.sessions,
-          repos: app.repos,
-          google: app.google,
-          audit: app.auditLog,
-          vault: app.vault,
-          log: request.log,
-        },
-        request.params.id,
-      );
+      const result = await deleteUserAsAdmin(app, request.params.id, consoleActor(request), request.log);
       if (!result) throw notFound('no such user');
-      // The person's id is erased everywhere, audit trail included: the event names the deletion's reference.
-      app.audit({
-        event: 'admin_action',
-        actor: actor.actor,
-        ip: actor.ip ?? null,
-        subject: result.reference,
-        details: { action: 'user.delete', families_revoked: result.familiesRevoked },
-      });
       return reply.redirect('/admin/users?done=user_deleted', 303);
     },
   );
