@@ -70,12 +70,11 @@ export const connectionsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const key = request.apiKey;
       const { connection_id, return_to, scopes } = request.body;
-      const { connectUrl, expiresAt } = await issueConnectLink(app, {
-        connectionId: connection_id,
-        apiKeyId: key.id,
-        returnTo: return_to ?? null,
-        scopes: scopes ?? [],
-      });
+      const { connectUrl, expiresAt } = await issueConnectLink(
+        app,
+        { connectionId: connection_id, apiKeyId: key.id, returnTo: return_to ?? null, scopes: scopes ?? [] },
+        { actor: `api-key:${key.id}`, ip: request.ip },
+      );
       return { success: true, connect_url: connectUrl, connection_id, expires_at: expiresAt.toISOString() };
     },
   );
@@ -135,7 +134,10 @@ export const connectionsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const id = request.params.id;
-      const { revokedAtGoogle } = await deleteConnection(app, id, { log: request.log });
+      const { revokedAtGoogle } = await deleteConnection(app, id, {
+        log: request.log,
+        by: { actor: `api-key:${request.apiKey.id}`, ip: request.ip },
+      });
       return { success: true, connection_id: id, deleted: true, revoked_at_google: revokedAtGoogle };
     },
   );

@@ -12,8 +12,10 @@ export interface VaultAuditEvent {
   subject?: string;
   credential_id?: string;
   api_key_id?: string;
-  /** Who did it when no API key did (an admin on the CLI: `cli:<user>`). */
+  /** Who did it when no API key did (an admin on the CLI: `cli:<user>`, or in the console). */
   actor?: string;
+  /** The address the request came from, when it came over HTTP. */
+  ip?: string;
   details?: Record<string, unknown>;
 }
 

@@ -4,6 +4,7 @@ import type { GoogleClient } from '../google/client.js';
 import { notFound } from '../oauth/errors.js';
 import type { Repositories } from '../repositories/index.js';
 import type { GoogleCredential } from '../repositories/google-credentials.js';
+import type { AdminActor } from '../clients/client-admin.js';
 import type { Database } from '../storage/database.js';
 import { recordWebhookEvent } from '../webhooks/outbox.js';
 import type { VaultAudit } from './audit.js';
@@ -76,7 +77,7 @@ export interface ConnectionDeletionDeps {
 export async function deleteConnection(
   deps: ConnectionDeletionDeps,
   id: string,
-  opts: { log: { warn(obj: object, msg: string): void }; actor?: string },
+  opts: { log: { warn(obj: object, msg: string): void }; by?: AdminActor },
 ): Promise<{ revokedAtGoogle: boolean }> {
   const connection = await deps.repos.connections.find(id);
   if (!connection) throw notFound('no such connection');
@@ -109,7 +110,7 @@ export async function deleteConnection(
   deps.vaultAudit({
     event: 'connection_deleted',
     subject: id,
-    ...(opts.actor ? { actor: opts.actor } : {}),
+    ...opts.by,
     ...(credential ? { credential_id: credential.id } : {}),
     details: { revoked_at_google: revokedAtGoogle },
   });

@@ -1,5 +1,6 @@
 import { deriveSecrets } from '../crypto/derive.js';
 import { randomToken } from '../crypto/random.js';
+import type { AdminActor } from '../clients/client-admin.js';
 import type { Config } from '../config/schema.js';
 import type { Repositories } from '../repositories/index.js';
 import type { VaultAudit } from './audit.js';
@@ -20,7 +21,6 @@ interface NewConnectLink {
   scopes: readonly string[];
 }
 
-/** What issuing a link needs: the Fastify instance, or what the CLI builds. */
 /**
  * Stores a single-use link and returns its signed URL: POST /connections, the broker's fix-it
  * links and `connections link`.
@@ -28,7 +28,7 @@ interface NewConnectLink {
 export async function issueConnectLink(
   deps: IssueConnectLinkDeps,
   link: NewConnectLink,
-  actor?: string,
+  by?: AdminActor,
 ): Promise<{ connectUrl: string; expiresAt: Date }> {
   const id = randomToken(16);
   const expiresAt = new Date(Date.now() + CONNECT_LINK_TTL_SECONDS * 1000);
@@ -44,7 +44,7 @@ export async function issueConnectLink(
     event: 'connection_link_created',
     subject: link.connectionId,
     ...(link.apiKeyId ? { api_key_id: link.apiKeyId } : {}),
-    ...(actor ? { actor } : {}),
+    ...by,
   });
   const token = signConnectLink(deriveSecrets(deps.config, 'connect-link'), id, expiresAt);
   return { connectUrl: `${deps.config.public_url}/connect?${new URLSearchParams({ token })}`, expiresAt };

@@ -90,7 +90,7 @@ const link = idCommand({
         vaultAudit: createVaultAudit(await ctx.recordAudit()),
       },
       { connectionId: id, apiKeyId: keyId ?? null, returnTo, scopes: scopes.data },
-      ctx.actor.actor,
+      ctx.actor,
     );
     return { success: true, connection_id: id, connect_url: connectUrl, expires_at: expiresAt.toISOString() };
   },
@@ -110,7 +110,7 @@ const remove = idCommand({
         vaultAudit: createVaultAudit(await ctx.recordAudit()),
       },
       id,
-      { log: ctx.log, actor: ctx.actor.actor },
+      { log: ctx.log, by: ctx.actor },
     );
     return { success: true, connection_id: id, deleted: true, revoked_at_google: revokedAtGoogle };
   },

@@ -18,6 +18,16 @@ describeBackends('admin console', (backend) => {
     env: { NODE_ENV: 'development', ADMIN_EMAILS: `Other@example.com, ${ADMIN.toUpperCase()}` },
   });
 
+  /** The address a vault event was recorded with (the product rule: every admin action with its address). */
+  const auditAddress = async (event: string, subject: string) => {
+    await t.app.auditLog.flush();
+    const { rows } = await t.db.query<{ ip: string | null }>(
+      'SELECT ip FROM audit_events WHERE event = $1 AND subject = $2',
+      [event, subject],
+    );
+    return rows[0]?.ip;
+  };
+
   const signedIn = async (email: string) => {
     const browser = new Browser();
     const steps = await signInWithGoogle(browser, t.url, email);
@@ -156,6 +166,7 @@ describeBackends('admin console', (backend) => {
     expect(await auditEvents(t)).toContainEqual(
       expect.objectContaining({ event: 'connection_deleted', actor: adminId, subject: 'console-conn' }),
     );
+    expect(await auditAddress('connection_deleted', 'console-conn')).toBe('127.0.0.1');
     const again = await browser.post(`${t.url}/admin/connections/console-conn/delete`, {
       csrf_token: csrfOf(page.text),
     });
@@ -202,6 +213,7 @@ describeBackends('admin console', (backend) => {
     expect(await auditEvents(t)).toContainEqual(
       expect.objectContaining({ event: 'connection_link_created', actor: adminId, subject: 'console-link' }),
     );
+    expect(await auditAddress('connection_link_created', 'console-link')).toBe('127.0.0.1');
     // The link is a real one: the confirmation page opens.
     const confirm = await new Browser().get(url);
     expect(confirm.status).toBe(200);

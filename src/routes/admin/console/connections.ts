@@ -66,7 +66,7 @@ export const consoleConnectionRoutes: FastifyPluginAsyncZod = async (app) => {
       const { connectUrl, expiresAt } = await issueConnectLink(
         app,
         { connectionId, apiKeyId: null, returnTo: returnTo ?? null, scopes: [] },
-        consoleActor(request).actor,
+        consoleActor(request),
       );
       return renderConsole(request, reply, {
         title: 'Connect link created',
@@ -81,7 +81,7 @@ export const consoleConnectionRoutes: FastifyPluginAsyncZod = async (app) => {
     { schema: { hide: true, params: z.object({ id: connectionIdSchema }), body: formBase } },
     async (request, reply) => {
       const id = request.params.id;
-      await deleteConnection(app, id, { log: request.log, actor: consoleActor(request).actor });
+      await deleteConnection(app, id, { log: request.log, by: consoleActor(request) });
       return reply.redirect('/admin/connections?done=connection_deleted', 303);
     },
   );
