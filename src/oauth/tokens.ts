@@ -36,6 +36,13 @@ export interface AccessTokenClaims {
   fid?: string;
 }
 
+export type UserAccessTokenClaims = AccessTokenClaims & { username: string; fid: string };
+
+/** User tokens always carry a family and a username; client tokens carry neither. */
+export function isUserToken(claims: AccessTokenClaims): claims is UserAccessTokenClaims {
+  return typeof claims.fid === 'string' && typeof claims.username === 'string' && claims.sub !== claims.client_id;
+}
+
 export interface IssueAccessTokenInput {
   sub: string;
   client_id: string;
