@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import formbody from '@fastify/formbody';
 import type { MockGoogleControl } from './control.js';
 import { mockEndpoints, type MockEndpointUrls } from './endpoints.js';
-import { registerMockGoogleRoutes } from './routes.js';
+import { mockGoogleRoutes } from './routes.js';
 import { MockGoogleState } from './state.js';
 
 export const MOCK_TEST_CLIENT_ID = 'mock-client.apps.googleusercontent.com';
@@ -37,7 +37,7 @@ export async function startMockGoogle(
   });
   const app = Fastify({ logger: false, forceCloseConnections: true });
   await app.register(formbody);
-  registerMockGoogleRoutes(app, state);
+  await app.register(mockGoogleRoutes, { mock: state });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   state.issuer = address;
   const endpoints = mockEndpoints(address);
