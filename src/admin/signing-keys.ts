@@ -4,6 +4,7 @@ import type { AdminActor } from '../clients/client-admin.js';
 import type { Config } from '../config/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { rotateSigningKeys } from '../oauth/signing-keys.js';
+import type { Repositories } from '../repositories/index.js';
 import { createSigningKeysRepository } from '../repositories/signing-keys.js';
 import type { Database } from '../storage/database.js';
 
@@ -22,6 +23,7 @@ export async function listSigningKeys(db: Database) {
 
 export interface RotateDeps {
   db: Database;
+  repos: Pick<Repositories, 'signingKeys'>;
   cache: Cache;
   keyring: Keyring;
   config: Config;

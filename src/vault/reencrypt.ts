@@ -1,5 +1,5 @@
 import type { Keyring } from '../crypto/keyring.js';
-import { createReencryptionRepository } from '../repositories/reencryption.js';
+import type { Repositories } from '../repositories/index.js';
 import type { Database } from '../storage/database.js';
 
 export interface ReencryptCounts {
@@ -28,11 +28,12 @@ export interface ReencryptResult {
  */
 export async function reencryptGoogleCredentials(opts: {
   db: Database;
+  repos: Pick<Repositories, 'reencryption'>;
   keyring: Keyring;
   batchSize?: number;
 }): Promise<ReencryptResult> {
   const { db, keyring } = opts;
-  const repo = createReencryptionRepository(db);
+  const repo = opts.repos.reencryption;
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 100, 10_000));
   const active = keyring.activeKid;
   const rewrap = (ciphertext: string | null, aad: string): string | null =>
