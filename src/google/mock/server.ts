@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import formbody from '@fastify/formbody';
 import type { MockGoogleControl } from './control.js';
-import { mockEndpoints, type MockEndpointUrls } from './endpoints.js';
+import { mockEndpoints, type GoogleEndpointUrls } from './endpoints.js';
 import { mockGoogleRoutes } from './routes.js';
 import { MockGoogleState } from './state.js';
 
@@ -11,7 +11,7 @@ export const MOCK_TEST_CLIENT_SECRET = 'mock-client-secret';
 export interface StandaloneMockGoogle {
   /** Base URL, e.g. http://127.0.0.1:41234 — also the issuer. */
   url: string;
-  endpoints: MockEndpointUrls;
+  endpoints: GoogleEndpointUrls;
   clientId: string;
   clientSecret: string;
   control: MockGoogleControl;
