@@ -6,7 +6,7 @@ import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
 import { findInDatabase } from '../../helpers/db-scan.js';
-import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
+import { introspectAs, mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { expectApiError } from '../../helpers/api-error.js';
 
 describeBackends('DELETE /users/:id', (backend) => {
@@ -21,8 +21,7 @@ describeBackends('DELETE /users/:id', (backend) => {
 
   const tokensFor = (user: SeededUser) => redeemCode(t, client, user.id);
 
-  const introspect = async (app: TestApp['app'], token: string) =>
-    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>();
+  const introspect = (app: TestApp['app'], token: string) => introspectAs(app, resourceServer, token);
 
   /** A person with everything Gatehouse can hold about them. */
   async function fullyUsedUser() {
