@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       const [baseToken, baseDb] = await Promise.all([loop(tokenRequest, baselineDone), loop(dbRequest, baselineDone)]);
 
       const log = { info: () => {}, warn: console.warn, error: console.error };
-      const pass = runJanitorPass({ db, config, log, batchSize: BATCH });
+      const pass = runJanitorPass({ db, repos: app.repos, config, log, batchSize: BATCH });
       const [duringToken, duringDb, result] = await Promise.all([
         loop(tokenRequest, pass),
         loop(dbRequest, pass),

@@ -61,7 +61,7 @@ import { vaultPlugin } from './plugins/vault.js';
 import { tokensRoutes } from './routes/tokens.js';
 import { connectionsRoutes } from './routes/connections.js';
 import { connectRoutes } from './routes/connect.js';
-import { webhooksPlugin } from './webhooks/webhooks-plugin.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 /**

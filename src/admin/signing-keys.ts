@@ -22,6 +22,7 @@ export async function listSigningKeys(repos: Pick<Repositories, 'signingKeys'>) 
 
 export interface RotateDeps {
   db: Database;
+  repos: Pick<Repositories, 'signingKeys'>;
   cache: Cache;
   keyring: Keyring;
   config: Config;

@@ -16,15 +16,17 @@ export type GoogleTokenResponse = z.infer<typeof tokenResponseSchema>;
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
-export const userinfoSchema = z.object({
-  sub: z.string().min(1),
+/** The profile claims userinfo and the ID token share (both optional: they depend on the scopes). */
+const profileClaims = {
   email: z.string().optional(),
   email_verified: booleanish.optional(),
   name: z.string().optional(),
   given_name: z.string().optional(),
   family_name: z.string().optional(),
   picture: z.string().optional(),
-});
+};
+
+export const userinfoSchema = z.object({ sub: z.string().min(1), ...profileClaims });
 export type GoogleUserinfo = z.infer<typeof userinfoSchema>;
 
 /** https://oauth2.googleapis.com/tokeninfo?access_token=… (numbers arrive as strings). */
@@ -50,12 +52,7 @@ export const idTokenClaimsSchema = z.object({
   exp: z.number(),
   iat: z.number(),
   nonce: z.string().optional(),
-  email: z.string().optional(),
-  email_verified: booleanish.optional(),
-  name: z.string().optional(),
-  given_name: z.string().optional(),
-  family_name: z.string().optional(),
-  picture: z.string().optional(),
+  ...profileClaims,
   hd: z.string().optional(),
 });
 export type GoogleIdTokenClaims = z.infer<typeof idTokenClaimsSchema>;

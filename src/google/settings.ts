@@ -1,5 +1,5 @@
 import { configSchema, type Config } from '../config/schema.js';
-import { mockEndpoints } from './mock/endpoints.js';
+import { mockEndpoints, type GoogleEndpointUrls } from './mock/endpoints.js';
 
 /** Where the built-in mock is mounted in dev mode, relative to PUBLIC_URL. */
 export const DEV_MOCK_PREFIX = '/_dev/google';
@@ -8,16 +8,9 @@ export const DEV_CLIENT_ID = 'gatehouse-dev';
 export const DEV_CLIENT_SECRET = 'gatehouse-dev-secret-not-for-production';
 
 /** Google as Gatehouse talks to it: the real one, a fake named by GOOGLE_*_URL, or the dev mock. */
-export interface GoogleSettings {
+export interface GoogleSettings extends GoogleEndpointUrls {
   clientId: string;
   clientSecret: string;
-  authUrl: string;
-  tokenUrl: string;
-  userinfoUrl: string;
-  tokeninfoUrl: string;
-  jwksUrl: string;
-  revokeUrl: string;
-  issuer: string;
   /** Extra scopes from GOOGLE_SCOPES; openid email profile are always asked for. */
   scopes: string[];
   timeoutMs: number;

@@ -1,16 +1,16 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toApiError } from '../plugins/error-handler.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
 
 /**
- * Browser routes answer errors with a page, not JSON: the same status the JSON handler would
- * choose, a readable message for 4xx, and nothing about internals for 5xx (the cause is logged
- * by toApiError). `back` replaces the page's "Try again" (a sign-in) where that is pointless,
- * e.g. in the admin console.
+ * Browser routes answer errors with a page, not JSON (`app.setErrorHandler(htmlErrorHandler())`
+ * in their scope): the same status the JSON handler would choose, a readable message for 4xx, and
+ * nothing about internals for 5xx (the cause is logged by toApiError). `back` replaces the page's
+ * "Try again" (a sign-in) where that is pointless, e.g. in the admin console.
  */
-export function useHtmlErrors(app: FastifyInstance, back?: { url: string; label: string }): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+export function htmlErrorHandler(back?: { url: string; label: string }) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const e = toApiError(err, request);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     const message =
@@ -28,5 +28,5 @@ export function useHtmlErrors(app: FastifyInstance, back?: { url: string; label:
       }),
       e.status,
     );
-  });
+  };
 }

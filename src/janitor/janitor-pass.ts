@@ -1,12 +1,10 @@
 import type { Config } from '../config/schema.js';
-import { createKeyring, type Keyring } from '../crypto/keyring.js';
 import { createGoogleClient, type GoogleClient } from '../google/client.js';
 import { resolveGoogleSettings } from '../google/settings.js';
-import { createGoogleCredentialsRepository } from '../repositories/google-credentials.js';
+import type { Repositories } from '../repositories/index.js';
 import {
   JANITOR_KINDS,
   janitorStatements,
-  createJanitorRepository,
   type JanitorRepository,
   type BatchStatement,
   type JanitorKind,
@@ -37,12 +35,12 @@ export interface JanitorLog {
 
 export interface JanitorDeps {
   db: Database;
+  /** googleCredentials decrypts the Google tokens to revoke. */
+  repos: Pick<Repositories, 'janitor' | 'googleCredentials'>;
   config: Config;
   log: JanitorLog;
   /** Revokes Google grants before their credentials are dropped; built from config when absent. */
   google?: Pick<GoogleClient, 'revoke'>;
-  /** Decrypts the Google tokens to revoke; built from config when absent. */
-  keyring?: Keyring;
   batchSize?: number;
   /** Checked between batches: app shutdown ends a pass early without cutting a batch short. */
   signal?: AbortSignal;
@@ -65,7 +63,7 @@ export async function runJanitorPass(deps: JanitorDeps): Promise<JanitorResult> 
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
   const counts = Object.fromEntries(JANITOR_KINDS.map((k) => [k, 0])) as JanitorCounts;
   const failed: JanitorKind[] = [];
-  const janitor = createJanitorRepository(deps.db);
+  const janitor = deps.repos.janitor;
   const statements = janitorStatements({
     marginSeconds: EXPIRY_MARGIN_SECONDS,
     codeKeepSeconds: CODE_KEEP_SECONDS,
@@ -125,9 +123,8 @@ async function dropUnusedGoogleCredentials(
   janitor: JanitorRepository,
   days: number,
 ): Promise<number> {
-  const keyring = deps.keyring ?? configuredKeyring(deps.config);
   const google = deps.google ?? createGoogleClient(resolveGoogleSettings(deps.config));
-  const credentials = createGoogleCredentialsRepository(deps.db, keyring);
+  const credentials = deps.repos.googleCredentials;
   let total = 0;
   while (!deps.signal?.aborted) {
     const deleted = await deps.db.transaction(async (tx) => {
@@ -153,11 +150,6 @@ async function dropUnusedGoogleCredentials(
     if (deleted.batch < GOOGLE_BATCH_SIZE) break;
   }
   return total;
-}
-
-function configuredKeyring(config: Config): Keyring {
-  if (!config.secrets.encryption_keys) throw new Error('ENCRYPTION_KEYS is not configured');
-  return createKeyring(config.secrets.encryption_keys);
 }
 
 /** The error without anything that could carry a token (request bodies, URLs with queries). */

@@ -11,8 +11,8 @@ import {
   publicMembersOf,
   type AsymmetricAlgorithm,
 } from '../crypto/signing-key-material.js';
+import type { Repositories } from '../repositories/index.js';
 import {
-  createSigningKeysRepository,
   ONE_ACTIVE_KEY_INDEX,
   type NewSigningKey,
   type SigningKeysRepository,
@@ -68,7 +68,7 @@ export interface SigningKeyStore {
 }
 
 export interface SigningKeyStoreDeps {
-  db: Database;
+  repos: Pick<Repositories, 'signingKeys'>;
   keyring: Keyring;
   config: Config;
   /** Where reload failures are reported; key material is never passed to it. */
@@ -131,7 +131,7 @@ interface KeySet {
 }
 
 async function databaseKeyStore(alg: AsymmetricAlgorithm, deps: SigningKeyStoreDeps): Promise<SigningKeyStore> {
-  const repo = createSigningKeysRepository(deps.db);
+  const repo = deps.repos.signingKeys;
   const retention = signingKeyRetentionSeconds(deps.config);
   let current = await loadKeySet(alg, repo, deps.keyring, retention, true);
   let closed = false;
@@ -287,18 +287,21 @@ export function algorithmsInUse(config: Config): SigningAlgorithm[] {
 }
 
 /** Rotates the key of every algorithm in use (HS256 is rotated by changing JWT_SECRET). */
-export async function rotateSigningKeys(deps: {
-  db: Database;
-  cache: Cache;
-  keyring: Keyring;
-  config: Config;
-}): Promise<(RotationResult & { alg: SigningAlgorithm })[]> {
+export async function rotateSigningKeys(deps: RotationDeps): Promise<(RotationResult & { alg: SigningAlgorithm })[]> {
   const results: (RotationResult & { alg: SigningAlgorithm })[] = [];
   for (const alg of algorithmsInUse(deps.config)) {
     if (alg === 'HS256') continue;
     results.push({ alg, ...(await rotateSigningKey(deps, alg)) });
   }
   return results;
+}
+
+export interface RotationDeps {
+  db: Database;
+  repos: Pick<Repositories, 'signingKeys'>;
+  cache: Cache;
+  keyring: Keyring;
+  config: Config;
 }
 
 export interface RotationResult {
@@ -314,11 +317,11 @@ export interface RotationResult {
  * in the JWKS) for signingKeyRetentionSeconds.
  */
 export async function rotateSigningKey(
-  deps: { db: Database; cache: Cache; keyring: Keyring; config: Config },
+  deps: RotationDeps,
   alg: SigningAlgorithm = deps.config.security.jwt_algorithm,
 ): Promise<RotationResult> {
   if (alg === 'HS256') throw new Error('HS256 signs with JWT_SECRET; rotate by changing the secret');
-  const repo = createSigningKeysRepository(deps.db);
+  const repo = deps.repos.signingKeys;
   const next = await newSigningKeyRow(alg, deps.keyring);
   let retiredKid: string | null;
   try {

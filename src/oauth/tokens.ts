@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { randomToken } from '../crypto/random.js';
-import { invalidToken, type ApiError } from './errors.js';
+import { ApiError, invalidToken } from './errors.js';
 import type { SigningAlgorithm, SigningKeyStore } from './signing-keys.js';
 
 /**
@@ -34,6 +34,13 @@ export interface AccessTokenClaims {
   username?: string;
   /** Token family (grant) id, so the deny list can end a whole family. */
   fid?: string;
+}
+
+export type UserAccessTokenClaims = AccessTokenClaims & { username: string; fid: string };
+
+/** User tokens always carry a family and a username; client tokens carry neither. */
+export function isUserToken(claims: AccessTokenClaims): claims is UserAccessTokenClaims {
+  return typeof claims.fid === 'string' && typeof claims.username === 'string' && claims.sub !== claims.client_id;
 }
 
 export interface IssueAccessTokenInput {
@@ -89,6 +96,22 @@ export interface TokenService {
   verifyIdTokenHint(token: string): Promise<IdTokenHint | null>;
   /** The JWK Set document: public keys within their retention window (empty for HS256). */
   jwks(): { keys: JWK[] };
+}
+
+/**
+ * The claims of a token that verifies, or undefined for one that does not (RFC 7009 §2.2 and
+ * RFC 7662 §2.2 answer such a token without an error). Anything else, storage failing, throws.
+ */
+export async function claimsIfValid(
+  tokens: Pick<TokenService, 'verifyAccessToken'>,
+  token: string,
+): Promise<AccessTokenClaims | undefined> {
+  try {
+    return await tokens.verifyAccessToken(token);
+  } catch (err) {
+    if (err instanceof ApiError) return undefined;
+    throw err;
+  }
 }
 
 export interface TokenServiceOptions {

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { forbidden, invalidToken } from '../oauth/errors.js';
-import type { AccessTokenClaims } from '../oauth/tokens.js';
+import { isUserToken, type AccessTokenClaims, type UserAccessTokenClaims } from '../oauth/tokens.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,13 +13,6 @@ declare module 'fastify' {
     /** verifyBearer, and the token must be a user's: client_credentials tokens never pass. */
     verifyUserBearer: (request: FastifyRequest) => Promise<UserAccessTokenClaims>;
   }
-}
-
-export type UserAccessTokenClaims = AccessTokenClaims & { username: string; fid: string };
-
-/** User tokens always carry a family and a username; client tokens carry neither. */
-export function isUserToken(claims: AccessTokenClaims): claims is UserAccessTokenClaims {
-  return typeof claims.fid === 'string' && typeof claims.username === 'string' && claims.sub !== claims.client_id;
 }
 
 export const bearerAuthPlugin = fp(

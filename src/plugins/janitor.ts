@@ -14,8 +14,8 @@ export const janitorPlugin = fp(
       {
         db: app.db,
         config: app.config,
+        repos: app.repos,
         google: app.google,
-        keyring: app.keyring,
         log: app.log.child({ component: 'janitor' }),
       },
       { intervalMs: app.config.janitor.interval_seconds * 1000 },

@@ -22,7 +22,7 @@ declare module 'fastify' {
  */
 export const tokensPlugin = fp(
   async (app) => {
-    const deps = { db: app.db, keyring: app.keyring, config: app.config, log: app.log };
+    const deps = { repos: app.repos, keyring: app.keyring, config: app.config, log: app.log };
     const keys = await openSigningKeyStore(deps);
     // One store per ID token algorithm (OIDC Discovery §3: RS256 at least); the access token's
     // store is shared when it uses one of them.

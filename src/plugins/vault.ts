@@ -1,15 +1,19 @@
 import fp from 'fastify-plugin';
 import { createVaultAudit, type VaultAudit } from '../vault/audit.js';
+import type { BrokerCallDeps } from '../vault/broker-call.js';
 import { createTokenBroker, type TokenBroker } from '../vault/broker.js';
 import { ProactiveRefresher } from '../vault/proactive-refresh.js';
 import { ServedTracker } from '../vault/proactive-served.js';
 import { createProactiveStore } from '../vault/proactive-store.js';
+import { issueConnectLink } from '../vault/issue-connect-link.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The Google token broker: subject → fresh Google access token. */
     vault: TokenBroker;
     vaultAudit: VaultAudit;
+    /** What a broker answer (GET /tokens, POST /oauth/refresh, a Bearer token request) needs. */
+    brokerCall: BrokerCallDeps;
     /** google.proactive_refresh: refreshes tokens before they are asked for; undefined when off. */
     proactiveRefresher: ProactiveRefresher | undefined;
   }
@@ -20,6 +24,11 @@ export const vaultPlugin = fp(
   async (app) => {
     const audit = createVaultAudit(app.audit);
     app.decorate('vaultAudit', audit);
+    app.decorate('brokerCall', {
+      getToken: (ref, opts) => app.vault.getToken(ref, opts),
+      lastLink: (connectionId) => app.repos.connections.lastLink(connectionId),
+      issueConnectLink: (link) => issueConnectLink(app, link),
+    });
     const broker = createTokenBroker({
       db: app.db,
       cache: app.cache,

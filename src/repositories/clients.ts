@@ -1,24 +1,13 @@
 import type { Database, Queryable } from '../storage/database.js';
-import type { Client, GrantType, TokenEndpointAuthMethod } from '../clients/client.js';
+import type { Client } from '../clients/client.js';
 
-interface ClientRow {
-  id: string;
-  app_name: string;
-  contact_email: string;
-  secret_hash: string | null;
-  redirect_uris: string[];
-  grant_types: GrantType[];
-  scope: string;
-  token_endpoint_auth_method: TokenEndpointAuthMethod;
-  first_party: boolean;
-  resource_server: boolean;
-  id_token_signed_response_alg: Client['id_token_signed_response_alg'];
+/** A clients row: the Client's columns, with timestamps as Date and disabled as disabled_at. */
+type ClientRow = Omit<Client, 'post_logout_redirect_uris' | 'disabled' | 'created_at' | 'updated_at'> & {
   post_logout_redirect_uris: string[] | null;
-  version: number;
   disabled_at: Date | null;
   created_at: Date;
   updated_at: Date;
-}
+};
 
 const COLUMNS = `id, app_name, contact_email, secret_hash, redirect_uris, grant_types, scope,
   token_endpoint_auth_method, first_party, resource_server, id_token_signed_response_alg, post_logout_redirect_uris,

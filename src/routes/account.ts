@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser, signedIn } from '../guards/require-user.js';
-import { useHtmlErrors } from '../http/html-errors.js';
+import { htmlErrorHandler } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 import { revokeUserGrants } from '../oauth/revoke-user-grants.js';
 import { csrfTokenFor, verifyCsrf } from '../sign-in/csrf.js';
@@ -13,7 +13,7 @@ import { changeOwnUsername } from '../users/change-username.js';
 
 /** GET /account: the signed-in person's profile, connected apps and Google connection. */
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
-  useHtmlErrors(app);
+  app.setErrorHandler(htmlErrorHandler());
   app.addHook('onRequest', noStore);
   app.addHook('onRequest', requireUser('/account'));
 

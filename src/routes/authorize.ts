@@ -20,7 +20,7 @@ import { consentPage } from '../views/pages/consent.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
 import { FORM, html, redirect, security } from '../openapi/components.js';
-import { useHtmlErrors } from '../http/html-errors.js';
+import { htmlErrorHandler } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 
 const params = z.record(z.string(), z.string().max(4096));
@@ -34,7 +34,7 @@ const RESUME_PATH = '/oauth/authorize/resume';
  * server-side as an interaction: the browser carries only its id.
  */
 export const authorizeRoutes: FastifyPluginAsyncZod = async (app) => {
-  useHtmlErrors(app);
+  app.setErrorHandler(htmlErrorHandler());
   app.addHook('onRequest', noStore);
 
   const authorizeDocs = {

@@ -13,7 +13,7 @@ import { createConnectCsrf } from '../vault/connect-csrf.js';
 import { ConnectLinkRefused, completeGoogleConnection } from '../vault/connect-google.js';
 import { connectConfirmPage, connectResultPage } from '../views/pages/connect.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from '../http/html-errors.js';
+import { htmlErrorHandler } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 
 const linkToken = z.string().max(256);
@@ -32,7 +32,7 @@ type Outcome = 'connected' | 'denied' | 'failed';
  * to this browser.
  */
 export const connectRoutes: FastifyPluginAsyncZod = async (app) => {
-  useHtmlErrors(app);
+  app.setErrorHandler(htmlErrorHandler());
   app.addHook('onRequest', noStore);
   const secure = new URL(app.config.public_url).protocol === 'https:';
   const redirectUri = `${app.config.public_url}${CONNECT_CALLBACK_PATH}`;

@@ -9,7 +9,7 @@ import { consentPage } from '../views/pages/consent.js';
 import { deviceCodePage, deviceDonePage } from '../views/pages/device.js';
 import { errorPage } from '../views/pages/error.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from '../http/html-errors.js';
+import { htmlErrorHandler } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 import { DEVICE_VERIFICATION_PATH } from './oauth/device-authorization.js';
 
@@ -25,7 +25,7 @@ const csrfField = z.string().max(256).optional();
  * and the CSRF token: what is granted is what the device authorization stored.
  */
 export const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
-  useHtmlErrors(app);
+  app.setErrorHandler(htmlErrorHandler());
   app.addHook('onRequest', noStore);
   const limiter = new FailureLimiter(app.cache, 'device-user-code', WRONG_USER_CODES_PER_MINUTE, 60_000);
 

@@ -11,7 +11,7 @@ import { verifyCsrf, csrfTokenFor } from '../sign-in/csrf.js';
 import { errorPage } from '../views/pages/error.js';
 import { loginPage } from '../views/pages/login.js';
 import { sendPage } from '../views/reply.js';
-import { useHtmlErrors } from '../http/html-errors.js';
+import { htmlErrorHandler } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 
 const param = z.string().max(4096);
@@ -22,7 +22,7 @@ const param = z.string().max(4096);
  * OIDC Core §3.1, RFC 9700 §2.1).
  */
 export const loginRoutes: FastifyPluginAsyncZod = async (app) => {
-  useHtmlErrors(app);
+  app.setErrorHandler(htmlErrorHandler());
   app.addHook('onRequest', noStore);
   const config = app.config;
   const secure = new URL(config.public_url).protocol === 'https:';

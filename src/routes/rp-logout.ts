@@ -7,7 +7,7 @@ import { errorPage } from '../views/pages/error.js';
 import { logoutConfirmPage, signedOutPage } from '../views/pages/logout.js';
 import { sendPage } from '../views/reply.js';
 import { FORM, html, redirect, security } from '../openapi/components.js';
-import { useHtmlErrors } from '../http/html-errors.js';
+import { htmlErrorHandler } from '../http/html-errors.js';
 import { noStore } from '../http/no-store.js';
 
 const value = z.string().max(8192).optional();
@@ -35,7 +35,7 @@ interface Destination {
  * names (client_id or the hint's aud, §3.1); state goes back with it.
  */
 export const rpLogoutRoutes: FastifyPluginAsyncZod = async (app) => {
-  useHtmlErrors(app);
+  app.setErrorHandler(htmlErrorHandler());
   app.addHook('onRequest', noStore);
 
   const docs = {

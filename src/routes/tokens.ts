@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { requireApiKey } from '../guards/require-api-key.js';
 import { noStore } from '../http/no-store.js';
 import { brokerErrors, brokerToken, ok, security } from '../openapi/components.js';
-import { answerBroker, type BrokerCallDeps } from '../vault/broker-call.js';
-import { issueConnectLink } from '../vault/issue-connect-link.js';
+import { answerBroker } from '../vault/broker-call.js';
 
 const scopeQuery = z.object({
   scope: z.string().optional().describe('Google scopes the token must carry, space-separated'),
@@ -19,11 +18,6 @@ const response = { 200: ok('A Google access token', brokerToken), ...brokerError
 export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', noStore);
   app.addHook('preValidation', requireApiKey('tokens'));
-  const broker: BrokerCallDeps = {
-    getToken: (ref, opts) => app.vault.getToken(ref, opts),
-    lastLink: (connectionId) => app.repos.connections.lastLink(connectionId),
-    issueConnectLink: (link) => issueConnectLink(app, link),
-  };
 
   app.get(
     '/tokens/:subject',
@@ -39,7 +33,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { openapi: { response } },
     },
     async (request) =>
-      answerBroker(broker, {
+      answerBroker(app.brokerCall, {
         key: request.apiKey,
         names: { subject: request.params.subject },
         scope: request.query.scope,
@@ -60,7 +54,7 @@ export const tokensRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { openapi: { response } },
     },
     async (request) =>
-      answerBroker(broker, {
+      answerBroker(app.brokerCall, {
         key: request.apiKey,
         names: { connection_id: request.params.id },
         scope: request.query.scope,

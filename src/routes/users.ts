@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isUserToken } from '../plugins/bearer-auth.js';
+import { isUserToken } from '../oauth/tokens.js';
 import { ApiError, conflict, forbidden, insufficientScope, invalidRequest, invalidToken } from '../oauth/errors.js';
 import { parseScope } from '../oauth/scopes.js';
 import { standardClaims } from '../oauth/standard-claims.js';

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JWK } from 'jose';
@@ -81,23 +82,20 @@ const metadataDocs = (summary: string) => ({
 
 export const wellKnownRoutes: FastifyPluginAsyncZod = async (app) => {
   const metadata = authorizationServerMetadata(app.config);
+  const serveMetadata = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', CACHE_CONTROL);
+    return metadata;
+  };
 
   app.get(
     '/.well-known/oauth-authorization-server',
     metadataDocs('Authorization server metadata (RFC 8414)'),
-    async (_request, reply) => {
-      reply.header('cache-control', CACHE_CONTROL);
-      return metadata;
-    },
+    serveMetadata,
   );
-
   app.get(
     '/.well-known/openid-configuration',
     metadataDocs('OpenID Provider metadata (OpenID Connect Discovery 1.0 §4); the same document'),
-    async (_request, reply) => {
-      reply.header('cache-control', CACHE_CONTROL);
-      return metadata;
-    },
+    serveMetadata,
   );
 
   app.get(

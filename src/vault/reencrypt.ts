@@ -1,6 +1,6 @@
 import type { Keyring } from '../crypto/keyring.js';
-import { createReencryptionRepository } from '../repositories/reencryption.js';
-import type { Database } from '../storage/database.js';
+import type { Repositories } from '../repositories/index.js';
+import type { Database, Queryable } from '../storage/database.js';
 
 export interface ReencryptCounts {
   reencrypted: number;
@@ -28,51 +28,61 @@ export interface ReencryptResult {
  */
 export async function reencryptGoogleCredentials(opts: {
   db: Database;
+  repos: Pick<Repositories, 'reencryption'>;
   keyring: Keyring;
   batchSize?: number;
 }): Promise<ReencryptResult> {
   const { db, keyring } = opts;
-  const repo = createReencryptionRepository(db);
+  const repo = opts.repos.reencryption;
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 100, 10_000));
   const active = keyring.activeKid;
   const rewrap = (ciphertext: string | null, aad: string): string | null =>
     ciphertext === null ? null : keyring.encrypt(keyring.decrypt(ciphertext, aad), aad);
 
-  const googleCredentials: ReencryptCounts = { reencrypted: 0, failed: [] };
-  for (;;) {
-    const done = await db.transaction(async (tx) => {
-      const rows = await repo.lockStaleCredentials(active, googleCredentials.failed, batchSize, tx);
-      for (const row of rows) {
-        try {
-          const access = rewrap(row.access_token_enc, `google_credentials:${row.id}:access_token`);
-          const refresh = rewrap(row.refresh_token_enc, `google_credentials:${row.id}:refresh_token`);
-          await repo.updateCredential(row.id, access, refresh, active, tx);
-          googleCredentials.reencrypted++;
-        } catch {
-          googleCredentials.failed.push(row.id);
-        }
-      }
-      return rows.length === 0;
-    });
-    if (done) break;
-  }
-
-  const signingKeys: ReencryptCounts = { reencrypted: 0, failed: [] };
-  for (;;) {
-    const done = await db.transaction(async (tx) => {
-      const rows = await repo.lockStaleSigningKeys(active, signingKeys.failed, batchSize, tx);
-      for (const row of rows) {
-        try {
-          await repo.updateSigningKey(row.kid, rewrap(row.private_key_enc, row.kid)!, active, tx);
-          signingKeys.reencrypted++;
-        } catch {
-          signingKeys.failed.push(row.kid);
-        }
-      }
-      return rows.length === 0;
-    });
-    if (done) break;
-  }
+  const googleCredentials = await reencryptInBatches(
+    db,
+    (skip, tx) => repo.lockStaleCredentials(active, skip, batchSize, tx),
+    (row) => row.id,
+    async (row, tx) => {
+      const access = rewrap(row.access_token_enc, `google_credentials:${row.id}:access_token`);
+      const refresh = rewrap(row.refresh_token_enc, `google_credentials:${row.id}:refresh_token`);
+      await repo.updateCredential(row.id, access, refresh, active, tx);
+    },
+  );
+  const signingKeys = await reencryptInBatches(
+    db,
+    (skip, tx) => repo.lockStaleSigningKeys(active, skip, batchSize, tx),
+    (row) => row.kid,
+    (row, tx) => repo.updateSigningKey(row.kid, rewrap(row.private_key_enc, row.kid)!, active, tx),
+  );
 
   return { activeKid: active, googleCredentials, signingKeys, remaining: await repo.countStale(active) };
+}
+
+/**
+ * One transaction per batch: lock a batch of stale rows, re-encrypt each, until none is left.
+ * A row no key opens is counted as failed and skipped by the later batches.
+ */
+async function reencryptInBatches<Row>(
+  db: Database,
+  lockBatch: (skip: readonly string[], tx: Queryable) => Promise<Row[]>,
+  idOf: (row: Row) => string,
+  reencrypt: (row: Row, tx: Queryable) => Promise<void>,
+): Promise<ReencryptCounts> {
+  const counts: ReencryptCounts = { reencrypted: 0, failed: [] };
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const rows = await lockBatch(counts.failed, tx);
+      for (const row of rows) {
+        try {
+          await reencrypt(row, tx);
+          counts.reencrypted++;
+        } catch {
+          counts.failed.push(idOf(row));
+        }
+      }
+      return rows.length === 0;
+    });
+    if (done) return counts;
+  }
 }

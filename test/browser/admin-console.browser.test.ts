@@ -1,21 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { useTestApp } from '../helpers/use-test-app.js';
 
-// The launch flags of sign-in.browser.test.ts (Debian's chromium, no network chatter).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN = 'ada.admin@example.com';
 const SECTIONS = ['clients', 'api-keys', 'users', 'connections', 'audit', 'signing-keys', 'webhooks'];
 
@@ -37,7 +26,7 @@ describe('real browser admin console (chromium, dev-mode mock Google)', () => {
 
   beforeAll(async () => {
     mkdirSync('test-results/admin', { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

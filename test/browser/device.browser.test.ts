@@ -1,23 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../helpers/admin.js';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-// The launch flags of sign-in.browser.test.ts (Debian's chromium, no network chatter).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The /device page in a real browser (RFC 8628 §3.3): a TV asks for a code, the person opens
@@ -40,7 +29,7 @@ describe('real browser /device (chromium, dev-mode mock Google)', () => {
       grant_types: [GRANT],
       scope: 'openid profile',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(() => browser?.close());
 

@@ -1,25 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { useTestApp } from '../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../helpers/admin.js';
 import { pkcePair } from '../helpers/oauth.js';
 import { freePort } from '../helpers/processes.js';
-
-/** Launch flags for Debian's chromium on this machine (see the env skill): no network chatter. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * A real browser through the dev-mode mock Google: sign in, approve consent, land on the client's
@@ -46,7 +34,7 @@ describe('real browser sign-in (chromium, dev-mode mock Google)', () => {
       redirect_url: 'http://127.0.0.1/callback',
       scope: 'openid profile email',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -89,6 +89,11 @@ export function postAs(
   });
 }
 
+/** The introspection answer (RFC 7662) for a token, asked by `asker` (a resource server or the token's client). */
+export async function introspectAs(app: App, asker: RegisteredClient, token: string) {
+  return (await postAs(app, asker, '/oauth/introspect', { token })).json<{ active: boolean }>();
+}
+
 export interface UserTokens {
   access_token: string;
   refresh_token: string;

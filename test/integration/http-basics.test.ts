@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeBackends } from '../helpers/backends.js';
 import { useTestApp } from '../helpers/use-test-app.js';
+import { expectApiError } from '../helpers/api-error.js';
 
 describeBackends('HTTP basics', (backend) => {
   const t = useTestApp(backend, {
@@ -31,12 +32,7 @@ describeBackends('HTTP basics', (backend) => {
 
   it('unknown routes are 404 not_found in the error shape', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/no/such/thing' });
-    expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({
-      success: false,
-      error: 'not_found',
-      error_description: 'no route for GET /no/such/thing',
-    });
+    expectApiError(res, 404, 'not_found', 'no route for GET /no/such/thing');
   });
 
   it('an unsupported content type is 415', async () => {
@@ -57,12 +53,7 @@ describeBackends('HTTP basics', (backend) => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: `a=${'x'.repeat(4096)}`,
     });
-    expect(res.statusCode).toBe(413);
-    expect(res.json()).toEqual({
-      success: false,
-      error: 'payload_too_large',
-      error_description: 'request body exceeds 2048 bytes',
-    });
+    expectApiError(res, 413, 'payload_too_large', 'request body exceeds 2048 bytes');
   });
 
   it('malformed JSON is 400 invalid_request without a stack', async () => {
@@ -96,12 +87,7 @@ describeBackends('HTTP basics', (backend) => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'grant_type=a&grant_type=b',
     });
-    expect(form.statusCode).toBe(400);
-    expect(form.json()).toEqual({
-      success: false,
-      error: 'invalid_request',
-      error_description: "parameter 'grant_type' was sent more than once",
-    });
+    expectApiError(form, 400, 'invalid_request', "parameter 'grant_type' was sent more than once");
     const query = await t.app.inject({ method: 'GET', url: '/health?x=1&x=2' });
     expect(query.statusCode).toBe(400);
     expect(query.json().error_description).toBe("parameter 'x' was sent more than once");

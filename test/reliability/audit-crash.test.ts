@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, call, registerOver, startPrivateStack, type PrivateStack } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { clientPost, registerOver, usePrivateStack } from './harness.js';
 
 const LOAD_MS = 5_000;
 
@@ -12,27 +12,17 @@ const LOAD_MS = 5_000;
  * request; a refused connection committed nothing).
  */
 describe('audit events across kill -9', () => {
-  let stack: PrivateStack;
-
-  beforeAll(async () => {
-    stack = await startPrivateStack();
-  }, 120_000);
-  afterAll(() => stack?.close());
+  const stack = usePrivateStack();
 
   it('keeps an audit row for every token response delivered before the crash', async () => {
     const client = await registerOver(stack.gh.url, {});
-    const auth = { authorization: basic(client.client_id, client.client_secret) };
     let delivered = 0;
     let cutOff = 0;
     const other: number[] = [];
     let killed = false;
     const worker = async () => {
       while (!killed) {
-        const r = await call(`${stack.gh.url}/oauth/token`, {
-          method: 'POST',
-          headers: auth,
-          form: { grant_type: 'client_credentials' },
-        });
+        const r = await clientPost(`${stack.gh.url}/oauth/token`, client, { grant_type: 'client_credentials' });
         if (r.status === 200) delivered++;
         else if (r.status !== 0) other.push(r.status);
         else {

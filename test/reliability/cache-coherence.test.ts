@@ -1,18 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../../src/storage/pg-database.js';
 import type { Database } from '../../src/storage/database.js';
-import { TEST_ADMIN_KEY } from '../helpers/app.js';
 import { msUntil } from '../helpers/wait.js';
-import { basic, call, registerOver, startServer, type HttpResult, type RunningGatehouse } from './harness.js';
+import {
+  ADMIN_HEADERS,
+  call,
+  clientPost,
+  registerOver,
+  startServer,
+  UNKNOWN_SUBJECT,
+  type ClientSecret,
+  type HttpResult,
+  type RunningGatehouse,
+} from './harness.js';
 import {
   startPrivatePostgres,
   startRestartableRedis,
   type PrivatePostgres,
   type PrivateRedis,
 } from './private-services.js';
-
-const admin = { 'x-admin-key': TEST_ADMIN_KEY };
-const UNKNOWN_SUBJECT = '00000000-0000-4000-8000-000000000000';
 
 /**
  * A disabled client or revoked API key is refused on every instance within one second of the
@@ -52,12 +58,8 @@ describe.each([
     probe += 1;
     return `10.${(probe >> 16) & 255}.${(probe >> 8) & 255}.${probe & 255}`;
   };
-  const token = (gh: RunningGatehouse, c: { client_id: string; client_secret: string }) =>
-    call(`${gh.url}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: basic(c.client_id, c.client_secret), 'x-forwarded-for': forwardedFor() },
-      form: { grant_type: 'client_credentials' },
-    });
+  const token = (gh: RunningGatehouse, c: ClientSecret) =>
+    clientPost(`${gh.url}/oauth/token`, c, { grant_type: 'client_credentials' }, { 'x-forwarded-for': forwardedFor() });
   const broker = (gh: RunningGatehouse, key: string) =>
     call(`${gh.url}/tokens/${UNKNOWN_SUBJECT}`, {
       headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': forwardedFor() },
@@ -94,7 +96,7 @@ describe.each([
     const client = await registerOver(a.url, {});
     for (const gh of [a, b, a, b]) expect((await token(gh, client)).status).toBe(200);
     await redis.stop();
-    const disable = await call(`${a.url}/clients/${client.client_id}`, { method: 'DELETE', headers: admin });
+    const disable = await call(`${a.url}/clients/${client.client_id}`, { method: 'DELETE', headers: ADMIN_HEADERS });
     expect(disable.status).toBe(200);
     const attempt = (gh: RunningGatehouse) => token(gh, client);
     await refusedEverywhere(Date.now(), attempt, 500);
@@ -109,7 +111,7 @@ describe.each([
     for (const gh of [a, b, a, b]) expect((await token(gh, client)).status).toBe(200);
     await redis.stop();
     await redis.restart();
-    const disable = await call(`${a.url}/clients/${client.client_id}`, { method: 'DELETE', headers: admin });
+    const disable = await call(`${a.url}/clients/${client.client_id}`, { method: 'DELETE', headers: ADMIN_HEADERS });
     expect(disable.status).toBe(200);
     const attempt = (gh: RunningGatehouse) => token(gh, client);
     await refusedEverywhere(Date.now(), attempt, 3000);
@@ -120,7 +122,7 @@ describe.each([
   it('a Redis restarted right after a disable does not bring the client back', async () => {
     const client = await registerOver(a.url, {});
     for (const gh of [a, b, a, b]) expect((await token(gh, client)).status).toBe(200);
-    const disable = await call(`${a.url}/clients/${client.client_id}`, { method: 'DELETE', headers: admin });
+    const disable = await call(`${a.url}/clients/${client.client_id}`, { method: 'DELETE', headers: ADMIN_HEADERS });
     expect(disable.status).toBe(200);
     const since = Date.now();
     const attempt = (gh: RunningGatehouse) => token(gh, client);
@@ -132,12 +134,19 @@ describe.each([
   });
 
   it('an API key revoked during a Redis outage is refused everywhere within 1 s and stays refused', async () => {
-    const created = await call(`${a.url}/internal/api-keys`, { method: 'POST', headers: admin, json: { name: 'svc' } });
+    const created = await call(`${a.url}/internal/api-keys`, {
+      method: 'POST',
+      headers: ADMIN_HEADERS,
+      json: { name: 'svc' },
+    });
     expect(created.status).toBe(201);
     const key: string = created.body.api_key;
     for (const gh of [a, b, a, b]) expect((await broker(gh, key)).status).not.toBe(401);
     await redis.stop();
-    const revoke = await call(`${a.url}/internal/api-keys/${created.body.id}`, { method: 'DELETE', headers: admin });
+    const revoke = await call(`${a.url}/internal/api-keys/${created.body.id}`, {
+      method: 'DELETE',
+      headers: ADMIN_HEADERS,
+    });
     expect(revoke.status).toBe(200);
     const attempt = (gh: RunningGatehouse) => broker(gh, key);
     await refusedEverywhere(Date.now(), attempt, 500);

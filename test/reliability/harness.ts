@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { createPgDatabase } from '../../src/storage/pg-database.js';
 import type { Database } from '../../src/storage/database.js';
 import { TEST_ADMIN_KEY, TEST_ENCRYPTION_KEYS } from '../helpers/app.js';
@@ -81,10 +82,32 @@ export async function call(
 export const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-export async function registerOver(
+/** What registerOver returns, and all a client needs to authenticate. */
+export interface ClientSecret {
+  client_id: string;
+  client_secret: string;
+}
+
+/** A form POST (to /oauth/token, /oauth/introspect, …) authenticated as the client with client_secret_basic. */
+export function clientPost(
   url: string,
-  body: Record<string, unknown>,
-): Promise<{ client_id: string; client_secret: string }> {
+  client: ClientSecret,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  return call(url, {
+    method: 'POST',
+    headers: { authorization: basic(client.client_id, client.client_secret), ...headers },
+    form,
+  });
+}
+
+/** The admin API's header. */
+export const ADMIN_HEADERS = { 'x-admin-key': TEST_ADMIN_KEY };
+/** A subject no connection or user has (the broker answers it without calling Google). */
+export const UNKNOWN_SUBJECT = '00000000-0000-4000-8000-000000000000';
+
+export async function registerOver(url: string, body: Record<string, unknown>): Promise<ClientSecret> {
   const r = await call(`${url}/clients/register`, {
     method: 'POST',
     headers: { 'x-admin-key': TEST_ADMIN_KEY },
@@ -140,4 +163,18 @@ export async function startPrivateStack(): Promise<PrivateStack> {
       await pg.destroy();
     },
   };
+}
+
+/**
+ * The file's private stack, started before its tests and closed after them (registers its own
+ * beforeAll/afterAll, as useTestApp does). Its fields are filled in by beforeAll: read them
+ * inside hooks and tests only.
+ */
+export function usePrivateStack(): PrivateStack {
+  const handle = {} as PrivateStack;
+  beforeAll(async () => {
+    Object.assign(handle, await startPrivateStack());
+  }, 120_000);
+  afterAll(() => handle.close?.());
+  return handle;
 }

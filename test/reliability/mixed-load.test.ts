@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintCode, seedUser } from '../helpers/oauth.js';
-import { basic, call, registerOver, startPrivateStack, type PrivateStack } from './harness.js';
+import { clientPost, registerOver, usePrivateStack } from './harness.js';
 
 const LOAD_MS = 60_000;
 const REDIRECT = 'https://app.example.com/callback';
@@ -10,18 +10,11 @@ const REDIRECT = 'https://app.example.com/callback';
  * introspection), then a consistency check over the database: nothing lost, nothing doubled.
  */
 describe('mixed load with nothing lost', () => {
-  let stack: PrivateStack;
-
-  beforeAll(async () => {
-    stack = await startPrivateStack();
-  }, 120_000);
-  afterAll(() => stack?.close());
+  const stack = usePrivateStack();
 
   it('keeps every family a chain with one live head, every code used once, and one audit event per token response', async () => {
     const client = await registerOver(stack.gh.url, {});
-    const auth = { authorization: basic(client.client_id, client.client_secret) };
-    const token = (form: Record<string, string>) =>
-      call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const token = (form: Record<string, string>) => clientPost(`${stack.gh.url}/oauth/token`, client, form);
     const user = await seedUser(stack.db);
     const deadline = Date.now() + LOAD_MS;
     let tokenResponses = 0;
@@ -62,11 +55,7 @@ describe('mixed load with nothing lost', () => {
           continue;
         }
         tokenResponses++;
-        const intro = await call(`${stack.gh.url}/oauth/introspect`, {
-          method: 'POST',
-          headers: auth,
-          form: { token: r.body.access_token },
-        });
+        const intro = await clientPost(`${stack.gh.url}/oauth/introspect`, client, { token: r.body.access_token });
         if (intro.status !== 200 || intro.body.active !== true) unexpected.push(intro.status);
       }
     };
@@ -80,10 +69,7 @@ describe('mixed load with nothing lost', () => {
       expect((await token({ grant_type: 'refresh_token', refresh_token: head })).status).toBe(200);
     tokenResponses += Math.min(heads.length, 50);
     for (const at of accessTokens.slice(-50)) {
-      expect(
-        (await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } })).body
-          .active,
-      ).toBe(true);
+      expect((await clientPost(`${stack.gh.url}/oauth/introspect`, client, { token: at })).body.active).toBe(true);
     }
 
     // Drain: SIGTERM flushes the audit queue.

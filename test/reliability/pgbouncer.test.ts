@@ -5,7 +5,7 @@ import { createPgDatabase } from '../../src/storage/pg-database.js';
 import type { Database } from '../../src/storage/database.js';
 import { mintCode, seedUser } from '../helpers/oauth.js';
 import { tempDir } from '../helpers/processes.js';
-import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
+import { call, clientPost, registerOver, startServer, type RunningGatehouse } from './harness.js';
 import {
   startPgBouncer,
   startPrivatePostgres,
@@ -47,20 +47,14 @@ describe('PgBouncer in transaction mode', () => {
 
   it('connects with the default configuration (no refused startup parameter)', async () => {
     const client = await registerOver(byDefault.url, {});
-    const r = await call(`${byDefault.url}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: basic(client.client_id, client.client_secret) },
-      form: { grant_type: 'client_credentials' },
-    });
+    const r = await clientPost(`${byDefault.url}/oauth/token`, client, { grant_type: 'client_credentials' });
     expect(r.status).toBe(200);
     expect((await call(`${byDefault.url}/ready`)).status).toBe(200);
   });
 
   it('answers mixed load with no 5xx when prepared statements are off', async () => {
     const client = await registerOver(gh.url, {});
-    const auth = { authorization: basic(client.client_id, client.client_secret) };
-    const token = (form: Record<string, string>) =>
-      call(`${gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const token = (form: Record<string, string>) => clientPost(`${gh.url}/oauth/token`, client, form);
     const user = await seedUser(db);
     const deadline = Date.now() + LOAD_MS;
     const statuses = new Map<number, number>();
@@ -86,11 +80,7 @@ describe('PgBouncer in transaction mode', () => {
         const r = await token({ grant_type: 'client_credentials' });
         count(r.status);
         if (r.status !== 200) continue;
-        const intro = await call(`${gh.url}/oauth/introspect`, {
-          method: 'POST',
-          headers: auth,
-          form: { token: r.body.access_token },
-        });
+        const intro = await clientPost(`${gh.url}/oauth/introspect`, client, { token: r.body.access_token });
         count(intro.status);
       }
     };

@@ -1,39 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  basic,
   call,
+  clientPost,
   isSpecError,
   registerOver,
+  type ClientSecret,
   type HttpResult,
-  startPrivateStack,
-  type PrivateStack,
+  usePrivateStack,
 } from './harness.js';
 
 const OUTAGE_MS = 30_000;
 
 /** Fault 2: Postgres down for 30 s — fail closed, then full service within 5 s of its return. */
 describe('Postgres outage', () => {
-  let stack: PrivateStack;
-  let client: { client_id: string; client_secret: string };
+  const stack = usePrivateStack();
+  let client: ClientSecret;
 
   beforeAll(async () => {
-    stack = await startPrivateStack();
     client = await registerOver(stack.gh.url, {});
-  }, 120_000);
-  afterAll(() => stack?.close());
+  });
 
   const clientCredentials = () =>
-    call(`${stack.gh.url}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: basic(client.client_id, client.client_secret) },
-      form: { grant_type: 'client_credentials' },
-    });
-  const introspect = (token: string) =>
-    call(`${stack.gh.url}/oauth/introspect`, {
-      method: 'POST',
-      headers: { authorization: basic(client.client_id, client.client_secret) },
-      form: { token },
-    });
+    clientPost(`${stack.gh.url}/oauth/token`, client, { grant_type: 'client_credentials' });
+  const introspect = (token: string) => clientPost(`${stack.gh.url}/oauth/introspect`, client, { token });
 
   it('fails closed while Postgres is down and serves fully within 5 s of its return', async () => {
     const before = await clientCredentials();

@@ -1,14 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintCode, seedUser } from '../helpers/oauth.js';
-import {
-  basic,
-  call,
-  isSpecError,
-  registerOver,
-  type HttpResult,
-  startPrivateStack,
-  type PrivateStack,
-} from './harness.js';
+import { clientPost, isSpecError, registerOver, type HttpResult, usePrivateStack } from './harness.js';
 
 const REDIRECT = 'https://app.example.com/callback';
 
@@ -18,18 +10,11 @@ const REDIRECT = 'https://app.example.com/callback';
  * pool recovers on its own; and every 2xx token response refers to committed state.
  */
 describe('Postgres restarted during load', () => {
-  let stack: PrivateStack;
-
-  beforeAll(async () => {
-    stack = await startPrivateStack();
-  }, 120_000);
-  afterAll(() => stack?.close());
+  const stack = usePrivateStack();
 
   it('answers 503 while it is down and only ever returns tokens that were committed', async () => {
     const client = await registerOver(stack.gh.url, {});
-    const auth = { authorization: basic(client.client_id, client.client_secret) };
-    const token = (form: Record<string, string>) =>
-      call(`${stack.gh.url}/oauth/token`, { method: 'POST', headers: auth, form });
+    const token = (form: Record<string, string>) => clientPost(`${stack.gh.url}/oauth/token`, client, form);
     const user = await seedUser(stack.db);
     // Codes are minted up front: the test's own connection cannot write during the outage.
     const codes = await Promise.all(
@@ -110,7 +95,7 @@ describe('Postgres restarted during load', () => {
       else expect(r.status, JSON.stringify(r.body)).toBe(200);
     }
     for (const at of accessTokens.slice(-60)) {
-      const r = await call(`${stack.gh.url}/oauth/introspect`, { method: 'POST', headers: auth, form: { token: at } });
+      const r = await clientPost(`${stack.gh.url}/oauth/introspect`, client, { token: at });
       expect(r.body.active).toBe(true);
     }
     // No code was consumed without the family its tokens belong to (one transaction).

@@ -1,9 +1,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_KEY } from '../helpers/app.js';
 import { msUntil } from '../helpers/wait.js';
-import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
+import {
+  ADMIN_HEADERS,
+  call,
+  clientPost,
+  registerOver,
+  startServer,
+  UNKNOWN_SUBJECT,
+  type ClientSecret,
+  type RunningGatehouse,
+} from './harness.js';
 import {
   startPrivatePostgres,
   startRedisCluster,
@@ -12,8 +20,6 @@ import {
 } from './private-services.js';
 
 const run = promisify(execFile);
-const admin = { 'x-admin-key': TEST_ADMIN_KEY };
-const UNKNOWN_SUBJECT = '00000000-0000-4000-8000-000000000000';
 
 /**
  * Two instances on a private 3-master Redis Cluster (redis+cluster://): changes reach every
@@ -38,17 +44,13 @@ describe('Redis Cluster', () => {
     await pg?.destroy();
   });
 
-  const token = (gh: RunningGatehouse, c: { client_id: string; client_secret: string }) =>
-    call(`${gh.url}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: basic(c.client_id, c.client_secret) },
-      form: { grant_type: 'client_credentials' },
-    });
+  const token = (gh: RunningGatehouse, c: ClientSecret) =>
+    clientPost(`${gh.url}/oauth/token`, c, { grant_type: 'client_credentials' });
 
   it('disables clients and revokes an API key on every instance within 1 s, with no MOVED or CROSSSLOT', async () => {
     // Clients until every master holds one's shared copy (SCAN answers for its own node only):
     // the disables below then change keys on every master, not only the one a seed node owns.
-    const clients: { client_id: string; client_secret: string }[] = [];
+    const clients: ClientSecret[] = [];
     const holders = new Set<number>();
     while (holders.size < cluster.ports.length && clients.length < 30) {
       const batch = await Promise.all(Array.from({ length: 3 }, () => registerOver(a.url, {})));
@@ -60,7 +62,11 @@ describe('Redis Cluster', () => {
       }
     }
     expect(holders.size).toBe(cluster.ports.length);
-    const created = await call(`${a.url}/internal/api-keys`, { method: 'POST', headers: admin, json: { name: 'svc' } });
+    const created = await call(`${a.url}/internal/api-keys`, {
+      method: 'POST',
+      headers: ADMIN_HEADERS,
+      json: { name: 'svc' },
+    });
     const key: string = created.body.api_key;
     const broker = (gh: RunningGatehouse) =>
       call(`${gh.url}/tokens/${UNKNOWN_SUBJECT}`, { headers: { authorization: `Bearer ${key}` } });
@@ -68,7 +74,9 @@ describe('Redis Cluster', () => {
 
     for (const c of clients) {
       const since = Date.now();
-      expect((await call(`${a.url}/clients/${c.client_id}`, { method: 'DELETE', headers: admin })).status).toBe(200);
+      expect((await call(`${a.url}/clients/${c.client_id}`, { method: 'DELETE', headers: ADMIN_HEADERS })).status).toBe(
+        200,
+      );
       const delays = await Promise.all(
         [a, b].map((gh) => msUntil(since, async () => (await token(gh, c)).status === 401)),
       );
@@ -76,7 +84,8 @@ describe('Redis Cluster', () => {
     }
     const since = Date.now();
     expect(
-      (await call(`${a.url}/internal/api-keys/${created.body.id}`, { method: 'DELETE', headers: admin })).status,
+      (await call(`${a.url}/internal/api-keys/${created.body.id}`, { method: 'DELETE', headers: ADMIN_HEADERS }))
+        .status,
     ).toBe(200);
     const delays = await Promise.all([a, b].map((gh) => msUntil(since, async () => (await broker(gh)).status === 401)));
     for (const ms of delays) expect(ms).toBeLessThan(1000);

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintCode, seedUser } from '../helpers/oauth.js';
-import { basic, call, registerOver, startPrivateStack, type PrivateStack } from './harness.js';
+import { call, clientPost, registerOver, usePrivateStack, type ClientSecret } from './harness.js';
 
 /** Fault 3: Redis down — Postgres fallback for clients and revocation, in-process rate limits. */
 describe('Redis outage', () => {
-  let stack: PrivateStack;
+  const stack = usePrivateStack();
 
-  beforeAll(async () => {
-    stack = await startPrivateStack();
-  }, 120_000);
-  afterAll(() => stack?.close());
-
-  const token = (c: { client_id: string; client_secret: string }, form: Record<string, string>) =>
-    call(`${stack.gh.url}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: basic(c.client_id, c.client_secret) },
-      form,
-    });
+  const token = (c: ClientSecret, form: Record<string, string>) => clientPost(`${stack.gh.url}/oauth/token`, c, form);
 
   it('keeps issuing, limiting and revoking from Postgres, and uses Redis again when it returns', async () => {
     const before = await registerOver(stack.gh.url, {});
@@ -43,17 +33,9 @@ describe('Redis outage', () => {
     expect(refreshed.status).toBe(200);
 
     // Revocation is read from Postgres/local state: the revoked family's access token is inactive.
-    const revoke = await call(`${stack.gh.url}/oauth/revoke`, {
-      method: 'POST',
-      headers: { authorization: basic(during.client_id, during.client_secret) },
-      form: { token: refreshed.body.refresh_token },
-    });
+    const revoke = await clientPost(`${stack.gh.url}/oauth/revoke`, during, { token: refreshed.body.refresh_token });
     expect(revoke.status).toBe(200);
-    const intro = await call(`${stack.gh.url}/oauth/introspect`, {
-      method: 'POST',
-      headers: { authorization: basic(during.client_id, during.client_secret) },
-      form: { token: refreshed.body.access_token },
-    });
+    const intro = await clientPost(`${stack.gh.url}/oauth/introspect`, during, { token: refreshed.body.access_token });
     expect(intro.body).toEqual({ active: false });
 
     // Brute force is still limited: 20 failures, then 429 (in-process counters).

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, call, registerOver, startServer, type RunningGatehouse } from './harness.js';
+import { call, clientPost, registerOver, startServer, type ClientSecret, type RunningGatehouse } from './harness.js';
 import {
   startPrivatePostgres,
   startRedisSentinel,
@@ -31,12 +31,7 @@ describe('Redis Sentinel failover', () => {
     await pg?.destroy();
   });
 
-  const token = (c: { client_id: string; client_secret: string }) =>
-    call(`${gh.url}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: basic(c.client_id, c.client_secret) },
-      form: { grant_type: 'client_credentials' },
-    });
+  const token = (c: ClientSecret) => clientPost(`${gh.url}/oauth/token`, c, { grant_type: 'client_credentials' });
 
   it('follows a failover under load: writes resume on the promoted replica', async () => {
     const client = await registerOver(gh.url, {});

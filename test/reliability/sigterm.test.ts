@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  basic,
-  call,
-  isSpecError,
-  registerOver,
-  type HttpResult,
-  startPrivateStack,
-  type PrivateStack,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { clientPost, isSpecError, registerOver, type HttpResult, usePrivateStack } from './harness.js';
 
 /** Fault 6: SIGTERM during load — in-flight requests finish, exit 0, every audit event kept. */
 describe('SIGTERM during load', () => {
-  let stack: PrivateStack;
-
-  beforeAll(async () => {
-    stack = await startPrivateStack();
-  }, 120_000);
-  afterAll(() => stack?.close());
+  const stack = usePrivateStack();
 
   it('drains, exits 0, and persists the audit event of every completed token response', async () => {
     const client = await registerOver(stack.gh.url, {});
@@ -26,11 +13,7 @@ describe('SIGTERM during load', () => {
     const worker = async () => {
       for (let i = 0; i < 2000 && !stop; i++) {
         sent++;
-        const r = await call(`${stack.gh.url}/oauth/token`, {
-          method: 'POST',
-          headers: { authorization: basic(client.client_id, client.client_secret) },
-          form: { grant_type: 'client_credentials' },
-        });
+        const r = await clientPost(`${stack.gh.url}/oauth/token`, client, { grant_type: 'client_credentials' });
         results.push(r);
         if (r.status === 0) break; // the server is gone
       }

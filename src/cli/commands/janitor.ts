@@ -12,7 +12,12 @@ const run: Command = {
   summary: 'one clean-up pass now (expired codes, tokens, sessions, links, old audit events)',
   synopsis: '',
   async run(ctx) {
-    const result = await runJanitorPass({ db: await ctx.db(), config: ctx.config, log: stderrLog });
+    const result = await runJanitorPass({
+      db: await ctx.db(),
+      repos: await ctx.repos(),
+      config: ctx.config,
+      log: stderrLog,
+    });
     // A kind that failed is retried by the next pass; the command still reports it as a failure.
     if (result.failed.length > 0) process.exitCode = 1;
     return { success: result.failed.length === 0, ...result };

@@ -15,6 +15,7 @@ const rotate: Command = {
     if (!keys) throw new UsageError('ENCRYPTION_KEYS is not configured');
     const results = await rotateSigningKeys({
       db: await ctx.db(),
+      repos: await ctx.repos(),
       cache: await ctx.cache(),
       keyring: createKeyring(keys),
       config: ctx.config,
@@ -44,6 +45,7 @@ const reencrypt: Command = {
     if (!keys) throw new UsageError('ENCRYPTION_KEYS is not configured');
     const result = await reencryptGoogleCredentials({
       db: await ctx.db(),
+      repos: await ctx.repos(),
       keyring: createKeyring(keys),
       batchSize: positiveInt(args, 'batch-size', 100, 10_000),
     });

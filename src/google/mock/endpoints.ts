@@ -13,18 +13,19 @@ export const MOCK_PATHS = {
 
 export type MockEndpoint = keyof typeof MOCK_PATHS;
 
-export interface MockEndpointUrls {
+/** Google's endpoints as absolute URLs: the real ones, or the mock's (see mockEndpoints). */
+export interface GoogleEndpointUrls {
   authUrl: string;
   tokenUrl: string;
   userinfoUrl: string;
   tokeninfoUrl: string;
   jwksUrl: string;
   revokeUrl: string;
-  /** The mock's issuer is its base URL (Google's is https://accounts.google.com). */
+  /** ID tokens' iss: https://accounts.google.com for Google; the mock's is its base URL. */
   issuer: string;
 }
 
-export function mockEndpoints(baseUrl: string): MockEndpointUrls {
+export function mockEndpoints(baseUrl: string): GoogleEndpointUrls {
   const base = baseUrl.replace(/\/+$/, '');
   return {
     authUrl: base + MOCK_PATHS.authorize,

@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_MOCK_PREFIX } from '../settings.js';
-import { registerMockGoogleRoutes } from './routes.js';
+import { mockGoogleRoutes } from './routes.js';
 import { MockGoogleState } from './state.js';
 
 /**
@@ -10,7 +10,7 @@ import { MockGoogleState } from './state.js';
  * mistaken registration in production fail at start instead of serving a fake Google.
  * Fault injection (`control`) is deliberately not exposed here.
  */
-export async function devMockGooglePlugin(app: FastifyInstance): Promise<void> {
+export const devMockGooglePlugin: FastifyPluginAsync = async (app) => {
   const config = app.config;
   if (!config.dev_mode || config.node_env === 'production' || config.google.client_id) {
     throw new Error('the mock Google can only be mounted in dev mode (no GOOGLE_CLIENT_ID, NODE_ENV not production)');
@@ -23,10 +23,10 @@ export async function devMockGooglePlugin(app: FastifyInstance): Promise<void> {
     // Only redirect back into this Gatehouse: the dev mock is not an open redirector.
     redirectUriPrefixes: [`${config.public_url}/`],
   });
-  registerMockGoogleRoutes(app, state);
+  await app.register(mockGoogleRoutes, { mock: state });
   app.addHook('onClose', async () => state.wakeAll());
   app.log.warn(
     `*** DEV MODE: a MOCK GOOGLE is mounted at ${base}/ — anyone can sign in as any email. ` +
       'Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (and NODE_ENV=production) before exposing this server. ***',
   );
-}
+};

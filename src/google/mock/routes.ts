@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { authorizeErrorPage, authorizePage, CARRIED_PARAMS } from './page.js';
 import { MOCK_PATHS, type MockEndpoint } from './endpoints.js';
@@ -9,7 +9,7 @@ import type { MockGoogleState } from './state.js';
  * Inputs are checked with zod inside the handlers so that every refusal is Google's error shape
  * (`{"error": …, "error_description": …}`), not Gatehouse's.
  */
-export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleState): void {
+export const mockGoogleRoutes: FastifyPluginAsync<{ mock: MockGoogleState }> = async (app, { mock }) => {
   app.setErrorHandler((err: Error & { statusCode?: number; status?: number }, _request, reply) => {
     // Fastify errors carry statusCode, ours (ApiError, e.g. a repeated parameter) carry status.
     const code = err.statusCode ?? err.status;
@@ -203,7 +203,7 @@ export function registerMockGoogleRoutes(app: FastifyInstance, mock: MockGoogleS
     }
     return undefined;
   }
-}
+};
 
 const param = z.string().max(2048).optional();
 const authorizeParams = z.object(

@@ -1,8 +1,8 @@
 import Fastify from 'fastify';
 import formbody from '@fastify/formbody';
 import type { MockGoogleControl } from './control.js';
-import { mockEndpoints, type MockEndpointUrls } from './endpoints.js';
-import { registerMockGoogleRoutes } from './routes.js';
+import { mockEndpoints, type GoogleEndpointUrls } from './endpoints.js';
+import { mockGoogleRoutes } from './routes.js';
 import { MockGoogleState } from './state.js';
 
 export const MOCK_TEST_CLIENT_ID = 'mock-client.apps.googleusercontent.com';
@@ -11,7 +11,7 @@ export const MOCK_TEST_CLIENT_SECRET = 'mock-client-secret';
 export interface StandaloneMockGoogle {
   /** Base URL, e.g. http://127.0.0.1:41234 — also the issuer. */
   url: string;
-  endpoints: MockEndpointUrls;
+  endpoints: GoogleEndpointUrls;
   clientId: string;
   clientSecret: string;
   control: MockGoogleControl;
@@ -37,7 +37,7 @@ export async function startMockGoogle(
   });
   const app = Fastify({ logger: false, forceCloseConnections: true });
   await app.register(formbody);
-  registerMockGoogleRoutes(app, state);
+  await app.register(mockGoogleRoutes, { mock: state });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   state.issuer = address;
   const endpoints = mockEndpoints(address);

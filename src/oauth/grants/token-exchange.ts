@@ -1,9 +1,8 @@
-import { isUserToken } from '../../plugins/bearer-auth.js';
 import { insufficientScope, invalidRequest, ApiError, unauthorizedClient } from '../errors.js';
 import { isPublicClient, TOKEN_EXCHANGE_GRANT_TYPE } from '../../clients/client.js';
 import { parseScope } from '../scopes.js';
 import type { DenyList } from '../deny-list.js';
-import type { TokenService } from '../tokens.js';
+import { isUserToken, type TokenService } from '../tokens.js';
 import type { TokenBroker } from '../../vault/broker.js';
 import { expiresIn, type EmitGrantEvent, type Grant } from './grant.js';
 

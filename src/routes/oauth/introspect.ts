@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '../../clients/client.js';
 import { sha256Hex } from '../../crypto/hash.js';
-import { ApiError, invalidClient, invalidRequest } from '../../oauth/errors.js';
+import { invalidClient, invalidRequest } from '../../oauth/errors.js';
+import { claimsIfValid } from '../../oauth/tokens.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, errors, ok, security } from '../../openapi/components.js';
 
@@ -44,13 +45,8 @@ export const introspectRoute: FastifyPluginAsyncZod = async (app) => {
   const mayIntrospect = (client: Client, owner: string) => client.resource_server || owner === client.id;
 
   async function introspectAccessToken(token: string, client: Client) {
-    let claims;
-    try {
-      claims = await app.tokens.verifyAccessToken(token);
-    } catch (err) {
-      if (err instanceof ApiError) return null;
-      throw err;
-    }
+    const claims = await claimsIfValid(app.tokens, token);
+    if (!claims) return null;
     if (app.denyList.isDenied(claims) || !mayIntrospect(client, claims.client_id)) return INACTIVE;
     return {
       active: true,

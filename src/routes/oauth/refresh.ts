@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { requireApiKey } from '../../guards/require-api-key.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, brokerErrors, brokerToken, errors, ok, security } from '../../openapi/components.js';
-import { answerBroker, type BrokerCallDeps } from '../../vault/broker-call.js';
-import { issueConnectLink } from '../../vault/issue-connect-link.js';
+import { answerBroker } from '../../vault/broker-call.js';
 
 const refreshRequest = z.object({
   subject: z.string().optional().describe("A user id, username or email (or the API key's default subject)"),
@@ -15,11 +14,6 @@ const refreshRequest = z.object({
 /** POST /oauth/refresh: API key + `subject` or `connection_id`; forces a Google refresh, same response as the broker. */
 export const brokerRefreshRoute: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preValidation', requireApiKey('tokens'));
-  const broker: BrokerCallDeps = {
-    getToken: (ref, opts) => app.vault.getToken(ref, opts),
-    lastLink: (connectionId) => app.repos.connections.lastLink(connectionId),
-    issueConnectLink: (link) => issueConnectLink(app, link),
-  };
 
   app.post(
     '/oauth/refresh',
@@ -44,7 +38,7 @@ export const brokerRefreshRoute: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const params = presentParams(request.body);
-      return answerBroker(broker, {
+      return answerBroker(app.brokerCall, {
         key: request.apiKey,
         names: { subject: params.subject, connection_id: params.connection_id },
         scope: params.scope,

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Client } from '../../clients/client.js';
 import { sha256Hex } from '../../crypto/hash.js';
-import { ApiError, invalidRequest } from '../../oauth/errors.js';
+import { invalidRequest } from '../../oauth/errors.js';
+import { claimsIfValid } from '../../oauth/tokens.js';
 import { formParamsSchema, presentParams } from '../../oauth/form-params.js';
 import { FORM, errors, ok, security } from '../../openapi/components.js';
 
@@ -43,13 +44,8 @@ export const revokeRoute: FastifyPluginAsyncZod = async (app) => {
   }
 
   async function revokeAccessToken(token: string, client: Client): Promise<boolean> {
-    let claims;
-    try {
-      claims = await app.tokens.verifyAccessToken(token);
-    } catch (err) {
-      if (err instanceof ApiError) return false;
-      throw err;
-    }
+    const claims = await claimsIfValid(app.tokens, token);
+    if (!claims) return false;
     if (claims.client_id !== client.id) return true;
     const expiresAt = new Date(claims.exp * 1000);
     await app.repos.revokedAccessTokens.insert(claims.jti, expiresAt);

@@ -6,8 +6,7 @@ import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../
 import { formParamsSchema, presentParams, type FormParams } from '../../oauth/form-params.js';
 import { grants, type TokenEndpointDeps } from '../../oauth/grants/index.js';
 import { FORM, brokerToken, errors, security, tokenResponse } from '../../openapi/components.js';
-import { answerBroker, type BrokerCallDeps } from '../../vault/broker-call.js';
-import { issueConnectLink } from '../../vault/issue-connect-link.js';
+import { answerBroker } from '../../vault/broker-call.js';
 
 const param = (description: string) => z.string().optional().describe(description);
 
@@ -49,11 +48,6 @@ export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
     denyList: app.denyList,
     broker: app.vault,
     emit: (event) => app.audit(event),
-  };
-  const broker: BrokerCallDeps = {
-    getToken: (ref, opts) => app.vault.getToken(ref, opts),
-    lastLink: (connectionId) => app.repos.connections.lastLink(connectionId),
-    issueConnectLink: (link) => issueConnectLink(app, link),
   };
 
   app.post(
@@ -119,7 +113,7 @@ export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
   function brokerRequest(request: FastifyRequest, params: FormParams) {
     if (params.grant_type)
       throw unsupportedGrantType('the Google token broker takes no grant_type; send subject or connection_id');
-    return answerBroker(broker, {
+    return answerBroker(app.brokerCall, {
       key: request.apiKey,
       names: { subject: params.subject, connection_id: params.connection_id },
       scope: params.scope,

@@ -1,4 +1,4 @@
-import { STYLESHEET_PATH } from '../layout.js';
+import { documentHead, STYLESHEET_PATH } from '../layout.js';
 import { html, type SafeHtml } from '../html.js';
 import { ADMIN_STYLESHEET_PATH } from './style.js';
 
@@ -25,17 +25,7 @@ export interface AdminPageContext {
 
 /** The console shell: header with the sections, the admin and sign-out; no scripts. */
 export function adminLayout(title: string, section: AdminSection, ctx: AdminPageContext, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · Gatehouse admin</title>
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="${STYLESHEET_PATH}">
-<link rel="stylesheet" href="${ADMIN_STYLESHEET_PATH}">
-</head>
+  return html`${documentHead(`${title} · Gatehouse admin`, [STYLESHEET_PATH, ADMIN_STYLESHEET_PATH])}
 <body class="admin">
 <header class="admin-top">
 <a class="brand" href="/admin">Gatehouse admin</a>

@@ -212,13 +212,17 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
     expect(res.location).toBeUndefined();
   });
 
-  it('requires PKCE for public clients and accepts any port on a loopback IP redirect', async () => {
-    const pub = await registerClient(t.app, {
+  /** A first-party public (native) client with a loopback redirect URI (RFC 8252 §7.3). */
+  const registerNativeClient = () =>
+    registerClient(t.app, {
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
       redirect_url: 'http://127.0.0.1/native',
       first_party: true,
     });
+
+  it('requires PKCE for public clients and accepts any port on a loopback IP redirect', async () => {
+    const pub = await registerNativeClient();
     const browser = await signedIn();
     const loopback = 'http://127.0.0.1:51432/native';
     expectRedirect(
@@ -244,12 +248,7 @@ describeBackends('/oauth/authorize with Google sign-in and consent', (backend) =
   // RFC 8252 §8.6: any local program can listen on a loopback port, so a public client with a
   // loopback redirect is shown consent every time, first-party and remembered consent or not.
   it('always shows consent to a public client with a loopback redirect URI', async () => {
-    const pub = await registerClient(t.app, {
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      redirect_url: 'http://127.0.0.1/native',
-      first_party: true,
-    });
+    const pub = await registerNativeClient();
     const browser = await signedIn();
     const ask = () =>
       browser.get(

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { adminHeaders } from '../../helpers/admin.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 describeBackends('X-Admin-Key guard', (backend) => {
   const t = useTestApp(backend);
@@ -21,15 +22,9 @@ describeBackends('X-Admin-Key guard', (backend) => {
 
   it('answers 401 unauthorized without a key or with a wrong one', async () => {
     const missing = await list({}, '10.0.0.2');
-    expect(missing.statusCode).toBe(401);
-    expect(missing.json()).toEqual({
-      success: false,
-      error: 'unauthorized',
-      error_description: 'X-Admin-Key header required',
-    });
+    expectApiError(missing, 401, 'unauthorized', 'X-Admin-Key header required');
     const wrong = await list({ 'x-admin-key': `${adminHeaders['x-admin-key']}x` }, '10.0.0.2');
-    expect(wrong.statusCode).toBe(401);
-    expect(wrong.json()).toEqual({ success: false, error: 'unauthorized', error_description: 'invalid X-Admin-Key' });
+    expectApiError(wrong, 401, 'unauthorized', 'invalid X-Admin-Key');
   });
 
   it('blocks an address after 10 failures a minute with 429 and Retry-After, even for the right key', async () => {
@@ -50,12 +45,7 @@ describeBackends('X-Admin-Key guard', (backend) => {
     const off = await t.another({ env: { ADMIN_KEY: '' } });
     try {
       const res = await off.app.inject({ method: 'GET', url: '/clients', headers: adminHeaders });
-      expect(res.statusCode).toBe(503);
-      expect(res.json()).toEqual({
-        success: false,
-        error: 'unavailable',
-        error_description: 'the admin API is disabled: set ADMIN_KEY to enable it',
-      });
+      expectApiError(res, 503, 'unavailable', 'the admin API is disabled: set ADMIN_KEY to enable it');
     } finally {
       await off.close();
     }

@@ -5,6 +5,7 @@ import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, createApiKey } from '../../helpers/admin.js';
 import { msUntil } from '../../helpers/wait.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 /** Stands in for a broker endpoint: requires an API key with the scope named in the query. */
 function serviceProbe(app: App) {
@@ -80,12 +81,7 @@ describeBackends('API keys', (backend) => {
     expect((await call(a, api_key)).statusCode).toBe(200);
     expect(a.app.secretHasher.argon2Verifications).toBe(before);
     const wrongScope = await call(a, api_key, 'external');
-    expect(wrongScope.statusCode).toBe(403);
-    expect(wrongScope.json()).toEqual({
-      success: false,
-      error: 'forbidden',
-      error_description: "this API key lacks the 'external' scope",
-    });
+    expectApiError(wrongScope, 403, 'forbidden', "this API key lacks the 'external' scope");
   });
 
   it.each([
@@ -93,8 +89,7 @@ describeBackends('API keys', (backend) => {
     ['a well-formed unknown key', `gh_000000000000_${'A'.repeat(43)}`],
   ])('refuses %s with 401', async (_n, key) => {
     const res = await call(a, key, 'tokens', '10.2.0.2');
-    expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ success: false, error: 'invalid_token', error_description: 'invalid API key' });
+    expectApiError(res, 401, 'invalid_token', 'invalid API key');
     expect(res.headers['www-authenticate']).toContain('Bearer');
   });
 

@@ -5,6 +5,7 @@ import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, basicAuth, registerClient } from '../../helpers/admin.js';
 import { msUntil } from '../../helpers/wait.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 /** Stands in for the token endpoint: authenticates the client and says how. */
 function authProbe(app: App) {
@@ -79,12 +80,7 @@ describeBackends('client authentication', (backend) => {
       headers: { authorization: basicAuth(c.client_id, c.client_secret!) },
       body: `client_secret=${c.client_secret}`,
     });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
-      success: false,
-      error: 'invalid_request',
-      error_description: 'client authentication must use exactly one method',
-    });
+    expectApiError(res, 400, 'invalid_request', 'client authentication must use exactly one method');
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { adminHeaders, registerClient } from '../../helpers/admin.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 const valid = {
   app_name: 'Shop App',
@@ -251,12 +252,7 @@ describeBackends('client registration and admin API', (backend) => {
       url: `/clients/${pub.client_id}/rotate-secret`,
       headers: adminHeaders,
     });
-    expect(refused.statusCode).toBe(400);
-    expect(refused.json()).toEqual({
-      success: false,
-      error: 'invalid_request',
-      error_description: 'a public client has no secret to rotate',
-    });
+    expectApiError(refused, 400, 'invalid_request', 'a public client has no secret to rotate');
   });
 
   it('never logs an issued secret', () => {

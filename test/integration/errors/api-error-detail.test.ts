@@ -4,6 +4,7 @@ import { registerClient } from '../../helpers/admin.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { mintCode, pkcePair, postAs, seedUser } from '../../helpers/oauth.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 describeBackends('ApiError detail: logged, never sent', (backend) => {
   const t = useTestApp(backend, {
@@ -16,8 +17,7 @@ describeBackends('ApiError detail: logged, never sent', (backend) => {
 
   it('answers with the public description only and logs the detail', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/_refuse' });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ success: false, error: 'invalid_grant', error_description: 'the grant is invalid' });
+    expectApiError(res, 400, 'invalid_grant', 'the grant is invalid');
     expect(res.body).not.toContain('probe-detail-7f3a');
     expect(t.logs.text).toContain('probe-detail-7f3a: the check that failed');
   });
@@ -34,12 +34,7 @@ describeBackends('ApiError detail: logged, never sent', (backend) => {
       redirect_uri: 'https://app.example.com/callback',
       code_verifier: verifier,
     });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
-      success: false,
-      error: 'invalid_grant',
-      error_description: 'authorization code is invalid or expired',
-    });
+    expectApiError(res, 400, 'invalid_grant', 'authorization code is invalid or expired');
     expect(t.logs.text).toContain('code of another client');
   });
 });

@@ -4,7 +4,7 @@ import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
-import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
+import { introspectAs, mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 
 describeBackends('DELETE /clients/:id?purge=true', (backend) => {
   const t = useTestApp(backend);
@@ -18,8 +18,7 @@ describeBackends('DELETE /clients/:id?purge=true', (backend) => {
 
   const tokensFor = (client: RegisteredClient) => redeemCode(t, client, user.id);
 
-  const introspect = async (app: TestApp['app'], token: string) =>
-    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>();
+  const introspect = (app: TestApp['app'], token: string) => introspectAs(app, resourceServer, token);
 
   const rowsOf = async (clientId: string) => {
     const n = async (table: string, extra = '') =>

@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
-import { runJanitorPass, type JanitorLog } from '../../../src/janitor/janitor-pass.js';
+import { createKeyring } from '../../../src/crypto/keyring.js';
+import { runJanitorPass, type JanitorDeps, type JanitorLog } from '../../../src/janitor/janitor-pass.js';
+import { createRepositories, repositoryOptions } from '../../../src/repositories/index.js';
 import type { Database } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { saveGoogleGrant } from '../../helpers/vault.js';
@@ -20,6 +22,12 @@ function captureLog(): JanitorLog & { lines: { level: string; obj: object; msg: 
   };
 }
 
+/** A pass over db with its repositories built as the server builds them. */
+function passOn(db: Database, deps: Omit<JanitorDeps, 'db' | 'repos'>) {
+  const keyring = createKeyring(deps.config.secrets.encryption_keys!);
+  return runJanitorPass({ db, repos: createRepositories(db, repositoryOptions(deps.config, keyring)), ...deps });
+}
+
 describeBackends('janitor', (backend) => {
   const s = useTestStorage(backend);
   const config = testConfig();
@@ -27,7 +35,7 @@ describeBackends('janitor', (backend) => {
   it('deletes expired rows of every kind and keeps live ones and those inside a keep window', async () => {
     const seed = await seedLifecycleRows(s.db, { expired: 3, live: 2 });
     const log = captureLog();
-    const result = await runJanitorPass({ db: s.db, config, log });
+    const result = await passOn(s.db, { config, log });
 
     expect(result.failed).toEqual([]);
     for (const [kind, n] of Object.entries(seed.expired))
@@ -41,7 +49,7 @@ describeBackends('janitor', (backend) => {
     expect(JSON.stringify(log.lines)).not.toContain(seed.tag);
 
     // A second pass finds nothing left to do.
-    const again = await runJanitorPass({ db: s.db, config, log });
+    const again = await passOn(s.db, { config, log });
     expect(Object.values(again.counts).every((n) => n === 0)).toBe(true);
     expect(await countSeeded(s.db, seed.tag)).toEqual(seed.kept);
   });
@@ -54,7 +62,7 @@ describeBackends('janitor', (backend) => {
       `SELECT count(*)::int AS n FROM audit_events WHERE occurred_at < now() - interval '30 days'`,
     );
     expect(older.rows[0]!.n).toBeGreaterThanOrEqual(2);
-    const result = await runJanitorPass({ db: s.db, config: short, log: captureLog() });
+    const result = await passOn(s.db, { config: short, log: captureLog() });
     expect(result.counts.audit_events).toBe(older.rows[0]!.n);
     expect((await countSeeded(s.db, seed.tag)).audit_events).toBe(0);
   });
@@ -63,7 +71,7 @@ describeBackends('janitor', (backend) => {
     const seed = await seedLifecycleRows(s.db, { expired: 1, live: 1 });
     // Retention 20 days: the deliveries finished 29 days ago go too (with their events); the due one stays.
     const short = testConfig({}, { webhooks: { delivery_retention_days: 20 } });
-    const result = await runJanitorPass({ db: s.db, config: short, log: captureLog() });
+    const result = await passOn(s.db, { config: short, log: captureLog() });
     expect(result.failed).toEqual([]);
     const left = await countSeeded(s.db, seed.tag);
     expect(left.webhook_deliveries).toBe(1);
@@ -81,8 +89,8 @@ describeBackends('janitor', (backend) => {
     const second: Database = backend.name === 'real' ? s.storage.database.connectAgain() : s.db;
     const logs = [captureLog(), captureLog()];
     const [a, b] = await Promise.all([
-      runJanitorPass({ db: s.db, config, log: logs[0]!, batchSize: 100 }),
-      runJanitorPass({ db: second, config, log: logs[1]!, batchSize: 100 }),
+      passOn(s.db, { config, log: logs[0]!, batchSize: 100 }),
+      passOn(second, { config, log: logs[1]!, batchSize: 100 }),
     ]);
     expect(a.failed).toEqual([]);
     expect(b.failed).toEqual([]);
@@ -98,11 +106,11 @@ describeBackends('janitor', (backend) => {
     const seed = await seedLifecycleRows(s.db, { expired: 50, live: 0 });
     const abort = new AbortController();
     abort.abort();
-    const result = await runJanitorPass({ db: s.db, config, log: captureLog(), signal: abort.signal });
+    const result = await passOn(s.db, { config, log: captureLog(), signal: abort.signal });
     expect(Object.values(result.counts).every((n) => n === 0)).toBe(true);
     expect((await countSeeded(s.db, seed.tag)).authorization_codes).toBe(50);
     // leave nothing behind for the other tests' exact counts
-    await runJanitorPass({ db: s.db, config, log: captureLog() });
+    await passOn(s.db, { config, log: captureLog() });
   });
 
   it('reports a kind that failed and carries on with the others', async () => {
@@ -113,12 +121,12 @@ describeBackends('janitor', (backend) => {
         sql.includes('FROM sessions') ? Promise.reject(new Error('boom')) : s.db.query(sql, params),
     };
     const log = captureLog();
-    const result = await runJanitorPass({ db: broken, config, log });
+    const result = await passOn(broken, { config, log });
     expect(result.failed).toEqual(['sessions']);
     expect(result.counts.authorization_codes).toBe(2);
     expect(result.counts.audit_events).toBe(2);
     expect(log.lines.some((l) => l.level === 'error' && (l.obj as { kind?: string }).kind === 'sessions')).toBe(true);
-    await runJanitorPass({ db: s.db, config, log: captureLog() });
+    await passOn(s.db, { config, log: captureLog() });
     expect((await countSeeded(s.db, seed.tag)).sessions).toBe(0);
   });
 
@@ -136,7 +144,7 @@ describeBackends('janitor', (backend) => {
     const later = await seedLifecycleRows(s.db, { expired: 1, live: 0 });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await countSeeded(s.db, later.tag)).authorization_codes).toBe(1);
-    await runJanitorPass({ db: s.db, config, log: captureLog() });
+    await passOn(s.db, { config, log: captureLog() });
   }, 30_000);
 
   it('a pass on one instance never overlaps itself', async () => {
@@ -157,7 +165,7 @@ describeBackends('janitor', (backend) => {
     await t.close();
     expect((await countSeeded(s.db, seed.tag)).authorization_codes).toBe(1);
     expect(t.logs.text).not.toContain('janitor pass');
-    await runJanitorPass({ db: s.db, config, log: captureLog() });
+    await passOn(s.db, { config, log: captureLog() });
   });
 });
 
@@ -166,7 +174,7 @@ describeBackends('janitor: google.drop_unused_after_days', (backend) => {
 
   /** A janitor pass with the app's Google client and keyring, as the scheduled one runs. */
   const passWithGoogle = (t: TestApp, log = captureLog()) =>
-    runJanitorPass({ db: t.db, config: t.config, google: t.app.google, keyring: t.app.keyring, log });
+    runJanitorPass({ db: t.db, repos: t.app.repos, config: t.config, google: t.app.google, log });
 
   async function credentialFor(t: TestApp, idleDays: number) {
     const user = await seedUser(t.db);

@@ -6,7 +6,8 @@ import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
 import { findInDatabase } from '../../helpers/db-scan.js';
-import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
+import { introspectAs, mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 describeBackends('DELETE /users/:id', (backend) => {
   const t = useTestApp(backend, { google: true });
@@ -20,8 +21,7 @@ describeBackends('DELETE /users/:id', (backend) => {
 
   const tokensFor = (user: SeededUser) => redeemCode(t, client, user.id);
 
-  const introspect = async (app: TestApp['app'], token: string) =>
-    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>();
+  const introspect = (app: TestApp['app'], token: string) => introspectAs(app, resourceServer, token);
 
   /** A person with everything Gatehouse can hold about them. */
   async function fullyUsedUser() {
@@ -145,11 +145,6 @@ describeBackends('DELETE /users/:id', (backend) => {
     expect(again.json()).toMatchObject({ success: false, error: 'not_found' });
     // Path parameters over the router's limit are refused before the route runs, in our shape.
     const long = await t.app.inject({ method: 'DELETE', url: `/users/${'x'.repeat(400)}`, headers: adminHeaders });
-    expect(long.statusCode).toBe(414);
-    expect(long.json()).toEqual({
-      success: false,
-      error: 'invalid_request',
-      error_description: 'a path parameter is too long',
-    });
+    expectApiError(long, 414, 'invalid_request', 'a path parameter is too long');
   });
 });

@@ -5,7 +5,7 @@ import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { registerClient, registerResourceServer, type RegisteredClient } from '../../helpers/admin.js';
-import { postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
+import { introspectAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { outageDatabase } from '../../helpers/outage-db.js';
 import { subjectDigest } from '../../../src/oauth/deny-list.js';
 import { bearer } from '../../helpers/users.js';
@@ -29,8 +29,7 @@ describeBackends('deny-list sync', (backend) => {
   }, 60_000);
 
   const userTokens = (c = client) => redeemCode(a, c, user.id);
-  const active = async (app: TestApp['app'], token: string) =>
-    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>().active;
+  const active = async (app: TestApp['app'], token: string) => (await introspectAs(app, resourceServer, token)).active;
 
   // Two transactions at once need two connections: PGlite has one.
   if (backend.name === 'real') {

@@ -10,7 +10,7 @@ import {
   registerResourceServer,
   type RegisteredClient,
 } from '../../helpers/admin.js';
-import { mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
+import { introspectAs, mintCode, postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { bearer } from '../../helpers/users.js';
 import { msUntil } from '../../helpers/wait.js';
 
@@ -41,8 +41,7 @@ describeBackends('ending access ends all of it', (backend) => {
     return res.json<{ access_token: string }>().access_token;
   }
 
-  const active = async (app: App, token: string) =>
-    (await postAs(app, resourceServer, '/oauth/introspect', { token })).json<{ active: boolean }>().active;
+  const active = async (app: App, token: string) => (await introspectAs(app, resourceServer, token)).active;
   const userInfoStatus = async (app: App, token: string) =>
     (await app.inject({ method: 'GET', url: '/user/info', headers: bearer(token) })).statusCode;
   const oidcUserInfoStatus = async (app: App, token: string) =>

@@ -9,6 +9,7 @@ import {
   SIGNING_KEYS_CHANNEL,
   signingKeyRetentionSeconds,
 } from '../../../src/oauth/signing-keys.js';
+import { createRepositories, repositoryOptions } from '../../../src/repositories/index.js';
 import type { Database, QueryResult } from '../../../src/storage/database.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
@@ -98,7 +99,7 @@ describeBackends('signing keys', (backend) => {
       const before = await keyRows(a.storage.db);
       const wrongKeyring = createKeyring([{ kid: 'other', key: Buffer.alloc(32, 9) }]);
       await expect(
-        openSigningKeyStore({ db: a.storage.db, keyring: wrongKeyring, config: a.config, refreshIntervalMs: 0 }),
+        openSigningKeyStore({ repos: a.app.repos, keyring: wrongKeyring, config: a.config, refreshIntervalMs: 0 }),
       ).rejects.toThrow(
         `signing key ${before[0]!.kid} cannot be decrypted with ENCRYPTION_KEYS (it was encrypted under key id "test1")`,
       );
@@ -112,7 +113,7 @@ describeBackends('signing keys', (backend) => {
       const config = { ...a.config, security: { ...a.config.security, jwt_algorithm: 'EdDSA' as const } };
       const opened = await Promise.all(
         [0, 1, 2].map(() =>
-          openSigningKeyStore({ db: a.storage.db, keyring: a.app.keyring, config, refreshIntervalMs: 0 }),
+          openSigningKeyStore({ repos: a.app.repos, keyring: a.app.keyring, config, refreshIntervalMs: 0 }),
         ),
       );
       const kids = new Set(opened.map((s) => s.signingKey().kid));
@@ -133,7 +134,12 @@ describeBackends('signing keys', (backend) => {
           return a.storage.db.query<T>(sql, params);
         },
       };
-      const loser = await openSigningKeyStore({ db: lateReader, keyring: a.app.keyring, config, refreshIntervalMs: 0 });
+      const loser = await openSigningKeyStore({
+        repos: createRepositories(lateReader, repositoryOptions(config, a.app.keyring)),
+        keyring: a.app.keyring,
+        config,
+        refreshIntervalMs: 0,
+      });
       expect(hidden).toBe(true);
       expect(loser.signingKey().kid).toBe(eddsa[0]!.kid);
       expect(await keyRows(a.storage.db, 'EdDSA')).toHaveLength(1);
@@ -148,7 +154,13 @@ describeBackends('signing keys', (backend) => {
       // b verifies (and caches) the old token before the rotation.
       await b.app.tokens.verifyAccessToken(before.token);
 
-      const rotated = await rotateSigningKey({ db: a.db, cache: a.cache, keyring: a.app.keyring, config: a.config });
+      const rotated = await rotateSigningKey({
+        db: a.db,
+        repos: a.app.repos,
+        cache: a.cache,
+        keyring: a.app.keyring,
+        config: a.config,
+      });
       expect(rotated).toMatchObject({ retiredKid: oldKid, notified: true });
       expect(rotated.kid).not.toBe(oldKid);
 
@@ -184,6 +196,7 @@ describeBackends('signing keys', (backend) => {
       await b.app.tokens.verifyAccessToken(token.token);
       const { kid: newKid } = await rotateSigningKey({
         db: a.db,
+        repos: a.app.repos,
         cache: a.cache,
         keyring: a.app.keyring,
         config: a.config,
@@ -216,12 +229,13 @@ describeBackends('signing keys', (backend) => {
     it('a retired key leaves the JWKS when its window passes, without a reload', async () => {
       const { retiredKid, kid } = await rotateSigningKey({
         db: a.db,
+        repos: a.app.repos,
         cache: a.cache,
         keyring: a.app.keyring,
         config: a.config,
       });
       const store = await openSigningKeyStore({
-        db: a.db,
+        repos: a.app.repos,
         keyring: a.app.keyring,
         config: a.config,
         refreshIntervalMs: 0,
@@ -244,9 +258,9 @@ describeBackends('signing keys', (backend) => {
 
     it('refuses to rotate HS256, whose key is JWT_SECRET', async () => {
       const config = { ...a.config, security: { ...a.config.security, jwt_algorithm: 'HS256' as const } };
-      await expect(rotateSigningKey({ db: a.db, cache: a.cache, keyring: a.app.keyring, config })).rejects.toThrow(
-        /JWT_SECRET/,
-      );
+      await expect(
+        rotateSigningKey({ db: a.db, repos: a.app.repos, cache: a.cache, keyring: a.app.keyring, config }),
+      ).rejects.toThrow(/JWT_SECRET/);
     });
   });
 });

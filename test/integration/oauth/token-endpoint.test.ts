@@ -20,16 +20,22 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
 
   const token = (params: Record<string, string | undefined>, c = client) => postAs(t.app, c, '/oauth/token', params);
   const introspect = (tok: string, c = client) => postAs(t.app, c, '/oauth/introspect', { token: tok });
+  /** The code exchange (RFC 6749 §4.1.3) with the redirect_uri the codes are minted for. */
+  const exchange = (code: string, codeVerifier?: string, c = client) =>
+    token(
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example.com/callback',
+        code_verifier: codeVerifier,
+      },
+      c,
+    );
 
   async function codeExchange(opts: { nonce?: string; scope?: string } = {}) {
     const { verifier, challenge } = pkcePair();
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, challenge, ...opts });
-    const res = await token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: 'https://app.example.com/callback',
-      code_verifier: verifier,
-    });
+    const res = await exchange(code, verifier);
     return { res, code, verifier };
   }
 
@@ -170,12 +176,7 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     const { res, code, verifier } = await codeExchange();
     const first = res.json();
     expect((await introspect(first.access_token)).json().active).toBe(true);
-    const replay = await token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: 'https://app.example.com/callback',
-      code_verifier: verifier,
-    });
+    const replay = await exchange(code, verifier);
     expectError(replay, 400, 'invalid_grant');
     expect((await introspect(first.access_token)).json()).toEqual({ active: false });
     expectError(await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 400, 'invalid_grant');
@@ -189,21 +190,8 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
   it('a replay with a wrong verifier or by another client fails without revoking anything', async () => {
     const { res, code } = await codeExchange();
     const first = res.json();
-    expectError(
-      await token({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: 'https://app.example.com/callback',
-        code_verifier: pkcePair().verifier,
-      }),
-      400,
-      'invalid_grant',
-    );
-    expectError(
-      await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' }, other),
-      400,
-      'invalid_grant',
-    );
+    expectError(await exchange(code, pkcePair().verifier), 400, 'invalid_grant');
+    expectError(await exchange(code, undefined, other), 400, 'invalid_grant');
     expect((await introspect(first.access_token)).json().active).toBe(true);
     expect((await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode).toBe(200);
   });
@@ -233,30 +221,12 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
     };
     expectError(await token(params), 400, error);
     // nothing was consumed: the right request still works
-    expect(
-      (
-        await token({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: 'https://app.example.com/callback',
-          code_verifier: verifier,
-        })
-      ).statusCode,
-    ).toBe(200);
+    expect((await exchange(code, verifier)).statusCode).toBe(200);
   });
 
   it('refuses a code_verifier for a code issued without a challenge with invalid_request', async () => {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id });
-    expectError(
-      await token({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: 'https://app.example.com/callback',
-        code_verifier: pkcePair().verifier,
-      }),
-      400,
-      'invalid_request',
-    );
+    expectError(await exchange(code, pkcePair().verifier), 400, 'invalid_request');
   });
 
   it('accepts a code without redirect_uri when the authorization request had none', async () => {
@@ -266,16 +236,8 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
 
   it('refuses an expired code and an unknown code', async () => {
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, ttlSeconds: -1 });
-    expectError(
-      await token({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/callback' }),
-      400,
-      'invalid_grant',
-    );
-    expectError(
-      await token({ grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://app.example.com/callback' }),
-      400,
-      'invalid_grant',
-    );
+    expectError(await exchange(code), 400, 'invalid_grant');
+    expectError(await exchange('nope'), 400, 'invalid_grant');
   });
 
   it('a public client exchanges with PKCE and client_id only', async () => {
@@ -413,16 +375,7 @@ describeBackends('token endpoint (RFC 6749)', (backend) => {
   it('50 concurrent redemptions of one code: exactly one succeeds', async () => {
     const { verifier, challenge } = pkcePair();
     const code = await mintCode(t.db, { clientId: client.client_id, userId: user.id, challenge });
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        token({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: 'https://app.example.com/callback',
-          code_verifier: verifier,
-        }),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, () => exchange(code, verifier)));
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     for (const r of results.filter((x) => x.statusCode !== 200)) expect(r.json().error).toBe('invalid_grant');
     const { rows } = await t.db.query<{ n: number }>(

@@ -5,6 +5,7 @@ import { useTestApp } from '../../helpers/use-test-app.js';
 import { mintCode, postAs } from '../../helpers/oauth.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { seedCredential, type SeededCredential } from '../../helpers/vault.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -84,12 +85,7 @@ describeBackends('token exchange (RFC 8693) for Google tokens', (backend) => {
 
   it('refuses a token issued to another client (§2.2.2 invalid_request)', async () => {
     const res = await exchange(other);
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({
-      success: false,
-      error: 'invalid_request',
-      error_description: 'subject_token was issued to another client',
-    });
+    expectApiError(res, 400, 'invalid_request', 'subject_token was issued to another client');
   });
 
   it('refuses a client_credentials token: it names no person', async () => {

@@ -164,7 +164,12 @@ describeBackends('access and ID tokens', (backend) => {
 
     beforeAll(async () => {
       t = apps.get('ES256')!;
-      ours = await openSigningKeyStore({ db: t.db, keyring: t.app.keyring, config: t.config, refreshIntervalMs: 0 });
+      ours = await openSigningKeyStore({
+        repos: t.app.repos,
+        keyring: t.app.keyring,
+        config: t.config,
+        refreshIntervalMs: 0,
+      });
       valid = await t.app.tokens.issueAccessToken({ sub: 'user-1', client_id: 'client-1', scope: 'openid' });
     });
     afterAll(() => ours?.close());
@@ -267,7 +272,7 @@ describeBackends('access and ID tokens', (backend) => {
     it('verifies a token once and answers repeats from memory', async () => {
       const t = apps.get('ES256')!;
       const store = await openSigningKeyStore({
-        db: t.db,
+        repos: t.app.repos,
         keyring: t.app.keyring,
         config: t.config,
         refreshIntervalMs: 0,
@@ -293,7 +298,7 @@ describeBackends('access and ID tokens', (backend) => {
     it('does not remember failures: a token issued slightly in the future verifies once its time comes', async () => {
       const t = apps.get('ES256')!;
       const store = await openSigningKeyStore({
-        db: t.db,
+        repos: t.app.repos,
         keyring: t.app.keyring,
         config: t.config,
         refreshIntervalMs: 0,

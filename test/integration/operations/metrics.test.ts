@@ -6,6 +6,7 @@ import { useTestApp } from '../../helpers/use-test-app.js';
 import { type TestApp } from '../../helpers/app.js';
 import { adminHeaders, registerClient } from '../../helpers/admin.js';
 import { freePort } from '../../helpers/processes.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 /** The value of one sample line, e.g. sample(text, 'gatehouse_db_pool_total'), or undefined. */
 function sample(text: string, series: string): number | undefined {
@@ -98,12 +99,7 @@ describeBackends('metrics', (backend) => {
         headers: { authorization: `Bearer ${token.slice(0, -1)}x` },
         remoteAddress: '10.8.0.2',
       });
-      expect(wrong.statusCode).toBe(401);
-      expect(wrong.json()).toEqual({
-        success: false,
-        error: 'unauthorized',
-        error_description: 'X-Admin-Key header required',
-      });
+      expectApiError(wrong, 401, 'unauthorized', 'X-Admin-Key header required');
       const admin = await scraped.app.inject({
         url: '/clients',
         headers: { authorization: `Bearer ${token}` },
@@ -119,12 +115,7 @@ describeBackends('metrics', (backend) => {
 
   it('answers 401 without the admin key', async () => {
     const res = await t.app.inject({ url: '/metrics', remoteAddress: '10.8.0.1' });
-    expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({
-      success: false,
-      error: 'unauthorized',
-      error_description: 'X-Admin-Key header required',
-    });
+    expectApiError(res, 401, 'unauthorized', 'X-Admin-Key header required');
   });
 
   it('with server.metrics_port, serves /metrics only on that port and without the key', async () => {

@@ -6,6 +6,7 @@ import { auditEvents } from '../../helpers/app.js';
 import { basicAuth, createApiKey } from '../../helpers/admin.js';
 import { FORM, form } from '../../helpers/oauth.js';
 import { unavailableFor } from '../../helpers/failing-cache.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 /** A well-formed API key nobody holds. */
 const bogusKey = () => `gh_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}`;
@@ -68,12 +69,7 @@ describeBackends('abuse limits (product rule "Abuse limits")', (backend) => {
     expect(tally(await burst(15, 15, () => badApiKey(ip)))).toEqual({ 401: 15 });
     // Neither of these is over its own limit (a fresh client id; 15 of 20 API-key failures).
     const client = await unknownClient(ip);
-    expect(client.statusCode).toBe(429);
-    expect(client.json()).toEqual({
-      success: false,
-      error: 'too_many_requests',
-      error_description: 'too many failed client authentications; try again later',
-    });
+    expectApiError(client, 429, 'too_many_requests', 'too many failed client authentications; try again later');
     expect((await badApiKey(ip)).statusCode).toBe(429);
   }, 240_000);
 

@@ -5,6 +5,7 @@ import { useTestApp } from '../../helpers/use-test-app.js';
 import { registerClient, type RegisteredClient } from '../../helpers/admin.js';
 import { postAs, seedUser, type SeededUser, redeemCode } from '../../helpers/oauth.js';
 import { bearer, googleTokensFor } from '../../helpers/users.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/refresh, /api/logout', (backend) => {
   const t = useTestApp(backend, { google: true });
@@ -296,12 +297,7 @@ describeBackends('user APIs: /user/info, /userinfo, /api/update_username, /api/r
       // The report's sequence: a third-party app the person granted only `reports`.
       const thirdParty = await tokensFor(user, 'reports');
       const refused = await rename(thirdParty.access_token, `taken_${user.username.slice(-6)}`);
-      expect(refused.statusCode).toBe(403);
-      expect(refused.json()).toEqual({
-        success: false,
-        error: 'forbidden',
-        error_description: 'only the login client or a first-party client may change a username',
-      });
+      expectApiError(refused, 403, 'forbidden', 'only the login client or a first-party client may change a username');
       const full = await tokensFor(user, 'openid profile email reports');
       expect((await rename(full.access_token, `taken_${user.username.slice(-6)}`)).statusCode).toBe(403);
       const { rows } = await t.db.query<{ username: string }>('SELECT username FROM users WHERE id = $1', [user.id]);

@@ -5,6 +5,7 @@ import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { countingDatabase, type CountingDatabase } from '../../helpers/counting-db.js';
 import { brokerCall, seedCredential } from '../../helpers/vault.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 describeBackends('Google token broker', (backend) => {
   let counting: CountingDatabase;
@@ -165,12 +166,7 @@ describeBackends('Google token broker', (backend) => {
 
     const connectionsOnly = await createApiKey(t.app, { scopes: ['connections'] });
     const res = await brokerCall(t.app, connectionsOnly.api_key, 'no-such-subject');
-    expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual({
-      success: false,
-      error: 'forbidden',
-      error_description: "this API key lacks the 'tokens' scope",
-    });
+    expectApiError(res, 403, 'forbidden', "this API key lacks the 'tokens' scope");
   });
 
   it('20 concurrent broker calls for an expiring token cause exactly one Google refresh', async () => {

@@ -28,7 +28,12 @@ describeBackends('re-encryption under a new key', (backend) => {
     );
     expect(signingBefore.rows[0]!.n).toBeGreaterThan(0);
 
-    const result = await reencryptGoogleCredentials({ db: t.db, keyring: createKeyring([KEY_B, KEY_A]), batchSize: 2 });
+    const result = await reencryptGoogleCredentials({
+      db: t.db,
+      repos: t.app.repos,
+      keyring: createKeyring([KEY_B, KEY_A]),
+      batchSize: 2,
+    });
     expect(result).toEqual({
       activeKid: 'keyB',
       googleCredentials: { reencrypted: 5, failed: [] },
@@ -62,7 +67,11 @@ describeBackends('re-encryption under a new key', (backend) => {
     }
 
     // Resumable and idempotent: a second run finds nothing to do.
-    const again = await reencryptGoogleCredentials({ db: t.db, keyring: createKeyring([KEY_B, KEY_A]) });
+    const again = await reencryptGoogleCredentials({
+      db: t.db,
+      repos: t.app.repos,
+      keyring: createKeyring([KEY_B, KEY_A]),
+    });
     expect(again.googleCredentials.reencrypted + again.signingKeys.reencrypted).toBe(0);
 
     // An instance configured with key B only starts (it decrypts its signing key) and brokers.
@@ -85,7 +94,12 @@ describeBackends('re-encryption under a new key', (backend) => {
       { userId: s.user.id },
       { accessToken: 'ya29.other', expiresIn: 3600, refreshToken: '1//other' },
     );
-    const result = await reencryptGoogleCredentials({ db: t.db, keyring: createKeyring([KEY_B, KEY_A]), batchSize: 1 });
+    const result = await reencryptGoogleCredentials({
+      db: t.db,
+      repos: t.app.repos,
+      keyring: createKeyring([KEY_B, KEY_A]),
+      batchSize: 1,
+    });
     expect(result.googleCredentials).toEqual({ reencrypted: 0, failed: [s.credential.id] });
     expect(result.remaining.googleCredentials).toBe(1);
   });

@@ -4,6 +4,7 @@ import { describeBackends } from '../../helpers/backends.js';
 import { useTestApp } from '../../helpers/use-test-app.js';
 import { mockTokens } from '../../helpers/google.js';
 import { brokerCall, seedCredential, saveGoogleGrant } from '../../helpers/vault.js';
+import { expectApiError } from '../../helpers/api-error.js';
 
 const ACCEPTED =
   'send exactly one of subject=<user id | username | verified email> (a person) or connection_id=<id> (a connection), or give the API key a default_subject';
@@ -97,12 +98,7 @@ describeBackends('broker subjects: separate namespaces, verified emails, default
 
   it('both subject and connection_id → 400; neither and no default_subject → 400 listing the accepted forms', async () => {
     const both = await post('/oauth/token', 'subject=a&connection_id=b');
-    expect(both.statusCode).toBe(400);
-    expect(both.json()).toEqual({
-      success: false,
-      error: 'invalid_request',
-      error_description: `subject and connection_id name different things; ${ACCEPTED}`,
-    });
+    expectApiError(both, 400, 'invalid_request', `subject and connection_id name different things; ${ACCEPTED}`);
     expect((await post('/oauth/refresh', 'subject=a&connection_id=b')).statusCode).toBe(400);
     for (const url of ['/oauth/token', '/oauth/refresh']) {
       for (const body of [undefined, '']) {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeSettings } from '../../../src/config/describe-settings.js';
-import { ConfigError, loadConfig } from '../../../src/config/load.js';
-
-function failure(env: Record<string, string>, file: unknown = {}): string {
-  try {
-    loadConfig(env, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected loadConfig to throw');
-}
+import { loadConfig } from '../../../src/config/load.js';
+import { configFailure } from '../../helpers/config.js';
 
 /** The value a setting has in a loaded config, by its dotted path. */
 function valueAt(config: object, path: string): unknown {
@@ -87,18 +78,18 @@ describe('GATEHOUSE_<SECTION>__<KEY> overrides', () => {
   });
 
   it('names the generic variable in a bad value’s line, and the documented one when that set it', () => {
-    expect(failure({ GATEHOUSE_GOOGLE__PROACTIVE_REFRESH_MINUTES: 'soon' })).toMatch(
+    expect(configFailure({ GATEHOUSE_GOOGLE__PROACTIVE_REFRESH_MINUTES: 'soon' })).toMatch(
       /^Invalid configuration: google\.proactive_refresh_minutes \(GATEHOUSE_GOOGLE__PROACTIVE_REFRESH_MINUTES\): /,
     );
-    expect(failure({ GATEHOUSE_WEBHOOKS__RETRY_SECONDS: '10,0' })).toMatch(
+    expect(configFailure({ GATEHOUSE_WEBHOOKS__RETRY_SECONDS: '10,0' })).toMatch(
       /^Invalid configuration: webhooks\.retry_seconds\.1 \(GATEHOUSE_WEBHOOKS__RETRY_SECONDS\): /,
     );
-    expect(failure({ GATEHOUSE_SERVER__PORT: '1', PORT: 'x' })).toMatch(/server\.port \(PORT\)/);
-    expect(failure({ GATEHOUSE_SERVER__PORT: 'x' })).toMatch(/server\.port \(GATEHOUSE_SERVER__PORT\)/);
+    expect(configFailure({ GATEHOUSE_SERVER__PORT: '1', PORT: 'x' })).toMatch(/server\.port \(PORT\)/);
+    expect(configFailure({ GATEHOUSE_SERVER__PORT: 'x' })).toMatch(/server\.port \(GATEHOUSE_SERVER__PORT\)/);
   });
 
   it('reports unknown GATEHOUSE_* names with the bad values, all at once, one line each', () => {
-    const message = failure({
+    const message = configFailure({
       GATEHOUSE_GOOGLE_PROACTIVE_REFRESH_MINUTES: '5',
       GATEHOUSE_SEVER__PORT: '80',
       GATEHOUSE_SERVER: 'x',
@@ -117,7 +108,7 @@ describe('GATEHOUSE_<SECTION>__<KEY> overrides', () => {
   });
 
   it('reports an unknown name even when every value is good, and even when it is empty', () => {
-    expect(failure({ GATEHOUSE_JANITOR__INTERVAL: '' })).toBe(
+    expect(configFailure({ GATEHOUSE_JANITOR__INTERVAL: '' })).toBe(
       'Invalid configuration: GATEHOUSE_JANITOR__INTERVAL: is not a setting',
     );
   });

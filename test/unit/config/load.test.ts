@@ -1,26 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/load.js';
-
-const key32 = Buffer.alloc(32, 1).toString('base64');
-const prodEnv = {
-  NODE_ENV: 'production',
-  ADMIN_KEY: 'a'.repeat(32),
-  ENCRYPTION_KEYS: `k1:${key32}`,
-  GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
-  GOOGLE_CLIENT_SECRET: 'secret',
-  PUBLIC_URL: 'https://auth.example.com',
-  DATABASE_URL: 'postgres://gatehouse@db.internal:5432/gatehouse',
-};
-
-function failure(env: Record<string, string>, file: unknown = {}): string {
-  try {
-    loadConfig(env, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected loadConfig to throw');
-}
+import { loadConfig } from '../../../src/config/load.js';
+import { configFailure, key32, prodEnv } from '../../helpers/config.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults with nothing configured', () => {
@@ -114,24 +94,24 @@ describe('loadConfig', () => {
     [{}, { google: { drop_unused_after_days: 0 } }, /google\.drop_unused_after_days/],
     [{}, { janitor: { interval_seconds: -1 } }, /janitor\.interval_seconds/],
   ])('rejects %j / %j with one line naming the key', (env, file, pattern) => {
-    const message = failure(env, file);
+    const message = configFailure(env, file);
     expect(message).toMatch(pattern);
     expect(message).not.toContain('\n');
   });
 
   it('never repeats a DATABASE_URL it cannot parse (it may hold a password)', () => {
-    expect(failure({ DATABASE_URL: 'postgres://gh:s3cret@db:port/gatehouse' }, {})).not.toContain('s3cret');
+    expect(configFailure({ DATABASE_URL: 'postgres://gh:s3cret@db:port/gatehouse' }, {})).not.toContain('s3cret');
   });
 
   it('rejects a config.yml that is not a mapping', () => {
-    expect(failure({}, ['a'])).toBe('Invalid configuration: config.yml must be a mapping of sections');
+    expect(configFailure({}, ['a'])).toBe('Invalid configuration: config.yml must be a mapping of sections');
   });
 
   it('serves server.metrics_port on loopback unless metrics_host says otherwise; METRICS_TOKEN is at least 32 characters', () => {
     expect(loadConfig({ METRICS_PORT: '9464' }).server.metrics_host).toBe('127.0.0.1');
     expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).server.metrics_host).toBe('10.0.0.5');
     expect(loadConfig({ METRICS_TOKEN: 't'.repeat(32) }).secrets.metrics_token).toBe('t'.repeat(32));
-    expect(failure({ METRICS_TOKEN: 'short' })).toBe(
+    expect(configFailure({ METRICS_TOKEN: 'short' })).toBe(
       'Invalid configuration: secrets.metrics_token (METRICS_TOKEN): must be at least 32 characters',
     );
   });
@@ -158,13 +138,13 @@ describe('loadConfig', () => {
       const env: Record<string, string> = { ...prodEnv };
       delete env[missing];
       if (missing === 'GOOGLE_CLIENT_ID') delete env.GOOGLE_CLIENT_SECRET;
-      expect(failure(env)).toMatch(pattern);
+      expect(configFailure(env)).toMatch(pattern);
     });
 
     // HS256 signs with the server's own secret: relying parties cannot verify such tokens.
     it('refuses security.jwt_algorithm HS256 in production, and allows it outside', () => {
       const hs = { security: { jwt_algorithm: 'HS256' } };
-      expect(failure({ ...prodEnv, JWT_SECRET: 's'.repeat(32) }, hs)).toMatch(
+      expect(configFailure({ ...prodEnv, JWT_SECRET: 's'.repeat(32) }, hs)).toMatch(
         /security\.jwt_algorithm.*HS256 is refused in production/,
       );
       const dev = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 's'.repeat(32) }, hs);
@@ -174,7 +154,7 @@ describe('loadConfig', () => {
 
     it('refuses embedded storage: without DATABASE_URL or DB_* the start fails with one line naming the setting', () => {
       const { DATABASE_URL: _, ...env } = prodEnv;
-      expect(failure(env)).toBe(
+      expect(configFailure(env)).toBe(
         'Invalid configuration: database.url (DATABASE_URL): is required in production (or DB_HOST and the other DB_* parts); set database.embedded_in_production: true to run on embedded PGlite',
       );
       expect(loadConfig({ ...env, DB_HOST: 'db.internal', DB_USER: 'gatehouse' }).database_url).toBe(
@@ -185,7 +165,7 @@ describe('loadConfig', () => {
     });
 
     it('reports every bad value at once, one line each', () => {
-      const message = failure(
+      const message = configFailure(
         { NODE_ENV: 'production', PORT: 'abc', PUBLIC_URL: 'http://auth.example.com' },
         { security: { session_days: 0 } },
       );
@@ -203,7 +183,7 @@ describe('loadConfig', () => {
     });
 
     it('refuses plain http on a public host', () => {
-      expect(failure({ ...prodEnv, PUBLIC_URL: 'http://auth.example.com' })).toMatch(
+      expect(configFailure({ ...prodEnv, PUBLIC_URL: 'http://auth.example.com' })).toMatch(
         /server\.public_url.*must be https/,
       );
     });

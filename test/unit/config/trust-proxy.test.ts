@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/load.js';
-
-const key32 = Buffer.alloc(32, 1).toString('base64');
-const prodEnv = {
-  NODE_ENV: 'production',
-  ADMIN_KEY: 'a'.repeat(32),
-  ENCRYPTION_KEYS: `k1:${key32}`,
-  GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
-  GOOGLE_CLIENT_SECRET: 'secret',
-  PUBLIC_URL: 'https://auth.example.com',
-  DATABASE_URL: 'postgres://gatehouse@db.internal:5432/gatehouse',
-};
+import { prodEnv } from '../../helpers/config.js';
 
 const trustProxy = (value: string, env: Record<string, string> = {}) =>
   loadConfig({ ...env, TRUST_PROXY: value }).server.trust_proxy;

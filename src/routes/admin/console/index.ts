@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { consoleGuard } from '../../../admin/console-access.js';
 import { ADMIN_STYLESHEET, ADMIN_STYLESHEET_PATH } from '../../../views/admin/style.js';
-import { useHtmlErrors } from '../../../http/html-errors.js';
+import { htmlErrorHandler } from '../../../http/html-errors.js';
 import { consoleApiKeyRoutes } from './api-keys.js';
 import { consoleAuditRoutes } from './audit.js';
 import { consoleClientRoutes } from './clients.js';
@@ -26,7 +26,7 @@ export const adminConsoleRoutes: FastifyPluginAsyncZod = async (app) => {
 /** Every /admin page, behind the console guard. Pages, not API operations: none is in the OpenAPI document. */
 const consolePages: FastifyPluginAsyncZod = async (app) => {
   // A 400 or 404 here is about a console page: retrying a sign-in would not help.
-  useHtmlErrors(app, { url: '/admin', label: 'Back to the console' });
+  app.setErrorHandler(htmlErrorHandler({ url: '/admin', label: 'Back to the console' }));
   app.addHook('preHandler', consoleGuard(app));
   app.get('/admin', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin/clients', 302));
   await app.register(consoleClientRoutes);

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
-import { DeliveryWorker } from './delivery-worker.js';
-import { createWebhookStore, type WebhookStore } from './webhook-store.js';
+import { DeliveryWorker } from '../webhooks/delivery-worker.js';
+import { createWebhookStore, type WebhookStore } from '../webhooks/webhook-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
