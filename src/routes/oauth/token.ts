@@ -49,6 +49,7 @@ export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
     denyList: app.denyList,
     broker: app.vault,
     emit: (event) => app.audit(event),
+    stageEvent: (event) => app.auditLog.stage(event),
   };
   const broker: BrokerCallDeps = {
     getToken: (ref, opts) => app.vault.getToken(ref, opts),
@@ -104,7 +105,11 @@ export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
         request,
         client,
         params: declared,
-        deps: { ...deps, emit: (e) => app.audit({ ...e, ip: request.ip }) },
+        deps: {
+          ...deps,
+          emit: (e) => app.audit({ ...e, ip: request.ip }),
+          stageEvent: (e) => app.auditLog.stage({ ...e, ip: request.ip }),
+        },
       });
       app.metrics.tokensIssued.inc({ grant: grantType });
       return response;
