@@ -1,8 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { withoutSecrets } from '../logging/redaction.js';
-import { AUDIT_ROWS_PER_INSERT, createAuditRepository, type AuditRepository } from '../repositories/audit.js';
-import type { Queryable } from '../storage/database.js';
+import { AUDIT_ROWS_PER_INSERT, type AuditRepository } from '../repositories/audit.js';
 import type { AuditEvent, AuditRecord } from './audit-event.js';
 
 export const AUDIT_FLUSH_INTERVAL_MS = 250;
@@ -22,7 +21,8 @@ interface Logger {
 }
 
 export interface AuditLogOptions {
-  db: Queryable;
+  /** The audit_events table: `app.repos.audit` (createRepositories). */
+  repository: Pick<AuditRepository, 'insertMany'>;
   /** JSON-lines file (config.audit.file); null writes the table only. */
   file: string | null;
   log: Logger;
@@ -40,11 +40,25 @@ interface Pending {
 }
 
 /**
+ * An event whose table row the caller writes in its own statement, so the action and its event
+ * commit together (one round trip and one commit instead of two). Nothing is queued until
+ * `stored()`: an event whose statement did not write it is simply dropped.
+ */
+export interface StagedAuditEvent {
+  /** What the caller's statement inserts into audit_events (as AuditRepository.insertMany would). */
+  readonly record: AuditRecord;
+  /** The row is committed: queues the file line, which the recording request's response waits for. */
+  stored(): void;
+}
+
+/**
  * Auth and admin events: `record()` only queues; the request that recorded an event waits for
  * `flush()` before its response is sent (plugins/audit.ts), so concurrent requests share one
  * multi-row INSERT (group commit) and no response reports an action whose event a crash could
  * still lose. A timer (and a full batch) writes events recorded outside requests. Each write
- * is one multi-row INSERT and one append to the JSON-lines file.
+ * is one multi-row INSERT and one append to the JSON-lines file. An event can also be `stage`d:
+ * its row is written by the caller's own statement (the refresh rotation's), in the same
+ * transaction as the action, and only its file line goes through the queue.
  * A write that fails is retried on the next flush, for that destination only, so an event is
  * never written twice to the same place. `close()` flushes everything that is left.
  */
@@ -66,14 +80,14 @@ export class AuditLog {
    */
   private fd: number | undefined;
   private fdOpenedAt = 0;
-  private readonly repository: AuditRepository;
+  private readonly repository: Pick<AuditRepository, 'insertMany'>;
   private readonly file: string | null;
   private readonly batchSize: number;
   private readonly maxPending: number;
   private readonly fileReopenMs: number;
 
   constructor(private readonly opts: AuditLogOptions) {
-    this.repository = createAuditRepository(opts.db);
+    this.repository = opts.repository;
     this.file = opts.file ? resolve(opts.file) : null;
     this.batchSize = opts.batchSize ?? AUDIT_BATCH_SIZE;
     this.maxPending = opts.maxPending ?? AUDIT_MAX_PENDING;
@@ -93,28 +107,36 @@ export class AuditLog {
   /** Queues one event. Never throws and never waits: callers are requests on the hot path. */
   record(event: AuditEvent): void {
     try {
-      const record: AuditRecord = {
-        occurred_at: new Date().toISOString(),
-        event: event.event,
-        actor: event.actor ?? null,
-        subject: event.subject ?? null,
-        client_id: event.client_id ?? null,
-        ip: event.ip ?? null,
-        details_json: JSON.stringify(withoutSecrets(event.details ?? {})),
-      };
-      const { occurred_at: time, details_json: details, ...who } = record;
-      const line = `${JSON.stringify({ time, ...who }).slice(0, -1)},"details":${details}}\n`;
-      this.queue.push({ record, line, inFile: this.file === null, inDb: false });
-      this.recorded++;
-      this.trim();
-      if (this.queue.length >= this.batchSize && !this.flushPending) {
-        this.flushPending = true;
-        void this.flush().finally(() => {
-          this.flushPending = false;
-        });
-      }
+      this.enqueue(toPending(event, this.file === null, false));
     } catch (err) {
       this.opts.log.error({ err, event: event?.event }, 'audit event could not be queued');
+    }
+  }
+
+  /**
+   * Prepares an event whose table row the caller's own statement writes (see StagedAuditEvent);
+   * its file line is queued by `stored()`. Throws only what serialising the details throws.
+   */
+  stage(event: AuditEvent): StagedAuditEvent {
+    const pending = toPending(event, this.file === null, true);
+    // Without a file the row was the only destination: nothing is left to write or wait for.
+    return {
+      record: pending.record,
+      stored: () => {
+        if (!pending.inFile) this.enqueue(pending);
+      },
+    };
+  }
+
+  private enqueue(pending: Pending): void {
+    this.queue.push(pending);
+    this.recorded++;
+    this.trim();
+    if (this.queue.length >= this.batchSize && !this.flushPending) {
+      this.flushPending = true;
+      void this.flush().finally(() => {
+        this.flushPending = false;
+      });
     }
   }
 
@@ -222,6 +244,22 @@ export class AuditLog {
     this.queue.splice(0, excess);
     this.opts.log.error({ dropped: excess }, 'audit queue full; oldest unwritten events dropped');
   }
+}
+
+/** The event as stored (time and scrubbed details serialised once) and as its file line. */
+function toPending(event: AuditEvent, inFile: boolean, inDb: boolean): Pending {
+  const record: AuditRecord = {
+    occurred_at: new Date().toISOString(),
+    event: event.event,
+    actor: event.actor ?? null,
+    subject: event.subject ?? null,
+    client_id: event.client_id ?? null,
+    ip: event.ip ?? null,
+    details_json: JSON.stringify(withoutSecrets(event.details ?? {})),
+  };
+  const { occurred_at: time, details_json: details, ...who } = record;
+  const line = `${JSON.stringify({ time, ...who }).slice(0, -1)},"details":${details}}\n`;
+  return { record, line, inFile, inDb };
 }
 
 function turnOfTheEventLoop(): Promise<void> {

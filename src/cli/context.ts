@@ -152,7 +152,7 @@ export class CliContext {
   async audit(): Promise<AuditLog> {
     if (!this.audits) {
       this.audits = new AuditLog({
-        db: await this.db(),
+        repository: (await this.repos()).audit,
         file: this.config.audit.file,
         log: {
           warn: (_obj, msg) => console.error(`gatehouse: ${msg}`),

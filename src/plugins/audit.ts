@@ -24,7 +24,7 @@ declare module 'fastify' {
  */
 export const auditPlugin = fp(
   async (app) => {
-    const log = new AuditLog({ db: app.db, file: app.config.audit.file, log: app.log });
+    const log = new AuditLog({ repository: app.repos.audit, file: app.config.audit.file, log: app.log });
     log.start();
     app.decorate('auditLog', log);
     app.decorate('audit', (event: AuditEvent) => log.record(event));

@@ -58,7 +58,12 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** Newest first, limit + 1 rows, every filter ANDed. */
+/**
+ * Newest first, limit + 1 rows, every filter ANDed. An event filter is served by
+ * audit_events_rare_event_idx for the rare events and by a backward walk of the primary key for
+ * the two that every token response records (token_issued, refresh), which the index leaves out
+ * (migration 015). Not prepared: the planner needs the event's value to pick between the two.
+ */
 async function pageOfEvents(db: Queryable, f: AuditFilter): Promise<StoredAuditEvent[]> {
   const params: unknown[] = [];
   const where: string[] = [];

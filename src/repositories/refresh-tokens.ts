@@ -1,3 +1,4 @@
+import type { AuditRecord } from '../audit/audit-event.js';
 import type { Database, Queryable } from '../storage/database.js';
 import { USER_CLAIM_COLUMNS, type UserClaims } from './user-claims.js';
 
@@ -53,6 +54,8 @@ export interface OneStatementRotation {
   extend_access_to: Date;
   /** The caller's clock, which decides whether the presented token has expired. */
   now: Date;
+  /** The refresh's audit event: inserted by the same statement, only when it rotates. */
+  audit: AuditRecord;
 }
 
 type TokenAndUserRow = RefreshTokenRecord & Omit<UserClaims, 'id' | 'username'>;
@@ -168,8 +171,10 @@ const statements = {
   /**
    * The whole normal rotation in one round trip: reads the token with its family and user (as
    * findWithUser) and, only when it is this client's unrotated, unexpired token of a user and an
-   * unrevoked family, rotates it exactly as rotate does, in the same statement (one implicit
-   * transaction). Returns the token as read, whether it rotated, or null for an unknown token.
+   * unrevoked family, rotates it exactly as rotate does and inserts the refresh's audit event, in
+   * the same statement (one implicit transaction: the event commits with the rotation or not at
+   * all, and a refresh waits for one commit, not two). Returns the token as read, whether it
+   * rotated, or null for an unknown token.
    *
    * The read is the statement's snapshot and may be stale by the time the family row is locked;
    * it only decides whether to attempt the rotation. The decisive conditions are re-checked on
@@ -218,9 +223,27 @@ const statements = {
          INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, scope, expires_at)
          SELECT $3, family_id, client_id, user_id, scope, $5 FROM spent
          RETURNING token_hash
+       ), audited AS (
+         INSERT INTO audit_events (occurred_at, event, actor, subject, client_id, ip, details)
+         SELECT $8::timestamptz, $9, $10, $11, $12, $13, $14::jsonb FROM issued
        )
        SELECT token.*, EXISTS (SELECT 1 FROM issued) AS rotated FROM token`,
-      [r.token_hash, r.client_id, r.new_hash, r.access_expires_at, r.expires_at, r.now, r.extend_access_to],
+      [
+        r.token_hash,
+        r.client_id,
+        r.new_hash,
+        r.access_expires_at,
+        r.expires_at,
+        r.now,
+        r.extend_access_to,
+        r.audit.occurred_at,
+        r.audit.event,
+        r.audit.actor ?? null,
+        r.audit.subject ?? null,
+        r.audit.client_id ?? null,
+        r.audit.ip ?? null,
+        r.audit.details_json,
+      ],
       { prepareAs: 'refresh_tokens.find_and_rotate' },
     );
     const row = rows[0];
@@ -268,7 +291,7 @@ export interface RefreshTokensRepository {
   findWithUser(tokenHash: string, q?: Queryable): Promise<RefreshTokenWithUser | null>;
   /** Compare-and-set rotation in one statement; false when the token was no longer the unrotated head. */
   rotate(r: Rotation, q?: Queryable): Promise<boolean>;
-  /** find and rotate in one statement (the normal refresh); null for an unknown token. */
+  /** find, rotate and audit in one statement (the normal refresh); null for an unknown token. */
   findAndRotate(
     r: OneStatementRotation,
     q?: Queryable,

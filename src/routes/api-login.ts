@@ -82,6 +82,7 @@ export const apiLoginRoutes: FastifyPluginAsyncZod = async (app) => {
     tokens: app.tokens,
     denyList: app.denyList,
     emit: (event) => recordAuditEvent(app, event),
+    stageEvent: (event) => app.auditLog.stage(event),
   };
 
   app.post(

@@ -1,3 +1,4 @@
+import type { StagedAuditEvent } from '../../audit/audit-log.js';
 import { sha256Hex } from '../../crypto/hash.js';
 import { randomId, randomToken } from '../../crypto/random.js';
 import type { Repositories } from '../../repositories/index.js';
@@ -15,7 +16,7 @@ import {
 } from '../issue-user-tokens.js';
 import { parseScope, requireSubset } from '../scopes.js';
 import type { Client } from '../../clients/client.js';
-import type { EmitGrantEvent, Grant, TokenResponse } from './grant.js';
+import type { EmitGrantEvent, Grant, GrantEvent, TokenResponse } from './grant.js';
 
 /** What a refresh uses: the token endpoint's grant and POST /api/refresh hand over the same. */
 export interface RefreshTokenDeps extends IssueUserTokensDeps {
@@ -23,6 +24,11 @@ export interface RefreshTokenDeps extends IssueUserTokensDeps {
   repos: Pick<Repositories, 'refreshTokens' | 'tokenFamilies'>;
   denyList: Pick<DenyList, 'denyFamily'>;
   emit: EmitGrantEvent;
+  /**
+   * The same audit sink as emit, for an event whose row the rotation statement writes itself
+   * (AuditLog.stage): the normal refresh commits its rotation and its event together.
+   */
+  stageEvent: (event: GrantEvent) => StagedAuditEvent;
 }
 
 const MAX_TOKEN_LENGTH = 256;
@@ -48,9 +54,11 @@ interface RotationContext {
 
 /**
  * What a refresh came to. `retired`: a grace retry moved the grant to a new family and revoked
- * the old one, whose access tokens (the lost response's among them) must be denied.
+ * the old one, whose access tokens (the lost response's among them) must be denied. `audited`:
+ * the refresh event was committed with the rotation (the one-statement path).
  */
-type Outcome = { response: TokenResponse; retired?: RevokedFamily | null } | { reused: RevokedFamily | null };
+type Outcome =
+  { response: TokenResponse; retired?: RevokedFamily | null; audited?: boolean } | { reused: RevokedFamily | null };
 
 /**
  * The whole refresh: validate the presented token for this client, rotate it, and on reuse of a
@@ -79,8 +87,12 @@ export async function rotateRefreshToken(
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }
   if (outcome.retired) await deps.denyList.denyFamily(outcome.retired.id, outcome.retired.access_expires_at);
-  deps.emit({ event: 'refresh', client_id: client.id, details: { grant_type: 'refresh_token' } });
+  if (!outcome.audited) deps.emit(refreshEvent(client));
   return outcome.response;
+}
+
+function refreshEvent(client: Client): GrantEvent {
+  return { event: 'refresh', client_id: client.id, details: { grant_type: 'refresh_token' } };
 }
 
 /**
@@ -88,7 +100,9 @@ export async function rotateRefreshToken(
  * round trip: refreshTokens.findAndRotate reads the token and rotates it when it may,
  * atomically, and says why that is safe under concurrency. The tokens are signed after it
  * returns, with the iat fixed beforehand so the access token expires exactly when the family's
- * stored access expiry says; the response still leaves only after the rows are committed.
+ * stored access expiry says; the response still leaves only after the rows are committed. The
+ * refresh's audit event is inserted by the same statement when it rotates (committed with the
+ * rotation, one commit to wait for); its file line is queued after, before the response.
  * Refusals that no later change can undo (unknown token, another client's, revoked family,
  * expired, no user) are final here. null means "decide under the family lock": the token was
  * already rotated (reuse, or a grace retry), a scope parameter must be checked before anything is
@@ -106,6 +120,7 @@ async function rotateInOneStatement(
   const issuedAt = Math.floor(now / 1000);
   const refreshToken = randomToken();
   const accessSeconds = deps.config.security.access_token_expiry_minutes * 60;
+  const event = deps.stageEvent(refreshEvent(client));
   const result = await deps.repos.refreshTokens.findAndRotate({
     token_hash: tokenHash,
     client_id: client.id,
@@ -116,6 +131,7 @@ async function rotateInOneStatement(
     // family row on every other rotation, one refreshing faster less often still.
     extend_access_to: new Date((issuedAt + 2 * accessSeconds) * 1000),
     now: new Date(now),
+    audit: event.record,
   });
   const record = usable(result?.token ?? null, client);
   if (!result!.rotated) {
@@ -124,8 +140,9 @@ async function rotateInOneStatement(
     if (!record.user) throw invalidGrant(INVALID);
     return null;
   }
+  event.stored();
   const minted = await mintUserTokens(deps, { ...tokenInput(client, record, requested, refreshToken), issuedAt });
-  return { response: minted.response };
+  return { response: minted.response, audited: true };
 }
 
 /**

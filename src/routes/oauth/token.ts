@@ -48,6 +48,7 @@ export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
     denyList: app.denyList,
     broker: app.vault,
     emit: (event) => app.audit(event),
+    stageEvent: (event) => app.auditLog.stage(event),
   };
 
   app.post(
@@ -98,7 +99,11 @@ export const tokenRoute: FastifyPluginAsyncZod = async (app) => {
         request,
         client,
         params: declared,
-        deps: { ...deps, emit: (e) => app.audit({ ...e, ip: request.ip }) },
+        deps: {
+          ...deps,
+          emit: (e) => app.audit({ ...e, ip: request.ip }),
+          stageEvent: (e) => app.auditLog.stage({ ...e, ip: request.ip }),
+        },
       });
       app.metrics.tokensIssued.inc({ grant: grantType });
       return response;

@@ -59,6 +59,38 @@ describeBackends('refresh_token rotation', (backend) => {
     }
   });
 
+  // Product rule: the event is committed before the response (here: in the rotation's own
+  // statement), so a refresh waits for one commit, not for a second INSERT after it.
+  it('happy path: the refresh event commits with the rotation statement, no audit INSERT of its own', async () => {
+    const { refresh_token } = await grant();
+    await t.app.auditLog.flush();
+    const events = async () =>
+      (
+        await t.db.query<{ event: string; client_id: string; ip: string; details: object }>(
+          "SELECT event, client_id, ip, details FROM audit_events WHERE event = 'refresh' AND client_id = $1 ORDER BY id",
+          [client.client_id],
+        )
+      ).rows;
+    const before = (await events()).length;
+    counter.reset();
+    expect((await refresh(refresh_token)).statusCode).toBe(200);
+    expect(counter.queries.filter((q) => q.callers.includes('audit/audit-log.ts'))).toEqual([]);
+    // No flush, no wait: the row is there when the response is.
+    const after = await events();
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toEqual({
+      event: 'refresh',
+      client_id: client.client_id,
+      ip: '10.9.0.1',
+      details: { grant_type: 'refresh_token' },
+    });
+    expect(t.app.auditLog.pending).toBe(0);
+    // A refusal rotates nothing and records no refresh.
+    expect((await refresh(refresh_token)).statusCode).toBe(400);
+    await t.app.auditLog.flush();
+    expect(await events()).toHaveLength(before + 1);
+  });
+
   it('the stored chain is intact: one live head, each token replaced by the next', async () => {
     const first = await grant();
     const fid = decodeJwt(first.access_token).fid as string;
@@ -172,8 +204,13 @@ describeBackends('refresh_token rotation', (backend) => {
     };
   }
 
-  /** findAndRotate's extra inputs: the caller's clock and the family's expiry headroom. */
-  const withClock = (r: Rotation, now = new Date()) => ({ ...r, extend_access_to: r.access_expires_at, now });
+  /** findAndRotate's extra inputs: the caller's clock, the family's expiry headroom, the event. */
+  const withClock = (r: Rotation, now = new Date()) => ({
+    ...r,
+    extend_access_to: r.access_expires_at,
+    now,
+    audit: { occurred_at: now.toISOString(), event: 'refresh' as const, client_id: r.client_id, details_json: '{}' },
+  });
 
   /** Both rotation statements: the one-statement path's and the locked path's. */
   const statements = {

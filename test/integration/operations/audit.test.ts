@@ -1,11 +1,12 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it, vi } from 'vitest';
+import { beforeAll, expect, it, vi } from 'vitest';
 import { AuditLog } from '../../../src/audit/audit-log.js';
-import type { Queryable } from '../../../src/storage/database.js';
+import type { AuditRepository } from '../../../src/repositories/audit.js';
 import { describeBackends } from '../../helpers/backends.js';
 import { useTestStorage } from '../../helpers/use-test-app.js';
 import { adminHeaders, basicAuth, registerClient } from '../../helpers/admin.js';
+import { postAs, redeemCode, seedUser } from '../../helpers/oauth.js';
 import { tempDir } from '../../helpers/processes.js';
 
 interface AuditRow {
@@ -21,6 +22,11 @@ const silent = { warn: () => {}, error: () => {} };
 
 describeBackends('audit log', (backend) => {
   const storage = useTestStorage(backend);
+  /** The audit repository as the server builds it (createRepositories, app.repos). */
+  let repository: AuditRepository;
+  beforeAll(async () => {
+    repository = (await storage.build()).app.repos.audit;
+  }, 60_000);
 
   const rows = async (where: string, params: unknown[] = []) =>
     (
@@ -95,6 +101,76 @@ describeBackends('audit log', (backend) => {
     }
   });
 
+  // The refresh's row is written by its rotation statement (AuditLog.stage); the file line still
+  // goes through the queue, and the response still waits for it.
+  it("a refresh's event is in the table and the file, the same, when its response is sent", async () => {
+    const file = join(tempDir(), 'refresh.log');
+    const t = await storage.build({ file: { audit: { file } } });
+    try {
+      const client = await registerClient(t.app, { scope: 'openid' });
+      const user = await seedUser(storage.db);
+      const { refresh_token } = await redeemCode({ app: t.app, db: storage.db }, client, user.id);
+      await t.app.auditLog.flush();
+      const res = await postAs(t.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token });
+      expect(res.statusCode, res.body).toBe(200);
+      // No flush, no wait.
+      const [row] = await rows('event = $1 AND client_id = $2', ['refresh', client.client_id]);
+      expect(row).toEqual({
+        event: 'refresh',
+        actor: null,
+        subject: null,
+        client_id: client.client_id,
+        ip: '10.9.0.1',
+        details: { grant_type: 'refresh_token' },
+      });
+      const lines = fileLines(file).filter((l) => l.event === 'refresh' && l.client_id === client.client_id);
+      expect(lines).toEqual([{ ...row, time: expect.any(String) }]);
+      const {
+        rows: [stored],
+      } = await storage.db.query<{ occurred_at: Date }>(
+        "SELECT occurred_at FROM audit_events WHERE event = 'refresh' AND client_id = $1",
+        [client.client_id],
+      );
+      expect(new Date(stored!.occurred_at).getTime()).toBe(Date.parse(lines[0]!.time));
+      expect(t.app.auditLog.pending).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  // Migration 015: the events of every token response have no event-index entry; the admin
+  // page's event filter still finds a rare event without reading the table.
+  it('the audit page finds a rare event through the partial event index, a token event by the primary key', async () => {
+    const t = await storage.build();
+    try {
+      await storage.db.query(
+        `INSERT INTO audit_events (event, client_id, details)
+         SELECT CASE WHEN g % 2 = 0 THEN 'token_issued' ELSE 'refresh' END, 'index-probe', '{}' FROM generate_series(1, 20000) g`,
+      );
+      t.app.audit({ event: 'admin_action', subject: 'index-probe', details: { action: 'client.register' } });
+      await t.app.auditLog.flush();
+      await storage.db.exec('ANALYZE audit_events');
+      const plan = async (event: string) =>
+        JSON.stringify(
+          (
+            await storage.db.query(
+              'EXPLAIN (FORMAT JSON) SELECT id FROM audit_events WHERE event = $1 ORDER BY id DESC LIMIT 51',
+              [event],
+            )
+          ).rows,
+        );
+      const rare = await plan('admin_action');
+      expect(rare).toContain('audit_events_rare_event_idx');
+      expect(rare).not.toContain('Seq Scan');
+      expect(rare).not.toContain('"Sort"');
+      expect(await plan('refresh')).not.toContain('audit_events_rare_event_idx');
+      const page = await t.app.repos.audit.page({ event: 'admin_action', limit: 50 });
+      expect(page.map((e) => e.subject)).toContain('index-probe');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('writes in the background: an event reaches the table within the flush interval', async () => {
     const t = await storage.build();
     try {
@@ -124,7 +200,7 @@ describeBackends('audit log', (backend) => {
 
   it('stores awkward strings, nulls and nested details exactly, in the table and the file', async () => {
     const file = join(tempDir(), 'awkward.log');
-    const log = new AuditLog({ db: storage.db, file, log: silent });
+    const log = new AuditLog({ repository, file, log: silent });
     const awkward = 'a "quoted", {braced} \\ back\\slash, NULL, é ✓';
     log.record({
       event: 'admin_action',
@@ -158,7 +234,7 @@ describeBackends('audit log', (backend) => {
   it('keeps the file open between flushes and follows it to a new file once the old one was moved away', async () => {
     const dir = tempDir();
     const file = join(dir, 'rotated.log');
-    const log = new AuditLog({ db: storage.db, file, log: silent, fileReopenMs: 50 });
+    const log = new AuditLog({ repository, file, log: silent, fileReopenMs: 50 });
     log.record({ event: 'refresh', subject: 'before-move' });
     await log.flush();
     renameSync(file, join(dir, 'rotated.log.1'));
@@ -174,7 +250,7 @@ describeBackends('audit log', (backend) => {
 
   it('drops secret-named detail fields before storing', async () => {
     const file = join(tempDir(), 'secrets.log');
-    const log = new AuditLog({ db: storage.db, file, log: silent });
+    const log = new AuditLog({ repository, file, log: silent });
     log.record({
       event: 'refresh',
       subject: 'redacted',
@@ -193,19 +269,22 @@ describeBackends('audit log', (backend) => {
   it('keeps events whose database write failed and writes them on the next flush, once per destination', async () => {
     const file = join(tempDir(), 'retry.log');
     let failNext = true;
-    // The real database behind a switch that refuses one write, as an outage would.
-    const flaky: Queryable = {
-      exec: (sql) => storage.db.exec(sql),
-      query: (sql, params) => {
+    // The real repository behind a switch that refuses one write, as an outage would.
+    const flaky: Pick<AuditRepository, 'insertMany'> = {
+      insertMany: (records) => {
         if (failNext) {
           failNext = false;
           return Promise.reject(new Error('connection terminated'));
         }
-        return storage.db.query(sql, params);
+        return repository.insertMany(records);
       },
     };
     const warnings: string[] = [];
-    const log = new AuditLog({ db: flaky, file, log: { warn: (_o, m) => warnings.push(m), error: () => {} } });
+    const log = new AuditLog({
+      repository: flaky,
+      file,
+      log: { warn: (_o, m) => warnings.push(m), error: () => {} },
+    });
     log.record({ event: 'reuse_detected', subject: 'retry' });
     await log.flush();
     expect(log.pending).toBe(1);
