@@ -25,6 +25,7 @@ import { adminGuardPlugin } from './plugins/admin-guard.js';
 import { apiKeyRequestPlugin } from './guards/require-api-key.js';
 import { authFailuresPlugin } from './plugins/auth-failures.js';
 import { credentialsPlugin } from './plugins/credentials.js';
+import { clientAdminPlugin } from './plugins/client-admin.js';
 import { denyListPlugin } from './plugins/deny-list.js';
 import { bearerAuthPlugin } from './plugins/bearer-auth.js';
 import { auditPlugin } from './plugins/audit.js';
@@ -159,6 +160,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(apiKeyRequestPlugin);
   await app.register(tokensPlugin);
   await app.register(denyListPlugin);
+  await app.register(clientAdminPlugin);
   await app.register(bearerAuthPlugin);
   await app.register(sessionPlugin);
   await app.register(googlePlugin);

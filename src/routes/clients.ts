@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { clientAdminDeps } from '../admin/client-admin-deps.js';
 import { idParams } from '../admin/id-params.js';
 import { publicView } from '../clients/client.js';
 import {
@@ -59,7 +58,7 @@ const tags = ['clients'];
 /** Admin API for OAuth clients; every route requires X-Admin-Key. */
 export const clientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', requireAdmin);
-  const deps = clientAdminDeps(app);
+  const deps = app.clientAdmin;
 
   app.post(
     '/clients/register',

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { consoleActor } from '../../../admin/console-access.js';
-import { clientAdminDeps } from '../../../admin/client-admin-deps.js';
 import { idParams } from '../../../admin/id-params.js';
 import {
   disableClient,
@@ -53,7 +52,7 @@ function refusal(err: unknown): string {
 
 /** /admin/clients: list and search, create (secret shown once), edit, rotate secret, disable, purge. */
 export const consoleClientRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = clientAdminDeps(app);
+  const deps = app.clientAdmin;
   const find = async (id: string) => {
     const client = await app.repos.clients.findById(id);
     if (!client) throw notFound('no such client');
