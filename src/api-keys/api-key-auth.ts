@@ -7,7 +7,7 @@ import type { SecretHasher } from '../crypto/secret-hasher.js';
 import { ApiError, forbidden, invalidToken } from '../oauth/errors.js';
 import type { ApiKeysRepository } from '../repositories/api-keys.js';
 import type { CredentialLimits } from '../security/auth-limits.js';
-import { SingleFlight } from '../security/single-flight.js';
+import { SingleFlight } from '../concurrency/single-flight.js';
 import { parseApiKey, type ApiKey, type ApiKeyScope } from './api-key.js';
 
 const CHANNEL = 'api-keys';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { LRUCache } from 'lru-cache';
-import { SingleFlight } from '../security/single-flight.js';
+import { SingleFlight } from '../concurrency/single-flight.js';
 import { sha256Base64 } from './hash.js';
 
 /** Longest secret we will hash: anything longer is refused before argon2 ever sees it. */

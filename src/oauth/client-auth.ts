@@ -5,7 +5,7 @@ import { MAX_SECRET_LENGTH, type SecretHasher } from '../crypto/secret-hasher.js
 import { invalidClient, invalidRequest } from './errors.js';
 import type { FormParams } from './form-params.js';
 import type { CredentialLimits } from '../security/auth-limits.js';
-import { SingleFlight } from '../security/single-flight.js';
+import { SingleFlight } from '../concurrency/single-flight.js';
 import { sha256Hex } from '../crypto/hash.js';
 
 export interface AuthenticatedClient {

@@ -10,7 +10,7 @@ import type { VaultAudit } from './audit.js';
 import { CredentialGone, UpstreamFailure, googleUnavailable, noSuchSubject, reauthRequired } from './errors.js';
 import { GoogleRefresher } from './google-refresh.js';
 import { RefreshLock } from './refresh-lock.js';
-import { SingleFlight } from './single-flight.js';
+import { SingleFlight } from '../concurrency/single-flight.js';
 import { canonicalSubject, findCredentialForSubject, subjectCacheKey, type SubjectRef } from './subject.js';
 import { TokenCache, type HeldToken } from './token-cache.js';
 import { recordReauthRequired } from '../webhooks/credential-events.js';

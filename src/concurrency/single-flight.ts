@@ -1,7 +1,9 @@
 /**
  * One task per key at a time: a caller asking for a key whose task is still running gets that
- * task's promise instead of starting another. Used where concurrent requests carry the same
- * credential, so that they share one check (one argon2 run, one counted attempt).
+ * task's promise instead of starting another. The entry goes when the promise settles, so a
+ * later call starts afresh and a failure is not cached. Used where concurrent requests would
+ * repeat the same work: one Google refresh per subject for a burst of broker calls, one check
+ * (one argon2 run, one counted attempt) for a burst carrying the same credential.
  */
 export class SingleFlight<T> {
   private readonly running = new Map<string, Promise<T>>();
