@@ -90,8 +90,13 @@ export function postAs(
 }
 
 /** The introspection answer (RFC 7662) for a token, asked by `asker` (a resource server or the token's client). */
-export async function introspectAs(app: App, asker: RegisteredClient, token: string) {
-  return (await postAs(app, asker, '/oauth/introspect', { token })).json<{ active: boolean }>();
+export async function introspectAs(
+  app: App,
+  asker: RegisteredClient,
+  token: string,
+  hint?: 'access_token' | 'refresh_token',
+) {
+  return (await postAs(app, asker, '/oauth/introspect', { token, token_type_hint: hint })).json<{ active: boolean }>();
 }
 
 export interface UserTokens {

@@ -189,4 +189,36 @@ describeBackends('ending access ends all of it', (backend) => {
       }
     }
   }, 120_000);
+
+  // Disabling without purge keeps the client's refresh tokens in Postgres (nothing is deleted)
+  // and the client can no longer redeem them; introspection must not call them active either.
+  it('a refresh token of a client disabled without purge introspects {"active": false} on every instance', async () => {
+    const client = await registerClient(a.app, { scope: 'openid profile email' });
+    const user = await seedUser(a.db);
+    const { refresh_token } = await redeemCode(a, client, user.id);
+    expect(refresh_token).toEqual(expect.any(String));
+    for (const app of [a.app, b.app])
+      expect((await introspectAs(app, resourceServer, refresh_token, 'refresh_token')).active).toBe(true);
+
+    const res = await a.app.inject({ method: 'DELETE', url: `/clients/${client.client_id}`, headers: adminHeaders });
+    expect(res.statusCode, res.body).toBe(200);
+    // Nothing was deleted: the token row is still there, only its client is disabled.
+    const { rowCount } = await a.db.query('SELECT 1 FROM refresh_tokens WHERE client_id = $1', [client.client_id]);
+    expect(rowCount).toBeGreaterThan(0);
+
+    for (const app of [a.app, b.app])
+      expect(await introspectAs(app, resourceServer, refresh_token, 'refresh_token')).toEqual({ active: false });
+    // The client itself cannot use it either (it no longer authenticates).
+    const refreshed = await postAs(a.app, client, '/oauth/token', { grant_type: 'refresh_token', refresh_token });
+    expect(refreshed.statusCode).toBe(401);
+  });
+
+  it('a refresh token of a live client next to a disabled one stays active', async () => {
+    const [disabled, live] = [await registerClient(a.app), await registerClient(a.app)];
+    const user = await seedUser(a.db);
+    await redeemCode(a, disabled, user.id);
+    const { refresh_token } = await redeemCode(a, live, user.id);
+    await a.app.inject({ method: 'DELETE', url: `/clients/${disabled.client_id}`, headers: adminHeaders });
+    expect((await introspectAs(b.app, resourceServer, refresh_token, 'refresh_token')).active).toBe(true);
+  });
 });
