@@ -10,7 +10,7 @@ import {
 import { API_KEY_SCOPES } from '../../../api-keys/api-key.js';
 import { consoleActor } from '../../../admin/console-access.js';
 import { apiKeyCreatedBody, apiKeysBody } from '../../../views/admin/pages/api-keys.js';
-import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from './forms.js';
+import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from '../../../admin/console-forms.js';
 
 const createForm = formBase.extend({
   name: field(100),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { auditFilterSchema, auditPage } from '../../../admin/audit-page.js';
 import { auditBody } from '../../../views/admin/pages/audit.js';
-import { noticeQuery, renderConsole } from './forms.js';
+import { noticeQuery, renderConsole } from '../../../admin/console-forms.js';
 
 const PAGE = 50;
 

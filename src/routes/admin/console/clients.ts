@@ -17,7 +17,7 @@ import {
   clientNewBody,
   type ClientFormValues,
 } from '../../../views/admin/pages/clients.js';
-import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from './forms.js';
+import { checkbox, field, formBase, lines, noticeQuery, renderConsole } from '../../../admin/console-forms.js';
 
 const clientForm = formBase.extend({
   app_name: field(100),

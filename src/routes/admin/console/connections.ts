@@ -6,7 +6,7 @@ import { deleteConnection, returnToSchema } from '../../../vault/connection-admi
 import { issueConnectLink } from '../../../vault/issue-connect-link.js';
 import { connectionIdSchema } from '../../../vault/subject.js';
 import { connectLinkCreatedBody, connectLinkForm, connectionsBody } from '../../../views/admin/pages/connections.js';
-import { field, formBase, noticeQuery, renderConsole } from './forms.js';
+import { field, formBase, noticeQuery, renderConsole } from '../../../admin/console-forms.js';
 
 const PAGE = 25;
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { consoleActor } from '../../../admin/console-access.js';
 import { listSigningKeys, rotateSigningKeysAudited } from '../../../admin/signing-keys.js';
 import { signingKeysBody } from '../../../views/admin/pages/signing-keys.js';
-import { formBase, noticeQuery, renderConsole } from './forms.js';
+import { formBase, noticeQuery, renderConsole } from '../../../admin/console-forms.js';
 
 /** /admin/signing-keys: list, rotate. */
 export const consoleSigningKeyRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -8,7 +8,7 @@ import { signOutEverywhere } from '../../../admin/sign-out-everywhere.js';
 import { loadUserDetail } from '../../../admin/user-detail.js';
 import { notFound } from '../../../oauth/errors.js';
 import { userDetailBody, userListBody } from '../../../views/admin/pages/users.js';
-import { checkbox, formBase, noticeQuery, renderConsole } from './forms.js';
+import { checkbox, formBase, noticeQuery, renderConsole } from '../../../admin/console-forms.js';
 
 const PAGE = 25;
 

@@ -4,7 +4,7 @@ import { consoleActor } from '../../../admin/console-access.js';
 import { notFound } from '../../../oauth/errors.js';
 import { webhooksBody } from '../../../views/admin/pages/webhooks.js';
 import { webhookIdSchema } from '../../../webhooks/webhook-admin.js';
-import { formBase, noticeQuery, renderConsole } from './forms.js';
+import { formBase, noticeQuery, renderConsole } from '../../../admin/console-forms.js';
 
 const DELIVERIES_SHOWN = 10;
 

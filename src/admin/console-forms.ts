@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { csrfTokenFor } from '../../../sign-in/csrf.js';
-import type { SafeHtml } from '../../../views/html.js';
-import { adminLayout, type AdminSection } from '../../../views/admin/layout.js';
-import { sendPage } from '../../../views/reply.js';
+import { csrfTokenFor } from '../sign-in/csrf.js';
+import type { SafeHtml } from '../views/html.js';
+import { adminLayout, type AdminSection } from '../views/admin/layout.js';
+import { sendPage } from '../views/reply.js';
 
 /** Every console form carries the session's CSRF token (checked by the guard). */
 export const formBase = z.object({ csrf_token: z.string().max(256).optional() });
