@@ -20,7 +20,11 @@ export interface UserDeletionRepository {
    * Revokes every family of the user and detaches it from them. The family rows stay (naming
    * nobody) until the janitor removes them after their access tokens expire: they are what every
    * instance's deny list re-reads, so a lost pub/sub message cannot bring a token back to life.
-   * Their refresh tokens go with the user row (ON DELETE CASCADE).
+   * Their refresh tokens are deleted here, by a second statement: it reads with a newer snapshot
+   * than the UPDATE, so it also sees a token that a rotation, holding a family's lock while the
+   * UPDATE waited, committed just before. (Families the deletion does not see here, made by a
+   * redemption still in flight, go with the user row, and their tokens with them: ON DELETE
+   * CASCADE from users to token_families to refresh_tokens.)
    */
   revokeAndDetachFamilies(userId: string, tx: Queryable): Promise<RevokedFamily[]>;
   /** Deletes the person's consents; returns how many. */
@@ -73,6 +77,8 @@ export function createUserDeletionRepository(): UserDeletionRepository {
          WHERE user_id = $1 RETURNING id, access_expires_at`,
         [userId],
       );
+      if (rows.length > 0)
+        await tx.query('DELETE FROM refresh_tokens WHERE family_id = ANY($1::text[])', [rows.map((r) => r.id)]);
       return rows;
     },
 
