@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/processes.js';
 
-const run = promisify(execFile);
+/** A command-line tool (redis-cli, pg_ctl…) run to completion; rejects on a non-zero exit. */
+export const run = promisify(execFile);
 
 /**
  * Postgres and Redis processes owned by one test, never the machine's shared ones: fault tests

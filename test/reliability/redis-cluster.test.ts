@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { msUntil } from '../helpers/wait.js';
 import {
@@ -17,9 +15,8 @@ import {
   startRedisCluster,
   type PrivatePostgres,
   type PrivateRedisCluster,
+  run,
 } from './private-services.js';
-
-const run = promisify(execFile);
 
 /**
  * Two instances on a private 3-master Redis Cluster (redis+cluster://): changes reach every

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, clientPost, registerOver, startServer, type ClientSecret, type RunningGatehouse } from './harness.js';
 import {
@@ -7,9 +5,8 @@ import {
   startRedisSentinel,
   type PrivatePostgres,
   type PrivateSentinel,
+  run,
 } from './private-services.js';
-
-const run = promisify(execFile);
 
 /**
  * One instance on a Sentinel-managed Redis (redis+sentinel://): the master is killed under load,
